@@ -98,6 +98,10 @@ pub enum Error {
     /// An internal error (`SQLITE_INTERNAL`).
     #[error("internal error: {0}")]
     Internal(String),
+    /// The schema changed since the statement was compiled (`SQLITE_SCHEMA`); the API recompiles
+    /// the statement and retries, as `sqlite3_prepare_v2` statements do.
+    #[error("database schema has changed")]
+    SchemaChanged,
 }
 
 impl Error {
@@ -121,6 +125,7 @@ impl Error {
             Error::Abort(_) => ResultCode::Abort,
             Error::NoMem => ResultCode::NoMem,
             Error::Internal(_) => ResultCode::Internal,
+            Error::SchemaChanged => ResultCode::Schema,
         }
     }
 

@@ -1,0 +1,418 @@
+//! The public API: [`Database`], [`Connection`], [`Statement`] and [`Row`], shaped like rusqlite's.
+//! The shell and the bindings use this and nothing else.
+//!
+//! Blocking by default: [`Statement::step`] drives the I/O backend until the VM has a row or is
+//! done. The async surface underneath is [`Statement::step_async`], which returns
+//! [`StepResult::Io`] when a page read is in flight; the caller then drives I/O with
+//! [`Connection::run_io`] (or its own event loop) and steps again.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use crate::error::{Error, Result};
+use crate::io::{self, Io, IoKind};
+use crate::storage::pager::{Pager, PagerOptions};
+use crate::translate;
+use crate::value::Value;
+use crate::vdbe::program::{ExplainMode, Program};
+use crate::vdbe::vm::Vm;
+pub use crate::vdbe::vm::StepResult;
+use crate::vdbe::DbState;
+
+/// How to open a database.
+#[derive(Debug, Clone)]
+pub struct OpenOptions {
+    pub io: IoKind,
+    pub read_only: bool,
+    /// Create the file when missing (SQLITE_OPEN_CREATE).
+    pub create: bool,
+}
+
+impl Default for OpenOptions {
+    fn default() -> Self {
+        OpenOptions { io: IoKind::Default, read_only: false, create: true }
+    }
+}
+
+/// A database: a file (or `:memory:`) and the I/O backend it is opened with. Each
+/// [`Connection`] from it has its own pager and cache, as SQLite connections do.
+#[derive(Clone)]
+pub struct Database {
+    path: String,
+    io: Arc<dyn Io>,
+    options: OpenOptions,
+    in_memory: bool,
+}
+
+impl Database {
+    pub fn open(path: &str) -> Result<Database> {
+        Database::open_with(path, OpenOptions::default())
+    }
+
+    pub fn open_with(path: &str, options: OpenOptions) -> Result<Database> {
+        let in_memory = path == ":memory:" || path.is_empty();
+        let kind = if in_memory { IoKind::Memory } else { options.io };
+        let io = io::open_io(kind)?;
+        if !in_memory && !options.create && !io.exists(path)? {
+            return Err(Error::CantOpen(path.to_string()));
+        }
+        Ok(Database { path: path.to_string(), io, options, in_memory })
+    }
+
+    /// A database over a caller-supplied backend (the simulated backend in tests, OPFS in the browser).
+    pub fn open_with_io(path: &str, io: Arc<dyn Io>, read_only: bool) -> Result<Database> {
+        Ok(Database { path: path.to_string(), io, options: OpenOptions { read_only, ..OpenOptions::default() }, in_memory: false })
+    }
+
+    pub fn io(&self) -> &Arc<dyn Io> {
+        &self.io
+    }
+
+    pub fn connect(&self) -> Result<Connection> {
+        let pager = Pager::open(
+            self.io.clone(),
+            &self.path,
+            PagerOptions { read_only: self.options.read_only, in_memory: self.in_memory, ..PagerOptions::default() },
+        )?;
+        let mut state = DbState::new(pager);
+        // Read the schema now so that the first prepare sees it; an unreadable file fails here.
+        state.pager.begin_read()?;
+        let loaded = state.reload_schema();
+        state.pager.end_read();
+        loaded?;
+        Ok(Connection { state: Arc::new(Mutex::new(state)), io: self.io.clone() })
+    }
+}
+
+/// One connection: its own pager, schema and transaction state.
+#[derive(Clone)]
+pub struct Connection {
+    state: Arc<Mutex<DbState>>,
+    io: Arc<dyn Io>,
+}
+
+impl Connection {
+    /// Opens `path` with the default backend and returns a connection to it.
+    pub fn open(path: &str) -> Result<Connection> {
+        Database::open(path)?.connect()
+    }
+
+    pub fn open_in_memory() -> Result<Connection> {
+        Connection::open(":memory:")
+    }
+
+    fn lock(&self) -> MutexGuard<'_, DbState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Compiles the first statement of `sql`.
+    pub fn prepare(&self, sql: &str) -> Result<Statement> {
+        let (program, _tail) = self.compile_first(sql)?.ok_or_else(|| Error::Misuse("not an SQL statement".into()))?;
+        Ok(Statement::new(self.clone(), program))
+    }
+
+    /// Compiles the first statement of `sql`; returns it and the byte offset where the rest begins,
+    /// or `None` when `sql` holds only whitespace and comments.
+    pub fn compile_first(&self, sql: &str) -> Result<Option<(Arc<Program>, usize)>> {
+        let Some((stmt, range)) = crate::parser::parse_first(sql)? else { return Ok(None) };
+        let db = self.lock();
+        let program = translate::compile(&db.schema, &stmt, &sql[range.clone()])?;
+        Ok(Some((Arc::new(program), range.end)))
+    }
+
+    /// Runs one statement and returns the number of rows it changed.
+    pub fn execute(&self, sql: &str, params: &[Value]) -> Result<usize> {
+        let mut stmt = self.prepare(sql)?;
+        stmt.bind_all(params)?;
+        while stmt.step()? == StepResult::Row {}
+        Ok(self.changes() as usize)
+    }
+
+    /// Runs every statement in `sql`, discarding rows (sqlite3_exec without a callback).
+    pub fn execute_batch(&self, sql: &str) -> Result<()> {
+        self.execute_script(sql, |_, _| Ok(()))
+    }
+
+    /// Runs every statement in `sql`, calling `on_row(column_names, row)` for each result row.
+    pub fn execute_script(&self, sql: &str, mut on_row: impl FnMut(&[String], &[Value]) -> Result<()>) -> Result<()> {
+        let mut rest = sql;
+        // Each iteration consumes at least one statement's text.
+        while let Some((program, tail)) = self.compile_first(rest)? {
+            let mut stmt = Statement::new(self.clone(), program);
+            let names = stmt.column_names().to_vec();
+            while stmt.step()? == StepResult::Row {
+                on_row(&names, stmt.row())?;
+            }
+            rest = &rest[tail..];
+        }
+        Ok(())
+    }
+
+    /// Runs a query expected to return one row and maps it.
+    pub fn query_row<T>(&self, sql: &str, params: &[Value], f: impl FnOnce(&Row<'_>) -> Result<T>) -> Result<T> {
+        let mut stmt = self.prepare(sql)?;
+        stmt.bind_all(params)?;
+        match stmt.step()? {
+            StepResult::Row => f(&Row { values: stmt.row(), names: stmt.column_names() }),
+            _ => Err(Error::sql("query returned no rows")),
+        }
+    }
+
+    pub fn last_insert_rowid(&self) -> i64 {
+        self.lock().last_insert_rowid
+    }
+
+    pub fn changes(&self) -> i64 {
+        self.lock().changes
+    }
+
+    pub fn total_changes(&self) -> i64 {
+        self.lock().total_changes
+    }
+
+    pub fn is_autocommit(&self) -> bool {
+        self.lock().autocommit
+    }
+
+    /// Interrupts running statements (sqlite3_interrupt); they fail with SQLITE_INTERRUPT.
+    pub fn interrupt(&self) {
+        let flag = self.lock().interrupted.clone();
+        flag.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// A handle that interrupts this connection from another thread without locking it.
+    pub fn interrupt_handle(&self) -> Arc<std::sync::atomic::AtomicBool> {
+        self.lock().interrupted.clone()
+    }
+
+    /// Drives the I/O backend once (after [`StepResult::Io`]).
+    pub fn run_io(&self) -> Result<()> {
+        self.io.run_once()
+    }
+
+    pub fn io_name(&self) -> &'static str {
+        self.io.name()
+    }
+}
+
+/// A compiled statement.
+pub struct Statement {
+    conn: Connection,
+    vm: Vm,
+}
+
+impl Statement {
+    fn new(conn: Connection, program: Arc<Program>) -> Statement {
+        Statement { vm: Vm::new(program), conn }
+    }
+
+    pub fn sql(&self) -> &str {
+        &self.vm.program().sql
+    }
+
+    pub fn column_count(&self) -> usize {
+        self.vm.program().column_names.len()
+    }
+
+    pub fn column_names(&self) -> &[String] {
+        &self.vm.program().column_names
+    }
+
+    pub fn column_decltype(&self, i: usize) -> Option<&str> {
+        self.vm.program().column_decltypes.get(i).and_then(|d| d.as_deref())
+    }
+
+    pub fn explain_mode(&self) -> ExplainMode {
+        self.vm.program().explain
+    }
+
+    pub fn is_read_only(&self) -> bool {
+        self.vm.program().read_only
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.vm.parameter_count()
+    }
+
+    /// The name of parameter `index` (1-based) including its prefix (`:a`, `@a`, `$a`).
+    pub fn parameter_name(&self, index: usize) -> Option<&str> {
+        self.vm.program().parameters.get(index.checked_sub(1)?).and_then(|n| n.as_deref())
+    }
+
+    /// The index of the named parameter (name with its prefix).
+    pub fn parameter_index(&self, name: &str) -> Option<usize> {
+        self.vm.program().parameters.iter().position(|n| n.as_deref() == Some(name)).map(|i| i + 1)
+    }
+
+    pub fn bind(&mut self, index: usize, v: impl Into<Value>) -> Result<()> {
+        self.vm.bind(index, v.into())
+    }
+
+    /// Binds positional values to parameters 1..=n. Too many values is an error, as in SQLite.
+    pub fn bind_all(&mut self, params: &[Value]) -> Result<()> {
+        if params.len() > self.parameter_count() {
+            return Err(Error::Range);
+        }
+        for (i, v) in params.iter().enumerate() {
+            self.vm.bind(i + 1, v.clone())?;
+        }
+        Ok(())
+    }
+
+    pub fn clear_bindings(&mut self) {
+        self.vm.clear_bindings();
+    }
+
+    /// One step of the VM without blocking on I/O.
+    pub fn step_async(&mut self) -> Result<StepResult> {
+        let conn = self.conn.clone();
+        let mut db = conn.lock();
+        // Bounded: a schema change makes us recompile at most a few times in a row.
+        for _ in 0..8 {
+            match self.vm.step(&mut db) {
+                Err(Error::SchemaChanged) => {
+                    db.interrupted.store(false, std::sync::atomic::Ordering::Relaxed);
+                    let program = self.vm.program().clone();
+                    let Some((stmt, range)) = crate::parser::parse_first(&program.sql)? else {
+                        return Err(Error::SchemaChanged);
+                    };
+                    let fresh = translate::compile(&db.schema, &stmt, &program.sql[range])?;
+                    // The bindings carry over to the recompiled program.
+                    let mut vm = Vm::new(Arc::new(fresh));
+                    for (i, v) in self.vm.params().iter().enumerate().take(vm.parameter_count()) {
+                        vm.bind(i + 1, v.clone())?;
+                    }
+                    self.vm = vm;
+                }
+                other => return other,
+            }
+        }
+        Err(Error::SchemaChanged)
+    }
+
+    /// One step, driving I/O until a row or the end.
+    pub fn step(&mut self) -> Result<StepResult> {
+        // Bounded by io::wait's bound per read; each Io result means a read completed.
+        loop {
+            match self.step_async()? {
+                StepResult::Io => self.conn.run_io()?,
+                other => return Ok(other),
+            }
+        }
+    }
+
+    /// The current row's values (after `step` returned `Row`).
+    pub fn row(&self) -> &[Value] {
+        self.vm.row()
+    }
+
+    /// Rewinds the statement so it can run again (bindings kept).
+    pub fn reset(&mut self) {
+        let conn = self.conn.clone();
+        let mut db = conn.lock();
+        self.vm.reset(&mut db);
+    }
+
+    /// Runs the statement with `params` and collects every row.
+    pub fn query_all(&mut self, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+        self.reset();
+        self.bind_all(params)?;
+        let mut rows = Vec::new();
+        while self.step()? == StepResult::Row {
+            rows.push(self.row().to_vec());
+        }
+        Ok(rows)
+    }
+
+    /// Runs the statement with `params` to completion; returns the rows it changed.
+    pub fn execute(&mut self, params: &[Value]) -> Result<usize> {
+        self.reset();
+        self.bind_all(params)?;
+        while self.step()? == StepResult::Row {}
+        Ok(self.vm.changes() as usize)
+    }
+}
+
+impl Drop for Statement {
+    fn drop(&mut self) {
+        if self.vm.is_running() {
+            let conn = self.conn.clone();
+            let mut db = conn.lock();
+            self.vm.reset(&mut db);
+        }
+    }
+}
+
+/// A row borrowed from a statement.
+pub struct Row<'a> {
+    values: &'a [Value],
+    names: &'a [String],
+}
+
+impl<'a> Row<'a> {
+    pub fn get(&self, i: usize) -> Result<&'a Value> {
+        self.values.get(i).ok_or(Error::Range)
+    }
+
+    pub fn values(&self) -> &'a [Value] {
+        self.values
+    }
+
+    pub fn column_names(&self) -> &'a [String] {
+        self.names
+    }
+}
+
+impl From<i64> for Value {
+    fn from(v: i64) -> Value {
+        Value::Integer(v)
+    }
+}
+
+impl From<i32> for Value {
+    fn from(v: i32) -> Value {
+        Value::Integer(v as i64)
+    }
+}
+
+impl From<f64> for Value {
+    fn from(v: f64) -> Value {
+        Value::Real(v)
+    }
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Value {
+        Value::text(v)
+    }
+}
+
+impl From<String> for Value {
+    fn from(v: String) -> Value {
+        Value::Text(Arc::from(v.as_str()))
+    }
+}
+
+impl From<&[u8]> for Value {
+    fn from(v: &[u8]) -> Value {
+        Value::blob(v)
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(v: Vec<u8>) -> Value {
+        Value::Blob(Arc::from(v))
+    }
+}
+
+impl<T: Into<Value>> From<Option<T>> for Value {
+    fn from(v: Option<T>) -> Value {
+        v.map(Into::into).unwrap_or(Value::Null)
+    }
+}
+
+/// Builds a `&[Value]` from mixed Rust values: `params![1, "a", 2.5]`.
+#[macro_export]
+macro_rules! params {
+    () => { &[] as &[$crate::Value] };
+    ($($v:expr),+ $(,)?) => { &[$($crate::Value::from($v)),+] as &[$crate::Value] };
+}

@@ -1,0 +1,214 @@
+//! Aggregate functions: the accumulator each keeps, its step and its final value, with SQLite's
+//! rules (sum of integers overflowing is an error, total() is always REAL, avg() is REAL, min and
+//! max ignore NULLs, group_concat skips NULLs).
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::value::{Collation, Value};
+use crate::vdbe::ops::{to_f64, to_numeric, to_text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AggKind {
+    CountStar,
+    Count,
+    Sum,
+    Total,
+    Avg,
+    Min,
+    Max,
+    GroupConcat,
+}
+
+impl AggKind {
+    /// `Some(None)`: an aggregate name with the wrong argument count; `None`: not an aggregate.
+    /// min() and max() with two or more arguments are the scalar functions.
+    pub fn from_name(name: &str, argc: usize) -> Option<Option<AggKind>> {
+        let k = match (name, argc) {
+            ("count", 0) => AggKind::CountStar,
+            ("count", 1) => AggKind::Count,
+            ("sum", 1) => AggKind::Sum,
+            ("total", 1) => AggKind::Total,
+            ("avg", 1) => AggKind::Avg,
+            ("min", 1) => AggKind::Min,
+            ("max", 1) => AggKind::Max,
+            ("group_concat", 1 | 2) | ("string_agg", 2) => AggKind::GroupConcat,
+            ("min" | "max", _) => return None,
+            ("count" | "sum" | "total" | "avg" | "group_concat" | "string_agg", _) => return Some(None),
+            _ => return None,
+        };
+        Some(Some(k))
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            AggKind::CountStar | AggKind::Count => "count",
+            AggKind::Sum => "sum",
+            AggKind::Total => "total",
+            AggKind::Avg => "avg",
+            AggKind::Min => "min",
+            AggKind::Max => "max",
+            AggKind::GroupConcat => "group_concat",
+        }
+    }
+}
+
+/// The running state of one aggregate.
+#[derive(Debug, Clone, Default)]
+pub struct Accumulator {
+    count: i64,
+    int_sum: i64,
+    real_sum: f64,
+    /// Kahan-Babuska compensation, as SQLite uses for sum/total/avg of reals.
+    real_err: f64,
+    saw_real: bool,
+    overflow: bool,
+    best: Option<Value>,
+    text: String,
+    /// DISTINCT aggregates: the values seen so far.
+    seen: Option<Vec<Value>>,
+}
+
+fn kbn_add(sum: &mut f64, err: &mut f64, x: f64) {
+    let s = *sum;
+    let t = s + x;
+    if s.abs() > x.abs() {
+        *err += (s - t) + x;
+    } else {
+        *err += (x - t) + s;
+    }
+    *sum = t;
+}
+
+impl Accumulator {
+    pub fn new(distinct: bool) -> Accumulator {
+        Accumulator { seen: distinct.then(Vec::new), ..Default::default() }
+    }
+
+    pub fn step(&mut self, kind: AggKind, args: &[Value]) -> Result<()> {
+        if kind == AggKind::CountStar {
+            self.count += 1;
+            return Ok(());
+        }
+        let v = &args[0];
+        if let Some(seen) = &mut self.seen {
+            if !v.is_null() {
+                if seen.iter().any(|s| s.compare(v, Collation::Binary).is_eq()) {
+                    return Ok(());
+                }
+                seen.push(v.clone());
+            }
+        }
+        match kind {
+            AggKind::CountStar => unreachable!(),
+            AggKind::Count => {
+                if !v.is_null() {
+                    self.count += 1;
+                }
+            }
+            AggKind::Sum | AggKind::Total | AggKind::Avg => {
+                if v.is_null() {
+                    return Ok(());
+                }
+                self.count += 1;
+                match to_numeric(v) {
+                    Value::Integer(i) if !self.saw_real && !self.overflow => match self.int_sum.checked_add(i) {
+                        Some(s) => self.int_sum = s,
+                        None => {
+                            self.overflow = true;
+                            self.real_sum = self.int_sum as f64;
+                            kbn_add(&mut self.real_sum, &mut self.real_err, i as f64);
+                        }
+                    },
+                    other => {
+                        if !self.saw_real && !self.overflow {
+                            self.real_sum = self.int_sum as f64;
+                        }
+                        if matches!(other, Value::Real(_)) {
+                            self.saw_real = true;
+                        }
+                        kbn_add(&mut self.real_sum, &mut self.real_err, to_f64(&other));
+                        if !self.saw_real {
+                            // An integer after an overflow: keep accumulating in REAL.
+                        }
+                    }
+                }
+            }
+            AggKind::Min | AggKind::Max => {
+                if v.is_null() {
+                    return Ok(());
+                }
+                let replace = match &self.best {
+                    None => true,
+                    Some(b) => {
+                        let o = v.compare(b, Collation::Binary);
+                        if kind == AggKind::Min {
+                            o.is_lt()
+                        } else {
+                            o.is_gt()
+                        }
+                    }
+                };
+                if replace {
+                    self.best = Some(v.clone());
+                }
+            }
+            AggKind::GroupConcat => {
+                let Some(t) = to_text(v) else { return Ok(()) };
+                if self.count > 0 {
+                    match args.get(1) {
+                        Some(sep) => {
+                            if let Some(s) = to_text(sep) {
+                                self.text.push_str(&s);
+                            }
+                        }
+                        None => self.text.push(','),
+                    }
+                }
+                self.count += 1;
+                self.text.push_str(&t);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finalize(&self, kind: AggKind) -> Result<Value> {
+        Ok(match kind {
+            AggKind::CountStar | AggKind::Count => Value::Integer(self.count),
+            AggKind::Sum => {
+                if self.count == 0 {
+                    Value::Null
+                } else if self.saw_real {
+                    Value::Real(self.real_sum + self.real_err)
+                } else if self.overflow {
+                    return Err(Error::sql("integer overflow"));
+                } else {
+                    Value::Integer(self.int_sum)
+                }
+            }
+            AggKind::Total => {
+                if self.saw_real || self.overflow {
+                    Value::Real(self.real_sum + self.real_err)
+                } else {
+                    Value::Real(self.int_sum as f64)
+                }
+            }
+            AggKind::Avg => {
+                if self.count == 0 {
+                    Value::Null
+                } else {
+                    let sum = if self.saw_real || self.overflow { self.real_sum + self.real_err } else { self.int_sum as f64 };
+                    Value::Real(sum / self.count as f64)
+                }
+            }
+            AggKind::Min | AggKind::Max => self.best.clone().unwrap_or(Value::Null),
+            AggKind::GroupConcat => {
+                if self.count == 0 {
+                    Value::Null
+                } else {
+                    Value::Text(Arc::from(self.text.as_str()))
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,488 @@
+//! The schema: tables, columns, indexes and views, read from `sqlite_schema` by parsing each
+//! object's stored CREATE statement, exactly as SQLite rebuilds its schema on open.
+//!
+//! Invariant: a `Schema` is immutable once built; DDL writes `sqlite_schema` and the VM reloads
+//! a new `Schema` (ParseSchema), so compiled programs keep the one they were compiled against.
+
+pub mod pragma;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::parser::ast::{self, ColumnConstraintKind, CreateTableBody, Expr, Statement, TableConstraintKind};
+use crate::storage::btree::{BTreeCursor, TreeKind};
+use crate::storage::header;
+use crate::storage::pager::{PageNumber, Pager};
+use crate::storage::record::RecordHeader;
+use crate::storage::IoPoll;
+use crate::value::{Collation, Value};
+use crate::vdbe::ops::Affinity;
+
+#[derive(Debug, Clone)]
+pub struct Column {
+    pub name: String,
+    pub decl_type: String,
+    pub affinity: Affinity,
+    pub not_null: bool,
+    pub default: Option<Expr>,
+    /// The default's text as `PRAGMA table_info` shows it.
+    pub default_text: Option<String>,
+    pub collation: Collation,
+    pub primary_key: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub name: String,
+    pub root: PageNumber,
+    pub columns: Vec<Column>,
+    /// The column that aliases the rowid (`INTEGER PRIMARY KEY`).
+    pub rowid_alias: Option<usize>,
+    pub without_rowid: bool,
+    pub autoincrement: bool,
+    /// Columns of the PRIMARY KEY, in key order (with collation and direction).
+    pub primary_key: Vec<(usize, Collation, bool)>,
+    pub checks: Vec<Expr>,
+    pub sql: String,
+    /// Indexes on this table, by name (looked up in `Schema::indexes`).
+    pub indexes: Vec<String>,
+}
+
+impl Table {
+    pub fn column_index(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.name.eq_ignore_ascii_case(name))
+    }
+
+    pub fn has_rowid(&self) -> bool {
+        !self.without_rowid
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct IndexColumn {
+    /// The table column, or None for an expression key.
+    pub column: Option<usize>,
+    pub expr: Option<Expr>,
+    pub collation: Collation,
+    pub desc: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Index {
+    pub name: String,
+    pub table: String,
+    pub root: PageNumber,
+    pub columns: Vec<IndexColumn>,
+    pub unique: bool,
+    pub partial: Option<Expr>,
+    /// None for automatic indexes (UNIQUE and PRIMARY KEY constraints).
+    pub sql: Option<String>,
+    /// For the UNIQUE constraint message: "UNIQUE constraint failed: t.a, t.b".
+    pub is_primary_key: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct View {
+    pub name: String,
+    pub columns: Vec<String>,
+    pub select: ast::Select,
+    pub sql: String,
+}
+
+/// One row of sqlite_schema.
+#[derive(Debug, Clone)]
+pub struct SchemaRow {
+    pub kind: String,
+    pub name: String,
+    pub tbl_name: String,
+    pub rootpage: i64,
+    pub sql: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Schema {
+    pub tables: HashMap<String, Arc<Table>>,
+    pub indexes: HashMap<String, Arc<Index>>,
+    pub views: HashMap<String, Arc<View>>,
+    /// Every object row in sqlite_schema order (for .schema, .dump and DROP).
+    pub rows: Vec<SchemaRow>,
+    /// The schema cookie this schema was read at.
+    pub cookie: u32,
+    /// Increments on every reload, so compiled programs can tell they are stale.
+    pub generation: u64,
+    pub needs_reload: bool,
+}
+
+/// The table that describes every other: sqlite_schema, rooted at page 1.
+pub fn schema_table() -> Table {
+    let col = |name: &str, t: &str| Column {
+        name: name.into(),
+        decl_type: t.into(),
+        affinity: Affinity::from_decl_type(t),
+        not_null: false,
+        default: None,
+        default_text: None,
+        collation: Collation::Binary,
+        primary_key: false,
+    };
+    Table {
+        name: "sqlite_schema".into(),
+        root: 1,
+        columns: vec![col("type", "text"), col("name", "text"), col("tbl_name", "text"), col("rootpage", "int"), col("sql", "text")],
+        rowid_alias: None,
+        without_rowid: false,
+        autoincrement: false,
+        primary_key: vec![],
+        checks: vec![],
+        sql: "CREATE TABLE sqlite_schema (\n  type text,\n  name text,\n  tbl_name text,\n  rootpage integer,\n  sql text\n)".into(),
+        indexes: vec![],
+    }
+}
+
+fn key(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+impl Schema {
+    pub fn table(&self, name: &str) -> Option<&Arc<Table>> {
+        self.tables.get(&key(name))
+    }
+
+    pub fn index(&self, name: &str) -> Option<&Arc<Index>> {
+        self.indexes.get(&key(name))
+    }
+
+    pub fn view(&self, name: &str) -> Option<&Arc<View>> {
+        self.views.get(&key(name))
+    }
+
+    /// Indexes of `table` in creation order.
+    pub fn table_indexes(&self, table: &Table) -> Vec<Arc<Index>> {
+        table.indexes.iter().filter_map(|n| self.index(n).cloned()).collect()
+    }
+
+    /// Reads sqlite_schema (the caller holds a read transaction) and builds the schema.
+    pub fn load(pager: &mut Pager) -> Result<Schema> {
+        let mut schema = Schema::default();
+        if pager.page_count() == 0 {
+            return Ok(schema);
+        }
+        schema.cookie = pager.header_u32(header::OFFSET_SCHEMA_COOKIE)?;
+        schema.rows = read_schema_rows(pager)?;
+        let master = Arc::new(schema_table());
+        schema.tables.insert("sqlite_schema".into(), master.clone());
+        schema.tables.insert("sqlite_master".into(), master);
+        // Tables first, so indexes can resolve their columns.
+        let rows = schema.rows.clone();
+        for row in rows.iter().filter(|r| r.kind == "table") {
+            let Some(sql) = &row.sql else { continue };
+            let table = table_from_sql(sql, row.rootpage).map_err(|e| malformed(&row.name, e))?;
+            schema.tables.insert(key(&table.name), Arc::new(table));
+        }
+        for row in rows.iter().filter(|r| r.kind == "index") {
+            let index = match &row.sql {
+                Some(sql) => index_from_sql(&schema, sql, row.rootpage).map_err(|e| malformed(&row.name, e))?,
+                None => auto_index(&schema, row)?,
+            };
+            if let Some(t) = schema.tables.get_mut(&key(&index.table)) {
+                Arc::make_mut(t).indexes.push(index.name.clone());
+            }
+            schema.indexes.insert(key(&index.name), Arc::new(index));
+        }
+        for row in rows.iter().filter(|r| r.kind == "view") {
+            let Some(sql) = &row.sql else { continue };
+            if let Ok(Some((Statement::CreateView(v), _))) = crate::parser::parse_first(sql) {
+                schema.views.insert(key(&row.name), Arc::new(View { name: row.name.clone(), columns: v.columns.clone(), select: (*v.select).clone(), sql: sql.clone() }));
+            }
+        }
+        Ok(schema)
+    }
+}
+
+fn malformed(name: &str, e: Error) -> Error {
+    Error::corrupt(format!("malformed database schema ({name}) - {e}"))
+}
+
+/// Scans sqlite_schema's B-tree.
+fn read_schema_rows(pager: &mut Pager) -> Result<Vec<SchemaRow>> {
+    let mut cursor = BTreeCursor::new(1, TreeKind::Table);
+    let enc = pager.text_encoding();
+    let mut rows = Vec::new();
+    let mut more = drive(pager, |p| cursor.rewind(p))?;
+    let mut header = RecordHeader::default();
+    // Bounded by the number of rows in the tree, itself bounded by the file size.
+    while more {
+        let payload = drive(pager, |p| cursor.payload(p).map(|r| match r {
+            IoPoll::Ready(b) => IoPoll::Ready(b.to_vec()),
+            IoPoll::Pending => IoPoll::Pending,
+        }))?;
+        header.parse_into(&payload, payload.len())?;
+        let get = |i: usize| header.column(&payload, i, enc);
+        let text = |v: Value| match v {
+            Value::Text(s) => Ok(s.to_string()),
+            Value::Null => Ok(String::new()),
+            _ => Err(Error::corrupt("sqlite_schema column is not text")),
+        };
+        let row = SchemaRow {
+            kind: text(get(0)?)?,
+            name: text(get(1)?)?,
+            tbl_name: text(get(2)?)?,
+            rootpage: match get(3)? {
+                Value::Integer(i) => i,
+                _ => 0,
+            },
+            sql: match get(4)? {
+                Value::Text(s) => Some(s.to_string()),
+                _ => None,
+            },
+        };
+        rows.push(row);
+        more = drive(pager, |p| cursor.next(p))?;
+    }
+    Ok(rows)
+}
+
+/// Runs a cursor operation to completion, driving I/O while it is pending.
+pub fn drive<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPoll<T>>) -> Result<T> {
+    for _ in 0..10_000_000 {
+        match f(pager)? {
+            IoPoll::Ready(v) => return Ok(v),
+            IoPoll::Pending => pager.run_io()?,
+        }
+    }
+    Err(Error::Internal("I/O never completed".into()))
+}
+
+fn conflict_unused(_: Option<ast::ConflictResolution>) {}
+
+/// Builds a table from its CREATE TABLE text.
+pub fn table_from_sql(sql: &str, root: i64) -> Result<Table> {
+    let Some((Statement::CreateTable(ct), _)) = crate::parser::parse_first(sql)? else {
+        return Err(Error::sql("expected CREATE TABLE"));
+    };
+    table_from_ast(&ct, root, sql.to_string())
+}
+
+/// Builds a table from a parsed CREATE TABLE.
+pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<Table> {
+    let CreateTableBody::Columns { columns, constraints, without_rowid, .. } = &ct.body else {
+        return Err(Error::sql("CREATE TABLE AS SELECT has no column definitions"));
+    };
+    if root < 0 || root > u32::MAX as i64 {
+        return Err(Error::corrupt(format!("bad root page {root}")));
+    }
+    let mut table = Table {
+        name: ct.name.name.clone(),
+        root: root as PageNumber,
+        columns: Vec::with_capacity(columns.len()),
+        rowid_alias: None,
+        without_rowid: *without_rowid,
+        autoincrement: false,
+        primary_key: vec![],
+        checks: vec![],
+        sql,
+        indexes: vec![],
+    };
+    let mut pk_desc = false;
+    for (i, def) in columns.iter().enumerate() {
+        if table.column_index(&def.name).is_some() {
+            return Err(Error::sql(format!("duplicate column name: {}", def.name)));
+        }
+        let mut col = Column {
+            name: def.name.clone(),
+            decl_type: def.type_name.clone(),
+            affinity: Affinity::from_decl_type(&def.type_name),
+            not_null: false,
+            default: None,
+            default_text: None,
+            collation: Collation::Binary,
+            primary_key: false,
+        };
+        for c in &def.constraints {
+            match &c.kind {
+                ColumnConstraintKind::PrimaryKey { desc, autoincrement, conflict } => {
+                    conflict_unused(*conflict);
+                    if !table.primary_key.is_empty() {
+                        return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
+                    }
+                    col.primary_key = true;
+                    table.primary_key.push((i, Collation::Binary, *desc));
+                    pk_desc = *desc;
+                    table.autoincrement |= *autoincrement;
+                }
+                ColumnConstraintKind::NotNull { .. } => col.not_null = true,
+                ColumnConstraintKind::Default { expr, text } => {
+                    col.default = Some(expr.clone());
+                    col.default_text = Some(text.clone());
+                }
+                ColumnConstraintKind::Collate(name) => {
+                    col.collation = Collation::from_name(name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
+                }
+                ColumnConstraintKind::Check(e) => table.checks.push(e.clone()),
+                _ => {}
+            }
+        }
+        table.columns.push(col);
+    }
+    for c in constraints {
+        match &c.kind {
+            TableConstraintKind::PrimaryKey { columns: cols, autoincrement, .. } => {
+                if !table.primary_key.is_empty() {
+                    return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
+                }
+                for ic in cols {
+                    let name = ic.column_name().ok_or_else(|| Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"))?;
+                    let idx = table.column_index(name).ok_or_else(|| Error::sql(format!("no such column: {name}")))?;
+                    let coll = match &ic.collation {
+                        Some(n) => Collation::from_name(n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
+                        None => table.columns[idx].collation,
+                    };
+                    table.columns[idx].primary_key = true;
+                    table.primary_key.push((idx, coll, ic.desc));
+                }
+                if cols.len() == 1 {
+                    pk_desc = cols[0].desc;
+                }
+                table.autoincrement |= *autoincrement;
+            }
+            TableConstraintKind::Check(e) => table.checks.push(e.clone()),
+            _ => {}
+        }
+    }
+    // INTEGER PRIMARY KEY (exactly that type name, one column, not DESC) aliases the rowid.
+    if !table.without_rowid && table.primary_key.len() == 1 {
+        let (i, _, _) = table.primary_key[0];
+        if table.columns[i].decl_type.eq_ignore_ascii_case("INTEGER") && !pk_desc {
+            table.rowid_alias = Some(i);
+        }
+    }
+    if table.autoincrement && table.rowid_alias.is_none() {
+        return Err(Error::sql("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY"));
+    }
+    if table.without_rowid && table.primary_key.is_empty() {
+        return Err(Error::sql(format!("PRIMARY KEY missing on table {}", table.name)));
+    }
+    // A PRIMARY KEY column of a WITHOUT ROWID table is NOT NULL.
+    if table.without_rowid {
+        for (i, _, _) in table.primary_key.clone() {
+            table.columns[i].not_null = true;
+        }
+    }
+    Ok(table)
+}
+
+fn index_columns(table: &Table, cols: &[ast::IndexedColumn]) -> Result<Vec<IndexColumn>> {
+    cols.iter()
+        .map(|ic| {
+            let collation_name = ic.collation.clone();
+            let (column, expr) = match &ic.expr {
+                Expr::Column(c) if c.table.is_none() => match table.column_index(&c.column) {
+                    Some(i) => (Some(i), None),
+                    None => return Err(Error::sql(format!("no such column: {}", c.column))),
+                },
+                Expr::Collate { expr, .. } => match expr.as_ref() {
+                    Expr::Column(c) => match table.column_index(&c.column) {
+                        Some(i) => (Some(i), None),
+                        None => return Err(Error::sql(format!("no such column: {}", c.column))),
+                    },
+                    other => (None, Some(other.clone())),
+                },
+                other => (None, Some(other.clone())),
+            };
+            let coll_from_expr = match &ic.expr {
+                Expr::Collate { collation, .. } => Some(collation.clone()),
+                _ => None,
+            };
+            let collation = match collation_name.or(coll_from_expr) {
+                Some(n) => Collation::from_name(&n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
+                None => column.map(|i| table.columns[i].collation).unwrap_or_default(),
+            };
+            Ok(IndexColumn { column, expr, collation, desc: ic.desc })
+        })
+        .collect()
+}
+
+/// Builds an index from its CREATE INDEX text.
+pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
+    let Some((Statement::CreateIndex(ci), _)) = crate::parser::parse_first(sql)? else {
+        return Err(Error::sql("expected CREATE INDEX"));
+    };
+    let table = schema.table(&ci.table).ok_or_else(|| Error::sql(format!("no such table: main.{}", ci.table)))?;
+    Ok(Index {
+        name: ci.name.name.clone(),
+        table: table.name.clone(),
+        root: root as PageNumber,
+        columns: index_columns(table, &ci.columns)?,
+        unique: ci.unique,
+        partial: ci.where_clause.clone(),
+        sql: Some(sql.to_string()),
+        is_primary_key: false,
+    })
+}
+
+/// The automatic indexes a table's constraints need, in the order SQLite numbers them
+/// (`sqlite_autoindex_T_1`, `_2`, ...): column constraints in column order, then table
+/// constraints; a PRIMARY KEY that aliases the rowid needs none.
+pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec<IndexColumn>, bool)>> {
+    let CreateTableBody::Columns { columns, constraints, .. } = &ct.body else { return Ok(vec![]) };
+    let mut specs: Vec<(Vec<IndexColumn>, bool)> = Vec::new();
+    let mut push = |cols: Vec<IndexColumn>, pk: bool, specs: &mut Vec<(Vec<IndexColumn>, bool)>| {
+        // SQLite skips a UNIQUE constraint identical to an earlier one.
+        let same = |a: &Vec<IndexColumn>| a.len() == cols.len() && a.iter().zip(&cols).all(|(x, y)| x.column == y.column && x.collation == y.collation);
+        if !specs.iter().any(|(c, _)| same(c)) {
+            specs.push((cols, pk));
+        }
+    };
+    for (i, def) in columns.iter().enumerate() {
+        for c in &def.constraints {
+            match &c.kind {
+                ColumnConstraintKind::PrimaryKey { desc, .. } if table.rowid_alias != Some(i) && !table.without_rowid => {
+                    push(vec![IndexColumn { column: Some(i), expr: None, collation: table.columns[i].collation, desc: *desc }], true, &mut specs);
+                }
+                ColumnConstraintKind::Unique { .. } => {
+                    push(vec![IndexColumn { column: Some(i), expr: None, collation: table.columns[i].collation, desc: false }], false, &mut specs);
+                }
+                _ => {}
+            }
+        }
+    }
+    for c in constraints {
+        match &c.kind {
+            TableConstraintKind::PrimaryKey { columns: cols, .. } if table.rowid_alias.is_none() && !table.without_rowid => {
+                push(index_columns(table, cols)?, true, &mut specs);
+            }
+            TableConstraintKind::Unique { columns: cols, .. } => {
+                push(index_columns(table, cols)?, false, &mut specs);
+            }
+            _ => {}
+        }
+    }
+    Ok(specs)
+}
+
+/// Rebuilds an automatic index (sql NULL in sqlite_schema) from its table's constraints.
+fn auto_index(schema: &Schema, row: &SchemaRow) -> Result<Index> {
+    let table = schema.table(&row.tbl_name).ok_or_else(|| Error::corrupt(format!("index {} on missing table {}", row.name, row.tbl_name)))?;
+    let prefix = format!("sqlite_autoindex_{}_", table.name);
+    let n: usize = row
+        .name
+        .strip_prefix(&prefix)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| Error::corrupt(format!("unexpected automatic index name {}", row.name)))?;
+    let Some((Statement::CreateTable(ct), _)) = crate::parser::parse_first(&table.sql)? else {
+        return Err(Error::corrupt("table sql"));
+    };
+    let specs = auto_index_specs(&ct, table)?;
+    let (cols, pk) = specs.get(n.wrapping_sub(1)).cloned().ok_or_else(|| Error::corrupt(format!("no constraint for {}", row.name)))?;
+    Ok(Index {
+        name: row.name.clone(),
+        table: table.name.clone(),
+        root: row.rootpage as PageNumber,
+        columns: cols,
+        unique: true,
+        partial: None,
+        sql: None,
+        is_primary_key: pk,
+    })
+}

@@ -1,0 +1,725 @@
+//! Expression compilation: name resolution against the tables in scope, SQLite's affinity and
+//! collation rules for comparisons, and code for values (`expr_to_reg`) and for conditions
+//! (`cond_jump`, which jumps when the condition is false or NULL).
+
+use std::sync::Arc;
+
+use crate::error::{Error, Result};
+use crate::functions::{self, AggregateFunc, FunctionLookup};
+use crate::parser::ast::{self, BinaryOp, Expr, InTarget, LikeOp, Literal, ParamKind, UnaryOp};
+use crate::schema::Table;
+use crate::value::Collation;
+use crate::vdbe::insn::{BitOp, CmpOp, Insn};
+use crate::vdbe::ops::{Affinity, ArithOp};
+use crate::vdbe::program::{Label, ProgramBuilder};
+
+/// A table in scope: its cursor and how its columns are read.
+#[derive(Debug, Clone)]
+pub struct ScopeTable {
+    pub table: Arc<Table>,
+    /// The name it is referred to by (alias or table name).
+    pub name: String,
+    pub cursor: usize,
+    /// When set, the row's values are in registers (starting here, one per column, then the
+    /// rowid) instead of being read from the cursor: UPDATE's new row, for CHECK constraints.
+    pub regs: Option<usize>,
+    /// Registers holding the left join's "matched" flag: when 0 the row is a NULL row.
+    pub null_flag: Option<usize>,
+}
+
+/// An aggregate call found in the result columns or HAVING.
+#[derive(Debug, Clone)]
+pub struct AggInfo {
+    pub expr: ast::FunctionCall,
+    pub func: AggregateFunc,
+    pub acc_reg: usize,
+}
+
+/// Compilation state shared by one statement.
+pub struct Ctx {
+    pub b: ProgramBuilder,
+    pub scope: Vec<ScopeTable>,
+    /// Parameter names by number (index 0 is ?1).
+    pub params: Vec<Option<String>>,
+    /// The highest `?` number used so far (for the next bare `?`).
+    pub next_param: usize,
+    /// Aggregates of the current SELECT, when it is an aggregate query.
+    pub aggs: Option<Vec<AggInfo>>,
+    /// Whether aggregate references read the accumulator (after AggFinal) instead of stepping.
+    pub in_agg_output: bool,
+}
+
+impl Ctx {
+    pub fn new() -> Ctx {
+        Ctx { b: ProgramBuilder::new(), scope: vec![], params: vec![], next_param: 0, aggs: None, in_agg_output: false }
+    }
+
+    fn param_index(&mut self, p: &ast::Param) -> Result<usize> {
+        let idx = match p.kind {
+            ParamKind::Next => self.next_param + 1,
+            ParamKind::Numbered(n) => {
+                if n == 0 || n as usize > crate::limits::MAX_VARIABLE_NUMBER {
+                    return Err(Error::sql(format!("variable number must be between ?1 and ?{}", crate::limits::MAX_VARIABLE_NUMBER)));
+                }
+                n as usize
+            }
+            ParamKind::Named => {
+                if let Some(i) = self.params.iter().position(|n| n.as_deref() == Some(p.text.as_str())) {
+                    return Ok(i + 1);
+                }
+                self.next_param + 1
+            }
+        };
+        if self.params.len() < idx {
+            self.params.resize(idx, None);
+        }
+        if p.kind == ParamKind::Named {
+            self.params[idx - 1] = Some(p.text.clone());
+        }
+        self.next_param = self.next_param.max(idx);
+        Ok(idx)
+    }
+}
+
+/// Where a column reference resolves.
+enum Resolved {
+    Column { scope: usize, column: usize },
+    Rowid { scope: usize },
+}
+
+fn is_rowid_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("rowid") || name.eq_ignore_ascii_case("oid") || name.eq_ignore_ascii_case("_rowid_")
+}
+
+fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
+    let mut found: Option<Resolved> = None;
+    for (si, st) in ctx.scope.iter().enumerate() {
+        if let Some(t) = &c.table {
+            if !t.eq_ignore_ascii_case(&st.name) {
+                continue;
+            }
+        }
+        if let Some(ci) = st.table.column_index(&c.column) {
+            if found.is_some() {
+                return Err(Error::sql(format!("ambiguous column name: {}", display_name(c))));
+            }
+            found = Some(Resolved::Column { scope: si, column: ci });
+        }
+    }
+    if found.is_none() && is_rowid_name(&c.column) {
+        for (si, st) in ctx.scope.iter().enumerate() {
+            if let Some(t) = &c.table {
+                if !t.eq_ignore_ascii_case(&st.name) {
+                    continue;
+                }
+            }
+            if st.table.has_rowid() {
+                if found.is_some() {
+                    return Err(Error::sql(format!("ambiguous column name: {}", display_name(c))));
+                }
+                found = Some(Resolved::Rowid { scope: si });
+            }
+        }
+    }
+    if found.is_none() && c.table.is_some() && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or(""))) {
+        return Err(Error::sql(format!("no such column: {}", display_name(c))));
+    }
+    Ok(found)
+}
+
+fn display_name(c: &ast::ColumnRef) -> String {
+    match &c.table {
+        Some(t) => format!("{t}.{}", c.column),
+        None => c.column.clone(),
+    }
+}
+
+/// The position of table column `column` in the stored record (WITHOUT ROWID tables store the
+/// primary key columns first).
+pub fn record_position(table: &Table, column: usize) -> usize {
+    if !table.without_rowid {
+        return column;
+    }
+    if let Some(p) = table.primary_key.iter().position(|(c, _, _)| *c == column) {
+        return p;
+    }
+    let pk: Vec<usize> = table.primary_key.iter().map(|(c, _, _)| *c).collect();
+    pk.len() + (0..column).filter(|c| !pk.contains(c)).count()
+}
+
+/// Emits code reading column `column` of the table in scope slot `si` into `dest`.
+pub fn emit_column(ctx: &mut Ctx, si: usize, column: usize, dest: usize) {
+    let st = ctx.scope[si].clone();
+    if let Some(base) = st.regs {
+        ctx.b.emit(Insn::SCopy { src: base + column, dest });
+        return;
+    }
+    if st.table.rowid_alias == Some(column) {
+        ctx.b.emit(Insn::Rowid { cursor: st.cursor, dest });
+    } else {
+        let default = st.table.columns[column].default.as_ref().and_then(constant_value);
+        ctx.b.emit(Insn::Column { cursor: st.cursor, column: record_position(&st.table, column), dest, default });
+    }
+    if let Some(flag) = st.null_flag {
+        // A LEFT JOIN's unmatched row reads as NULLs.
+        let skip = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
+        ctx.b.emit(Insn::Null { dest, end: dest });
+        ctx.b.patch_here(skip);
+    }
+}
+
+fn emit_rowid(ctx: &mut Ctx, si: usize, dest: usize) {
+    let st = ctx.scope[si].clone();
+    if let Some(base) = st.regs {
+        ctx.b.emit(Insn::SCopy { src: base + st.table.columns.len(), dest });
+        return;
+    }
+    ctx.b.emit(Insn::Rowid { cursor: st.cursor, dest });
+    if let Some(flag) = st.null_flag {
+        let skip = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
+        ctx.b.emit(Insn::Null { dest, end: dest });
+        ctx.b.patch_here(skip);
+    }
+}
+
+/// The value of a constant expression (a literal, possibly negated), for column defaults.
+pub fn constant_value(e: &Expr) -> Option<crate::value::Value> {
+    use crate::value::Value;
+    match e {
+        Expr::Literal(Literal::Null) => Some(Value::Null),
+        Expr::Literal(Literal::Integer(i)) => Some(Value::Integer(*i)),
+        Expr::Literal(Literal::Real(r)) => Some(Value::Real(*r)),
+        Expr::Literal(Literal::String(s)) => Some(Value::text(s)),
+        Expr::Literal(Literal::Blob(b)) => Some(Value::blob(b)),
+        Expr::Unary { op: UnaryOp::Negate, expr } => match constant_value(expr)? {
+            Value::Integer(i) => Some(i.checked_neg().map(Value::Integer).unwrap_or(Value::Real(-(i as f64)))),
+            Value::Real(r) => Some(Value::Real(-r)),
+            _ => None,
+        },
+        Expr::Unary { op: UnaryOp::Plus, expr } => constant_value(expr),
+        _ => None,
+    }
+}
+
+/// The affinity an expression carries into a comparison (SQLite's sqlite3ExprAffinity).
+pub fn expr_affinity(ctx: &Ctx, e: &Expr) -> Affinity {
+    match e {
+        Expr::Column(c) => match resolve(ctx, c) {
+            Ok(Some(Resolved::Column { scope, column })) => ctx.scope[scope].table.columns[column].affinity,
+            Ok(Some(Resolved::Rowid { .. })) => Affinity::Integer,
+            _ => Affinity::Blob,
+        },
+        Expr::Cast { type_name, .. } => Affinity::from_decl_type(type_name),
+        Expr::Collate { expr, .. } => expr_affinity(ctx, expr),
+        _ => Affinity::Blob,
+    }
+}
+
+/// The collation an expression carries (explicit COLLATE, then a column's collation).
+pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> {
+    Ok(match e {
+        Expr::Collate { collation, .. } => {
+            Some((Collation::from_name(collation).ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?, true))
+        }
+        Expr::Column(c) => match resolve(ctx, c)? {
+            Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
+            _ => None,
+        },
+        Expr::Unary { op: UnaryOp::Plus, expr } => expr_collation(ctx, expr)?,
+        _ => None,
+    })
+}
+
+/// The affinity and collation a comparison between `l` and `r` uses.
+pub fn comparison_rules(ctx: &Ctx, l: &Expr, r: &Expr) -> Result<(Affinity, Collation)> {
+    let (la, ra) = (expr_affinity(ctx, l), expr_affinity(ctx, r));
+    let aff = if la.is_numeric() || ra.is_numeric() {
+        Affinity::Numeric
+    } else if la == Affinity::Text || ra == Affinity::Text {
+        Affinity::Text
+    } else {
+        Affinity::Blob
+    };
+    let lc = expr_collation(ctx, l)?;
+    let rc = expr_collation(ctx, r)?;
+    let coll = match (lc, rc) {
+        (Some((c, true)), _) => c,
+        (_, Some((c, true))) => c,
+        (Some((c, false)), _) => c,
+        (_, Some((c, false))) => c,
+        _ => Collation::Binary,
+    };
+    Ok((aff, coll))
+}
+
+fn cmp_op(op: BinaryOp) -> Option<CmpOp> {
+    Some(match op {
+        BinaryOp::Eq => CmpOp::Eq,
+        BinaryOp::Ne => CmpOp::Ne,
+        BinaryOp::Lt => CmpOp::Lt,
+        BinaryOp::Le => CmpOp::Le,
+        BinaryOp::Gt => CmpOp::Gt,
+        BinaryOp::Ge => CmpOp::Ge,
+        _ => return None,
+    })
+}
+
+/// Compiles `e` into a new register and returns it.
+pub fn expr_to_new_reg(ctx: &mut Ctx, e: &Expr) -> Result<usize> {
+    let r = ctx.b.alloc_register();
+    expr_to_reg(ctx, e, r)?;
+    Ok(r)
+}
+
+/// Compiles `e` so that its value ends up in `dest`.
+pub fn expr_to_reg(ctx: &mut Ctx, e: &Expr, dest: usize) -> Result<()> {
+    expr_to_reg_depth(ctx, e, dest, 0)
+}
+
+fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Result<()> {
+    if depth > crate::limits::MAX_EXPR_DEPTH {
+        return Err(Error::sql(format!("Expression tree is too large (maximum depth {})", crate::limits::MAX_EXPR_DEPTH)));
+    }
+    let d = depth + 1;
+    match e {
+        Expr::Literal(l) => emit_literal(ctx, l, dest)?,
+        Expr::Column(c) => match resolve(ctx, c)? {
+            Some(Resolved::Column { scope, column }) => emit_column(ctx, scope, column, dest),
+            Some(Resolved::Rowid { scope }) => emit_rowid(ctx, scope, dest),
+            None => {
+                if c.double_quoted && c.table.is_none() {
+                    // SQLite's misfeature: an unknown "identifier" is a string literal.
+                    ctx.b.emit(Insn::String8 { value: Arc::from(c.column.as_str()), dest });
+                } else {
+                    return Err(Error::sql(format!("no such column: {}", display_name(c))));
+                }
+            }
+        },
+        Expr::Param(p) => {
+            let index = ctx.param_index(p)?;
+            ctx.b.emit(Insn::Variable { index, dest });
+        }
+        Expr::Unary { op, expr } => match op {
+            UnaryOp::Plus => expr_to_reg_depth(ctx, expr, dest, d)?,
+            UnaryOp::Negate => {
+                if let Some(v) = constant_value(e) {
+                    emit_value(ctx, v, dest);
+                } else {
+                    let zero = ctx.b.alloc_register();
+                    ctx.b.emit(Insn::Integer { value: 0, dest: zero });
+                    let r = ctx.b.alloc_register();
+                    expr_to_reg_depth(ctx, expr, r, d)?;
+                    ctx.b.emit(Insn::Arith { op: ArithOp::Subtract, lhs: zero, rhs: r, dest });
+                }
+            }
+            UnaryOp::Not => {
+                let r = ctx.b.alloc_register();
+                expr_to_reg_depth(ctx, expr, r, d)?;
+                ctx.b.emit(Insn::Not { src: r, dest });
+            }
+            UnaryOp::BitNot => {
+                let r = ctx.b.alloc_register();
+                expr_to_reg_depth(ctx, expr, r, d)?;
+                ctx.b.emit(Insn::BitNot { src: r, dest });
+            }
+        },
+        Expr::Binary { op, left, right } => {
+            if let Some(cmp) = cmp_op(*op) {
+                return comparison_value(ctx, cmp, left, right, dest, false, d);
+            }
+            if matches!(op, BinaryOp::Is | BinaryOp::IsNot) {
+                let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
+                expr_to_reg_depth(ctx, left, l, d)?;
+                expr_to_reg_depth(ctx, right, r, d)?;
+                let (aff, coll) = comparison_rules(ctx, left, right)?;
+                // IS compares like = but with NULL == NULL.
+                ctx.b.emit(Insn::Integer { value: (*op == BinaryOp::IsNot) as i64, dest });
+                let j = ctx.b.emit(Insn::Compare { op: CmpOp::Eq, lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: true });
+                let skip = ctx.b.emit(Insn::Goto { target: 0 });
+                ctx.b.patch_here(j);
+                ctx.b.emit(Insn::Integer { value: (*op == BinaryOp::Is) as i64, dest });
+                ctx.b.patch_here(skip);
+                return Ok(());
+            }
+            let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
+            expr_to_reg_depth(ctx, left, l, d)?;
+            expr_to_reg_depth(ctx, right, r, d)?;
+            let insn = match op {
+                BinaryOp::Add => Insn::Arith { op: ArithOp::Add, lhs: l, rhs: r, dest },
+                BinaryOp::Sub => Insn::Arith { op: ArithOp::Subtract, lhs: l, rhs: r, dest },
+                BinaryOp::Mul => Insn::Arith { op: ArithOp::Multiply, lhs: l, rhs: r, dest },
+                BinaryOp::Div => Insn::Arith { op: ArithOp::Divide, lhs: l, rhs: r, dest },
+                BinaryOp::Rem => Insn::Arith { op: ArithOp::Remainder, lhs: l, rhs: r, dest },
+                BinaryOp::Concat => Insn::Concat { lhs: l, rhs: r, dest },
+                BinaryOp::BitAnd => Insn::Bit { op: BitOp::And, lhs: l, rhs: r, dest },
+                BinaryOp::BitOr => Insn::Bit { op: BitOp::Or, lhs: l, rhs: r, dest },
+                BinaryOp::ShiftLeft => Insn::Bit { op: BitOp::ShiftLeft, lhs: l, rhs: r, dest },
+                BinaryOp::ShiftRight => Insn::Bit { op: BitOp::ShiftRight, lhs: l, rhs: r, dest },
+                BinaryOp::And => Insn::And { lhs: l, rhs: r, dest },
+                BinaryOp::Or => Insn::Or { lhs: l, rhs: r, dest },
+                BinaryOp::JsonExtract | BinaryOp::JsonExtractText => return Err(Error::sql("JSON operators are not supported yet")),
+                _ => unreachable!("comparisons handled above"),
+            };
+            ctx.b.emit(insn);
+        }
+        Expr::Like { op, not, expr, pattern, escape } => {
+            let name = match op {
+                LikeOp::Like => "like",
+                LikeOp::Glob => "glob",
+                LikeOp::Regexp => return Err(Error::sql("no such function: REGEXP")),
+                LikeOp::Match => return Err(Error::sql("unable to use function MATCH in the requested context")),
+            };
+            let argc = if escape.is_some() { 3 } else { 2 };
+            let first = ctx.b.alloc_registers(argc);
+            expr_to_reg_depth(ctx, pattern, first, d)?;
+            expr_to_reg_depth(ctx, expr, first + 1, d)?;
+            if let Some(esc) = escape {
+                expr_to_reg_depth(ctx, esc, first + 2, d)?;
+            }
+            let FunctionLookup::Scalar(func) = functions::lookup(name, argc) else { unreachable!("like and glob exist") };
+            ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc });
+            if *not {
+                ctx.b.emit(Insn::Not { src: dest, dest });
+            }
+        }
+        Expr::Between { not, expr, low, high } => {
+            let ge = Expr::Binary { op: BinaryOp::Ge, left: expr.clone(), right: low.clone() };
+            let le = Expr::Binary { op: BinaryOp::Le, left: expr.clone(), right: high.clone() };
+            let both = Expr::Binary { op: BinaryOp::And, left: Box::new(ge), right: Box::new(le) };
+            if *not {
+                let r = ctx.b.alloc_register();
+                expr_to_reg_depth(ctx, &both, r, d)?;
+                ctx.b.emit(Insn::Not { src: r, dest });
+            } else {
+                expr_to_reg_depth(ctx, &both, dest, d)?;
+            }
+        }
+        Expr::In { not, expr, target } => {
+            let InTarget::List(list) = target else {
+                return Err(Error::sql("IN with a subquery or table is not supported yet"));
+            };
+            in_list_value(ctx, expr, list, *not, dest, d)?;
+        }
+        Expr::IsNull { not, expr } => {
+            let r = ctx.b.alloc_register();
+            expr_to_reg_depth(ctx, expr, r, d)?;
+            ctx.b.emit(Insn::Integer { value: 1, dest });
+            let j = if *not { ctx.b.emit(Insn::NotNull { reg: r, target: 0 }) } else { ctx.b.emit(Insn::IsNull { reg: r, target: 0 }) };
+            ctx.b.emit(Insn::Integer { value: 0, dest });
+            ctx.b.patch_here(j);
+        }
+        Expr::Case { base, whens, else_expr } => {
+            let end = ctx.b.new_label();
+            let base_reg = match base {
+                Some(b) => Some(expr_to_new_reg(ctx, b)?),
+                None => None,
+            };
+            for (when, then) in whens {
+                let next = ctx.b.new_label();
+                match (&base_reg, base) {
+                    (Some(br), Some(be)) => {
+                        let wr = expr_to_new_reg(ctx, when)?;
+                        let (aff, coll) = comparison_rules(ctx, be, when)?;
+                        ctx.b.emit_jump(Insn::Compare { op: CmpOp::Ne, lhs: *br, rhs: wr, target: 0, affinity: aff, collation: coll, jump_if_null: true, null_eq: false }, next);
+                    }
+                    _ => cond_jump_depth(ctx, when, next, d)?,
+                }
+                expr_to_reg_depth(ctx, then, dest, d)?;
+                ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+                ctx.b.resolve_label(next);
+            }
+            match else_expr {
+                Some(e) => expr_to_reg_depth(ctx, e, dest, d)?,
+                None => {
+                    ctx.b.emit(Insn::Null { dest, end: dest });
+                }
+            }
+            ctx.b.resolve_label(end);
+        }
+        Expr::Cast { expr, type_name } => {
+            expr_to_reg_depth(ctx, expr, dest, d)?;
+            ctx.b.emit(Insn::Cast { reg: dest, affinity: Affinity::from_decl_type(type_name) });
+        }
+        Expr::Collate { expr, collation } => {
+            if Collation::from_name(collation).is_none() {
+                return Err(Error::sql(format!("no such collation sequence: {collation}")));
+            }
+            expr_to_reg_depth(ctx, expr, dest, d)?;
+        }
+        Expr::Function(call) => function_call(ctx, call, dest, d)?,
+        Expr::Row(_) => return Err(Error::sql("row value misused")),
+        Expr::Exists { .. } | Expr::Subquery(_) => return Err(Error::sql("subqueries are not supported yet")),
+        Expr::Raise { .. } => return Err(Error::sql("RAISE() may only be used within a trigger-program")),
+    }
+    Ok(())
+}
+
+fn emit_value(ctx: &mut Ctx, v: crate::value::Value, dest: usize) {
+    use crate::value::Value;
+    match v {
+        Value::Null => {
+            ctx.b.emit(Insn::Null { dest, end: dest });
+        }
+        Value::Integer(i) => {
+            ctx.b.emit(Insn::Integer { value: i, dest });
+        }
+        Value::Real(r) => {
+            ctx.b.emit(Insn::Real { value: r, dest });
+        }
+        Value::Text(s) => {
+            ctx.b.emit(Insn::String8 { value: s, dest });
+        }
+        Value::Blob(b) => {
+            ctx.b.emit(Insn::Blob { value: b, dest });
+        }
+    }
+}
+
+fn emit_literal(ctx: &mut Ctx, l: &Literal, dest: usize) -> Result<()> {
+    match l {
+        Literal::Null => emit_value(ctx, crate::value::Value::Null, dest),
+        Literal::Integer(i) => emit_value(ctx, crate::value::Value::Integer(*i), dest),
+        Literal::Real(r) => emit_value(ctx, crate::value::Value::Real(*r), dest),
+        Literal::String(s) => emit_value(ctx, crate::value::Value::text(s), dest),
+        Literal::Blob(b) => emit_value(ctx, crate::value::Value::blob(b), dest),
+        Literal::CurrentTime | Literal::CurrentDate | Literal::CurrentTimestamp => {
+            return Err(Error::sql("date and time functions are not supported yet"));
+        }
+    }
+    Ok(())
+}
+
+/// `dest = (left op right)`: 1, 0 or NULL.
+fn comparison_value(ctx: &mut Ctx, op: CmpOp, left: &Expr, right: &Expr, dest: usize, _negate: bool, d: usize) -> Result<()> {
+    if matches!(left, Expr::Row(_)) || matches!(right, Expr::Row(_)) {
+        return Err(Error::sql("row values are not supported yet"));
+    }
+    let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
+    expr_to_reg_depth(ctx, left, l, d)?;
+    expr_to_reg_depth(ctx, right, r, d)?;
+    let (aff, coll) = comparison_rules(ctx, left, right)?;
+    ctx.b.emit(Insn::Null { dest, end: dest });
+    let n1 = ctx.b.emit(Insn::IsNull { reg: l, target: 0 });
+    let n2 = ctx.b.emit(Insn::IsNull { reg: r, target: 0 });
+    ctx.b.emit(Insn::Integer { value: 1, dest });
+    let j = ctx.b.emit(Insn::Compare { op, lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: false });
+    ctx.b.emit(Insn::Integer { value: 0, dest });
+    ctx.b.patch_here(j);
+    ctx.b.patch_here(n1);
+    ctx.b.patch_here(n2);
+    Ok(())
+}
+
+/// `dest = expr [NOT] IN (list)` with SQL's NULL rules.
+fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usize, d: usize) -> Result<()> {
+    let x = ctx.b.alloc_register();
+    expr_to_reg_depth(ctx, expr, x, d)?;
+    let found = ctx.b.new_label();
+    let end = ctx.b.new_label();
+    let saw_null = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 0, dest: saw_null });
+    ctx.b.emit(Insn::Null { dest, end: dest });
+    if list.is_empty() {
+        ctx.b.emit(Insn::Integer { value: not as i64, dest });
+        ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    } else {
+        ctx.b.emit_jump(Insn::IsNull { reg: x, target: 0 }, end);
+    }
+    for item in list {
+        let r = expr_to_new_reg(ctx, item)?;
+        let (aff, coll) = comparison_rules(ctx, expr, item)?;
+        let nn = ctx.b.emit(Insn::NotNull { reg: r, target: 0 });
+        ctx.b.emit(Insn::Integer { value: 1, dest: saw_null });
+        ctx.b.patch_here(nn);
+        ctx.b.emit_jump(Insn::Compare { op: CmpOp::Eq, lhs: x, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: false }, found);
+    }
+    // No match: NULL if the list had a NULL, else false.
+    let keep_null = ctx.b.emit(Insn::If { reg: saw_null, target: 0, jump_if_null: false });
+    ctx.b.emit(Insn::Integer { value: not as i64, dest });
+    ctx.b.patch_here(keep_null);
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.resolve_label(found);
+    ctx.b.emit(Insn::Integer { value: (!not) as i64, dest });
+    ctx.b.resolve_label(end);
+    Ok(())
+}
+
+fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize) -> Result<()> {
+    if call.over.is_some() {
+        return Err(Error::sql("window functions are not supported yet"));
+    }
+    let args: &[Expr] = match &call.args {
+        ast::FunctionArgs::Star => &[],
+        ast::FunctionArgs::List(a) => a,
+    };
+    match functions::lookup(&call.name, args.len()) {
+        FunctionLookup::Aggregate(func) => {
+            if matches!(call.args, ast::FunctionArgs::Star) && func.kind != functions::aggregate::AggKind::CountStar {
+                return Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)));
+            }
+            let Some(aggs) = &mut ctx.aggs else {
+                return Err(Error::sql(format!("misuse of aggregate function {}()", call.name)));
+            };
+            if !ctx.in_agg_output {
+                return Err(Error::sql(format!("misuse of aggregate function {}()", call.name)));
+            }
+            let i = aggs.iter().position(|a| &a.expr == call).ok_or_else(|| Error::Internal("aggregate not collected".into()))?;
+            let acc = aggs[i].acc_reg;
+            let _ = func;
+            ctx.b.emit(Insn::SCopy { src: acc, dest });
+            Ok(())
+        }
+        FunctionLookup::Scalar(func) => {
+            if call.distinct {
+                return Err(Error::sql(format!("DISTINCT aggregates must have exactly one argument")));
+            }
+            if call.filter.is_some() {
+                return Err(Error::sql(format!("FILTER may not be used with non-aggregate {}()", call.name)));
+            }
+            if matches!(call.args, ast::FunctionArgs::Star) {
+                return Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)));
+            }
+            // coalesce/ifnull/iif evaluate lazily in SQLite; with no side effects in our
+            // functions, evaluating every argument gives the same result.
+            let first = ctx.b.alloc_registers(args.len().max(1));
+            for (i, a) in args.iter().enumerate() {
+                expr_to_reg_depth(ctx, a, first + i, d)?;
+            }
+            ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc: args.len() });
+            Ok(())
+        }
+        FunctionLookup::WrongArgCount => Err(Error::sql(format!("wrong number of arguments to function {}()", call.name))),
+        FunctionLookup::NotFound => Err(Error::sql(format!("no such function: {}", call.name))),
+    }
+}
+
+/// Emits code that jumps to `if_false` when `e` is false or NULL, and falls through when true.
+pub fn cond_jump(ctx: &mut Ctx, e: &Expr, if_false: Label) -> Result<()> {
+    cond_jump_depth(ctx, e, if_false, 0)
+}
+
+fn cond_jump_depth(ctx: &mut Ctx, e: &Expr, if_false: Label, depth: usize) -> Result<()> {
+    if depth > crate::limits::MAX_EXPR_DEPTH {
+        return Err(Error::sql(format!("Expression tree is too large (maximum depth {})", crate::limits::MAX_EXPR_DEPTH)));
+    }
+    match e {
+        Expr::Binary { op: BinaryOp::And, left, right } => {
+            cond_jump_depth(ctx, left, if_false, depth + 1)?;
+            cond_jump_depth(ctx, right, if_false, depth + 1)
+        }
+        Expr::Binary { op, left, right } if cmp_op(*op).is_some() && !matches!(**left, Expr::Row(_)) && !matches!(**right, Expr::Row(_)) => {
+            let cmp = cmp_op(*op).expect("comparison");
+            let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
+            expr_to_reg_depth(ctx, left, l, depth + 1)?;
+            expr_to_reg_depth(ctx, right, r, depth + 1)?;
+            let (aff, coll) = comparison_rules(ctx, left, right)?;
+            ctx.b.emit_jump(Insn::Compare { op: cmp.negated(), lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: true, null_eq: false }, if_false);
+            Ok(())
+        }
+        _ => {
+            let r = expr_to_new_reg(ctx, e)?;
+            ctx.b.emit_jump(Insn::IfNot { reg: r, target: 0, jump_if_null: true }, if_false);
+            Ok(())
+        }
+    }
+}
+
+/// Finds the aggregate calls in `e` (not descending into subqueries).
+pub fn collect_aggregates(e: &Expr, out: &mut Vec<ast::FunctionCall>) -> Result<()> {
+    match e {
+        Expr::Function(call) => {
+            let argc = match &call.args {
+                ast::FunctionArgs::Star => 0,
+                ast::FunctionArgs::List(a) => a.len(),
+            };
+            if call.over.is_none() {
+                if let FunctionLookup::Aggregate(_) = functions::lookup(&call.name, argc) {
+                    if let ast::FunctionArgs::List(args) = &call.args {
+                        let mut inner = Vec::new();
+                        for a in args {
+                            collect_aggregates(a, &mut inner)?;
+                        }
+                        if !inner.is_empty() {
+                            return Err(Error::sql(format!("misuse of aggregate function {}()", inner[0].name)));
+                        }
+                    }
+                    if !out.contains(call) {
+                        out.push((**call).clone());
+                    }
+                    return Ok(());
+                }
+            }
+            if let ast::FunctionArgs::List(args) = &call.args {
+                for a in args {
+                    collect_aggregates(a, out)?;
+                }
+            }
+        }
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } => collect_aggregates(expr, out)?,
+        Expr::Binary { left, right, .. } => {
+            collect_aggregates(left, out)?;
+            collect_aggregates(right, out)?;
+        }
+        Expr::Like { expr, pattern, escape, .. } => {
+            collect_aggregates(expr, out)?;
+            collect_aggregates(pattern, out)?;
+            if let Some(e) = escape {
+                collect_aggregates(e, out)?;
+            }
+        }
+        Expr::Between { expr, low, high, .. } => {
+            collect_aggregates(expr, out)?;
+            collect_aggregates(low, out)?;
+            collect_aggregates(high, out)?;
+        }
+        Expr::In { expr, target, .. } => {
+            collect_aggregates(expr, out)?;
+            if let InTarget::List(l) = target {
+                for x in l {
+                    collect_aggregates(x, out)?;
+                }
+            }
+        }
+        Expr::Case { base, whens, else_expr } => {
+            if let Some(b) = base {
+                collect_aggregates(b, out)?;
+            }
+            for (w, t) in whens {
+                collect_aggregates(w, out)?;
+                collect_aggregates(t, out)?;
+            }
+            if let Some(e) = else_expr {
+                collect_aggregates(e, out)?;
+            }
+        }
+        Expr::Row(items) => {
+            for x in items {
+                collect_aggregates(x, out)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Emits the AggStep for one collected aggregate (inside the scan loop).
+pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
+    let args: Vec<Expr> = match &agg.expr.args {
+        ast::FunctionArgs::Star => vec![],
+        ast::FunctionArgs::List(a) => a.clone(),
+    };
+    if agg.expr.distinct && args.len() != 1 {
+        return Err(Error::sql("DISTINCT aggregates must have exactly one argument"));
+    }
+    let skip = ctx.b.new_label();
+    if let Some(f) = &agg.expr.filter {
+        cond_jump(ctx, f, skip)?;
+    }
+    let first = ctx.b.alloc_registers(args.len().max(1));
+    for (i, a) in args.iter().enumerate() {
+        expr_to_reg(ctx, a, first + i)?;
+    }
+    ctx.b.emit(Insn::AggStep { first_arg: first, acc: agg.acc_reg, func: agg.func, argc: args.len(), distinct: agg.expr.distinct });
+    ctx.b.resolve_label(skip);
+    Ok(())
+}

@@ -1,0 +1,571 @@
+//! SELECT: the FROM clause as nested loops over cursors (rowid lookups when the WHERE clause
+//! pins the rowid), WHERE as conditional jumps, result columns, and aggregate queries without
+//! GROUP BY.
+
+use std::sync::Arc;
+
+use super::expr::{self, cond_jump, expr_to_reg, AggInfo, Ctx, ScopeTable};
+use crate::error::{Error, Result};
+use crate::functions::{self, FunctionLookup};
+use crate::parser::ast::{self, BinaryOp, Expr, JoinOperator, ResultColumn, SelectCore, TableRef};
+use crate::schema::{Schema, Table};
+use crate::vdbe::insn::{CursorInfo, Insn};
+use crate::vdbe::program::Label;
+
+/// One output column of a SELECT: its name, declared type, and expression.
+pub struct OutColumn {
+    pub name: String,
+    pub decltype: Option<String>,
+    pub expr: Expr,
+}
+
+/// How a table in the FROM clause is visited.
+enum Access {
+    Scan,
+    /// `rowid = expr`: one SeekRowid.
+    RowidEq(Expr),
+}
+
+/// Resolves the FROM clause into scope tables (opening no cursors yet).
+pub fn resolve_from(ctx: &mut Ctx, schema: &Schema, from: &Option<ast::From>) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
+    let Some(from) = from else { return Ok(vec![]) };
+    let mut joins = vec![(JoinOperator::Inner, None)];
+    add_table(ctx, schema, &from.first)?;
+    for j in &from.joins {
+        if j.natural {
+            return Err(Error::sql("NATURAL joins are not supported yet"));
+        }
+        add_table(ctx, schema, &j.table)?;
+        let on = match &j.constraint {
+            None => None,
+            Some(ast::JoinConstraint::On(e)) => Some(e.clone()),
+            Some(ast::JoinConstraint::Using(_)) => return Err(Error::sql("JOIN ... USING is not supported yet")),
+        };
+        if matches!(j.operator, JoinOperator::Right | JoinOperator::Full) {
+            return Err(Error::sql("RIGHT and FULL OUTER JOIN are not supported yet"));
+        }
+        joins.push((j.operator, on));
+    }
+    Ok(joins)
+}
+
+fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
+    match t {
+        TableRef::Table { name, alias, .. } => {
+            if let Some(s) = &name.schema {
+                if !s.eq_ignore_ascii_case("main") {
+                    return Err(Error::sql(format!("unknown database {s}")));
+                }
+            }
+            let table = match schema.table(&name.name) {
+                Some(t) => t.clone(),
+                None if schema.view(&name.name).is_some() => return Err(Error::sql("views are not supported yet")),
+                None => return Err(Error::sql(format!("no such table: {}", name.name))),
+            };
+            let cursor = ctx.b.alloc_cursor();
+            let display = alias.clone().unwrap_or_else(|| name.name.clone());
+            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None });
+            Ok(())
+        }
+        _ => Err(Error::sql("subqueries in FROM are not supported yet")),
+    }
+}
+
+/// Splits a WHERE clause into its AND-ed terms.
+pub fn and_terms(e: &Expr, out: &mut Vec<Expr>) {
+    match e {
+        Expr::Binary { op: BinaryOp::And, left, right } => {
+            and_terms(left, out);
+            and_terms(right, out);
+        }
+        other => out.push(other.clone()),
+    }
+}
+
+fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
+    // Conservative: any column reference that could resolve to this table counts.
+    let st = &ctx.scope[si];
+    fn walk(e: &Expr, st: &ScopeTable, found: &mut bool) {
+        match e {
+            Expr::Column(c) => {
+                let table_ok = c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true);
+                if table_ok && (st.table.column_index(&c.column).is_some() || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column))) {
+                    *found = true;
+                }
+            }
+            Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } => walk(expr, st, found),
+            Expr::Binary { left, right, .. } => {
+                walk(left, st, found);
+                walk(right, st, found);
+            }
+            Expr::Function(call) => {
+                if let ast::FunctionArgs::List(a) = &call.args {
+                    a.iter().for_each(|x| walk(x, st, found));
+                }
+            }
+            Expr::Literal(_) | Expr::Param(_) => {}
+            _ => *found = true,
+        }
+    }
+    let mut found = false;
+    walk(e, st, &mut found);
+    found
+}
+
+fn is_rowid_ref(ctx: &Ctx, e: &Expr, si: usize) -> bool {
+    let Expr::Column(c) = e else { return false };
+    let st = &ctx.scope[si];
+    if let Some(t) = &c.table {
+        if !t.eq_ignore_ascii_case(&st.name) {
+            return false;
+        }
+    } else if ctx.scope.len() > 1 && ctx.scope.iter().enumerate().any(|(i, o)| i != si && o.table.column_index(&c.column).is_some()) {
+        return false;
+    }
+    if !st.table.has_rowid() {
+        return false;
+    }
+    match st.table.column_index(&c.column) {
+        Some(i) => st.table.rowid_alias == Some(i),
+        None => ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column)),
+    }
+}
+
+/// Picks the access path for scope table `si` from the WHERE terms: a rowid equality whose other
+/// side does not depend on this table.
+fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr]) -> Access {
+    for t in terms {
+        if let Expr::Binary { op: BinaryOp::Eq, left, right } = t {
+            if is_rowid_ref(ctx, left, si) && !refers_to_scope(ctx, right, si) && refers_only_earlier(ctx, right, si) {
+                return Access::RowidEq((**right).clone());
+            }
+            if is_rowid_ref(ctx, right, si) && !refers_to_scope(ctx, left, si) && refers_only_earlier(ctx, left, si) {
+                return Access::RowidEq((**left).clone());
+            }
+        }
+    }
+    Access::Scan
+}
+
+fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
+    (si + 1..ctx.scope.len()).all(|later| !refers_to_scope(ctx, e, later))
+}
+
+/// Opens read cursors for every scope table.
+pub fn open_cursors(ctx: &mut Ctx, write: bool) {
+    for st in ctx.scope.clone() {
+        let info = table_cursor_info(&st.table);
+        if write {
+            ctx.b.emit(Insn::OpenWrite { cursor: st.cursor, root: st.table.root, db: 0, info });
+        } else {
+            ctx.b.emit(Insn::OpenRead { cursor: st.cursor, root: st.table.root, db: 0, info });
+        }
+    }
+}
+
+pub fn table_cursor_info(t: &Table) -> CursorInfo {
+    if t.without_rowid {
+        let mut k = crate::storage::record::KeyInfo::new(t.primary_key.len(), Default::default());
+        for (i, (_, coll, desc)) in t.primary_key.iter().enumerate() {
+            k.collations[i] = *coll;
+            k.desc[i] = *desc;
+        }
+        CursorInfo::Index(k)
+    } else {
+        CursorInfo::Table { columns: t.columns.len() }
+    }
+}
+
+/// Emits nested loops over the scope tables with the WHERE clause, calling `body` for each
+/// qualifying row combination. `body` may jump to the given label to skip to the next row.
+pub fn emit_loops(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], where_clause: Option<&Expr>, body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>) -> Result<()> {
+    let mut terms = Vec::new();
+    if let Some(w) = where_clause {
+        and_terms(w, &mut terms);
+    }
+    let n = ctx.scope.len();
+    if n == 0 {
+        // SELECT without FROM: one row.
+        let skip = ctx.b.new_label();
+        for t in &terms {
+            cond_jump(ctx, t, skip)?;
+        }
+        body(ctx, skip)?;
+        ctx.b.resolve_label(skip);
+        return Ok(());
+    }
+    // For each level: (label to continue with the next row of this level, loop-close code).
+    struct Level {
+        next: Label,
+        close: Option<(usize, usize)>, // (cursor, loop top address) for Next
+        left_join: Option<(usize, Label)>,
+    }
+    let mut levels: Vec<Level> = Vec::new();
+    let mut outer_next: Option<Label> = None;
+    for si in 0..n {
+        let (op, on) = joins.get(si).cloned().unwrap_or((JoinOperator::Inner, None));
+        let is_left = op == JoinOperator::Left;
+        let next = ctx.b.new_label();
+        let done = outer_next.unwrap_or(next);
+        let cursor = ctx.scope[si].cursor;
+        let mut on_terms = Vec::new();
+        if let Some(on) = &on {
+            and_terms(on, &mut on_terms);
+        }
+        let access = if is_left { Access::Scan } else { choose_access(ctx, si, &terms) };
+        let flag = if is_left {
+            let f = ctx.b.alloc_register();
+            ctx.b.emit(Insn::Integer { value: 0, dest: f });
+            Some(f)
+        } else {
+            None
+        };
+        let level_exit = ctx.b.new_label();
+        let close = match access {
+            Access::RowidEq(e) => {
+                let r = expr::expr_to_new_reg(ctx, &e)?;
+                ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid: r, target: 0 }, if is_left { level_exit } else { done });
+                None
+            }
+            Access::Scan => {
+                ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, if is_left { level_exit } else { done });
+                Some((cursor, ctx.b.current_addr()))
+            }
+        };
+        // ON terms filter this level; WHERE terms are checked at the innermost level (a LEFT
+        // JOIN's WHERE must see the NULL row).
+        for t in &on_terms {
+            cond_jump(ctx, t, next)?;
+        }
+        if let Some(f) = flag {
+            ctx.b.emit(Insn::Integer { value: 1, dest: f });
+            ctx.scope[si].null_flag = Some(f);
+        }
+        levels.push(Level { next, close, left_join: flag.map(|f| (f, level_exit)) });
+        outer_next = Some(next);
+        let _ = level_exit;
+        if flag.is_none() {
+            ctx.b.resolve_label(level_exit);
+        } else {
+            // Resolved after the loop closes (see below).
+            levels.last_mut().expect("level").left_join = Some((flag.expect("flag"), level_exit));
+        }
+    }
+    let innermost_next = levels.last().expect("at least one level").next;
+    for t in &terms {
+        cond_jump(ctx, t, innermost_next)?;
+    }
+    body(ctx, innermost_next)?;
+    for (si, level) in levels.into_iter().enumerate().rev() {
+        ctx.b.resolve_label(level.next);
+        if let Some((cursor, top)) = level.close {
+            ctx.b.emit(Insn::Next { cursor, target: top });
+        }
+        if let Some((flag, exit)) = level.left_join {
+            // No row matched: run the inner levels once with this table's row as NULLs.
+            ctx.b.resolve_label(exit);
+            let matched = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
+            ctx.b.emit(Insn::Integer { value: 0, dest: flag });
+            ctx.b.emit(Insn::Null { dest: flag, end: flag });
+            // Re-run the remaining body with the null row: only supported when this is the
+            // innermost level (the common `a LEFT JOIN b` shape).
+            if si + 1 != n {
+                return Err(Error::sql("a LEFT JOIN followed by more joins is not supported yet"));
+            }
+            let skip = ctx.b.new_label();
+            for t in &terms {
+                cond_jump(ctx, t, skip)?;
+            }
+            body(ctx, skip)?;
+            ctx.b.resolve_label(skip);
+            ctx.b.patch_here(matched);
+            let _ = flag;
+        }
+    }
+    Ok(())
+}
+
+/// The result columns of a simple select, with `*` expanded.
+pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn]) -> Result<Vec<OutColumn>> {
+    let mut out = Vec::new();
+    for rc in columns {
+        match rc {
+            ResultColumn::Expr { expr, alias, text } => {
+                let (name, decltype) = match (alias, expr) {
+                    (Some(a), _) => (a.clone(), column_decltype(ctx, expr)),
+                    (None, Expr::Column(c)) => {
+                        // SQLite names a plain column reference by the column's declared name.
+                        let mut name = c.column.clone();
+                        for st in &ctx.scope {
+                            if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
+                                if let Some(i) = st.table.column_index(&c.column) {
+                                    name = st.table.columns[i].name.clone();
+                                    break;
+                                }
+                            }
+                        }
+                        (name, column_decltype(ctx, expr))
+                    }
+                    (None, _) => (text.clone(), None),
+                };
+                out.push(OutColumn { name, decltype, expr: expr.clone() });
+            }
+            ResultColumn::Star => {
+                if ctx.scope.is_empty() {
+                    return Err(Error::sql("no tables specified"));
+                }
+                for st in &ctx.scope {
+                    push_table_columns(st, &mut out);
+                }
+            }
+            ResultColumn::TableStar(t) => {
+                let st = ctx.scope.iter().find(|s| s.name.eq_ignore_ascii_case(t)).ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
+                push_table_columns(st, &mut out);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn push_table_columns(st: &ScopeTable, out: &mut Vec<OutColumn>) {
+    for c in &st.table.columns {
+        out.push(OutColumn {
+            name: c.name.clone(),
+            decltype: Some(c.decl_type.clone()).filter(|d| !d.is_empty()),
+            expr: Expr::Column(ast::ColumnRef { schema: None, table: Some(st.name.clone()), column: c.name.clone(), double_quoted: false }),
+        });
+    }
+}
+
+fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
+    let Expr::Column(c) = e else { return None };
+    for st in &ctx.scope {
+        if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
+            if let Some(i) = st.table.column_index(&c.column) {
+                let d = &st.table.columns[i].decl_type;
+                return (!d.is_empty()).then(|| d.clone());
+            }
+        }
+    }
+    None
+}
+
+/// Compiles a SELECT statement that outputs rows.
+pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    if select.with.is_some() {
+        return Err(Error::sql("WITH is not supported yet"));
+    }
+    if !select.body.compounds.is_empty() {
+        return Err(Error::sql("compound SELECT is not supported yet"));
+    }
+    if !select.order_by.is_empty() {
+        return Err(Error::sql("ORDER BY is not supported yet"));
+    }
+    let core = match &select.body.first {
+        SelectCore::Select(s) => s.as_ref(),
+        SelectCore::Values(rows) => return compile_values(ctx, rows, select),
+    };
+    if core.distinct {
+        return Err(Error::sql("SELECT DISTINCT is not supported yet"));
+    }
+    if !core.group_by.is_empty() {
+        return Err(Error::sql("GROUP BY is not supported yet"));
+    }
+    let joins = resolve_from(ctx, schema, &core.from)?;
+    let cols = expand_columns(ctx, &core.columns)?;
+    let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
+    let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
+
+    // LIMIT and OFFSET.
+    let (limit_reg, offset_reg) = limit_registers(ctx, &select.limit)?;
+    let end = ctx.b.new_label();
+    if let Some(l) = limit_reg {
+        ctx.b.emit_jump(Insn::IfNot { reg: l, target: 0, jump_if_null: true }, end);
+    }
+
+    let mut agg_calls = Vec::new();
+    for c in &cols {
+        expr::collect_aggregates(&c.expr, &mut agg_calls)?;
+    }
+    if let Some(h) = &core.having {
+        expr::collect_aggregates(h, &mut agg_calls)?;
+    }
+    if let Some(w) = &core.where_clause {
+        let mut in_where = Vec::new();
+        expr::collect_aggregates(w, &mut in_where)?;
+        if let Some(a) = in_where.first() {
+            return Err(Error::sql(format!("misuse of aggregate: {}()", a.name)));
+        }
+    }
+
+    if agg_calls.is_empty() {
+        if core.having.is_some() {
+            return Err(Error::sql("a GROUP BY clause is required before HAVING"));
+        }
+        open_cursors(ctx, false);
+        let first = ctx.b.alloc_registers(cols.len());
+        emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, skip| {
+            if let Some(o) = offset_reg {
+                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+            }
+            for (i, c) in cols.iter().enumerate() {
+                expr_to_reg(ctx, &c.expr, first + i)?;
+            }
+            ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+            if let Some(l) = limit_reg {
+                ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
+            }
+            Ok(())
+        })?;
+        ctx.b.resolve_label(end);
+        return Ok((names, decltypes));
+    }
+
+    // An aggregate query without GROUP BY: one output row.
+    let mut aggs = Vec::new();
+    for call in agg_calls {
+        let argc = match &call.args {
+            ast::FunctionArgs::Star => 0,
+            ast::FunctionArgs::List(a) => a.len(),
+        };
+        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else { unreachable!("collected as aggregate") };
+        let acc_reg = ctx.b.alloc_register();
+        aggs.push(AggInfo { expr: call, func, acc_reg });
+    }
+    let count_only = ctx.scope.len() == 1
+        && core.where_clause.is_none()
+        && aggs.len() == 1
+        && aggs[0].func.kind == functions::aggregate::AggKind::CountStar
+        && aggs[0].expr.filter.is_none()
+        && cols.len() == 1
+        && matches!(cols[0].expr, Expr::Function(_));
+    ctx.aggs = Some(aggs.clone());
+    if count_only {
+        // SELECT count(*) FROM t: OP_Count reads the tree's cell counts without decoding rows.
+        let st = ctx.scope[0].clone();
+        ctx.b.emit(Insn::OpenRead { cursor: st.cursor, root: st.table.root, db: 0, info: table_cursor_info(&st.table) });
+        ctx.b.emit(Insn::Count { cursor: st.cursor, dest: aggs[0].acc_reg });
+        ctx.b.emit(Insn::Close { cursor: st.cursor });
+    } else {
+        for a in &aggs {
+            ctx.b.emit(Insn::Null { dest: a.acc_reg, end: a.acc_reg });
+        }
+        open_cursors(ctx, false);
+        // Bare columns take their values from the last row scanned.
+        let bare_first = ctx.b.alloc_registers(cols.len());
+        let aggs2 = aggs.clone();
+        let has_bare: Vec<bool> = cols.iter().map(|c| !contains_aggregate(&c.expr)).collect();
+        emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, _skip| {
+            for a in &aggs2 {
+                expr::emit_agg_step(ctx, a)?;
+            }
+            for (i, c) in cols.iter().enumerate() {
+                if has_bare[i] {
+                    expr_to_reg(ctx, &c.expr, bare_first + i)?;
+                }
+            }
+            Ok(())
+        })?;
+        for a in &aggs {
+            ctx.b.emit(Insn::AggFinal { acc: a.acc_reg, argc: 0, func: a.func });
+        }
+        ctx.in_agg_output = true;
+        let first = ctx.b.alloc_registers(cols.len());
+        let skip = ctx.b.new_label();
+        if let Some(h) = &core.having {
+            cond_jump(ctx, h, skip)?;
+        }
+        if let Some(o) = offset_reg {
+            ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+        }
+        for (i, c) in cols.iter().enumerate() {
+            if has_bare[i] {
+                ctx.b.emit(Insn::SCopy { src: bare_first + i, dest: first + i });
+            } else {
+                expr_to_reg(ctx, &c.expr, first + i)?;
+            }
+        }
+        ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+        ctx.b.resolve_label(skip);
+        ctx.b.resolve_label(end);
+        return Ok((names, decltypes));
+    }
+    ctx.in_agg_output = true;
+    let first = ctx.b.alloc_registers(cols.len());
+    let skip = ctx.b.new_label();
+    if let Some(o) = offset_reg {
+        ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+    }
+    for (i, c) in cols.iter().enumerate() {
+        expr_to_reg(ctx, &c.expr, first + i)?;
+    }
+    ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+    ctx.b.resolve_label(skip);
+    ctx.b.resolve_label(end);
+    Ok((names, decltypes))
+}
+
+fn contains_aggregate(e: &Expr) -> bool {
+    let mut v = Vec::new();
+    expr::collect_aggregates(e, &mut v).map(|_| !v.is_empty()).unwrap_or(true)
+}
+
+/// Evaluates LIMIT and OFFSET once, before the loop. A negative limit means no limit.
+fn limit_registers(ctx: &mut Ctx, limit: &Option<ast::Limit>) -> Result<(Option<usize>, Option<usize>)> {
+    let Some(l) = limit else { return Ok((None, None)) };
+    let lr = ctx.b.alloc_register();
+    expr_to_reg(ctx, &l.limit, lr)?;
+    ctx.b.emit(Insn::MustBeInt { reg: lr, target: 0 });
+    // LIMIT -1 means no limit: make it the largest count.
+    let neg = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 0, dest: neg });
+    let j = ctx.b.emit(Insn::Compare {
+        op: crate::vdbe::insn::CmpOp::Ge,
+        lhs: lr,
+        rhs: neg,
+        target: 0,
+        affinity: crate::vdbe::ops::Affinity::Blob,
+        collation: Default::default(),
+        jump_if_null: false,
+        null_eq: false,
+    });
+    ctx.b.emit(Insn::Integer { value: i64::MAX, dest: lr });
+    ctx.b.patch_here(j);
+    let or = match &l.offset {
+        Some(o) => {
+            let r = ctx.b.alloc_register();
+            expr_to_reg(ctx, o, r)?;
+            ctx.b.emit(Insn::MustBeInt { reg: r, target: 0 });
+            Some(r)
+        }
+        None => None,
+    };
+    Ok((Some(lr), or))
+}
+
+/// `VALUES (...), (...)` as a query.
+fn compile_values(ctx: &mut Ctx, rows: &[Vec<Expr>], select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    if select.limit.is_some() || !select.order_by.is_empty() {
+        return Err(Error::sql("LIMIT or ORDER BY on VALUES is not supported yet"));
+    }
+    let n = rows.first().map(|r| r.len()).unwrap_or(0);
+    let first = ctx.b.alloc_registers(n);
+    for row in rows {
+        if row.len() != n {
+            return Err(Error::sql("all VALUES must have the same number of terms"));
+        }
+        for (i, e) in row.iter().enumerate() {
+            expr_to_reg(ctx, e, first + i)?;
+        }
+        ctx.b.emit(Insn::ResultRow { start: first, count: n });
+    }
+    let names = (1..=n).map(|i| format!("column{i}")).collect();
+    Ok((names, vec![None; n]))
+}
+
+/// Shared with DML: a single-table scan (or rowid lookup) with a WHERE clause.
+pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>) -> usize {
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable { name: alias.unwrap_or(&table.name).to_string(), table, cursor, regs: None, null_flag: None });
+    cursor
+}

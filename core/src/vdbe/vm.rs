@@ -1,0 +1,999 @@
+//! The virtual machine: runs a [`Program`] one instruction at a time over registers and B-tree
+//! cursors, yielding result rows.
+//!
+//! Async: an instruction that needs a page not in the cache returns `IoPoll::Pending` from the
+//! cursor without changing anything; the VM then returns [`StepResult::Io`] with the program
+//! counter unchanged, and the next `step` re-executes the same instruction. Writes (Insert,
+//! Delete, IdxInsert...) read the pages they need blocking, so they never suspend half-done.
+//!
+//! Transactions: `Transaction` opens a read or write transaction; `Halt` commits when the
+//! connection is in autocommit mode and this is the last writing statement, or releases the
+//! statement savepoint inside an explicit transaction. On error the statement's changes are undone
+//! (statement savepoint), or the whole transaction in autocommit mode.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use crate::error::{extended, Error, Result};
+use crate::functions::aggregate::Accumulator;
+use crate::functions::FuncContext;
+use crate::storage::btree::{self, BTreeCursor, InsertKey, SeekKey, SeekOp, TreeKind};
+use crate::storage::header;
+use crate::storage::record::{encode_record_into, RecordHeader, TextEncoding};
+use crate::storage::IoPoll;
+use crate::value::{Collation, Value};
+use crate::vdbe::insn::{BitOp, CmpOp, Cookie, CursorInfo, Insn, SavepointOp, OPFLAG_LASTROWID, OPFLAG_NCHANGE};
+use crate::vdbe::ops::{self, apply_affinity, Affinity};
+use crate::vdbe::program::Program;
+use crate::vdbe::DbState;
+
+/// What one call to [`Vm::step`] produced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepResult {
+    /// A result row is ready in [`Vm::row`].
+    Row,
+    /// The program finished.
+    Done,
+    /// A page read is in flight: drive the I/O backend and call `step` again.
+    Io,
+}
+
+/// A cursor and the decoded header of the row it is on.
+struct VCursor {
+    btree: BTreeCursor,
+    /// Column count for tables, for NULL-filling short records.
+    payload: Vec<u8>,
+    header: RecordHeader,
+    row_valid: bool,
+    /// For NewRowid: rowid chosen last time, so consecutive inserts need no seek.
+    writable: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum VmState {
+    Ready,
+    Running,
+    Done,
+}
+
+pub struct Vm {
+    program: Arc<Program>,
+    pc: usize,
+    regs: Vec<Value>,
+    cursors: Vec<Option<VCursor>>,
+    accumulators: Vec<Option<Accumulator>>,
+    params: Vec<Value>,
+    once: HashSet<usize>,
+    state: VmState,
+    row_start: usize,
+    row_len: usize,
+    /// Rows changed by this statement (sqlite3_changes).
+    changes: i64,
+    /// Whether this statement counted itself as active / writing in the connection.
+    active: bool,
+    writing: bool,
+    savepoint_depth: Option<usize>,
+    record_buf: Vec<u8>,
+}
+
+impl Vm {
+    pub fn new(program: Arc<Program>) -> Vm {
+        let n_params = program.parameters.len();
+        Vm {
+            regs: vec![Value::Null; program.n_registers.max(1)],
+            cursors: (0..program.n_cursors).map(|_| None).collect(),
+            accumulators: Vec::new(),
+            params: vec![Value::Null; n_params],
+            once: HashSet::new(),
+            pc: 0,
+            state: VmState::Ready,
+            row_start: 0,
+            row_len: 0,
+            changes: 0,
+            active: false,
+            writing: false,
+            savepoint_depth: None,
+            record_buf: Vec::new(),
+            program,
+        }
+    }
+
+    pub fn program(&self) -> &Arc<Program> {
+        &self.program
+    }
+
+    /// Binds parameter `index` (1-based).
+    pub fn bind(&mut self, index: usize, v: Value) -> Result<()> {
+        if index == 0 || index > self.params.len() {
+            return Err(Error::Range);
+        }
+        self.params[index - 1] = v;
+        Ok(())
+    }
+
+    pub fn params(&self) -> &[Value] {
+        &self.params
+    }
+
+    pub fn clear_bindings(&mut self) {
+        self.params.iter_mut().for_each(|p| *p = Value::Null);
+    }
+
+    pub fn parameter_count(&self) -> usize {
+        self.params.len()
+    }
+
+    /// The current result row.
+    pub fn row(&self) -> &[Value] {
+        &self.regs[self.row_start..self.row_start + self.row_len]
+    }
+
+    pub fn changes(&self) -> i64 {
+        self.changes
+    }
+
+    pub fn is_running(&self) -> bool {
+        self.state == VmState::Running
+    }
+
+    /// Rewinds the program to run again with the same bindings. A statement abandoned while
+    /// running ends its part of the transaction as if it had finished (SQLite's sqlite3_reset).
+    pub fn reset(&mut self, db: &mut DbState) {
+        if self.state == VmState::Running {
+            let _ = self.finish(db, true);
+        }
+        self.pc = 0;
+        self.state = VmState::Ready;
+        self.cursors.iter_mut().for_each(|c| *c = None);
+        self.accumulators.clear();
+        self.once.clear();
+        self.changes = 0;
+        self.regs.iter_mut().for_each(|r| *r = Value::Null);
+    }
+
+    /// Runs until a row, the end, or pending I/O.
+    pub fn step(&mut self, db: &mut DbState) -> Result<StepResult> {
+        match self.state {
+            VmState::Done => return Ok(StepResult::Done),
+            VmState::Ready => {
+                self.state = VmState::Running;
+                self.pc = 0;
+                self.changes = 0;
+            }
+            VmState::Running => {}
+        }
+        match self.run(db) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                let rollback_err = self.abort(db, &e);
+                self.state = VmState::Done;
+                Err(rollback_err.unwrap_or(e))
+            }
+        }
+    }
+
+    /// Undoes the statement after an error: the statement savepoint inside an explicit
+    /// transaction, or the whole transaction in autocommit mode.
+    fn abort(&mut self, db: &mut DbState, _e: &Error) -> Option<Error> {
+        self.cursors.iter_mut().for_each(|c| *c = None);
+        let mut out = None;
+        if self.writing {
+            if db.autocommit {
+                if let Err(e) = db.pager.rollback() {
+                    out = Some(e);
+                }
+                db.schema_dirty_check();
+            } else if let Some(depth) = self.savepoint_depth.take() {
+                if let Err(e) = db.pager.savepoint_rollback(depth) {
+                    out = Some(e);
+                }
+                db.pager.savepoint_release(depth);
+                db.schema_dirty_check();
+            }
+        }
+        self.deactivate(db);
+        if db.autocommit && db.active_statements == 0 && db.pager.state() == crate::storage::pager::PagerState::Reader {
+            db.pager.end_read();
+        }
+        out
+    }
+
+    fn deactivate(&mut self, db: &mut DbState) {
+        if self.active {
+            db.active_statements -= 1;
+            self.active = false;
+        }
+        if self.writing {
+            db.active_writers -= 1;
+            self.writing = false;
+        }
+    }
+
+    /// Ends the statement: commit in autocommit mode when it is the last writer, release the
+    /// statement savepoint otherwise.
+    fn finish(&mut self, db: &mut DbState, abandoned: bool) -> Result<()> {
+        self.cursors.iter_mut().for_each(|c| *c = None);
+        let was_writing = self.writing;
+        if let Some(depth) = self.savepoint_depth.take() {
+            db.pager.savepoint_release(depth);
+        }
+        self.deactivate(db);
+        let _ = abandoned;
+        if db.autocommit {
+            if was_writing && db.active_writers == 0 {
+                if let Err(e) = db.pager.commit() {
+                    let _ = db.pager.rollback();
+                    db.schema_dirty_check();
+                    return Err(e);
+                }
+            }
+            if db.active_statements == 0 && db.pager.state() == crate::storage::pager::PagerState::Reader {
+                db.pager.end_read();
+            }
+        }
+        Ok(())
+    }
+
+    fn cursor(&mut self, i: usize) -> Result<&mut VCursor> {
+        self.cursors.get_mut(i).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal(format!("cursor {i} not open")))
+    }
+
+    fn jump_if(&mut self, cond: bool, target: usize) {
+        if cond {
+            self.pc = target;
+        } else {
+            self.pc += 1;
+        }
+    }
+
+    fn open_cursor(&mut self, db: &mut DbState, cursor: usize, root: u32, info: &CursorInfo, writable: bool) -> Result<()> {
+        if root == 0 || root > db.pager.page_count() {
+            return Err(Error::corrupt(format!("root page {root} out of range")));
+        }
+        let kind = match info {
+            CursorInfo::Table { .. } => TreeKind::Table,
+            CursorInfo::Index(k) => {
+                let mut k = k.clone();
+                k.encoding = db.pager.text_encoding();
+                TreeKind::Index(k)
+            }
+        };
+        if cursor >= self.cursors.len() {
+            self.cursors.resize_with(cursor + 1, || None);
+        }
+        self.cursors[cursor] = Some(VCursor {
+            btree: BTreeCursor::new(root, kind),
+            payload: Vec::new(),
+            header: RecordHeader::default(),
+            row_valid: false,
+            writable,
+        });
+        Ok(())
+    }
+
+    fn func_context(&self, db: &DbState) -> FuncContext {
+        FuncContext { last_insert_rowid: db.last_insert_rowid, changes: db.changes, total_changes: db.total_changes }
+    }
+
+    fn run(&mut self, db: &mut DbState) -> Result<StepResult> {
+        let program = self.program.clone();
+        let insns = &program.insns;
+        let enc = db.pager.text_encoding();
+        // Each iteration executes one instruction; loops in the program are bounded by the data
+        // they scan, and interruption is checked on every backward jump.
+        loop {
+            let Some(insn) = insns.get(self.pc) else {
+                return Err(Error::Internal(format!("program counter {} out of range", self.pc)));
+            };
+            match insn {
+                Insn::Init { target } | Insn::Goto { target } => {
+                    if *target <= self.pc && db.is_interrupted() {
+                        return Err(Error::Interrupt);
+                    }
+                    self.pc = *target;
+                }
+                Insn::Halt { code, message, .. } => {
+                    if *code != 0 {
+                        let msg = message.clone().unwrap_or_default();
+                        return Err(halt_error(*code, msg));
+                    }
+                    self.finish(db, false)?;
+                    self.state = VmState::Done;
+                    db.changes = if program.read_only { db.changes } else { self.changes };
+                    return Ok(StepResult::Done);
+                }
+                Insn::HaltIfNull { reg, code, message, .. } => {
+                    if self.regs[*reg].is_null() {
+                        return Err(halt_error(*code, message.clone()));
+                    }
+                    self.pc += 1;
+                }
+                Insn::Transaction { write, schema_cookie, exclusive, .. } => {
+                    if !self.active {
+                        if *write {
+                            db.pager.begin_write(*exclusive)?;
+                        } else {
+                            db.pager.begin_read()?;
+                        }
+                        db.active_statements += 1;
+                        self.active = true;
+                    } else if *write {
+                        db.pager.begin_write(*exclusive)?;
+                    }
+                    // The schema may have changed under us (another connection's DDL).
+                    let cookie = db.pager.header_u32(header::OFFSET_SCHEMA_COOKIE)?;
+                    if cookie != db.schema.cookie {
+                        db.reload_schema()?;
+                    }
+                    if db.schema.generation != program.schema_generation || cookie != *schema_cookie {
+                        return Err(Error::SchemaChanged);
+                    }
+                    if *write && !self.writing {
+                        self.writing = true;
+                        db.active_writers += 1;
+                        if !db.autocommit {
+                            self.savepoint_depth = Some(db.pager.savepoint_begin());
+                        }
+                    }
+                    self.pc += 1;
+                }
+                Insn::AutoCommit { autocommit, rollback, begin_mode } => {
+                    self.exec_autocommit(db, *autocommit, *rollback, *begin_mode)?;
+                    self.pc += 1;
+                }
+                Insn::Savepoint { op, name } => {
+                    db.savepoint(*op, name)?;
+                    self.pc += 1;
+                }
+                Insn::Integer { value, dest } => {
+                    self.regs[*dest] = Value::Integer(*value);
+                    self.pc += 1;
+                }
+                Insn::Real { value, dest } => {
+                    self.regs[*dest] = Value::Real(*value);
+                    self.pc += 1;
+                }
+                Insn::String8 { value, dest } => {
+                    self.regs[*dest] = Value::Text(value.clone());
+                    self.pc += 1;
+                }
+                Insn::Blob { value, dest } => {
+                    self.regs[*dest] = Value::Blob(value.clone());
+                    self.pc += 1;
+                }
+                Insn::Null { dest, end } => {
+                    for r in *dest..=(*end).max(*dest) {
+                        self.regs[r] = Value::Null;
+                    }
+                    self.pc += 1;
+                }
+                Insn::Variable { index, dest } => {
+                    self.regs[*dest] = self.params.get(index - 1).cloned().unwrap_or(Value::Null);
+                    self.pc += 1;
+                }
+                Insn::Copy { src, dest, extra } => {
+                    for i in 0..=*extra {
+                        self.regs[dest + i] = self.regs[src + i].clone();
+                    }
+                    self.pc += 1;
+                }
+                Insn::SCopy { src, dest } => {
+                    self.regs[*dest] = self.regs[*src].clone();
+                    self.pc += 1;
+                }
+                Insn::OpenRead { cursor, root, info, .. } => {
+                    self.open_cursor(db, *cursor, *root, info, false)?;
+                    self.pc += 1;
+                }
+                Insn::OpenWrite { cursor, root, info, .. } => {
+                    self.open_cursor(db, *cursor, *root, info, true)?;
+                    self.pc += 1;
+                }
+                Insn::OpenWriteReg { cursor, root_reg, info, .. } => {
+                    let root = ops::to_i64(&self.regs[*root_reg]) as u32;
+                    self.open_cursor(db, *cursor, root, info, true)?;
+                    self.pc += 1;
+                }
+                Insn::Close { cursor } => {
+                    if let Some(c) = self.cursors.get_mut(*cursor) {
+                        *c = None;
+                    }
+                    self.pc += 1;
+                }
+                Insn::Rewind { cursor, target } | Insn::Last { cursor, target } => {
+                    let last = matches!(insn, Insn::Last { .. });
+                    let c = self.cursor(*cursor)?;
+                    let r = if last { c.btree.last(&mut db.pager)? } else { c.btree.rewind(&mut db.pager)? };
+                    let IoPoll::Ready(found) = r else { return Ok(StepResult::Io) };
+                    c.row_valid = false;
+                    self.jump_if(!found, *target);
+                }
+                Insn::Next { cursor, target } | Insn::Prev { cursor, target } => {
+                    if db.is_interrupted() {
+                        return Err(Error::Interrupt);
+                    }
+                    let prev = matches!(insn, Insn::Prev { .. });
+                    let c = self.cursor(*cursor)?;
+                    let r = if prev { c.btree.prev(&mut db.pager)? } else { c.btree.next(&mut db.pager)? };
+                    let IoPoll::Ready(more) = r else { return Ok(StepResult::Io) };
+                    c.row_valid = false;
+                    self.jump_if(more, *target);
+                }
+                Insn::Column { cursor, column, dest, default } => {
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    if !c.row_valid {
+                        if c.btree.is_eof() {
+                            self.regs[*dest] = Value::Null;
+                            self.pc += 1;
+                            continue;
+                        }
+                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                        c.payload.clear();
+                        c.payload.extend_from_slice(p);
+                        c.header.parse_into(&c.payload, c.payload.len())?;
+                        c.row_valid = true;
+                    }
+                    let v = if *column < c.header.len() { c.header.column(&c.payload, *column, enc)? } else { default.clone().unwrap_or(Value::Null) };
+                    self.regs[*dest] = v;
+                    self.pc += 1;
+                }
+                Insn::Rowid { cursor, dest } | Insn::IdxRowid { cursor, dest } => {
+                    let is_idx = matches!(insn, Insn::IdxRowid { .. });
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    if c.btree.is_eof() {
+                        self.regs[*dest] = Value::Null;
+                    } else if is_idx {
+                        // The rowid is the last field of an index record.
+                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                        let h = RecordHeader::parse(p, p.len())?;
+                        let v = if h.len() == 0 { Value::Null } else { h.column(p, h.len() - 1, enc)? };
+                        self.regs[*dest] = v;
+                    } else {
+                        self.regs[*dest] = Value::Integer(c.btree.rowid()?);
+                    }
+                    self.pc += 1;
+                }
+                Insn::ResultRow { start, count } => {
+                    self.row_start = *start;
+                    self.row_len = *count;
+                    self.pc += 1;
+                    return Ok(StepResult::Row);
+                }
+                Insn::MakeRecord { start, count, dest, affinities } => {
+                    if let Some(aff) = affinities {
+                        for (i, ch) in aff.chars().enumerate().take(*count) {
+                            let v = std::mem::replace(&mut self.regs[start + i], Value::Null);
+                            self.regs[start + i] = apply_affinity(v, Affinity::from_letter(ch));
+                        }
+                    }
+                    encode_record_into(&self.regs[*start..start + count], enc, &mut self.record_buf);
+                    if self.record_buf.len() > crate::limits::MAX_LENGTH_BYTES {
+                        return Err(Error::TooBig);
+                    }
+                    self.regs[*dest] = Value::Blob(Arc::from(self.record_buf.as_slice()));
+                    self.pc += 1;
+                }
+                Insn::NewRowid { cursor, dest } => {
+                    let c = self.cursor(*cursor)?;
+                    let IoPoll::Ready(found) = c.btree.last(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    c.row_valid = false;
+                    let rowid = if !found {
+                        1
+                    } else {
+                        let max = c.btree.rowid()?;
+                        if max == i64::MAX {
+                            return Err(Error::Full);
+                        }
+                        max + 1
+                    };
+                    self.regs[*dest] = Value::Integer(rowid);
+                    self.pc += 1;
+                }
+                Insn::Insert { cursor, record, rowid, flags, .. } => {
+                    let key = match &self.regs[*rowid] {
+                        Value::Integer(i) => *i,
+                        _ => return Err(Error::Mismatch),
+                    };
+                    let data = match &self.regs[*record] {
+                        Value::Blob(b) => b.clone(),
+                        _ => return Err(Error::Internal("Insert data is not a record".into())),
+                    };
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    debug_assert!(c.writable);
+                    c.btree.insert(&mut db.pager, InsertKey::Rowid(key), &data)?;
+                    c.row_valid = false;
+                    if flags & OPFLAG_NCHANGE != 0 {
+                        self.changes += 1;
+                        db.total_changes += 1;
+                    }
+                    if flags & OPFLAG_LASTROWID != 0 {
+                        db.last_insert_rowid = key;
+                    }
+                    self.pc += 1;
+                }
+                Insn::Delete { cursor, flags, .. } => {
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    c.btree.delete(&mut db.pager)?;
+                    c.row_valid = false;
+                    if flags & OPFLAG_NCHANGE != 0 {
+                        self.changes += 1;
+                        db.total_changes += 1;
+                    }
+                    self.pc += 1;
+                }
+                Insn::SeekRowid { cursor, rowid, target } | Insn::NotExists { cursor, rowid, target } => {
+                    let key = match &self.regs[*rowid] {
+                        Value::Integer(i) => Some(*i),
+                        Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.2e18 => Some(*r as i64),
+                        Value::Text(_) | Value::Blob(_) => match ops::apply_affinity(self.regs[*rowid].clone(), Affinity::Integer) {
+                            Value::Integer(i) => Some(i),
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let c = self.cursor(*cursor)?;
+                    let found = match key {
+                        None => false,
+                        Some(k) => {
+                            let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Rowid(k), SeekOp::EQ)? else { return Ok(StepResult::Io) };
+                            f
+                        }
+                    };
+                    c.row_valid = false;
+                    self.jump_if(!found, *target);
+                }
+                Insn::Seek { op, cursor, key_start, key_count, target } => {
+                    let key: Vec<Value> = self.regs[*key_start..key_start + key_count].to_vec();
+                    let c = self.cursor(*cursor)?;
+                    let r = match &c.btree_kind_is_table() {
+                        true => {
+                            // A table seek by rowid: a non-integer key is rounded the way SQLite's
+                            // OP_SeekGE does for integer keys.
+                            let (k, op2) = seek_rowid_key(&key[0], *op);
+                            match k {
+                                None => IoPoll::Ready(false),
+                                Some(k) => c.btree.seek(&mut db.pager, SeekKey::Rowid(k), op2)?,
+                            }
+                        }
+                        false => c.btree.seek(&mut db.pager, SeekKey::Index(&key), *op)?,
+                    };
+                    let IoPoll::Ready(found) = r else { return Ok(StepResult::Io) };
+                    c.row_valid = false;
+                    self.jump_if(!found, *target);
+                }
+                Insn::IdxCompare { op, cursor, key_start, key_count, target } => {
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    let key_info = match c.btree.kind() {
+                        TreeKind::Index(k) => k.clone(),
+                        TreeKind::Table => return Err(Error::Internal("IdxCompare on a table cursor".into())),
+                    };
+                    let ord = crate::storage::record::compare_record(p, &self.regs[*key_start..key_start + key_count], &key_info)?;
+                    let holds = match op {
+                        SeekOp::GE => ord.is_ge(),
+                        SeekOp::GT => ord.is_gt(),
+                        SeekOp::LE => ord.is_le(),
+                        SeekOp::LT => ord.is_lt(),
+                        SeekOp::EQ => ord.is_eq(),
+                    };
+                    self.jump_if(holds, *target);
+                }
+                Insn::IdxInsert { cursor, record, .. } => {
+                    let data = match &self.regs[*record] {
+                        Value::Blob(b) => b.clone(),
+                        _ => return Err(Error::Internal("IdxInsert key is not a record".into())),
+                    };
+                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    c.btree.insert(&mut db.pager, InsertKey::Index(&data), &[])?;
+                    c.row_valid = false;
+                    self.pc += 1;
+                }
+                Insn::IdxDelete { cursor, key_start, key_count } => {
+                    let key: Vec<Value> = self.regs[*key_start..key_start + key_count].to_vec();
+                    let c = self.cursor(*cursor)?;
+                    // Writes read blocking, so a pending seek is driven to completion here.
+                    let found = loop {
+                        match c.btree.seek(&mut db.pager, SeekKey::Index(&key), SeekOp::EQ)? {
+                            IoPoll::Ready(f) => break f,
+                            IoPoll::Pending => db.pager.run_io()?,
+                        }
+                    };
+                    if found {
+                        c.btree.delete(&mut db.pager)?;
+                    }
+                    c.row_valid = false;
+                    self.pc += 1;
+                }
+                Insn::Found { cursor, key_start, key_count, target }
+                | Insn::NotFound { cursor, key_start, key_count, target }
+                | Insn::NoConflict { cursor, key_start, key_count, target } => {
+                    let key: Vec<Value> = self.regs[*key_start..key_start + key_count].to_vec();
+                    let any_null = key.iter().any(|v| v.is_null());
+                    let c = self.cursor(*cursor)?;
+                    let found = if matches!(insn, Insn::NoConflict { .. }) && any_null {
+                        false
+                    } else {
+                        let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Index(&key), SeekOp::EQ)? else { return Ok(StepResult::Io) };
+                        f
+                    };
+                    c.row_valid = false;
+                    let jump = match insn {
+                        Insn::Found { .. } => found,
+                        _ => !found,
+                    };
+                    self.jump_if(jump, *target);
+                }
+                Insn::Compare { op, lhs, rhs, target, affinity, collation, jump_if_null, null_eq } => {
+                    let (a, b) = (&self.regs[*lhs], &self.regs[*rhs]);
+                    if a.is_null() || b.is_null() {
+                        if *null_eq {
+                            let both = a.is_null() && b.is_null();
+                            let holds = match op {
+                                CmpOp::Eq => both,
+                                CmpOp::Ne => !both,
+                                _ => false,
+                            };
+                            self.jump_if(holds, *target);
+                        } else {
+                            self.jump_if(*jump_if_null, *target);
+                        }
+                        continue;
+                    }
+                    let ord = ops::compare_with_affinity(a, b, *affinity, *collation);
+                    self.jump_if(op.holds(ord), *target);
+                }
+                Insn::If { reg, target, jump_if_null } => {
+                    let t = ops::truth(&self.regs[*reg]);
+                    self.jump_if(t.unwrap_or(*jump_if_null), *target);
+                }
+                Insn::IfNot { reg, target, jump_if_null } => {
+                    let t = ops::truth(&self.regs[*reg]);
+                    self.jump_if(t.map(|b| !b).unwrap_or(*jump_if_null), *target);
+                }
+                Insn::IsNull { reg, target } => {
+                    let n = self.regs[*reg].is_null();
+                    self.jump_if(n, *target);
+                }
+                Insn::NotNull { reg, target } => {
+                    let n = !self.regs[*reg].is_null();
+                    self.jump_if(n, *target);
+                }
+                Insn::Not { src, dest } => {
+                    self.regs[*dest] = match ops::truth(&self.regs[*src]) {
+                        None => Value::Null,
+                        Some(b) => Value::Integer(!b as i64),
+                    };
+                    self.pc += 1;
+                }
+                Insn::BitNot { src, dest } => {
+                    self.regs[*dest] = if self.regs[*src].is_null() { Value::Null } else { Value::Integer(!ops::to_i64(&self.regs[*src])) };
+                    self.pc += 1;
+                }
+                Insn::And { lhs, rhs, dest } | Insn::Or { lhs, rhs, dest } => {
+                    let and = matches!(insn, Insn::And { .. });
+                    let (a, b) = (ops::truth(&self.regs[*lhs]), ops::truth(&self.regs[*rhs]));
+                    let r = if and {
+                        match (a, b) {
+                            (Some(false), _) | (_, Some(false)) => Some(false),
+                            (Some(true), Some(true)) => Some(true),
+                            _ => None,
+                        }
+                    } else {
+                        match (a, b) {
+                            (Some(true), _) | (_, Some(true)) => Some(true),
+                            (Some(false), Some(false)) => Some(false),
+                            _ => None,
+                        }
+                    };
+                    self.regs[*dest] = r.map(|b| Value::Integer(b as i64)).unwrap_or(Value::Null);
+                    self.pc += 1;
+                }
+                Insn::Arith { op, lhs, rhs, dest } => {
+                    self.regs[*dest] = ops::arith(*op, &self.regs[*lhs], &self.regs[*rhs]);
+                    self.pc += 1;
+                }
+                Insn::Bit { op, lhs, rhs, dest } => {
+                    let (a, b) = (&self.regs[*lhs], &self.regs[*rhs]);
+                    self.regs[*dest] = if a.is_null() || b.is_null() {
+                        Value::Null
+                    } else {
+                        let (x, y) = (ops::to_i64(a), ops::to_i64(b));
+                        Value::Integer(match op {
+                            BitOp::And => x & y,
+                            BitOp::Or => x | y,
+                            BitOp::ShiftLeft => shift_left(x, y),
+                            BitOp::ShiftRight => shift_left(x, y.checked_neg().unwrap_or(i64::MAX)),
+                        })
+                    };
+                    self.pc += 1;
+                }
+                Insn::Concat { lhs, rhs, dest } => {
+                    self.regs[*dest] = ops::concat(&self.regs[*lhs], &self.regs[*rhs]);
+                    self.pc += 1;
+                }
+                Insn::Cast { reg, affinity } => {
+                    self.regs[*reg] = ops::cast(&self.regs[*reg], *affinity);
+                    self.pc += 1;
+                }
+                Insn::Is { lhs, rhs, dest, negate } => {
+                    let eq = self.regs[*lhs].compare(&self.regs[*rhs], Collation::Binary).is_eq();
+                    self.regs[*dest] = Value::Integer((eq != *negate) as i64);
+                    self.pc += 1;
+                }
+                Insn::Function { first_arg, dest, func, argc, .. } => {
+                    let ctx = self.func_context(db);
+                    let v = (func.func)(&ctx, &self.regs[*first_arg..first_arg + argc])?;
+                    if let Value::Text(s) = &v {
+                        if s.len() > crate::limits::MAX_LENGTH_BYTES {
+                            return Err(Error::TooBig);
+                        }
+                    }
+                    self.regs[*dest] = v;
+                    self.pc += 1;
+                }
+                Insn::AggStep { first_arg, acc, func, argc, distinct } => {
+                    if *acc >= self.accumulators.len() {
+                        self.accumulators.resize_with(acc + 1, || None);
+                    }
+                    let a = self.accumulators[*acc].get_or_insert_with(|| Accumulator::new(*distinct));
+                    a.step(func.kind, &self.regs[*first_arg..first_arg + argc])?;
+                    self.pc += 1;
+                }
+                Insn::AggFinal { acc, func, .. } => {
+                    let v = match self.accumulators.get_mut(*acc).and_then(|a| a.take()) {
+                        Some(a) => a.finalize(func.kind)?,
+                        None => Accumulator::new(false).finalize(func.kind)?,
+                    };
+                    self.regs[*acc] = v;
+                    self.pc += 1;
+                }
+                Insn::Count { cursor, dest } => {
+                    let c = self.cursor(*cursor)?;
+                    let IoPoll::Ready(n) = c.btree.count(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    self.regs[*dest] = Value::Integer(n as i64);
+                    self.pc += 1;
+                }
+                Insn::CreateBtree { dest, index, .. } => {
+                    let kind = if *index { TreeKind::Index(Default::default()) } else { TreeKind::Table };
+                    let root = btree::create_tree(&mut db.pager, &kind)?;
+                    self.regs[*dest] = Value::Integer(root as i64);
+                    self.pc += 1;
+                }
+                Insn::Destroy { root, .. } => {
+                    btree::drop_tree(&mut db.pager, *root)?;
+                    self.pc += 1;
+                }
+                Insn::Clear { root, .. } => {
+                    btree::clear_tree(&mut db.pager, *root)?;
+                    self.pc += 1;
+                }
+                Insn::ParseSchema { .. } => {
+                    db.reload_schema()?;
+                    self.pc += 1;
+                }
+                Insn::ReadCookie { dest, cookie, .. } => {
+                    let v = db.pager.header_u32(cookie_offset(*cookie))?;
+                    self.regs[*dest] = Value::Integer(if *cookie == Cookie::UserVersion || *cookie == Cookie::ApplicationId { v as i32 as i64 } else { v as i64 });
+                    self.pc += 1;
+                }
+                Insn::SetCookie { cookie, value, .. } => {
+                    db.pager.set_header_u32(cookie_offset(*cookie), *value as u32)?;
+                    self.pc += 1;
+                }
+                Insn::BumpSchema { .. } => {
+                    let v = db.pager.header_u32(header::OFFSET_SCHEMA_COOKIE)?;
+                    db.pager.set_header_u32(header::OFFSET_SCHEMA_COOKIE, v.wrapping_add(1))?;
+                    // A new database gets schema format 4 and its text encoding on first DDL.
+                    if db.pager.header_u32(header::OFFSET_SCHEMA_FORMAT)? == 0 {
+                        db.pager.set_header_u32(header::OFFSET_SCHEMA_FORMAT, 4)?;
+                    }
+                    if db.pager.header_u32(header::OFFSET_TEXT_ENCODING)? == 0 {
+                        let e: TextEncoding = db.pager.text_encoding();
+                        db.pager.set_header_u32(header::OFFSET_TEXT_ENCODING, e.header_value())?;
+                    }
+                    self.pc += 1;
+                }
+                Insn::Once { target } => {
+                    let first = self.once.insert(self.pc);
+                    self.jump_if(!first, *target);
+                }
+                Insn::Gosub { ret, target } => {
+                    self.regs[*ret] = Value::Integer(self.pc as i64);
+                    self.pc = *target;
+                }
+                Insn::Return { reg } => {
+                    let back = ops::to_i64(&self.regs[*reg]);
+                    if back < 0 || back as usize >= insns.len() {
+                        return Err(Error::Internal("Return to an invalid address".into()));
+                    }
+                    self.pc = back as usize + 1;
+                }
+                Insn::IfPos { reg, target, decrement } => {
+                    let v = ops::to_i64(&self.regs[*reg]);
+                    if v > 0 {
+                        self.regs[*reg] = Value::Integer(v - decrement);
+                        self.pc = *target;
+                    } else {
+                        self.pc += 1;
+                    }
+                }
+                Insn::DecrJumpZero { reg, target } => {
+                    let v = ops::to_i64(&self.regs[*reg]);
+                    let nv = v.saturating_sub(1);
+                    self.regs[*reg] = Value::Integer(nv);
+                    self.jump_if(nv == 0, *target);
+                }
+                Insn::MustBeInt { reg, target } => {
+                    let v = apply_affinity(self.regs[*reg].clone(), Affinity::Numeric);
+                    match v {
+                        Value::Integer(_) => {
+                            self.regs[*reg] = v;
+                            self.pc += 1;
+                        }
+                        _ => {
+                            if *target == 0 {
+                                return Err(Error::Mismatch);
+                            }
+                            self.pc = *target;
+                        }
+                    }
+                }
+                Insn::Affinity { start, count, affinities } => {
+                    for (i, ch) in affinities.chars().enumerate().take(*count) {
+                        let v = std::mem::replace(&mut self.regs[start + i], Value::Null);
+                        self.regs[start + i] = apply_affinity(v, Affinity::from_letter(ch));
+                    }
+                    self.pc += 1;
+                }
+                Insn::IntegrityCk { dest, roots, max_errors } => {
+                    let errors = btree::integrity_check(&mut db.pager, roots, *max_errors)?;
+                    self.regs[*dest] = if errors.is_empty() { Value::text("ok") } else { Value::text(&errors.join("\n")) };
+                    self.pc += 1;
+                }
+                Insn::Pragma { name, value, dest } => {
+                    let v = db.pragma(name, value.as_ref())?;
+                    self.regs[*dest] = v;
+                    self.pc += 1;
+                }
+                Insn::Noop { .. } => self.pc += 1,
+            }
+        }
+    }
+
+    fn exec_autocommit(&mut self, db: &mut DbState, autocommit: bool, rollback: bool, begin_mode: u8) -> Result<()> {
+        if !autocommit {
+            if !db.autocommit {
+                return Err(Error::sql("cannot start a transaction within a transaction"));
+            }
+            db.autocommit = false;
+            // BEGIN IMMEDIATE / EXCLUSIVE take their locks now; DEFERRED waits for the first access.
+            match begin_mode {
+                1 => db.pager.begin_write(false)?,
+                2 => db.pager.begin_write(true)?,
+                _ => {}
+            }
+            return Ok(());
+        }
+        if db.autocommit {
+            return Err(Error::sql(if rollback {
+                "cannot rollback - no transaction is active"
+            } else {
+                "cannot commit - no transaction is active"
+            }));
+        }
+        if rollback {
+            db.pager.rollback()?;
+            db.schema_dirty_check();
+        } else {
+            if db.active_writers > 0 {
+                return Err(Error::Busy);
+            }
+            db.pager.commit()?;
+        }
+        db.autocommit = true;
+        db.savepoints.clear();
+        // This statement itself is active; the read transaction ends when it finishes.
+        Ok(())
+    }
+}
+
+impl VCursor {
+    fn btree_kind_is_table(&self) -> bool {
+        matches!(self.btree.kind(), TreeKind::Table)
+    }
+}
+
+fn shift_left(x: i64, n: i64) -> i64 {
+    if n >= 64 {
+        0
+    } else if n >= 0 {
+        ((x as u64) << n) as i64
+    } else if n <= -64 {
+        if x < 0 {
+            -1
+        } else {
+            0
+        }
+    } else {
+        x >> (-n)
+    }
+}
+
+/// Converts a seek key to an integer rowid and adjusts the operator so a REAL key lands where
+/// SQLite's OP_SeekGE family puts it (e.g. `rowid > 2.5` seeks GE 3).
+fn seek_rowid_key(v: &Value, op: SeekOp) -> (Option<i64>, SeekOp) {
+    match apply_affinity(v.clone(), Affinity::Numeric) {
+        Value::Integer(i) => (Some(i), op),
+        Value::Real(r) => {
+            if r.is_nan() {
+                return (None, op);
+            }
+            let f = r.floor();
+            let i = ops::real_to_i64(f);
+            match op {
+                SeekOp::GT | SeekOp::GE => {
+                    if r > 9.2e18 {
+                        (None, op)
+                    } else if r < -9.2e18 {
+                        (Some(i64::MIN), SeekOp::GE)
+                    } else if f == r {
+                        (Some(i), op)
+                    } else {
+                        (Some(i), SeekOp::GT)
+                    }
+                }
+                SeekOp::LT | SeekOp::LE => {
+                    if r < -9.2e18 {
+                        (None, op)
+                    } else if r > 9.2e18 {
+                        (Some(i64::MAX), SeekOp::LE)
+                    } else if f == r {
+                        (Some(i), op)
+                    } else {
+                        (Some(i), SeekOp::LE)
+                    }
+                }
+                SeekOp::EQ => {
+                    if f == r {
+                        (Some(i), op)
+                    } else {
+                        (None, op)
+                    }
+                }
+            }
+        }
+        Value::Null => (None, op),
+        // Text or blob keys sort after every integer.
+        _ => match op {
+            SeekOp::LT | SeekOp::LE => (Some(i64::MAX), SeekOp::LE),
+            _ => (None, op),
+        },
+    }
+}
+
+fn cookie_offset(c: Cookie) -> usize {
+    match c {
+        Cookie::SchemaVersion => header::OFFSET_SCHEMA_COOKIE,
+        Cookie::SchemaFormat => header::OFFSET_SCHEMA_FORMAT,
+        Cookie::DefaultCacheSize => header::OFFSET_DEFAULT_CACHE_SIZE,
+        Cookie::UserVersion => header::OFFSET_USER_VERSION,
+        Cookie::ApplicationId => header::OFFSET_APPLICATION_ID,
+    }
+}
+
+fn halt_error(code: i32, message: String) -> Error {
+    match code & 0xff {
+        19 => Error::Constraint { code, message },
+        4 => Error::Abort(message),
+        _ => {
+            if code == extended::CONSTRAINT_NOTNULL {
+                Error::Constraint { code, message }
+            } else {
+                Error::Sql(message)
+            }
+        }
+    }
+}
+
+#[allow(unused_imports)]
+use SavepointOp as _SavepointOpInScope;
