@@ -23,6 +23,29 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
+mod lock;
+pub mod memory;
+
+#[cfg(test)]
+mod contract_tests;
+
+pub use memory::MemoryIo;
+
+/// Extended I/O result codes (`SQLITE_IOERR_*`, numbered as in `sqlite3.h`) the backends report.
+pub mod codes {
+    pub use crate::error::extended::{
+        IOERR_DELETE, IOERR_FSYNC, IOERR_LOCK, IOERR_READ, IOERR_SHORT_READ, IOERR_TRUNCATE, IOERR_WRITE,
+    };
+    /// Plain `SQLITE_IOERR`.
+    pub const IOERR: i32 = 10;
+    pub const IOERR_DIR_FSYNC: i32 = 10 | (5 << 8);
+    pub const IOERR_FSTAT: i32 = 10 | (7 << 8);
+    pub const IOERR_UNLOCK: i32 = 10 | (8 << 8);
+    pub const IOERR_RDLOCK: i32 = 10 | (9 << 8);
+    pub const IOERR_ACCESS: i32 = 10 | (13 << 8);
+    pub const IOERR_CHECKRESERVEDLOCK: i32 = 10 | (14 << 8);
+}
+
 /// How a file is opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct OpenOptions {
