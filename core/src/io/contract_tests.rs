@@ -176,3 +176,33 @@ pub(crate) fn check_in_process_locking(io: &dyn Io, dir: &str) {
     drop(b);
     io.delete(&p).unwrap();
 }
+
+/// A fresh directory under the system temporary directory, removed when dropped.
+pub(crate) struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    pub(crate) fn new(name: &str) -> TempDir {
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let unique = format!("brisk-{name}-{}-{}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let path = std::env::temp_dir().join(unique);
+        let _ = std::fs::remove_dir_all(&path);
+        std::fs::create_dir_all(&path).unwrap();
+        TempDir(path)
+    }
+
+    /// The directory as a `&str` prefix for the contract checks.
+    pub(crate) fn path(&self) -> &str {
+        self.0.to_str().expect("temporary paths are UTF-8 in tests")
+    }
+
+    pub(crate) fn file(&self, name: &str) -> String {
+        path(self.path(), name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}

@@ -25,11 +25,17 @@ use crate::error::{Error, Result};
 
 mod lock;
 pub mod memory;
+pub mod sync;
+#[cfg(unix)]
+mod unix_lock;
 
 #[cfg(test)]
 mod contract_tests;
+#[cfg(all(test, unix))]
+mod interop_tests;
 
 pub use memory::MemoryIo;
+pub use sync::SyncIo;
 
 /// Extended I/O result codes (`SQLITE_IOERR_*`, numbered as in `sqlite3.h`) the backends report.
 pub mod codes {
