@@ -25,6 +25,7 @@ use crate::error::{Error, Result};
 
 mod lock;
 pub mod memory;
+pub mod simulated;
 pub mod sync;
 #[cfg(unix)]
 mod unix_lock;
@@ -35,6 +36,7 @@ mod contract_tests;
 mod interop_tests;
 
 pub use memory::MemoryIo;
+pub use simulated::{SimIo, SimOp};
 pub use sync::SyncIo;
 
 /// Extended I/O result codes (`SQLITE_IOERR_*`, numbered as in `sqlite3.h`) the backends report.
