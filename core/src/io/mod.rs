@@ -29,6 +29,8 @@ pub mod simulated;
 pub mod sync;
 #[cfg(unix)]
 mod unix_lock;
+#[cfg(target_os = "linux")]
+pub mod uring;
 
 #[cfg(test)]
 mod contract_tests;
@@ -38,6 +40,8 @@ mod interop_tests;
 pub use memory::MemoryIo;
 pub use simulated::{SimIo, SimOp};
 pub use sync::SyncIo;
+#[cfg(target_os = "linux")]
+pub use uring::UringIo;
 
 /// Extended I/O result codes (`SQLITE_IOERR_*`, numbered as in `sqlite3.h`) the backends report.
 pub mod codes {
@@ -227,4 +231,93 @@ pub enum IoKind {
     Uring,
     Sync,
     Memory,
+}
+
+impl IoKind {
+    /// The backend named as `brisk --io` spells it: "uring", "sync", "memory" (or "default").
+    pub fn from_name(name: &str) -> Option<IoKind> {
+        match name {
+            "default" => Some(IoKind::Default),
+            "uring" => Some(IoKind::Uring),
+            "sync" => Some(IoKind::Sync),
+            "memory" => Some(IoKind::Memory),
+            _ => None,
+        }
+    }
+}
+
+/// Opens a backend. `Default` and `Uring` use io_uring on Linux and fall back to `SyncIo` when the
+/// kernel refuses it, saying so once per process on stderr; `Memory` is a fresh, empty `MemoryIo`.
+pub fn open_io(kind: IoKind) -> Result<Arc<dyn Io>> {
+    match kind {
+        IoKind::Sync => Ok(Arc::new(SyncIo::new())),
+        IoKind::Memory => Ok(Arc::new(MemoryIo::new())),
+        IoKind::Default | IoKind::Uring => Ok(uring_or_sync(kind)),
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn uring_or_sync(_kind: IoKind) -> Arc<dyn Io> {
+    match UringIo::new() {
+        Ok(io) => Arc::new(io),
+        Err(e) => {
+            let reason = match &e {
+                Error::Io { detail, .. } => detail.clone(),
+                other => other.to_string(),
+            };
+            warn_sync_fallback(&reason);
+            Arc::new(SyncIo::new())
+        }
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn uring_or_sync(kind: IoKind) -> Arc<dyn Io> {
+    // Elsewhere `Default` means `Sync`; only an explicit request for io_uring deserves a word.
+    if kind == IoKind::Uring {
+        warn_sync_fallback("not available on this platform");
+    }
+    Arc::new(SyncIo::new())
+}
+
+/// Tells the user, once per process, that io_uring was asked for but the sync backend is in use.
+fn warn_sync_fallback(reason: &str) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| eprintln!("brisk: io_uring unavailable ({reason}), using the sync backend"));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn io_kind_names() {
+        assert_eq!(IoKind::from_name("uring"), Some(IoKind::Uring));
+        assert_eq!(IoKind::from_name("sync"), Some(IoKind::Sync));
+        assert_eq!(IoKind::from_name("memory"), Some(IoKind::Memory));
+        assert_eq!(IoKind::from_name("default"), Some(IoKind::Default));
+        assert_eq!(IoKind::from_name("mmap"), None);
+    }
+
+    #[test]
+    fn open_io_gives_the_named_backend() {
+        assert_eq!(open_io(IoKind::Sync).unwrap().name(), "sync");
+        assert_eq!(open_io(IoKind::Memory).unwrap().name(), "memory");
+        for kind in [IoKind::Default, IoKind::Uring] {
+            let name = open_io(kind).unwrap().name();
+            let expected = if cfg!(target_os = "linux") && uring_available() { "uring" } else { "sync" };
+            assert_eq!(name, expected, "{kind:?}");
+        }
+        // Memory backends are fresh each time.
+        let a = open_io(IoKind::Memory).unwrap();
+        drop(a.open("x", OpenOptions::default()).unwrap());
+        assert!(!open_io(IoKind::Memory).unwrap().exists("x").unwrap());
+    }
+
+    fn uring_available() -> bool {
+        #[cfg(target_os = "linux")]
+        return UringIo::new().is_ok();
+        #[cfg(not(target_os = "linux"))]
+        return false;
+    }
 }

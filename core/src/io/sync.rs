@@ -38,19 +38,11 @@ impl Io for SyncIo {
     }
 
     fn delete(&self, path: &str) -> Result<()> {
-        match std::fs::remove_file(path) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(Error::io(codes::IOERR_DELETE, format!("unlink {path}: {e}"))),
-        }
+        delete_file(path)
     }
 
     fn exists(&self, path: &str) -> Result<bool> {
-        match std::fs::metadata(path) {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(Error::io(codes::IOERR_ACCESS, format!("stat {path}: {e}"))),
-        }
+        file_exists(path)
     }
 
     fn run_once(&self) -> Result<()> {
@@ -64,6 +56,24 @@ impl Io for SyncIo {
 
     fn sync_dir(&self, path: &str) -> Result<()> {
         sync_parent_dir(path)
+    }
+}
+
+/// Unlinks `path`; a missing file is not an error. Shared with `UringIo`.
+pub(crate) fn delete_file(path: &str) -> Result<()> {
+    match std::fs::remove_file(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(Error::io(codes::IOERR_DELETE, format!("unlink {path}: {e}"))),
+    }
+}
+
+/// Whether `path` exists (an empty file counts). Shared with `UringIo`.
+pub(crate) fn file_exists(path: &str) -> Result<bool> {
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(codes::IOERR_ACCESS, format!("stat {path}: {e}"))),
     }
 }
 
