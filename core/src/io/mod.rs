@@ -18,6 +18,15 @@
 //!   sync) waits for the first before submitting the second.
 //! - Lock calls are synchronous and follow SQLite's POSIX locking protocol (see [`LockLevel`]), so
 //!   that Brisk and stock SQLite can share one rollback-journal database file.
+//!
+//! Code map ([`open_io`] picks a backend from an [`IoKind`]):
+//! - `uring.rs` — [`UringIo`] (Linux): io_uring, batched submission, completes in `run_once`.
+//! - `sync.rs` — [`SyncIo`]: blocking `pread`/`pwrite`, completes at submission.
+//! - `memory.rs` — [`MemoryIo`]: named byte vectors, completes at submission.
+//! - `simulated.rs` — [`SimIo`]: seeded simulated disk with volatile/durable images, power loss and
+//!   injected failures, completes one request per `run_once`; for crash tests.
+//! - `lock.rs` — SQLite's lock state machine (`unixLock`/`posixUnlock`) shared by every backend;
+//!   `unix_lock.rs` — its `fcntl` half and the per-process inode table, for `SyncIo` and `UringIo`.
 
 use std::sync::{Arc, Mutex};
 

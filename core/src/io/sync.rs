@@ -1,7 +1,7 @@
 //! `SyncIo`: the portable backend, with blocking `pread`/`pwrite` that complete at submission.
 //!
 //! Owns nothing but open files; `run_once` has nothing to drive. On Unix each file is a
-//! [`UnixFile`](super::unix_lock) — SQLite's POSIX advisory locks with the per-process inode
+//! `UnixFile` (`unix_lock.rs`) — SQLite's POSIX advisory locks with the per-process inode
 //! table — so a database opened with `SyncIo` can be shared with stock SQLite processes. Elsewhere
 //! a fallback does seek+read/write under a mutex and locks within the process only.
 //!
