@@ -328,6 +328,10 @@ mod tests {
         let f = io.open(&path, OpenOptions { create: false, read_only: true }).unwrap();
         assert_eq!(f.pwrite(0, vec![1]).err(), Some(Error::ReadOnly));
         assert_eq!(f.truncate(0).err(), Some(Error::ReadOnly));
+        // A read-only descriptor can still take the read locks a reader needs.
+        assert!(f.lock(LockLevel::Shared).unwrap());
+        assert!(!f.check_reserved_lock().unwrap());
+        f.unlock(LockLevel::None).unwrap();
     }
 
     #[cfg(unix)]
