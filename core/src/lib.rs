@@ -3,6 +3,7 @@
 pub mod error;
 pub mod io;
 pub mod limits;
+pub mod parser;
 pub mod storage;
 pub mod value;
 

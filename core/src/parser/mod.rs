@@ -1,0 +1,293 @@
+//! The SQL parser: SQLite's SQL text in, Brisk's [`ast`] out.
+//!
+//! Pipeline, per script:
+//! 1. [`lexer`] tokenizes the whole script with SQLite's rules (every token keeps its byte range)
+//!    and splits it into statements where `sqlite3_complete` would (a `;` inside a CREATE
+//!    TRIGGER body does not end the statement).
+//! 2. Each statement's tokens are handed to sqlparser's `Parser` (never its tokenizer) with
+//!    Brisk's [`dialect`], whose hooks close the gaps between sqlparser's SQLiteDialect and
+//!    SQLite. Token spans encode byte offsets (line 1, column = offset + 1), so every position
+//!    sqlparser reports maps straight back to the source.
+//! 3. [`stmt`] drives the parse: it parses the statements sqlparser gets wrong or does not know
+//!    (CREATE TABLE/INDEX/VIEW/TRIGGER, DROP, ALTER TABLE, PRAGMA, transactions, EXPLAIN, VACUUM,
+//!    ANALYZE, REINDEX, ATTACH, DETACH) itself, on top of the `Parser` primitives and its
+//!    expression and query parsers, and hands SELECT/INSERT/UPDATE/DELETE to sqlparser.
+//! 4. [`convert`] turns sqlparser's tree into Brisk's, rejecting what SQLite would not accept.
+//!
+//! Architecture invariant: nothing outside this module names a sqlparser type; the public
+//! surface is [`ast`], [`ParseError`], and the functions below.
+//!
+//! Errors carry SQLite's text: `near "X": syntax error` (X is the offending token's source text),
+//! `incomplete input` when the statement ends early, `unrecognized token: "X"` for text that is
+//! not a token, plus a byte offset into the script when there is one.
+
+pub mod ast;
+mod convert;
+mod dialect;
+mod lexer;
+mod stmt;
+#[cfg(test)]
+mod tests;
+
+use std::ops::Range;
+
+use sqlparser::parser::{Parser, ParserError};
+use sqlparser::tokenizer::{Token, TokenWithSpan};
+
+pub use ast::*;
+pub use lexer::is_complete;
+
+use crate::error::Error;
+use lexer::{Kind, RawToken, StatementTokens};
+
+/// SQLite's `SQLITE_MAX_EXPR_DEPTH`: deeper expressions are an error, not a stack overflow.
+pub const MAX_EXPR_DEPTH: usize = 1000;
+
+/// A parse failure: SQLite's message and, when known, the byte offset in the script of the
+/// token it is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    pub message: String,
+    pub offset: Option<usize>,
+}
+
+impl ParseError {
+    pub(crate) fn new(message: impl Into<String>, offset: Option<usize>) -> ParseError {
+        ParseError {
+            message: message.into(),
+            offset,
+        }
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+impl From<ParseError> for Error {
+    fn from(e: ParseError) -> Error {
+        Error::Sql(e.message)
+    }
+}
+
+pub(crate) type PResult<T> = std::result::Result<T, ParseError>;
+
+/// One parsed statement and where it is in the script.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedStatement {
+    pub stmt: Statement,
+    /// Byte range of the statement's text: from its first token up to, not including, the `;`
+    /// that ends it (or the end of the script). Leading spaces and comments are excluded;
+    /// trailing ones are included, as SQLite keeps them.
+    pub span: Range<usize>,
+    /// Byte offset just past the statement's `;` (or the end of the script): where the next
+    /// statement starts, like the tail `sqlite3_prepare` returns.
+    pub tail: usize,
+}
+
+/// Parses every statement of `sql`. Empty statements (`;;`) are skipped.
+pub fn parse(sql: &str) -> crate::Result<Vec<Statement>> {
+    let mut out = Vec::new();
+    for st in parse_script(sql) {
+        out.push(st?.stmt);
+    }
+    Ok(out)
+}
+
+/// Parses `sql` one statement at a time, as `sqlite3_prepare` walks a script with its tail
+/// pointer: each item is parsed only when the iterator reaches it, so statements before a
+/// syntax error can run first, as in `sqlite3_exec`.
+pub fn parse_script(sql: &str) -> Script<'_> {
+    let toks = lexer::tokenize(sql)
+        .into_iter()
+        .filter(|t| !t.is_space())
+        .collect();
+    Script { sql, toks, pos: 0 }
+}
+
+/// Splits `sql` into statement byte ranges without parsing them (same ranges as
+/// [`ParsedStatement::span`]).
+pub fn split_statements(sql: &str) -> Vec<Range<usize>> {
+    let toks: Vec<RawToken> = lexer::tokenize(sql)
+        .into_iter()
+        .filter(|t| !t.is_space())
+        .collect();
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while let Some(st) = next_range(&toks, sql, &mut pos) {
+        out.push(toks[st.first].start..st.end);
+    }
+    out
+}
+
+/// The iterator [`parse_script`] returns.
+pub struct Script<'a> {
+    sql: &'a str,
+    toks: Vec<RawToken>,
+    pos: usize,
+}
+
+fn next_range(toks: &[RawToken], sql: &str, pos: &mut usize) -> Option<StatementTokens> {
+    while *pos < toks.len() && toks[*pos].kind == Kind::Semi {
+        *pos += 1;
+    }
+    if *pos >= toks.len() {
+        return None;
+    }
+    let st = lexer::next_statement(toks, sql, *pos);
+    *pos = st.last + 1;
+    Some(st)
+}
+
+impl Iterator for Script<'_> {
+    type Item = Result<ParsedStatement, ParseError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let st = next_range(&self.toks, self.sql, &mut self.pos)?;
+        let tail = if st.has_semi { st.end + 1 } else { st.end };
+        let span = self.toks[st.first].start..st.end;
+        Some(
+            parse_statement(self.sql, &self.toks[st.first..st.last], st)
+                .map(|stmt| ParsedStatement { stmt, span, tail }),
+        )
+    }
+}
+
+/// What the statement parsers and the converter know about the statement being parsed.
+pub(crate) struct Ctx<'a> {
+    pub sql: &'a str,
+    /// The statement's significant tokens; index i is the parser's token i.
+    pub toks: &'a [RawToken],
+    /// Byte offset of the `;` ending the statement, or the end of the script.
+    pub end: usize,
+    pub has_semi: bool,
+    /// The first token that is not valid SQL, where the tokens given to the parser stop.
+    pub illegal: Option<RawToken>,
+}
+
+impl Ctx<'_> {
+    /// The token starting at byte `offset`, if any.
+    fn token_at(&self, offset: usize) -> Option<&RawToken> {
+        let i = self.toks.partition_point(|t| t.start < offset);
+        self.toks.get(i).filter(|t| t.start == offset)
+    }
+
+    /// Index (into `toks`) of the token starting at `offset`.
+    pub fn index_at(&self, offset: usize) -> Option<usize> {
+        let i = self.toks.partition_point(|t| t.start < offset);
+        (i < self.toks.len() && self.toks[i].start == offset).then_some(i)
+    }
+
+    fn unrecognized(&self, t: &RawToken) -> ParseError {
+        ParseError::new(
+            format!("unrecognized token: \"{}\"", t.text(self.sql)),
+            Some(t.start),
+        )
+    }
+
+    /// The error for a statement that ended before the grammar was satisfied.
+    pub fn at_end(&self) -> ParseError {
+        if let Some(t) = &self.illegal {
+            self.unrecognized(t)
+        } else if self.has_semi {
+            ParseError::new("near \";\": syntax error", Some(self.end))
+        } else {
+            ParseError::new("incomplete input", None)
+        }
+    }
+
+    /// `near "X": syntax error` for the token starting at `offset`.
+    pub fn near(&self, offset: usize) -> ParseError {
+        match self.token_at(offset) {
+            Some(t) => ParseError::new(
+                format!("near \"{}\": syntax error", t.text(self.sql)),
+                Some(offset),
+            ),
+            None if offset >= self.end => self.at_end(),
+            None => ParseError::new("syntax error", Some(offset)),
+        }
+    }
+
+    /// `near "X": syntax error` for the parser's next token.
+    pub fn near_next(&self, p: &Parser) -> ParseError {
+        self.near_token(p.peek_token_ref())
+    }
+
+    pub fn near_token(&self, t: &TokenWithSpan) -> ParseError {
+        if t.token == Token::EOF {
+            return self.at_end();
+        }
+        match lexer::offset_of(t.span.start) {
+            Some(o) => self.near(o),
+            None => self.at_end(),
+        }
+    }
+
+    /// Maps a sqlparser error to SQLite's message for the same input.
+    pub fn parser_error(&self, e: ParserError, p: &Parser) -> ParseError {
+        let msg = match e {
+            ParserError::RecursionLimitExceeded => {
+                return ParseError::new(
+                    format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"),
+                    None,
+                )
+            }
+            ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
+        };
+        if let Some(i) = msg.rfind(" at Line: ") {
+            if let Some(col) = msg[i..]
+                .rsplit("Column: ")
+                .next()
+                .and_then(|c| c.trim().parse::<usize>().ok())
+            {
+                if col > 0 {
+                    return self.near(col - 1);
+                }
+            }
+        }
+        if msg.contains("found: EOF") {
+            return self.at_end();
+        }
+        self.near_next(p)
+    }
+}
+
+/// sqlparser's recursion budget: one unit per nesting level of expressions and queries.
+const RECURSION_LIMIT: usize = MAX_EXPR_DEPTH;
+
+fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult<Statement> {
+    let mut sp_tokens = Vec::with_capacity(toks.len());
+    let mut illegal = None;
+    for t in toks {
+        match lexer::to_sqlparser(t, sql) {
+            Ok(tok) => sp_tokens.push(tok),
+            Err(()) => {
+                illegal = Some(*t);
+                break;
+            }
+        }
+    }
+    let cx = Ctx {
+        sql,
+        toks: &toks[..sp_tokens.len()],
+        end: st.end,
+        has_semi: st.has_semi,
+        illegal,
+    };
+    let dialect = dialect::BriskDialect::default();
+    let mut p = Parser::new(&dialect)
+        .with_recursion_limit(RECURSION_LIMIT)
+        .with_tokens_with_locations(sp_tokens);
+    let stmt = stmt::statement(&cx, &mut p)?;
+    if p.peek_token_ref().token != Token::EOF {
+        return Err(cx.near_next(&p));
+    }
+    if let Some(t) = &cx.illegal {
+        return Err(cx.unrecognized(t));
+    }
+    Ok(stmt)
+}
