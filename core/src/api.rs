@@ -14,8 +14,8 @@ use crate::storage::pager::{Pager, PagerOptions};
 use crate::translate;
 use crate::value::Value;
 use crate::vdbe::program::{ExplainMode, Program};
-use crate::vdbe::vm::Vm;
 pub use crate::vdbe::vm::StepResult;
+use crate::vdbe::vm::Vm;
 use crate::vdbe::DbState;
 
 /// How to open a database.
@@ -60,7 +60,12 @@ impl Database {
 
     /// A database over a caller-supplied backend (the simulated backend in tests, OPFS in the browser).
     pub fn open_with_io(path: &str, io: Arc<dyn Io>, read_only: bool) -> Result<Database> {
-        Ok(Database { path: path.to_string(), io, options: OpenOptions { read_only, ..OpenOptions::default() }, in_memory: false })
+        Ok(Database {
+            path: path.to_string(),
+            io,
+            options: OpenOptions { read_only, ..OpenOptions::default() },
+            in_memory: false,
+        })
     }
 
     pub fn io(&self) -> &Arc<dyn Io> {
@@ -113,10 +118,12 @@ impl Connection {
     /// Compiles the first statement of `sql`; returns it and the byte offset where the rest begins,
     /// or `None` when `sql` holds only whitespace and comments.
     pub fn compile_first(&self, sql: &str) -> Result<Option<(Arc<Program>, usize)>> {
-        let Some((stmt, range)) = crate::parser::parse_first(sql)? else { return Ok(None) };
+        let Some(parsed) = crate::parser::parse_script(sql).next().transpose()? else {
+            return Ok(None);
+        };
         let db = self.lock();
-        let program = translate::compile(&db.schema, &stmt, &sql[range.clone()])?;
-        Ok(Some((Arc::new(program), range.end)))
+        let program = translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()])?;
+        Ok(Some((Arc::new(program), parsed.tail)))
     }
 
     /// Runs one statement and returns the number of rows it changed.
@@ -272,10 +279,10 @@ impl Statement {
                 Err(Error::SchemaChanged) => {
                     db.interrupted.store(false, std::sync::atomic::Ordering::Relaxed);
                     let program = self.vm.program().clone();
-                    let Some((stmt, range)) = crate::parser::parse_first(&program.sql)? else {
+                    let Some(parsed) = crate::parser::parse_script(&program.sql).next().transpose()? else {
                         return Err(Error::SchemaChanged);
                     };
-                    let fresh = translate::compile(&db.schema, &stmt, &program.sql[range])?;
+                    let fresh = translate::compile(&db.schema, &parsed.stmt, &program.sql[parsed.span])?;
                     // The bindings carry over to the recompiled program.
                     let mut vm = Vm::new(Arc::new(fresh));
                     for (i, v) in self.vm.params().iter().enumerate().take(vm.parameter_count()) {

@@ -197,7 +197,11 @@ impl Accumulator {
                 if self.count == 0 {
                     Value::Null
                 } else {
-                    let sum = if self.saw_real || self.overflow { self.real_sum + self.real_err } else { self.int_sum as f64 };
+                    let sum = if self.saw_real || self.overflow {
+                        self.real_sum + self.real_err
+                    } else {
+                        self.int_sum as f64
+                    };
                     Value::Real(sum / self.count as f64)
                 }
             }

@@ -94,7 +94,8 @@ fn abs(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn char_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let s: String = a.iter().map(|v| char::from_u32(to_i64(v).clamp(0, 0x10FFFF) as u32).unwrap_or('\u{FFFD}')).collect();
+    let s: String =
+        a.iter().map(|v| char::from_u32(to_i64(v).clamp(0, 0x10FFFF) as u32).unwrap_or('\u{FFFD}')).collect();
     Ok(text(s))
 }
 
@@ -119,7 +120,9 @@ fn concat(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn concat_ws(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let Some(sep) = to_text(&a[0]) else { return Ok(Value::Null) };
+    let Some(sep) = to_text(&a[0]) else {
+        return Ok(Value::Null);
+    };
     let parts: Vec<String> = a[1..].iter().filter_map(to_text).map(|s| s.to_string()).collect();
     Ok(text(parts.join(&sep)))
 }
@@ -139,7 +142,9 @@ fn hex(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn unhex(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let Some(s) = to_text(&a[0]) else { return Ok(Value::Null) };
+    let Some(s) = to_text(&a[0]) else {
+        return Ok(Value::Null);
+    };
     let ignore: Option<Arc<str>> = match a.get(1) {
         Some(Value::Null) => return Ok(Value::Null),
         Some(v) => to_text(v),
@@ -149,7 +154,9 @@ fn unhex(_: &FuncContext, a: &[Value]) -> Result<Value> {
     let mut chars = s.chars().peekable();
     while let Some(c) = chars.next() {
         if let Some(d1) = c.to_digit(16) {
-            let Some(d2) = chars.next().and_then(|c2| c2.to_digit(16)) else { return Ok(Value::Null) };
+            let Some(d2) = chars.next().and_then(|c2| c2.to_digit(16)) else {
+                return Ok(Value::Null);
+            };
             out.push((d1 * 16 + d2) as u8);
         } else if ignore.as_ref().is_some_and(|ig| ig.contains(c)) {
             continue;
@@ -202,7 +209,9 @@ fn upper(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn trim_impl(a: &[Value], left: bool, right: bool) -> Result<Value> {
-    let Some(s) = to_text(&a[0]) else { return Ok(Value::Null) };
+    let Some(s) = to_text(&a[0]) else {
+        return Ok(Value::Null);
+    };
     let set: Vec<char> = match a.get(1) {
         None => vec![' '],
         Some(v) => match to_text(v) {
@@ -327,7 +336,9 @@ fn zeroblob(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn replace(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let (Some(s), Some(from), Some(to)) = (to_text(&a[0]), to_text(&a[1]), to_text(&a[2])) else { return Ok(Value::Null) };
+    let (Some(s), Some(from), Some(to)) = (to_text(&a[0]), to_text(&a[1]), to_text(&a[2])) else {
+        return Ok(Value::Null);
+    };
     if from.is_empty() {
         return Ok(Value::Text(s));
     }
@@ -351,14 +362,18 @@ fn round(_: &FuncContext, a: &[Value]) -> Result<Value> {
 
 fn sign(_: &FuncContext, a: &[Value]) -> Result<Value> {
     Ok(match to_numeric(&a[0]) {
-        Value::Integer(i) if !matches!(a[0], Value::Text(_) | Value::Blob(_)) || is_numeric_text(&a[0]) => Value::Integer(i.signum()),
-        Value::Real(r) if !matches!(a[0], Value::Text(_) | Value::Blob(_)) || is_numeric_text(&a[0]) => Value::Integer(if r > 0.0 {
-            1
-        } else if r < 0.0 {
-            -1
-        } else {
-            0
-        }),
+        Value::Integer(i) if !matches!(a[0], Value::Text(_) | Value::Blob(_)) || is_numeric_text(&a[0]) => {
+            Value::Integer(i.signum())
+        }
+        Value::Real(r) if !matches!(a[0], Value::Text(_) | Value::Blob(_)) || is_numeric_text(&a[0]) => {
+            Value::Integer(if r > 0.0 {
+                1
+            } else if r < 0.0 {
+                -1
+            } else {
+                0
+            })
+        }
         _ => Value::Null,
     })
 }
@@ -567,7 +582,9 @@ fn glob_match(p: &[char], t: &[char], depth: usize) -> bool {
 }
 
 fn like_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else { return Ok(Value::Null) };
+    let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else {
+        return Ok(Value::Null);
+    };
     let esc = match a.get(2) {
         None => None,
         Some(v) => match to_text(v) {
@@ -585,7 +602,9 @@ fn like_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn glob_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else { return Ok(Value::Null) };
+    let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else {
+        return Ok(Value::Null);
+    };
     Ok(Value::Integer(glob(&p, &s) as i64))
 }
 

@@ -192,8 +192,16 @@ impl Schema {
         }
         for row in rows.iter().filter(|r| r.kind == "view") {
             let Some(sql) = &row.sql else { continue };
-            if let Ok(Some((Statement::CreateView(v), _))) = crate::parser::parse_first(sql) {
-                schema.views.insert(key(&row.name), Arc::new(View { name: row.name.clone(), columns: v.columns.clone(), select: (*v.select).clone(), sql: sql.clone() }));
+            if let Ok(Some(Statement::CreateView(v))) = parse_one(sql) {
+                schema.views.insert(
+                    key(&row.name),
+                    Arc::new(View {
+                        name: row.name.clone(),
+                        columns: v.columns.clone(),
+                        select: (*v.select).clone(),
+                        sql: sql.clone(),
+                    }),
+                );
             }
         }
         Ok(schema)
@@ -213,10 +221,12 @@ fn read_schema_rows(pager: &mut Pager) -> Result<Vec<SchemaRow>> {
     let mut header = RecordHeader::default();
     // Bounded by the number of rows in the tree, itself bounded by the file size.
     while more {
-        let payload = drive(pager, |p| cursor.payload(p).map(|r| match r {
-            IoPoll::Ready(b) => IoPoll::Ready(b.to_vec()),
-            IoPoll::Pending => IoPoll::Pending,
-        }))?;
+        let payload = drive(pager, |p| {
+            cursor.payload(p).map(|r| match r {
+                IoPoll::Ready(b) => IoPoll::Ready(b.to_vec()),
+                IoPoll::Pending => IoPoll::Pending,
+            })
+        })?;
         header.parse_into(&payload, payload.len())?;
         let get = |i: usize| header.column(&payload, i, enc);
         let text = |v: Value| match v {
@@ -254,11 +264,14 @@ pub fn drive<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPol
     Err(Error::Internal("I/O never completed".into()))
 }
 
-fn conflict_unused(_: Option<ast::ConflictResolution>) {}
+/// Parses the first statement of a stored schema SQL text.
+fn parse_one(sql: &str) -> Result<Option<Statement>> {
+    Ok(crate::parser::parse_script(sql).next().transpose()?.map(|p| p.stmt))
+}
 
 /// Builds a table from its CREATE TABLE text.
 pub fn table_from_sql(sql: &str, root: i64) -> Result<Table> {
-    let Some((Statement::CreateTable(ct), _)) = crate::parser::parse_first(sql)? else {
+    let Some(Statement::CreateTable(ct)) = parse_one(sql)? else {
         return Err(Error::sql("expected CREATE TABLE"));
     };
     table_from_ast(&ct, root, sql.to_string())
@@ -301,8 +314,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
         };
         for c in &def.constraints {
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey { desc, autoincrement, conflict } => {
-                    conflict_unused(*conflict);
+                ColumnConstraintKind::PrimaryKey { desc, autoincrement, .. } => {
                     if !table.primary_key.is_empty() {
                         return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
                     }
@@ -317,7 +329,8 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     col.default_text = Some(text.clone());
                 }
                 ColumnConstraintKind::Collate(name) => {
-                    col.collation = Collation::from_name(name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
+                    col.collation = Collation::from_name(name)
+                        .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
                 }
                 ColumnConstraintKind::Check(e) => table.checks.push(e.clone()),
                 _ => {}
@@ -332,10 +345,13 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
                 }
                 for ic in cols {
-                    let name = ic.column_name().ok_or_else(|| Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"))?;
+                    let name = ic
+                        .column_name()
+                        .ok_or_else(|| Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"))?;
                     let idx = table.column_index(name).ok_or_else(|| Error::sql(format!("no such column: {name}")))?;
                     let coll = match &ic.collation {
-                        Some(n) => Collation::from_name(n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
+                        Some(n) => Collation::from_name(n)
+                            .ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
                         None => table.columns[idx].collation,
                     };
                     table.columns[idx].primary_key = true;
@@ -395,7 +411,9 @@ fn index_columns(table: &Table, cols: &[ast::IndexedColumn]) -> Result<Vec<Index
                 _ => None,
             };
             let collation = match collation_name.or(coll_from_expr) {
-                Some(n) => Collation::from_name(&n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
+                Some(n) => {
+                    Collation::from_name(&n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?
+                }
                 None => column.map(|i| table.columns[i].collation).unwrap_or_default(),
             };
             Ok(IndexColumn { column, expr, collation, desc: ic.desc })
@@ -405,7 +423,7 @@ fn index_columns(table: &Table, cols: &[ast::IndexedColumn]) -> Result<Vec<Index
 
 /// Builds an index from its CREATE INDEX text.
 pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
-    let Some((Statement::CreateIndex(ci), _)) = crate::parser::parse_first(sql)? else {
+    let Some(Statement::CreateIndex(ci)) = parse_one(sql)? else {
         return Err(Error::sql("expected CREATE INDEX"));
     };
     let table = schema.table(&ci.table).ok_or_else(|| Error::sql(format!("no such table: main.{}", ci.table)))?;
@@ -425,11 +443,16 @@ pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
 /// (`sqlite_autoindex_T_1`, `_2`, ...): column constraints in column order, then table
 /// constraints; a PRIMARY KEY that aliases the rowid needs none.
 pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec<IndexColumn>, bool)>> {
-    let CreateTableBody::Columns { columns, constraints, .. } = &ct.body else { return Ok(vec![]) };
+    let CreateTableBody::Columns { columns, constraints, .. } = &ct.body else {
+        return Ok(vec![]);
+    };
     let mut specs: Vec<(Vec<IndexColumn>, bool)> = Vec::new();
-    let mut push = |cols: Vec<IndexColumn>, pk: bool, specs: &mut Vec<(Vec<IndexColumn>, bool)>| {
+    let push = |cols: Vec<IndexColumn>, pk: bool, specs: &mut Vec<(Vec<IndexColumn>, bool)>| {
         // SQLite skips a UNIQUE constraint identical to an earlier one.
-        let same = |a: &Vec<IndexColumn>| a.len() == cols.len() && a.iter().zip(&cols).all(|(x, y)| x.column == y.column && x.collation == y.collation);
+        let same = |a: &Vec<IndexColumn>| {
+            a.len() == cols.len()
+                && a.iter().zip(&cols).all(|(x, y)| x.column == y.column && x.collation == y.collation)
+        };
         if !specs.iter().any(|(c, _)| same(c)) {
             specs.push((cols, pk));
         }
@@ -437,11 +460,31 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
     for (i, def) in columns.iter().enumerate() {
         for c in &def.constraints {
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey { desc, .. } if table.rowid_alias != Some(i) && !table.without_rowid => {
-                    push(vec![IndexColumn { column: Some(i), expr: None, collation: table.columns[i].collation, desc: *desc }], true, &mut specs);
+                ColumnConstraintKind::PrimaryKey { desc, .. }
+                    if table.rowid_alias != Some(i) && !table.without_rowid =>
+                {
+                    push(
+                        vec![IndexColumn {
+                            column: Some(i),
+                            expr: None,
+                            collation: table.columns[i].collation,
+                            desc: *desc,
+                        }],
+                        true,
+                        &mut specs,
+                    );
                 }
                 ColumnConstraintKind::Unique { .. } => {
-                    push(vec![IndexColumn { column: Some(i), expr: None, collation: table.columns[i].collation, desc: false }], false, &mut specs);
+                    push(
+                        vec![IndexColumn {
+                            column: Some(i),
+                            expr: None,
+                            collation: table.columns[i].collation,
+                            desc: false,
+                        }],
+                        false,
+                        &mut specs,
+                    );
                 }
                 _ => {}
             }
@@ -449,7 +492,9 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
     }
     for c in constraints {
         match &c.kind {
-            TableConstraintKind::PrimaryKey { columns: cols, .. } if table.rowid_alias.is_none() && !table.without_rowid => {
+            TableConstraintKind::PrimaryKey { columns: cols, .. }
+                if table.rowid_alias.is_none() && !table.without_rowid =>
+            {
                 push(index_columns(table, cols)?, true, &mut specs);
             }
             TableConstraintKind::Unique { columns: cols, .. } => {
@@ -463,18 +508,23 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
 
 /// Rebuilds an automatic index (sql NULL in sqlite_schema) from its table's constraints.
 fn auto_index(schema: &Schema, row: &SchemaRow) -> Result<Index> {
-    let table = schema.table(&row.tbl_name).ok_or_else(|| Error::corrupt(format!("index {} on missing table {}", row.name, row.tbl_name)))?;
+    let table = schema
+        .table(&row.tbl_name)
+        .ok_or_else(|| Error::corrupt(format!("index {} on missing table {}", row.name, row.tbl_name)))?;
     let prefix = format!("sqlite_autoindex_{}_", table.name);
     let n: usize = row
         .name
         .strip_prefix(&prefix)
         .and_then(|s| s.parse().ok())
         .ok_or_else(|| Error::corrupt(format!("unexpected automatic index name {}", row.name)))?;
-    let Some((Statement::CreateTable(ct), _)) = crate::parser::parse_first(&table.sql)? else {
+    let Some(Statement::CreateTable(ct)) = parse_one(&table.sql)? else {
         return Err(Error::corrupt("table sql"));
     };
     let specs = auto_index_specs(&ct, table)?;
-    let (cols, pk) = specs.get(n.wrapping_sub(1)).cloned().ok_or_else(|| Error::corrupt(format!("no constraint for {}", row.name)))?;
+    let (cols, pk) = specs
+        .get(n.wrapping_sub(1))
+        .cloned()
+        .ok_or_else(|| Error::corrupt(format!("no constraint for {}", row.name)))?;
     Ok(Index {
         name: row.name.clone(),
         table: table.name.clone(),

@@ -10,7 +10,16 @@ use crate::vdbe::DbState;
 
 /// The pragmas `run` handles, so the compiler can tell a known pragma from an unknown one
 /// (SQLite ignores unknown pragmas silently).
-pub const STATE_PRAGMAS: &[&str] = &["page_size", "cache_size", "journal_mode", "synchronous", "encoding", "page_count", "freelist_count", "auto_vacuum"];
+pub const STATE_PRAGMAS: &[&str] = &[
+    "page_size",
+    "cache_size",
+    "journal_mode",
+    "synchronous",
+    "encoding",
+    "page_count",
+    "freelist_count",
+    "auto_vacuum",
+];
 
 fn pragma_text(v: &Value) -> String {
     match v {
@@ -93,7 +102,13 @@ pub fn run(db: &mut DbState, name: &str, value: Option<&Value>) -> Result<Value>
             }
             let v = db.pager.header_u32(header::OFFSET_LARGEST_ROOT)?;
             let inc = db.pager.header_u32(header::OFFSET_INCREMENTAL_VACUUM)?;
-            Ok(Value::Integer(if v == 0 { 0 } else if inc != 0 { 2 } else { 1 }))
+            Ok(Value::Integer(if v == 0 {
+                0
+            } else if inc != 0 {
+                2
+            } else {
+                1
+            }))
         }
         _ => Ok(Value::Null),
     }

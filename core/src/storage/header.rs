@@ -88,7 +88,9 @@ impl DbHeader {
         }
         let raw = get_u16(buf, 16) as usize;
         let page_size = if raw == 1 { 65536 } else { raw };
-        if !(limits::MIN_PAGE_SIZE_BYTES..=limits::MAX_PAGE_SIZE_BYTES).contains(&page_size) || !page_size.is_power_of_two() {
+        if !(limits::MIN_PAGE_SIZE_BYTES..=limits::MAX_PAGE_SIZE_BYTES).contains(&page_size)
+            || !page_size.is_power_of_two()
+        {
             return Err(Error::NotADb);
         }
         let (write_version, read_version) = (buf[18], buf[19]);

@@ -234,7 +234,8 @@ impl RecordHeader {
         let mut pos = n;
         let mut body = header_len;
         while pos < header_len {
-            let (t, m) = read_varint(&record[pos..header_len]).ok_or_else(|| Error::corrupt("truncated serial type"))?;
+            let (t, m) =
+                read_varint(&record[pos..header_len]).ok_or_else(|| Error::corrupt("truncated serial type"))?;
             pos += m;
             let len = serial_type_len(t).ok_or_else(|| Error::corrupt(format!("reserved serial type {t}")))?;
             self.types.push(t);

@@ -47,11 +47,23 @@ pub struct Ctx {
     pub aggs: Option<Vec<AggInfo>>,
     /// Whether aggregate references read the accumulator (after AggFinal) instead of stepping.
     pub in_agg_output: bool,
+    /// EXPLAIN QUERY PLAN details of the loops emitted so far ("SCAN t").
+    pub plan_details: Vec<String>,
+    pub query_plan_rows: Vec<(i64, i64, String)>,
 }
 
 impl Ctx {
     pub fn new() -> Ctx {
-        Ctx { b: ProgramBuilder::new(), scope: vec![], params: vec![], next_param: 0, aggs: None, in_agg_output: false }
+        Ctx {
+            b: ProgramBuilder::new(),
+            scope: vec![],
+            params: vec![],
+            next_param: 0,
+            aggs: None,
+            in_agg_output: false,
+            plan_details: vec![],
+            query_plan_rows: vec![],
+        }
     }
 
     fn param_index(&mut self, p: &ast::Param) -> Result<usize> {
@@ -59,7 +71,10 @@ impl Ctx {
             ParamKind::Next => self.next_param + 1,
             ParamKind::Numbered(n) => {
                 if n == 0 || n as usize > crate::limits::MAX_VARIABLE_NUMBER {
-                    return Err(Error::sql(format!("variable number must be between ?1 and ?{}", crate::limits::MAX_VARIABLE_NUMBER)));
+                    return Err(Error::sql(format!(
+                        "variable number must be between ?1 and ?{}",
+                        crate::limits::MAX_VARIABLE_NUMBER
+                    )));
                 }
                 n as usize
             }
@@ -121,7 +136,10 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
             }
         }
     }
-    if found.is_none() && c.table.is_some() && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or(""))) {
+    if found.is_none()
+        && c.table.is_some()
+        && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or("")))
+    {
         return Err(Error::sql(format!("no such column: {}", display_name(c))));
     }
     Ok(found)
@@ -218,9 +236,11 @@ pub fn expr_affinity(ctx: &Ctx, e: &Expr) -> Affinity {
 /// The collation an expression carries (explicit COLLATE, then a column's collation).
 pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> {
     Ok(match e {
-        Expr::Collate { collation, .. } => {
-            Some((Collation::from_name(collation).ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?, true))
-        }
+        Expr::Collate { collation, .. } => Some((
+            Collation::from_name(collation)
+                .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
+            true,
+        )),
         Expr::Column(c) => match resolve(ctx, c)? {
             Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
             _ => None,
@@ -278,7 +298,10 @@ pub fn expr_to_reg(ctx: &mut Ctx, e: &Expr, dest: usize) -> Result<()> {
 
 fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Result<()> {
     if depth > crate::limits::MAX_EXPR_DEPTH {
-        return Err(Error::sql(format!("Expression tree is too large (maximum depth {})", crate::limits::MAX_EXPR_DEPTH)));
+        return Err(Error::sql(format!(
+            "Expression tree is too large (maximum depth {})",
+            crate::limits::MAX_EXPR_DEPTH
+        )));
     }
     let d = depth + 1;
     match e {
@@ -334,7 +357,16 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 let (aff, coll) = comparison_rules(ctx, left, right)?;
                 // IS compares like = but with NULL == NULL.
                 ctx.b.emit(Insn::Integer { value: (*op == BinaryOp::IsNot) as i64, dest });
-                let j = ctx.b.emit(Insn::Compare { op: CmpOp::Eq, lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: true });
+                let j = ctx.b.emit(Insn::Compare {
+                    op: CmpOp::Eq,
+                    lhs: l,
+                    rhs: r,
+                    target: 0,
+                    affinity: aff,
+                    collation: coll,
+                    jump_if_null: false,
+                    null_eq: true,
+                });
                 let skip = ctx.b.emit(Insn::Goto { target: 0 });
                 ctx.b.patch_here(j);
                 ctx.b.emit(Insn::Integer { value: (*op == BinaryOp::Is) as i64, dest });
@@ -357,7 +389,9 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 BinaryOp::ShiftRight => Insn::Bit { op: BitOp::ShiftRight, lhs: l, rhs: r, dest },
                 BinaryOp::And => Insn::And { lhs: l, rhs: r, dest },
                 BinaryOp::Or => Insn::Or { lhs: l, rhs: r, dest },
-                BinaryOp::JsonExtract | BinaryOp::JsonExtractText => return Err(Error::sql("JSON operators are not supported yet")),
+                BinaryOp::JsonExtract | BinaryOp::JsonExtractText => {
+                    return Err(Error::sql("JSON operators are not supported yet"))
+                }
                 _ => unreachable!("comparisons handled above"),
             };
             ctx.b.emit(insn);
@@ -376,7 +410,9 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             if let Some(esc) = escape {
                 expr_to_reg_depth(ctx, esc, first + 2, d)?;
             }
-            let FunctionLookup::Scalar(func) = functions::lookup(name, argc) else { unreachable!("like and glob exist") };
+            let FunctionLookup::Scalar(func) = functions::lookup(name, argc) else {
+                unreachable!("like and glob exist")
+            };
             ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc });
             if *not {
                 ctx.b.emit(Insn::Not { src: dest, dest });
@@ -404,7 +440,11 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             let r = ctx.b.alloc_register();
             expr_to_reg_depth(ctx, expr, r, d)?;
             ctx.b.emit(Insn::Integer { value: 1, dest });
-            let j = if *not { ctx.b.emit(Insn::NotNull { reg: r, target: 0 }) } else { ctx.b.emit(Insn::IsNull { reg: r, target: 0 }) };
+            let j = if *not {
+                ctx.b.emit(Insn::NotNull { reg: r, target: 0 })
+            } else {
+                ctx.b.emit(Insn::IsNull { reg: r, target: 0 })
+            };
             ctx.b.emit(Insn::Integer { value: 0, dest });
             ctx.b.patch_here(j);
         }
@@ -420,7 +460,19 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                     (Some(br), Some(be)) => {
                         let wr = expr_to_new_reg(ctx, when)?;
                         let (aff, coll) = comparison_rules(ctx, be, when)?;
-                        ctx.b.emit_jump(Insn::Compare { op: CmpOp::Ne, lhs: *br, rhs: wr, target: 0, affinity: aff, collation: coll, jump_if_null: true, null_eq: false }, next);
+                        ctx.b.emit_jump(
+                            Insn::Compare {
+                                op: CmpOp::Ne,
+                                lhs: *br,
+                                rhs: wr,
+                                target: 0,
+                                affinity: aff,
+                                collation: coll,
+                                jump_if_null: true,
+                                null_eq: false,
+                            },
+                            next,
+                        );
                     }
                     _ => cond_jump_depth(ctx, when, next, d)?,
                 }
@@ -447,6 +499,21 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             expr_to_reg_depth(ctx, expr, dest, d)?;
         }
         Expr::Function(call) => function_call(ctx, call, dest, d)?,
+        Expr::IsTruth { not, truth, expr } => {
+            // x IS TRUE: x is non-NULL and true; x IS FALSE: non-NULL and false.
+            let r = ctx.b.alloc_register();
+            expr_to_reg_depth(ctx, expr, r, d)?;
+            ctx.b.emit(Insn::Integer { value: (*not) as i64, dest });
+            let null = ctx.b.emit(Insn::IsNull { reg: r, target: 0 });
+            let j = if *truth {
+                ctx.b.emit(Insn::IfNot { reg: r, target: 0, jump_if_null: true })
+            } else {
+                ctx.b.emit(Insn::If { reg: r, target: 0, jump_if_null: true })
+            };
+            ctx.b.emit(Insn::Integer { value: (!*not) as i64, dest });
+            ctx.b.patch_here(null);
+            ctx.b.patch_here(j);
+        }
         Expr::Row(_) => return Err(Error::sql("row value misused")),
         Expr::Exists { .. } | Expr::Subquery(_) => return Err(Error::sql("subqueries are not supported yet")),
         Expr::Raise { .. } => return Err(Error::sql("RAISE() may only be used within a trigger-program")),
@@ -490,7 +557,15 @@ fn emit_literal(ctx: &mut Ctx, l: &Literal, dest: usize) -> Result<()> {
 }
 
 /// `dest = (left op right)`: 1, 0 or NULL.
-fn comparison_value(ctx: &mut Ctx, op: CmpOp, left: &Expr, right: &Expr, dest: usize, _negate: bool, d: usize) -> Result<()> {
+fn comparison_value(
+    ctx: &mut Ctx,
+    op: CmpOp,
+    left: &Expr,
+    right: &Expr,
+    dest: usize,
+    _negate: bool,
+    d: usize,
+) -> Result<()> {
     if matches!(left, Expr::Row(_)) || matches!(right, Expr::Row(_)) {
         return Err(Error::sql("row values are not supported yet"));
     }
@@ -502,7 +577,16 @@ fn comparison_value(ctx: &mut Ctx, op: CmpOp, left: &Expr, right: &Expr, dest: u
     let n1 = ctx.b.emit(Insn::IsNull { reg: l, target: 0 });
     let n2 = ctx.b.emit(Insn::IsNull { reg: r, target: 0 });
     ctx.b.emit(Insn::Integer { value: 1, dest });
-    let j = ctx.b.emit(Insn::Compare { op, lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: false });
+    let j = ctx.b.emit(Insn::Compare {
+        op,
+        lhs: l,
+        rhs: r,
+        target: 0,
+        affinity: aff,
+        collation: coll,
+        jump_if_null: false,
+        null_eq: false,
+    });
     ctx.b.emit(Insn::Integer { value: 0, dest });
     ctx.b.patch_here(j);
     ctx.b.patch_here(n1);
@@ -531,7 +615,19 @@ fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usi
         let nn = ctx.b.emit(Insn::NotNull { reg: r, target: 0 });
         ctx.b.emit(Insn::Integer { value: 1, dest: saw_null });
         ctx.b.patch_here(nn);
-        ctx.b.emit_jump(Insn::Compare { op: CmpOp::Eq, lhs: x, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: false, null_eq: false }, found);
+        ctx.b.emit_jump(
+            Insn::Compare {
+                op: CmpOp::Eq,
+                lhs: x,
+                rhs: r,
+                target: 0,
+                affinity: aff,
+                collation: coll,
+                jump_if_null: false,
+                null_eq: false,
+            },
+            found,
+        );
     }
     // No match: NULL if the list had a NULL, else false.
     let keep_null = ctx.b.emit(Insn::If { reg: saw_null, target: 0, jump_if_null: false });
@@ -563,7 +659,10 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             if !ctx.in_agg_output {
                 return Err(Error::sql(format!("misuse of aggregate function {}()", call.name)));
             }
-            let i = aggs.iter().position(|a| &a.expr == call).ok_or_else(|| Error::Internal("aggregate not collected".into()))?;
+            let i = aggs
+                .iter()
+                .position(|a| &a.expr == call)
+                .ok_or_else(|| Error::Internal("aggregate not collected".into()))?;
             let acc = aggs[i].acc_reg;
             let _ = func;
             ctx.b.emit(Insn::SCopy { src: acc, dest });
@@ -588,7 +687,9 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc: args.len() });
             Ok(())
         }
-        FunctionLookup::WrongArgCount => Err(Error::sql(format!("wrong number of arguments to function {}()", call.name))),
+        FunctionLookup::WrongArgCount => {
+            Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)))
+        }
         FunctionLookup::NotFound => Err(Error::sql(format!("no such function: {}", call.name))),
     }
 }
@@ -600,20 +701,37 @@ pub fn cond_jump(ctx: &mut Ctx, e: &Expr, if_false: Label) -> Result<()> {
 
 fn cond_jump_depth(ctx: &mut Ctx, e: &Expr, if_false: Label, depth: usize) -> Result<()> {
     if depth > crate::limits::MAX_EXPR_DEPTH {
-        return Err(Error::sql(format!("Expression tree is too large (maximum depth {})", crate::limits::MAX_EXPR_DEPTH)));
+        return Err(Error::sql(format!(
+            "Expression tree is too large (maximum depth {})",
+            crate::limits::MAX_EXPR_DEPTH
+        )));
     }
     match e {
         Expr::Binary { op: BinaryOp::And, left, right } => {
             cond_jump_depth(ctx, left, if_false, depth + 1)?;
             cond_jump_depth(ctx, right, if_false, depth + 1)
         }
-        Expr::Binary { op, left, right } if cmp_op(*op).is_some() && !matches!(**left, Expr::Row(_)) && !matches!(**right, Expr::Row(_)) => {
+        Expr::Binary { op, left, right }
+            if cmp_op(*op).is_some() && !matches!(**left, Expr::Row(_)) && !matches!(**right, Expr::Row(_)) =>
+        {
             let cmp = cmp_op(*op).expect("comparison");
             let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
             expr_to_reg_depth(ctx, left, l, depth + 1)?;
             expr_to_reg_depth(ctx, right, r, depth + 1)?;
             let (aff, coll) = comparison_rules(ctx, left, right)?;
-            ctx.b.emit_jump(Insn::Compare { op: cmp.negated(), lhs: l, rhs: r, target: 0, affinity: aff, collation: coll, jump_if_null: true, null_eq: false }, if_false);
+            ctx.b.emit_jump(
+                Insn::Compare {
+                    op: cmp.negated(),
+                    lhs: l,
+                    rhs: r,
+                    target: 0,
+                    affinity: aff,
+                    collation: coll,
+                    jump_if_null: true,
+                    null_eq: false,
+                },
+                if_false,
+            );
             Ok(())
         }
         _ => {
@@ -655,7 +773,9 @@ pub fn collect_aggregates(e: &Expr, out: &mut Vec<ast::FunctionCall>) -> Result<
                 }
             }
         }
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } => collect_aggregates(expr, out)?,
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } => {
+            collect_aggregates(expr, out)?
+        }
         Expr::Binary { left, right, .. } => {
             collect_aggregates(left, out)?;
             collect_aggregates(right, out)?;
@@ -719,7 +839,13 @@ pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
     for (i, a) in args.iter().enumerate() {
         expr_to_reg(ctx, a, first + i)?;
     }
-    ctx.b.emit(Insn::AggStep { first_arg: first, acc: agg.acc_reg, func: agg.func, argc: args.len(), distinct: agg.expr.distinct });
+    ctx.b.emit(Insn::AggStep {
+        first_arg: first,
+        acc: agg.acc_reg,
+        func: agg.func,
+        argc: args.len(),
+        distinct: agg.expr.distinct,
+    });
     ctx.b.resolve_label(skip);
     Ok(())
 }

@@ -27,7 +27,11 @@ enum Access {
 }
 
 /// Resolves the FROM clause into scope tables (opening no cursors yet).
-pub fn resolve_from(ctx: &mut Ctx, schema: &Schema, from: &Option<ast::From>) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
+pub fn resolve_from(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    from: &Option<ast::FromClause>,
+) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
     let Some(from) = from else { return Ok(vec![]) };
     let mut joins = vec![(JoinOperator::Inner, None)];
     add_table(ctx, schema, &from.first)?;
@@ -89,11 +93,17 @@ fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
         match e {
             Expr::Column(c) => {
                 let table_ok = c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true);
-                if table_ok && (st.table.column_index(&c.column).is_some() || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column))) {
+                if table_ok
+                    && (st.table.column_index(&c.column).is_some()
+                        || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column)))
+                {
                     *found = true;
                 }
             }
-            Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } => walk(expr, st, found),
+            Expr::Unary { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::IsNull { expr, .. } => walk(expr, st, found),
             Expr::Binary { left, right, .. } => {
                 walk(left, st, found);
                 walk(right, st, found);
@@ -119,7 +129,9 @@ fn is_rowid_ref(ctx: &Ctx, e: &Expr, si: usize) -> bool {
         if !t.eq_ignore_ascii_case(&st.name) {
             return false;
         }
-    } else if ctx.scope.len() > 1 && ctx.scope.iter().enumerate().any(|(i, o)| i != si && o.table.column_index(&c.column).is_some()) {
+    } else if ctx.scope.len() > 1
+        && ctx.scope.iter().enumerate().any(|(i, o)| i != si && o.table.column_index(&c.column).is_some())
+    {
         return false;
     }
     if !st.table.has_rowid() {
@@ -178,7 +190,12 @@ pub fn table_cursor_info(t: &Table) -> CursorInfo {
 
 /// Emits nested loops over the scope tables with the WHERE clause, calling `body` for each
 /// qualifying row combination. `body` may jump to the given label to skip to the next row.
-pub fn emit_loops(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], where_clause: Option<&Expr>, body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>) -> Result<()> {
+pub fn emit_loops(
+    ctx: &mut Ctx,
+    joins: &[(JoinOperator, Option<Expr>)],
+    where_clause: Option<&Expr>,
+    body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>,
+) -> Result<()> {
     let mut terms = Vec::new();
     if let Some(w) = where_clause {
         and_terms(w, &mut terms);
@@ -221,10 +238,23 @@ pub fn emit_loops(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], where_c
             None
         };
         let level_exit = ctx.b.new_label();
+        let tname = ctx.scope[si].table.name.clone();
+        let shown = if ctx.scope[si].name.eq_ignore_ascii_case(&tname) {
+            tname
+        } else {
+            format!("{} AS {}", tname, ctx.scope[si].name)
+        };
+        ctx.plan_details.push(match &access {
+            Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
+            Access::Scan => format!("SCAN {shown}"),
+        });
         let close = match access {
             Access::RowidEq(e) => {
                 let r = expr::expr_to_new_reg(ctx, &e)?;
-                ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid: r, target: 0 }, if is_left { level_exit } else { done });
+                ctx.b.emit_jump(
+                    Insn::SeekRowid { cursor, rowid: r, target: 0 },
+                    if is_left { level_exit } else { done },
+                );
                 None
             }
             Access::Scan => {
@@ -319,7 +349,11 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn]) -> Result<Vec<OutColu
                 }
             }
             ResultColumn::TableStar(t) => {
-                let st = ctx.scope.iter().find(|s| s.name.eq_ignore_ascii_case(t)).ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
+                let st = ctx
+                    .scope
+                    .iter()
+                    .find(|s| s.name.eq_ignore_ascii_case(t))
+                    .ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
                 push_table_columns(st, &mut out);
             }
         }
@@ -332,7 +366,12 @@ fn push_table_columns(st: &ScopeTable, out: &mut Vec<OutColumn>) {
         out.push(OutColumn {
             name: c.name.clone(),
             decltype: Some(c.decl_type.clone()).filter(|d| !d.is_empty()),
-            expr: Expr::Column(ast::ColumnRef { schema: None, table: Some(st.name.clone()), column: c.name.clone(), double_quoted: false }),
+            expr: Expr::Column(ast::ColumnRef {
+                schema: None,
+                table: Some(st.name.clone()),
+                column: c.name.clone(),
+                double_quoted: false,
+            }),
         });
     }
 }
@@ -351,7 +390,11 @@ fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
 }
 
 /// Compiles a SELECT statement that outputs rows.
-pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+pub fn compile_select(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     if select.with.is_some() {
         return Err(Error::sql("WITH is not supported yet"));
     }
@@ -428,7 +471,9 @@ pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> R
             ast::FunctionArgs::Star => 0,
             ast::FunctionArgs::List(a) => a.len(),
         };
-        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else { unreachable!("collected as aggregate") };
+        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else {
+            unreachable!("collected as aggregate")
+        };
         let acc_reg = ctx.b.alloc_register();
         aggs.push(AggInfo { expr: call, func, acc_reg });
     }
@@ -443,7 +488,12 @@ pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> R
     if count_only {
         // SELECT count(*) FROM t: OP_Count reads the tree's cell counts without decoding rows.
         let st = ctx.scope[0].clone();
-        ctx.b.emit(Insn::OpenRead { cursor: st.cursor, root: st.table.root, db: 0, info: table_cursor_info(&st.table) });
+        ctx.b.emit(Insn::OpenRead {
+            cursor: st.cursor,
+            root: st.table.root,
+            db: 0,
+            info: table_cursor_info(&st.table),
+        });
         ctx.b.emit(Insn::Count { cursor: st.cursor, dest: aggs[0].acc_reg });
         ctx.b.emit(Insn::Close { cursor: st.cursor });
     } else {
@@ -512,7 +562,9 @@ fn contains_aggregate(e: &Expr) -> bool {
 
 /// Evaluates LIMIT and OFFSET once, before the loop. A negative limit means no limit.
 fn limit_registers(ctx: &mut Ctx, limit: &Option<ast::Limit>) -> Result<(Option<usize>, Option<usize>)> {
-    let Some(l) = limit else { return Ok((None, None)) };
+    let Some(l) = limit else {
+        return Ok((None, None));
+    };
     let lr = ctx.b.alloc_register();
     expr_to_reg(ctx, &l.limit, lr)?;
     ctx.b.emit(Insn::MustBeInt { reg: lr, target: 0 });
@@ -544,7 +596,11 @@ fn limit_registers(ctx: &mut Ctx, limit: &Option<ast::Limit>) -> Result<(Option<
 }
 
 /// `VALUES (...), (...)` as a query.
-fn compile_values(ctx: &mut Ctx, rows: &[Vec<Expr>], select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+fn compile_values(
+    ctx: &mut Ctx,
+    rows: &[Vec<Expr>],
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     if select.limit.is_some() || !select.order_by.is_empty() {
         return Err(Error::sql("LIMIT or ORDER BY on VALUES is not supported yet"));
     }
@@ -566,6 +622,12 @@ fn compile_values(ctx: &mut Ctx, rows: &[Vec<Expr>], select: &ast::Select) -> Re
 /// Shared with DML: a single-table scan (or rowid lookup) with a WHERE clause.
 pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>) -> usize {
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { name: alias.unwrap_or(&table.name).to_string(), table, cursor, regs: None, null_flag: None });
+    ctx.scope.push(ScopeTable {
+        name: alias.unwrap_or(&table.name).to_string(),
+        table,
+        cursor,
+        regs: None,
+        null_flag: None,
+    });
     cursor
 }

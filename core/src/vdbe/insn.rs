@@ -116,96 +116,393 @@ pub enum Cookie {
 /// One VM instruction.
 #[derive(Debug, Clone)]
 pub enum Insn {
-    Init { target: usize },
-    Goto { target: usize },
+    Init {
+        target: usize,
+    },
+    Goto {
+        target: usize,
+    },
     /// Ends the program. `code` 0 is success; otherwise an error with `message`.
-    Halt { code: i32, on_error: u8, message: Option<String> },
-    HaltIfNull { reg: usize, code: i32, on_error: u8, message: String },
-    Transaction { db: usize, write: bool, schema_cookie: u32, exclusive: bool },
-    AutoCommit { autocommit: bool, rollback: bool, begin_mode: u8 },
-    Savepoint { op: SavepointOp, name: String },
-    Integer { value: i64, dest: usize },
-    Real { value: f64, dest: usize },
-    String8 { value: Arc<str>, dest: usize },
-    Blob { value: Arc<[u8]>, dest: usize },
+    Halt {
+        code: i32,
+        on_error: u8,
+        message: Option<String>,
+    },
+    HaltIfNull {
+        reg: usize,
+        code: i32,
+        on_error: u8,
+        message: String,
+    },
+    Transaction {
+        db: usize,
+        write: bool,
+        schema_cookie: u32,
+        exclusive: bool,
+    },
+    AutoCommit {
+        autocommit: bool,
+        rollback: bool,
+        begin_mode: u8,
+    },
+    Savepoint {
+        op: SavepointOp,
+        name: String,
+    },
+    Integer {
+        value: i64,
+        dest: usize,
+    },
+    Real {
+        value: f64,
+        dest: usize,
+    },
+    String8 {
+        value: Arc<str>,
+        dest: usize,
+    },
+    Blob {
+        value: Arc<[u8]>,
+        dest: usize,
+    },
     /// Sets registers dest..=end to NULL.
-    Null { dest: usize, end: usize },
-    Variable { index: usize, dest: usize },
-    Copy { src: usize, dest: usize, extra: usize },
-    SCopy { src: usize, dest: usize },
-    OpenRead { cursor: usize, root: PageNumber, db: usize, info: CursorInfo },
-    OpenWrite { cursor: usize, root: PageNumber, db: usize, info: CursorInfo },
+    Null {
+        dest: usize,
+        end: usize,
+    },
+    Variable {
+        index: usize,
+        dest: usize,
+    },
+    Copy {
+        src: usize,
+        dest: usize,
+        extra: usize,
+    },
+    SCopy {
+        src: usize,
+        dest: usize,
+    },
+    OpenRead {
+        cursor: usize,
+        root: PageNumber,
+        db: usize,
+        info: CursorInfo,
+    },
+    OpenWrite {
+        cursor: usize,
+        root: PageNumber,
+        db: usize,
+        info: CursorInfo,
+    },
     /// Opens a cursor whose root page number is in a register (a table created by this program).
-    OpenWriteReg { cursor: usize, root_reg: usize, db: usize, info: CursorInfo },
-    Close { cursor: usize },
-    Rewind { cursor: usize, target: usize },
-    Last { cursor: usize, target: usize },
-    Next { cursor: usize, target: usize },
-    Prev { cursor: usize, target: usize },
-    Column { cursor: usize, column: usize, dest: usize, default: Option<Value> },
-    Rowid { cursor: usize, dest: usize },
-    ResultRow { start: usize, count: usize },
-    MakeRecord { start: usize, count: usize, dest: usize, affinities: Option<String> },
-    NewRowid { cursor: usize, dest: usize },
-    Insert { cursor: usize, record: usize, rowid: usize, flags: u8, table: Option<String> },
-    Delete { cursor: usize, flags: u8, table: Option<String> },
+    OpenWriteReg {
+        cursor: usize,
+        root_reg: usize,
+        db: usize,
+        info: CursorInfo,
+    },
+    Close {
+        cursor: usize,
+    },
+    Rewind {
+        cursor: usize,
+        target: usize,
+    },
+    Last {
+        cursor: usize,
+        target: usize,
+    },
+    Next {
+        cursor: usize,
+        target: usize,
+    },
+    Prev {
+        cursor: usize,
+        target: usize,
+    },
+    Column {
+        cursor: usize,
+        column: usize,
+        dest: usize,
+        default: Option<Value>,
+    },
+    Rowid {
+        cursor: usize,
+        dest: usize,
+    },
+    ResultRow {
+        start: usize,
+        count: usize,
+    },
+    MakeRecord {
+        start: usize,
+        count: usize,
+        dest: usize,
+        affinities: Option<String>,
+    },
+    NewRowid {
+        cursor: usize,
+        dest: usize,
+    },
+    Insert {
+        cursor: usize,
+        record: usize,
+        rowid: usize,
+        flags: u8,
+        table: Option<String>,
+    },
+    Delete {
+        cursor: usize,
+        flags: u8,
+        table: Option<String>,
+    },
     /// Jumps to `target` when no row has the rowid in `rowid` (or it is not an integer).
-    SeekRowid { cursor: usize, rowid: usize, target: usize },
-    NotExists { cursor: usize, rowid: usize, target: usize },
+    SeekRowid {
+        cursor: usize,
+        rowid: usize,
+        target: usize,
+    },
+    NotExists {
+        cursor: usize,
+        rowid: usize,
+        target: usize,
+    },
     /// Positions an index or table cursor; jumps to `target` when nothing satisfies `op`.
-    Seek { op: SeekOp, cursor: usize, key_start: usize, key_count: usize, target: usize },
+    Seek {
+        op: SeekOp,
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+        target: usize,
+    },
     /// Compares the index entry under the cursor with the key; jumps when `op` holds.
-    IdxCompare { op: SeekOp, cursor: usize, key_start: usize, key_count: usize, target: usize },
-    IdxInsert { cursor: usize, record: usize, key_start: usize, key_count: usize },
-    IdxDelete { cursor: usize, key_start: usize, key_count: usize },
-    IdxRowid { cursor: usize, dest: usize },
+    IdxCompare {
+        op: SeekOp,
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+        target: usize,
+    },
+    IdxInsert {
+        cursor: usize,
+        record: usize,
+        key_start: usize,
+        key_count: usize,
+    },
+    IdxDelete {
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+    },
+    IdxRowid {
+        cursor: usize,
+        dest: usize,
+    },
     /// Jumps to `target` when an index entry with the key's prefix exists (Found) or does not (NotFound/NoConflict).
-    Found { cursor: usize, key_start: usize, key_count: usize, target: usize },
-    NotFound { cursor: usize, key_start: usize, key_count: usize, target: usize },
-    NoConflict { cursor: usize, key_start: usize, key_count: usize, target: usize },
-    Compare { op: CmpOp, lhs: usize, rhs: usize, target: usize, affinity: Affinity, collation: Collation, jump_if_null: bool, null_eq: bool },
+    Found {
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+        target: usize,
+    },
+    NotFound {
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+        target: usize,
+    },
+    NoConflict {
+        cursor: usize,
+        key_start: usize,
+        key_count: usize,
+        target: usize,
+    },
+    Compare {
+        op: CmpOp,
+        lhs: usize,
+        rhs: usize,
+        target: usize,
+        affinity: Affinity,
+        collation: Collation,
+        jump_if_null: bool,
+        null_eq: bool,
+    },
     /// Jumps when r[reg] is true (or NULL and `jump_if_null`).
-    If { reg: usize, target: usize, jump_if_null: bool },
-    IfNot { reg: usize, target: usize, jump_if_null: bool },
-    IsNull { reg: usize, target: usize },
-    NotNull { reg: usize, target: usize },
-    Not { src: usize, dest: usize },
-    BitNot { src: usize, dest: usize },
-    And { lhs: usize, rhs: usize, dest: usize },
-    Or { lhs: usize, rhs: usize, dest: usize },
+    If {
+        reg: usize,
+        target: usize,
+        jump_if_null: bool,
+    },
+    IfNot {
+        reg: usize,
+        target: usize,
+        jump_if_null: bool,
+    },
+    IsNull {
+        reg: usize,
+        target: usize,
+    },
+    NotNull {
+        reg: usize,
+        target: usize,
+    },
+    Not {
+        src: usize,
+        dest: usize,
+    },
+    BitNot {
+        src: usize,
+        dest: usize,
+    },
+    And {
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+    },
+    Or {
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+    },
     /// r[dest] = r[lhs] op r[rhs]. (SQLite writes this as r[P3]=r[P2] op r[P1].)
-    Arith { op: ArithOp, lhs: usize, rhs: usize, dest: usize },
-    Bit { op: BitOp, lhs: usize, rhs: usize, dest: usize },
-    Concat { lhs: usize, rhs: usize, dest: usize },
-    Cast { reg: usize, affinity: Affinity },
+    Arith {
+        op: ArithOp,
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+    },
+    Bit {
+        op: BitOp,
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+    },
+    Concat {
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+    },
+    Cast {
+        reg: usize,
+        affinity: Affinity,
+    },
     /// r[dest] = r[lhs] IS r[rhs] (or IS NOT when `negate`), never NULL.
-    Is { lhs: usize, rhs: usize, dest: usize, negate: bool },
-    Function { const_mask: u32, first_arg: usize, dest: usize, func: ScalarFunc, argc: usize },
-    AggStep { first_arg: usize, acc: usize, func: AggregateFunc, argc: usize, distinct: bool },
-    AggFinal { acc: usize, argc: usize, func: AggregateFunc },
-    Count { cursor: usize, dest: usize },
-    CreateBtree { db: usize, dest: usize, index: bool },
-    Destroy { root: PageNumber, db: usize },
-    Clear { root: PageNumber, db: usize },
-    ParseSchema { db: usize },
-    ReadCookie { db: usize, dest: usize, cookie: Cookie },
-    SetCookie { db: usize, cookie: Cookie, value: i64 },
+    Is {
+        lhs: usize,
+        rhs: usize,
+        dest: usize,
+        negate: bool,
+    },
+    Function {
+        const_mask: u32,
+        first_arg: usize,
+        dest: usize,
+        func: ScalarFunc,
+        argc: usize,
+    },
+    AggStep {
+        first_arg: usize,
+        acc: usize,
+        func: AggregateFunc,
+        argc: usize,
+        distinct: bool,
+    },
+    AggFinal {
+        acc: usize,
+        argc: usize,
+        func: AggregateFunc,
+    },
+    Count {
+        cursor: usize,
+        dest: usize,
+    },
+    CreateBtree {
+        db: usize,
+        dest: usize,
+        index: bool,
+    },
+    Destroy {
+        root: PageNumber,
+        db: usize,
+    },
+    Clear {
+        root: PageNumber,
+        db: usize,
+    },
+    ParseSchema {
+        db: usize,
+    },
+    ReadCookie {
+        db: usize,
+        dest: usize,
+        cookie: Cookie,
+    },
+    SetCookie {
+        db: usize,
+        cookie: Cookie,
+        value: i64,
+    },
     /// Increments the schema cookie (for DDL).
-    BumpSchema { db: usize },
-    Once { target: usize },
-    Gosub { ret: usize, target: usize },
-    Return { reg: usize },
+    BumpSchema {
+        db: usize,
+    },
+    Once {
+        target: usize,
+    },
+    Gosub {
+        ret: usize,
+        target: usize,
+    },
+    Return {
+        reg: usize,
+    },
     /// If r[reg] > 0: r[reg] -= decrement and jump.
-    IfPos { reg: usize, target: usize, decrement: i64 },
-    DecrJumpZero { reg: usize, target: usize },
-    MustBeInt { reg: usize, target: usize },
-    Affinity { start: usize, count: usize, affinities: String },
+    IfPos {
+        reg: usize,
+        target: usize,
+        decrement: i64,
+    },
+    DecrJumpZero {
+        reg: usize,
+        target: usize,
+    },
+    MustBeInt {
+        reg: usize,
+        target: usize,
+    },
+    Affinity {
+        start: usize,
+        count: usize,
+        affinities: String,
+    },
     /// Runs the structural integrity check over the listed trees; r[dest] gets the report.
-    IntegrityCk { dest: usize, roots: Vec<(PageNumber, bool, String)>, max_errors: usize },
+    IntegrityCk {
+        dest: usize,
+        roots: Vec<(PageNumber, bool, String)>,
+        max_errors: usize,
+    },
     /// Runs a pragma that needs the connection state (journal_mode, cache_size...) and writes its
     /// result row to registers dest.. (count given).
-    Pragma { name: String, value: Option<Value>, dest: usize },
-    Noop { comment: Option<String> },
+    Pragma {
+        name: String,
+        value: Option<Value>,
+        dest: usize,
+    },
+    /// Adds the integer r[value] to the RowSet in register `set`.
+    RowSetAdd {
+        set: usize,
+        value: usize,
+    },
+    /// Takes the next rowid from the RowSet into `dest`, or jumps to `target` when it is empty.
+    RowSetRead {
+        set: usize,
+        dest: usize,
+        target: usize,
+    },
+    Noop {
+        comment: Option<String>,
+    },
 }
 
 fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
@@ -233,7 +530,8 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | Gosub { target, .. }
         | IfPos { target, .. }
         | DecrJumpZero { target, .. }
-        | MustBeInt { target, .. } => Some(target),
+        | MustBeInt { target, .. }
+        | RowSetRead { target, .. } => Some(target),
         _ => None,
     }
 }
@@ -251,10 +549,24 @@ impl Insn {
         let (name, p1, p2, p3, p4, p5, comment): (String, i64, i64, i64, String, u16, String) = match self {
             Init { target } => (s("Init"), 0, *target as i64, 0, s(""), 0, s("Start at ") + &target.to_string()),
             Goto { target } => (s("Goto"), 0, *target as i64, 0, s(""), 0, s("")),
-            Halt { code, on_error, message } => (s("Halt"), *code as i64, *on_error as i64, 0, message.clone().unwrap_or_default(), 0, s("")),
-            HaltIfNull { reg, code, on_error, message } => (s("HaltIfNull"), *code as i64, *on_error as i64, *reg as i64, message.clone(), 0, s("")),
-            Transaction { db, write, schema_cookie, .. } => (s("Transaction"), *db as i64, *write as i64, *schema_cookie as i64, s("0"), 1, format!("usesStmtJournal={}", *write as u8)),
-            AutoCommit { autocommit, rollback, .. } => (s("AutoCommit"), *autocommit as i64, *rollback as i64, 0, s(""), 0, s("")),
+            Halt { code, on_error, message } => {
+                (s("Halt"), *code as i64, *on_error as i64, 0, message.clone().unwrap_or_default(), 0, s(""))
+            }
+            HaltIfNull { reg, code, on_error, message } => {
+                (s("HaltIfNull"), *code as i64, *on_error as i64, *reg as i64, message.clone(), 0, s(""))
+            }
+            Transaction { db, write, schema_cookie, .. } => (
+                s("Transaction"),
+                *db as i64,
+                *write as i64,
+                *schema_cookie as i64,
+                s("0"),
+                1,
+                format!("usesStmtJournal={}", *write as u8),
+            ),
+            AutoCommit { autocommit, rollback, .. } => {
+                (s("AutoCommit"), *autocommit as i64, *rollback as i64, 0, s(""), 0, s(""))
+            }
             Savepoint { op, name } => (s("Savepoint"), *op as i64, 0, 0, name.clone(), 0, s("")),
             Integer { value, dest } => {
                 if i32::try_from(*value).is_ok() {
@@ -263,51 +575,229 @@ impl Insn {
                     (s("Int64"), 0, *dest as i64, 0, value.to_string(), 0, format!("r[{dest}]={value}"))
                 }
             }
-            Real { value, dest } => (s("Real"), 0, *dest as i64, 0, crate::value::format_real(*value), 0, format!("r[{dest}]={}", crate::value::format_real(*value))),
-            String8 { value, dest } => (s("String8"), 0, *dest as i64, 0, value.to_string(), 0, format!("r[{dest}]='{value}'")),
-            Blob { value, dest } => (s("Blob"), value.len() as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]= (len={})", value.len())),
-            Null { dest, end } => (s("Null"), 0, *dest as i64, *end as i64, s(""), 0, if end > dest { format!("r[{dest}..{end}]=NULL") } else { format!("r[{dest}]=NULL") }),
-            Variable { index, dest } => (s("Variable"), *index as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=parameter({index})")),
-            Copy { src, dest, extra } => (s("Copy"), *src as i64, *dest as i64, *extra as i64, s(""), 0, format!("r[{dest}]=r[{src}]")),
+            Real { value, dest } => (
+                s("Real"),
+                0,
+                *dest as i64,
+                0,
+                crate::value::format_real(*value),
+                0,
+                format!("r[{dest}]={}", crate::value::format_real(*value)),
+            ),
+            String8 { value, dest } => {
+                (s("String8"), 0, *dest as i64, 0, value.to_string(), 0, format!("r[{dest}]='{value}'"))
+            }
+            Blob { value, dest } => {
+                (s("Blob"), value.len() as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]= (len={})", value.len()))
+            }
+            Null { dest, end } => (
+                s("Null"),
+                0,
+                *dest as i64,
+                *end as i64,
+                s(""),
+                0,
+                if end > dest { format!("r[{dest}..{end}]=NULL") } else { format!("r[{dest}]=NULL") },
+            ),
+            Variable { index, dest } => {
+                (s("Variable"), *index as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=parameter({index})"))
+            }
+            Copy { src, dest, extra } => {
+                (s("Copy"), *src as i64, *dest as i64, *extra as i64, s(""), 0, format!("r[{dest}]=r[{src}]"))
+            }
             SCopy { src, dest } => (s("SCopy"), *src as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=r[{src}]")),
-            OpenRead { cursor, root, db, info } => (s("OpenRead"), *cursor as i64, *root as i64, *db as i64, cursor_p4(info), 0, format!("root={root} iDb={db}")),
-            OpenWrite { cursor, root, db, info } => (s("OpenWrite"), *cursor as i64, *root as i64, *db as i64, cursor_p4(info), 0, format!("root={root} iDb={db}")),
-            OpenWriteReg { cursor, root_reg, db, info } => (s("OpenWrite"), *cursor as i64, *root_reg as i64, *db as i64, cursor_p4(info), 2, format!("root=r[{root_reg}] iDb={db}")),
+            OpenRead { cursor, root, db, info } => (
+                s("OpenRead"),
+                *cursor as i64,
+                *root as i64,
+                *db as i64,
+                cursor_p4(info),
+                0,
+                format!("root={root} iDb={db}"),
+            ),
+            OpenWrite { cursor, root, db, info } => (
+                s("OpenWrite"),
+                *cursor as i64,
+                *root as i64,
+                *db as i64,
+                cursor_p4(info),
+                0,
+                format!("root={root} iDb={db}"),
+            ),
+            OpenWriteReg { cursor, root_reg, db, info } => (
+                s("OpenWrite"),
+                *cursor as i64,
+                *root_reg as i64,
+                *db as i64,
+                cursor_p4(info),
+                2,
+                format!("root=r[{root_reg}] iDb={db}"),
+            ),
             Close { cursor } => (s("Close"), *cursor as i64, 0, 0, s(""), 0, s("")),
             Rewind { cursor, target } => (s("Rewind"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
             Last { cursor, target } => (s("Last"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
             Next { cursor, target } => (s("Next"), *cursor as i64, *target as i64, 0, s(""), 1, s("")),
             Prev { cursor, target } => (s("Prev"), *cursor as i64, *target as i64, 0, s(""), 1, s("")),
-            Column { cursor, column, dest, .. } => (s("Column"), *cursor as i64, *column as i64, *dest as i64, s(""), 0, format!("r[{dest}]= cursor {cursor} column {column}")),
-            Rowid { cursor, dest } => (s("Rowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid")),
-            ResultRow { start, count } => (s("ResultRow"), *start as i64, *count as i64, 0, s(""), 0, format!("output=r[{start}..{}]", start + count - 1)),
-            MakeRecord { start, count, dest, affinities } => (s("MakeRecord"), *start as i64, *count as i64, *dest as i64, affinities.clone().unwrap_or_default(), 0, format!("r[{dest}]=mkrec(r[{start}..{}])", start + count - 1)),
-            NewRowid { cursor, dest } => (s("NewRowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid")),
-            Insert { cursor, record, rowid, flags, table } => (s("Insert"), *cursor as i64, *record as i64, *rowid as i64, table.clone().unwrap_or_default(), *flags as u16, format!("intkey=r[{rowid}] data=r[{record}]")),
-            Delete { cursor, flags, table } => (s("Delete"), *cursor as i64, 0, 0, table.clone().unwrap_or_default(), *flags as u16, s("")),
-            SeekRowid { cursor, rowid, target } => (s("SeekRowid"), *cursor as i64, *target as i64, *rowid as i64, s(""), 0, format!("intkey=r[{rowid}]")),
-            NotExists { cursor, rowid, target } => (s("NotExists"), *cursor as i64, *target as i64, *rowid as i64, s(""), 0, format!("intkey=r[{rowid}]")),
-            Seek { op, cursor, key_start, key_count, target } => (format!("Seek{op:?}"), *cursor as i64, *target as i64, *key_start as i64, key_count.to_string(), 0, format!("key=r[{key_start}..{}]", key_start + key_count - 1)),
-            IdxCompare { op, cursor, key_start, key_count, target } => (format!("Idx{op:?}"), *cursor as i64, *target as i64, *key_start as i64, key_count.to_string(), 0, format!("key=r[{key_start}..{}]", key_start + key_count - 1)),
-            IdxInsert { cursor, record, key_start, key_count } => (s("IdxInsert"), *cursor as i64, *record as i64, *key_start as i64, key_count.to_string(), 16, format!("key=r[{record}]")),
-            IdxDelete { cursor, key_start, key_count } => (s("IdxDelete"), *cursor as i64, *key_start as i64, *key_count as i64, s(""), 0, format!("key=r[{key_start}..{}]", key_start + key_count - 1)),
-            IdxRowid { cursor, dest } => (s("IdxRowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid")),
-            Found { cursor, key_start, key_count, target } => (s("Found"), *cursor as i64, *target as i64, *key_start as i64, key_count.to_string(), 0, format!("key=r[{key_start}]")),
-            NotFound { cursor, key_start, key_count, target } => (s("NotFound"), *cursor as i64, *target as i64, *key_start as i64, key_count.to_string(), 0, format!("key=r[{key_start}]")),
-            NoConflict { cursor, key_start, key_count, target } => (s("NoConflict"), *cursor as i64, *target as i64, *key_start as i64, key_count.to_string(), 0, format!("key=r[{key_start}]")),
-            Compare { op, lhs, rhs, target, affinity, collation, jump_if_null, null_eq } => {
-                let p5 = (affinity_code(*affinity) as u16) | if *jump_if_null { 0x10 } else { 0 } | if *null_eq { 0x80 } else { 0 };
-                let p4 = if *collation == Collation::Binary { s("") } else { format!("{}", collation.name()) };
-                (op.name().to_string(), *rhs as i64, *target as i64, *lhs as i64, p4, p5, format!("if r[{lhs}]{}r[{rhs}] goto {target}", cmp_symbol(*op)))
+            Column { cursor, column, dest, .. } => (
+                s("Column"),
+                *cursor as i64,
+                *column as i64,
+                *dest as i64,
+                s(""),
+                0,
+                format!("r[{dest}]= cursor {cursor} column {column}"),
+            ),
+            Rowid { cursor, dest } => {
+                (s("Rowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid"))
             }
-            If { reg, target, jump_if_null } => (s("If"), *reg as i64, *target as i64, *jump_if_null as i64, s(""), 0, s("")),
-            IfNot { reg, target, jump_if_null } => (s("IfNot"), *reg as i64, *target as i64, *jump_if_null as i64, s(""), 0, s("")),
-            IsNull { reg, target } => (s("IsNull"), *reg as i64, *target as i64, 0, s(""), 0, format!("if r[{reg}]==NULL goto {target}")),
-            NotNull { reg, target } => (s("NotNull"), *reg as i64, *target as i64, 0, s(""), 0, format!("if r[{reg}]!=NULL goto {target}")),
+            ResultRow { start, count } => (
+                s("ResultRow"),
+                *start as i64,
+                *count as i64,
+                0,
+                s(""),
+                0,
+                format!("output=r[{start}..{}]", start + count - 1),
+            ),
+            MakeRecord { start, count, dest, affinities } => (
+                s("MakeRecord"),
+                *start as i64,
+                *count as i64,
+                *dest as i64,
+                affinities.clone().unwrap_or_default(),
+                0,
+                format!("r[{dest}]=mkrec(r[{start}..{}])", start + count - 1),
+            ),
+            NewRowid { cursor, dest } => {
+                (s("NewRowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid"))
+            }
+            Insert { cursor, record, rowid, flags, table } => (
+                s("Insert"),
+                *cursor as i64,
+                *record as i64,
+                *rowid as i64,
+                table.clone().unwrap_or_default(),
+                *flags as u16,
+                format!("intkey=r[{rowid}] data=r[{record}]"),
+            ),
+            Delete { cursor, flags, table } => {
+                (s("Delete"), *cursor as i64, 0, 0, table.clone().unwrap_or_default(), *flags as u16, s(""))
+            }
+            SeekRowid { cursor, rowid, target } => {
+                (s("SeekRowid"), *cursor as i64, *target as i64, *rowid as i64, s(""), 0, format!("intkey=r[{rowid}]"))
+            }
+            NotExists { cursor, rowid, target } => {
+                (s("NotExists"), *cursor as i64, *target as i64, *rowid as i64, s(""), 0, format!("intkey=r[{rowid}]"))
+            }
+            Seek { op, cursor, key_start, key_count, target } => (
+                format!("Seek{op:?}"),
+                *cursor as i64,
+                *target as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                0,
+                format!("key=r[{key_start}..{}]", key_start + key_count - 1),
+            ),
+            IdxCompare { op, cursor, key_start, key_count, target } => (
+                format!("Idx{op:?}"),
+                *cursor as i64,
+                *target as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                0,
+                format!("key=r[{key_start}..{}]", key_start + key_count - 1),
+            ),
+            IdxInsert { cursor, record, key_start, key_count } => (
+                s("IdxInsert"),
+                *cursor as i64,
+                *record as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                16,
+                format!("key=r[{record}]"),
+            ),
+            IdxDelete { cursor, key_start, key_count } => (
+                s("IdxDelete"),
+                *cursor as i64,
+                *key_start as i64,
+                *key_count as i64,
+                s(""),
+                0,
+                format!("key=r[{key_start}..{}]", key_start + key_count - 1),
+            ),
+            IdxRowid { cursor, dest } => {
+                (s("IdxRowid"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=rowid"))
+            }
+            Found { cursor, key_start, key_count, target } => (
+                s("Found"),
+                *cursor as i64,
+                *target as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                0,
+                format!("key=r[{key_start}]"),
+            ),
+            NotFound { cursor, key_start, key_count, target } => (
+                s("NotFound"),
+                *cursor as i64,
+                *target as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                0,
+                format!("key=r[{key_start}]"),
+            ),
+            NoConflict { cursor, key_start, key_count, target } => (
+                s("NoConflict"),
+                *cursor as i64,
+                *target as i64,
+                *key_start as i64,
+                key_count.to_string(),
+                0,
+                format!("key=r[{key_start}]"),
+            ),
+            Compare { op, lhs, rhs, target, affinity, collation, jump_if_null, null_eq } => {
+                let p5 = (affinity_code(*affinity) as u16)
+                    | if *jump_if_null { 0x10 } else { 0 }
+                    | if *null_eq { 0x80 } else { 0 };
+                let p4 = if *collation == Collation::Binary { s("") } else { format!("{}", collation.name()) };
+                (
+                    op.name().to_string(),
+                    *rhs as i64,
+                    *target as i64,
+                    *lhs as i64,
+                    p4,
+                    p5,
+                    format!("if r[{lhs}]{}r[{rhs}] goto {target}", cmp_symbol(*op)),
+                )
+            }
+            If { reg, target, jump_if_null } => {
+                (s("If"), *reg as i64, *target as i64, *jump_if_null as i64, s(""), 0, s(""))
+            }
+            IfNot { reg, target, jump_if_null } => {
+                (s("IfNot"), *reg as i64, *target as i64, *jump_if_null as i64, s(""), 0, s(""))
+            }
+            IsNull { reg, target } => {
+                (s("IsNull"), *reg as i64, *target as i64, 0, s(""), 0, format!("if r[{reg}]==NULL goto {target}"))
+            }
+            NotNull { reg, target } => {
+                (s("NotNull"), *reg as i64, *target as i64, 0, s(""), 0, format!("if r[{reg}]!=NULL goto {target}"))
+            }
             Not { src, dest } => (s("Not"), *src as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=!r[{src}]")),
-            BitNot { src, dest } => (s("BitNot"), *src as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=~r[{src}]")),
-            And { lhs, rhs, dest } => (s("And"), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=(r[{lhs}] && r[{rhs}])")),
-            Or { lhs, rhs, dest } => (s("Or"), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=(r[{lhs}] || r[{rhs}])")),
+            BitNot { src, dest } => {
+                (s("BitNot"), *src as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=~r[{src}]"))
+            }
+            And { lhs, rhs, dest } => (
+                s("And"),
+                *lhs as i64,
+                *rhs as i64,
+                *dest as i64,
+                s(""),
+                0,
+                format!("r[{dest}]=(r[{lhs}] && r[{rhs}])"),
+            ),
+            Or { lhs, rhs, dest } => {
+                (s("Or"), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=(r[{lhs}] || r[{rhs}])"))
+            }
             Arith { op, lhs, rhs, dest } => {
                 let (n, sym) = match op {
                     ArithOp::Add => ("Add", "+"),
@@ -327,29 +817,109 @@ impl Insn {
                 };
                 (s(n), *rhs as i64, *lhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=r[{lhs}]{sym}r[{rhs}]"))
             }
-            Concat { lhs, rhs, dest } => (s("Concat"), *rhs as i64, *lhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=r[{lhs}]+r[{rhs}]")),
-            Cast { reg, affinity } => (s("Cast"), *reg as i64, affinity_code(*affinity) as i64, 0, s(""), 0, format!("affinity(r[{reg}])")),
-            Is { lhs, rhs, dest, negate } => (s(if *negate { "IsNot" } else { "Is" }), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, s("")),
-            Function { const_mask, first_arg, dest, func, argc } => (s("Function"), *const_mask as i64, *first_arg as i64, *dest as i64, format!("{}({argc})", func.name), 0, format!("r[{dest}]=func(r[{first_arg}..])")),
-            AggStep { first_arg, acc, func, argc, .. } => (s("AggStep"), 0, *first_arg as i64, *acc as i64, format!("{}({argc})", func.name), *argc as u16, format!("accum=r[{acc}] step(r[{first_arg}])")),
-            AggFinal { acc, argc, func } => (s("AggFinal"), *acc as i64, *argc as i64, 0, format!("{}({argc})", func.name), 0, format!("accum=r[{acc}] N={argc}")),
-            Count { cursor, dest } => (s("Count"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=count()")),
-            CreateBtree { db, dest, index } => (s("CreateBtree"), *db as i64, *dest as i64, if *index { 2 } else { 1 }, s(""), 0, format!("r[{dest}]=root iDb={db} flags={}", if *index { 2 } else { 1 })),
+            Concat { lhs, rhs, dest } => {
+                (s("Concat"), *rhs as i64, *lhs as i64, *dest as i64, s(""), 0, format!("r[{dest}]=r[{lhs}]+r[{rhs}]"))
+            }
+            Cast { reg, affinity } => {
+                (s("Cast"), *reg as i64, affinity_code(*affinity) as i64, 0, s(""), 0, format!("affinity(r[{reg}])"))
+            }
+            Is { lhs, rhs, dest, negate } => {
+                (s(if *negate { "IsNot" } else { "Is" }), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, s(""))
+            }
+            Function { const_mask, first_arg, dest, func, argc } => (
+                s("Function"),
+                *const_mask as i64,
+                *first_arg as i64,
+                *dest as i64,
+                format!("{}({argc})", func.name),
+                0,
+                format!("r[{dest}]=func(r[{first_arg}..])"),
+            ),
+            AggStep { first_arg, acc, func, argc, .. } => (
+                s("AggStep"),
+                0,
+                *first_arg as i64,
+                *acc as i64,
+                format!("{}({argc})", func.name),
+                *argc as u16,
+                format!("accum=r[{acc}] step(r[{first_arg}])"),
+            ),
+            AggFinal { acc, argc, func } => (
+                s("AggFinal"),
+                *acc as i64,
+                *argc as i64,
+                0,
+                format!("{}({argc})", func.name),
+                0,
+                format!("accum=r[{acc}] N={argc}"),
+            ),
+            Count { cursor, dest } => {
+                (s("Count"), *cursor as i64, *dest as i64, 0, s(""), 0, format!("r[{dest}]=count()"))
+            }
+            CreateBtree { db, dest, index } => (
+                s("CreateBtree"),
+                *db as i64,
+                *dest as i64,
+                if *index { 2 } else { 1 },
+                s(""),
+                0,
+                format!("r[{dest}]=root iDb={db} flags={}", if *index { 2 } else { 1 }),
+            ),
             Destroy { root, db } => (s("Destroy"), *root as i64, 0, *db as i64, s(""), 0, s("")),
             Clear { root, db } => (s("Clear"), *root as i64, *db as i64, 0, s(""), 0, s("")),
             ParseSchema { db } => (s("ParseSchema"), *db as i64, 0, 0, s(""), 0, s("")),
-            ReadCookie { db, dest, cookie } => (s("ReadCookie"), *db as i64, *dest as i64, *cookie as i64, s(""), 0, s("")),
+            ReadCookie { db, dest, cookie } => {
+                (s("ReadCookie"), *db as i64, *dest as i64, *cookie as i64, s(""), 0, s(""))
+            }
             SetCookie { db, cookie, value } => (s("SetCookie"), *db as i64, *cookie as i64, *value, s(""), 0, s("")),
             BumpSchema { db } => (s("SetCookie"), *db as i64, 1, 0, s(""), 0, s("schema_version+1")),
             Once { target } => (s("Once"), 0, *target as i64, 0, s(""), 0, s("")),
             Gosub { ret, target } => (s("Gosub"), *ret as i64, *target as i64, 0, s(""), 0, s("")),
             Return { reg } => (s("Return"), *reg as i64, 0, 0, s(""), 0, s("")),
-            IfPos { reg, target, decrement } => (s("IfPos"), *reg as i64, *target as i64, *decrement, s(""), 0, format!("if r[{reg}]>0 then r[{reg}]-={decrement}, goto {target}")),
-            DecrJumpZero { reg, target } => (s("DecrJumpZero"), *reg as i64, *target as i64, 0, s(""), 0, format!("if (--r[{reg}])==0 goto {target}")),
+            IfPos { reg, target, decrement } => (
+                s("IfPos"),
+                *reg as i64,
+                *target as i64,
+                *decrement,
+                s(""),
+                0,
+                format!("if r[{reg}]>0 then r[{reg}]-={decrement}, goto {target}"),
+            ),
+            DecrJumpZero { reg, target } => (
+                s("DecrJumpZero"),
+                *reg as i64,
+                *target as i64,
+                0,
+                s(""),
+                0,
+                format!("if (--r[{reg}])==0 goto {target}"),
+            ),
             MustBeInt { reg, target } => (s("MustBeInt"), *reg as i64, *target as i64, 0, s(""), 0, s("")),
-            Affinity { start, count, affinities } => (s("Affinity"), *start as i64, *count as i64, 0, affinities.clone(), 0, format!("affinity(r[{start}..{}])", start + count - 1)),
-            IntegrityCk { dest, roots, max_errors } => (s("IntegrityCk"), *max_errors as i64, *dest as i64, 0, format!("{} roots", roots.len()), 0, s("")),
+            Affinity { start, count, affinities } => (
+                s("Affinity"),
+                *start as i64,
+                *count as i64,
+                0,
+                affinities.clone(),
+                0,
+                format!("affinity(r[{start}..{}])", start + count - 1),
+            ),
+            IntegrityCk { dest, roots, max_errors } => {
+                (s("IntegrityCk"), *max_errors as i64, *dest as i64, 0, format!("{} roots", roots.len()), 0, s(""))
+            }
             Pragma { name, dest, .. } => (s("Pragma"), 0, *dest as i64, 0, name.clone(), 0, s("")),
+            RowSetAdd { set, value } => {
+                (s("RowSetAdd"), *set as i64, *value as i64, 0, s(""), 0, format!("rowset(r[{set}])=r[{value}]"))
+            }
+            RowSetRead { set, dest, target } => (
+                s("RowSetRead"),
+                *set as i64,
+                *target as i64,
+                *dest as i64,
+                s(""),
+                0,
+                format!("r[{dest}]=rowset(r[{set}])"),
+            ),
             Noop { comment } => (s("Noop"), 0, 0, 0, s(""), 0, comment.clone().unwrap_or_default()),
         };
         (name, p1, p2, p3, p4, p5, comment)
@@ -378,7 +948,8 @@ fn cursor_p4(info: &CursorInfo) -> String {
         CursorInfo::Index(k) => {
             let mut s = format!("k({}", k.collations.len());
             for (c, d) in k.collations.iter().zip(&k.desc) {
-                let _ = write!(s, ",{}{}", if *d { "-" } else { "" }, if *c == Collation::Binary { "" } else { c.name() });
+                let _ =
+                    write!(s, ",{}{}", if *d { "-" } else { "" }, if *c == Collation::Binary { "" } else { c.name() });
             }
             s.push(')');
             s

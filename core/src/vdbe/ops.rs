@@ -356,8 +356,16 @@ pub fn compare_with_affinity(a: &Value, b: &Value, aff: Affinity, coll: Collatio
             a2.compare(&b2, coll)
         }
         Affinity::Text => {
-            let a2 = if matches!(a, Value::Integer(_) | Value::Real(_)) { apply_affinity(a.clone(), Affinity::Text) } else { a.clone() };
-            let b2 = if matches!(b, Value::Integer(_) | Value::Real(_)) { apply_affinity(b.clone(), Affinity::Text) } else { b.clone() };
+            let a2 = if matches!(a, Value::Integer(_) | Value::Real(_)) {
+                apply_affinity(a.clone(), Affinity::Text)
+            } else {
+                a.clone()
+            };
+            let b2 = if matches!(b, Value::Integer(_) | Value::Real(_)) {
+                apply_affinity(b.clone(), Affinity::Text)
+            } else {
+                b.clone()
+            };
             a2.compare(&b2, coll)
         }
         Affinity::Blob => a.compare(b, coll),
@@ -385,7 +393,10 @@ pub fn cast(v: &Value, aff: Affinity) -> Value {
             other => {
                 let n = to_numeric(other);
                 match n {
-                    Value::Real(r) => real_to_int_if_exact(r).filter(|_| !text_has_real_syntax(other)).map(Value::Integer).unwrap_or(n),
+                    Value::Real(r) => real_to_int_if_exact(r)
+                        .filter(|_| !text_has_real_syntax(other))
+                        .map(Value::Integer)
+                        .unwrap_or(n),
                     n => n,
                 }
             }
@@ -439,7 +450,10 @@ mod tests {
 
     #[test]
     fn arithmetic_overflow_and_division() {
-        assert_eq!(arith(ArithOp::Add, &Value::Integer(i64::MAX), &Value::Integer(1)), Value::Real(9223372036854775808.0));
+        assert_eq!(
+            arith(ArithOp::Add, &Value::Integer(i64::MAX), &Value::Integer(1)),
+            Value::Real(9223372036854775808.0)
+        );
         assert_eq!(arith(ArithOp::Divide, &Value::Integer(7), &Value::Integer(2)), Value::Integer(3));
         assert_eq!(arith(ArithOp::Divide, &Value::Integer(7), &Value::Integer(0)), Value::Null);
         assert_eq!(arith(ArithOp::Remainder, &Value::Real(7.5), &Value::Integer(2)), Value::Real(1.0));

@@ -74,6 +74,8 @@ pub struct Vm {
     writing: bool,
     savepoint_depth: Option<usize>,
     record_buf: Vec<u8>,
+    /// RowSets by register (UPDATE and DELETE's first pass), read in insertion order.
+    rowsets: std::collections::HashMap<usize, std::collections::VecDeque<i64>>,
 }
 
 impl Vm {
@@ -94,6 +96,7 @@ impl Vm {
             writing: false,
             savepoint_depth: None,
             record_buf: Vec::new(),
+            rowsets: std::collections::HashMap::new(),
             program,
         }
     }
@@ -146,13 +149,66 @@ impl Vm {
         self.state = VmState::Ready;
         self.cursors.iter_mut().for_each(|c| *c = None);
         self.accumulators.clear();
+        self.rowsets.clear();
         self.once.clear();
         self.changes = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
     }
 
+    /// EXPLAIN and EXPLAIN QUERY PLAN: the program's listing or plan, one row per step, with
+    /// nothing executed.
+    fn step_explain(&mut self) -> Result<StepResult> {
+        use crate::vdbe::program::ExplainMode;
+        let i = self.pc;
+        let row: Vec<Value> = match self.program.explain {
+            ExplainMode::Explain => match self.program.insns.get(i) {
+                None => Vec::new(),
+                Some(insn) => {
+                    let (name, p1, p2, p3, p4, p5, comment) = insn.explain();
+                    vec![
+                        Value::Integer(i as i64),
+                        Value::text(&name),
+                        Value::Integer(p1),
+                        Value::Integer(p2),
+                        Value::Integer(p3),
+                        Value::text(&p4),
+                        Value::Integer(p5 as i64),
+                        if comment.is_empty() { Value::Null } else { Value::text(&comment) },
+                    ]
+                }
+            },
+            _ => match self.program.query_plan.get(i) {
+                None => Vec::new(),
+                Some((id, parent, detail)) => {
+                    vec![Value::Integer(*id), Value::Integer(*parent), Value::Integer(0), Value::text(detail)]
+                }
+            },
+        };
+        if row.is_empty() {
+            self.state = VmState::Done;
+            return Ok(StepResult::Done);
+        }
+        self.state = VmState::Running;
+        self.pc += 1;
+        if self.regs.len() < row.len() {
+            self.regs.resize(row.len(), Value::Null);
+        }
+        self.row_start = 0;
+        self.row_len = row.len();
+        for (k, v) in row.into_iter().enumerate() {
+            self.regs[k] = v;
+        }
+        Ok(StepResult::Row)
+    }
+
     /// Runs until a row, the end, or pending I/O.
     pub fn step(&mut self, db: &mut DbState) -> Result<StepResult> {
+        if self.program.explain != crate::vdbe::program::ExplainMode::None {
+            if self.state == VmState::Done {
+                return Ok(StepResult::Done);
+            }
+            return self.step_explain();
+        }
         match self.state {
             VmState::Done => return Ok(StepResult::Done),
             VmState::Ready => {
@@ -246,7 +302,14 @@ impl Vm {
         }
     }
 
-    fn open_cursor(&mut self, db: &mut DbState, cursor: usize, root: u32, info: &CursorInfo, writable: bool) -> Result<()> {
+    fn open_cursor(
+        &mut self,
+        db: &mut DbState,
+        cursor: usize,
+        root: u32,
+        info: &CursorInfo,
+        writable: bool,
+    ) -> Result<()> {
         if root == 0 || root > db.pager.page_count() {
             return Err(Error::corrupt(format!("root page {root} out of range")));
         }
@@ -404,7 +467,9 @@ impl Vm {
                     let last = matches!(insn, Insn::Last { .. });
                     let c = self.cursor(*cursor)?;
                     let r = if last { c.btree.last(&mut db.pager)? } else { c.btree.rewind(&mut db.pager)? };
-                    let IoPoll::Ready(found) = r else { return Ok(StepResult::Io) };
+                    let IoPoll::Ready(found) = r else {
+                        return Ok(StepResult::Io);
+                    };
                     c.row_valid = false;
                     self.jump_if(!found, *target);
                 }
@@ -415,36 +480,54 @@ impl Vm {
                     let prev = matches!(insn, Insn::Prev { .. });
                     let c = self.cursor(*cursor)?;
                     let r = if prev { c.btree.prev(&mut db.pager)? } else { c.btree.next(&mut db.pager)? };
-                    let IoPoll::Ready(more) = r else { return Ok(StepResult::Io) };
+                    let IoPoll::Ready(more) = r else {
+                        return Ok(StepResult::Io);
+                    };
                     c.row_valid = false;
                     self.jump_if(more, *target);
                 }
                 Insn::Column { cursor, column, dest, default } => {
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     if !c.row_valid {
                         if c.btree.is_eof() {
                             self.regs[*dest] = Value::Null;
                             self.pc += 1;
                             continue;
                         }
-                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else {
+                            return Ok(StepResult::Io);
+                        };
                         c.payload.clear();
                         c.payload.extend_from_slice(p);
                         c.header.parse_into(&c.payload, c.payload.len())?;
                         c.row_valid = true;
                     }
-                    let v = if *column < c.header.len() { c.header.column(&c.payload, *column, enc)? } else { default.clone().unwrap_or(Value::Null) };
+                    let v = if *column < c.header.len() {
+                        c.header.column(&c.payload, *column, enc)?
+                    } else {
+                        default.clone().unwrap_or(Value::Null)
+                    };
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
                 Insn::Rowid { cursor, dest } | Insn::IdxRowid { cursor, dest } => {
                     let is_idx = matches!(insn, Insn::IdxRowid { .. });
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     if c.btree.is_eof() {
                         self.regs[*dest] = Value::Null;
                     } else if is_idx {
                         // The rowid is the last field of an index record.
-                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                        let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else {
+                            return Ok(StepResult::Io);
+                        };
                         let h = RecordHeader::parse(p, p.len())?;
                         let v = if h.len() == 0 { Value::Null } else { h.column(p, h.len() - 1, enc)? };
                         self.regs[*dest] = v;
@@ -475,7 +558,9 @@ impl Vm {
                 }
                 Insn::NewRowid { cursor, dest } => {
                     let c = self.cursor(*cursor)?;
-                    let IoPoll::Ready(found) = c.btree.last(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    let IoPoll::Ready(found) = c.btree.last(&mut db.pager)? else {
+                        return Ok(StepResult::Io);
+                    };
                     c.row_valid = false;
                     let rowid = if !found {
                         1
@@ -498,7 +583,11 @@ impl Vm {
                         Value::Blob(b) => b.clone(),
                         _ => return Err(Error::Internal("Insert data is not a record".into())),
                     };
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     debug_assert!(c.writable);
                     c.btree.insert(&mut db.pager, InsertKey::Rowid(key), &data)?;
                     c.row_valid = false;
@@ -512,7 +601,11 @@ impl Vm {
                     self.pc += 1;
                 }
                 Insn::Delete { cursor, flags, .. } => {
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     c.btree.delete(&mut db.pager)?;
                     c.row_valid = false;
                     if flags & OPFLAG_NCHANGE != 0 {
@@ -525,17 +618,21 @@ impl Vm {
                     let key = match &self.regs[*rowid] {
                         Value::Integer(i) => Some(*i),
                         Value::Real(r) if r.fract() == 0.0 && r.abs() < 9.2e18 => Some(*r as i64),
-                        Value::Text(_) | Value::Blob(_) => match ops::apply_affinity(self.regs[*rowid].clone(), Affinity::Integer) {
-                            Value::Integer(i) => Some(i),
-                            _ => None,
-                        },
+                        Value::Text(_) | Value::Blob(_) => {
+                            match ops::apply_affinity(self.regs[*rowid].clone(), Affinity::Integer) {
+                                Value::Integer(i) => Some(i),
+                                _ => None,
+                            }
+                        }
                         _ => None,
                     };
                     let c = self.cursor(*cursor)?;
                     let found = match key {
                         None => false,
                         Some(k) => {
-                            let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Rowid(k), SeekOp::EQ)? else { return Ok(StepResult::Io) };
+                            let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Rowid(k), SeekOp::EQ)? else {
+                                return Ok(StepResult::Io);
+                            };
                             f
                         }
                     };
@@ -557,18 +654,30 @@ impl Vm {
                         }
                         false => c.btree.seek(&mut db.pager, SeekKey::Index(&key), *op)?,
                     };
-                    let IoPoll::Ready(found) = r else { return Ok(StepResult::Io) };
+                    let IoPoll::Ready(found) = r else {
+                        return Ok(StepResult::Io);
+                    };
                     c.row_valid = false;
                     self.jump_if(!found, *target);
                 }
                 Insn::IdxCompare { op, cursor, key_start, key_count, target } => {
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
-                    let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     let key_info = match c.btree.kind() {
                         TreeKind::Index(k) => k.clone(),
                         TreeKind::Table => return Err(Error::Internal("IdxCompare on a table cursor".into())),
                     };
-                    let ord = crate::storage::record::compare_record(p, &self.regs[*key_start..key_start + key_count], &key_info)?;
+                    let IoPoll::Ready(p) = c.btree.payload(&mut db.pager)? else {
+                        return Ok(StepResult::Io);
+                    };
+                    let ord = crate::storage::record::compare_record(
+                        p,
+                        &self.regs[*key_start..key_start + key_count],
+                        &key_info,
+                    )?;
                     let holds = match op {
                         SeekOp::GE => ord.is_ge(),
                         SeekOp::GT => ord.is_gt(),
@@ -583,7 +692,11 @@ impl Vm {
                         Value::Blob(b) => b.clone(),
                         _ => return Err(Error::Internal("IdxInsert key is not a record".into())),
                     };
-                    let c = self.cursors.get_mut(*cursor).and_then(|c| c.as_mut()).ok_or_else(|| Error::Internal("cursor not open".into()))?;
+                    let c = self
+                        .cursors
+                        .get_mut(*cursor)
+                        .and_then(|c| c.as_mut())
+                        .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     c.btree.insert(&mut db.pager, InsertKey::Index(&data), &[])?;
                     c.row_valid = false;
                     self.pc += 1;
@@ -613,7 +726,9 @@ impl Vm {
                     let found = if matches!(insn, Insn::NoConflict { .. }) && any_null {
                         false
                     } else {
-                        let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Index(&key), SeekOp::EQ)? else { return Ok(StepResult::Io) };
+                        let IoPoll::Ready(f) = c.btree.seek(&mut db.pager, SeekKey::Index(&key), SeekOp::EQ)? else {
+                            return Ok(StepResult::Io);
+                        };
                         f
                     };
                     c.row_valid = false;
@@ -666,7 +781,11 @@ impl Vm {
                     self.pc += 1;
                 }
                 Insn::BitNot { src, dest } => {
-                    self.regs[*dest] = if self.regs[*src].is_null() { Value::Null } else { Value::Integer(!ops::to_i64(&self.regs[*src])) };
+                    self.regs[*dest] = if self.regs[*src].is_null() {
+                        Value::Null
+                    } else {
+                        Value::Integer(!ops::to_i64(&self.regs[*src]))
+                    };
                     self.pc += 1;
                 }
                 Insn::And { lhs, rhs, dest } | Insn::Or { lhs, rhs, dest } => {
@@ -749,7 +868,9 @@ impl Vm {
                 }
                 Insn::Count { cursor, dest } => {
                     let c = self.cursor(*cursor)?;
-                    let IoPoll::Ready(n) = c.btree.count(&mut db.pager)? else { return Ok(StepResult::Io) };
+                    let IoPoll::Ready(n) = c.btree.count(&mut db.pager)? else {
+                        return Ok(StepResult::Io);
+                    };
                     self.regs[*dest] = Value::Integer(n as i64);
                     self.pc += 1;
                 }
@@ -773,7 +894,12 @@ impl Vm {
                 }
                 Insn::ReadCookie { dest, cookie, .. } => {
                     let v = db.pager.header_u32(cookie_offset(*cookie))?;
-                    self.regs[*dest] = Value::Integer(if *cookie == Cookie::UserVersion || *cookie == Cookie::ApplicationId { v as i32 as i64 } else { v as i64 });
+                    self.regs[*dest] =
+                        Value::Integer(if *cookie == Cookie::UserVersion || *cookie == Cookie::ApplicationId {
+                            v as i32 as i64
+                        } else {
+                            v as i64
+                        });
                     self.pc += 1;
                 }
                 Insn::SetCookie { cookie, value, .. } => {
@@ -847,7 +973,8 @@ impl Vm {
                 }
                 Insn::IntegrityCk { dest, roots, max_errors } => {
                     let errors = btree::integrity_check(&mut db.pager, roots, *max_errors)?;
-                    self.regs[*dest] = if errors.is_empty() { Value::text("ok") } else { Value::text(&errors.join("\n")) };
+                    self.regs[*dest] =
+                        if errors.is_empty() { Value::text("ok") } else { Value::text(&errors.join("\n")) };
                     self.pc += 1;
                 }
                 Insn::Pragma { name, value, dest } => {
@@ -855,6 +982,18 @@ impl Vm {
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
+                Insn::RowSetAdd { set, value } => {
+                    let v = ops::to_i64(&self.regs[*value]);
+                    self.rowsets.entry(*set).or_default().push_back(v);
+                    self.pc += 1;
+                }
+                Insn::RowSetRead { set, dest, target } => match self.rowsets.get_mut(set).and_then(|s| s.pop_front()) {
+                    Some(v) => {
+                        self.regs[*dest] = Value::Integer(v);
+                        self.pc += 1;
+                    }
+                    None => self.pc = *target,
+                },
                 Insn::Noop { .. } => self.pc += 1,
             }
         }

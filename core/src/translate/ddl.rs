@@ -1,0 +1,266 @@
+//! CREATE and DROP of tables and indexes: allocate or free B-trees, write or delete the
+//! sqlite_schema rows, bump the schema cookie, and reload the schema (ParseSchema).
+
+use std::sync::Arc;
+
+use super::dml::index_key_info;
+use super::expr::{emit_column, Ctx, ScopeTable};
+use super::select::table_cursor_info;
+use super::Compiled;
+use crate::error::{extended, Error, Result};
+use crate::parser::ast;
+use crate::schema::{self, Index, Schema};
+use crate::vdbe::insn::{CmpOp, CursorInfo, Insn};
+use crate::vdbe::ops::Affinity;
+
+const SCHEMA_CURSOR_COLUMNS: usize = 5;
+
+fn name_in_use(schema: &Schema, name: &str) -> bool {
+    schema.table(name).is_some() || schema.index(name).is_some() || schema.view(name).is_some()
+}
+
+fn reserved_name(name: &str) -> bool {
+    name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_")
+}
+
+/// Appends one sqlite_schema row; `root` is a register holding the root page (or None for 0).
+fn insert_schema_row(
+    ctx: &mut Ctx,
+    cursor: usize,
+    kind: &str,
+    name: &str,
+    tbl_name: &str,
+    root: Option<usize>,
+    sql: Option<&str>,
+) {
+    let first = ctx.b.alloc_registers(SCHEMA_CURSOR_COLUMNS);
+    ctx.b.emit(Insn::String8 { value: Arc::from(kind), dest: first });
+    ctx.b.emit(Insn::String8 { value: Arc::from(name), dest: first + 1 });
+    ctx.b.emit(Insn::String8 { value: Arc::from(tbl_name), dest: first + 2 });
+    match root {
+        Some(r) => ctx.b.emit(Insn::SCopy { src: r, dest: first + 3 }),
+        None => ctx.b.emit(Insn::Integer { value: 0, dest: first + 3 }),
+    };
+    match sql {
+        Some(s) => ctx.b.emit(Insn::String8 { value: Arc::from(s), dest: first + 4 }),
+        None => ctx.b.emit(Insn::Null { dest: first + 4, end: first + 4 }),
+    };
+    let rowid = ctx.b.alloc_register();
+    let rec = ctx.b.alloc_register();
+    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+    ctx.b.emit(Insn::MakeRecord {
+        start: first,
+        count: SCHEMA_CURSOR_COLUMNS,
+        dest: rec,
+        affinities: Some("BBBDB".into()),
+    });
+    ctx.b.emit(Insn::Insert { cursor, record: rec, rowid, flags: 0, table: None });
+}
+
+fn open_schema_cursor(ctx: &mut Ctx) -> usize {
+    let cursor = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::OpenWrite { cursor, root: 1, db: 0, info: CursorInfo::Table { columns: SCHEMA_CURSOR_COLUMNS } });
+    cursor
+}
+
+pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Result<Compiled> {
+    let name = &ct.name.name;
+    if name_in_use(schema, name) {
+        if ct.if_not_exists && schema.table(name).is_some() || ct.if_not_exists && schema.view(name).is_some() {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        let what = if schema.index(name).is_some() { "index" } else { "table" };
+        return Err(Error::sql(format!("{what} {name} already exists")));
+    }
+    if reserved_name(name) {
+        return Err(Error::sql(format!("object name reserved for internal use: {name}")));
+    }
+    let Some(sql) = &ct.sql else {
+        return Err(Error::sql("CREATE TABLE ... AS SELECT is not supported yet"));
+    };
+    // Validate the definition now, as SQLite does at prepare time.
+    let table = schema::table_from_ast(ct, 0, sql.clone())?;
+    if table.autoincrement {
+        return Err(Error::sql("AUTOINCREMENT is not supported yet"));
+    }
+    let autos = schema::auto_index_specs(ct, &table)?;
+    let root = ctx.b.alloc_register();
+    ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: table.without_rowid });
+    let mut auto_roots = Vec::new();
+    for _ in &autos {
+        let r = ctx.b.alloc_register();
+        ctx.b.emit(Insn::CreateBtree { db: 0, dest: r, index: true });
+        auto_roots.push(r);
+    }
+    let cursor = open_schema_cursor(ctx);
+    insert_schema_row(ctx, cursor, "table", name, name, Some(root), Some(sql));
+    for (i, r) in auto_roots.iter().enumerate() {
+        let iname = format!("sqlite_autoindex_{}_{}", name, i + 1);
+        insert_schema_row(ctx, cursor, "index", &iname, name, Some(*r), None);
+    }
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Result<Compiled> {
+    let name = &ci.name.name;
+    if name_in_use(schema, name) {
+        if ci.if_not_exists && schema.index(name).is_some() {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        let what = if schema.index(name).is_some() { "index" } else { "table" };
+        return Err(Error::sql(format!("{what} {name} already exists")));
+    }
+    if reserved_name(name) {
+        return Err(Error::sql(format!("object name reserved for internal use: {name}")));
+    }
+    let table =
+        schema.table(&ci.table).cloned().ok_or_else(|| Error::sql(format!("no such table: main.{}", ci.table)))?;
+    if table.root == 1 {
+        return Err(Error::sql(format!("table {} may not be indexed", table.name)));
+    }
+    if table.without_rowid {
+        return Err(Error::sql("indexes on WITHOUT ROWID tables are not supported yet"));
+    }
+    let mut index: Index = schema::index_from_sql(schema, &ci.sql, 0)?;
+    index.root = 0;
+    let root = ctx.b.alloc_register();
+    ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: true });
+    let scursor = open_schema_cursor(ctx);
+    insert_schema_row(ctx, scursor, "index", name, &table.name, Some(root), Some(&ci.sql));
+    // Fill the index from the table's rows.
+    let tcursor = ctx.b.alloc_cursor();
+    let icursor = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::OpenRead { cursor: tcursor, root: table.root, db: 0, info: table_cursor_info(&table) });
+    ctx.b.emit(Insn::OpenWriteReg {
+        cursor: icursor,
+        root_reg: root,
+        db: 0,
+        info: CursorInfo::Index(index_key_info(&table, &index)),
+    });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor: tcursor, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    ctx.scope = vec![ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor: tcursor,
+        regs: None,
+        null_flag: None,
+    }];
+    let next = ctx.b.new_label();
+    if let Some(w) = &index.partial {
+        super::expr::cond_jump(ctx, w, next)?;
+    }
+    let count = index.columns.len() + 1;
+    let key = ctx.b.alloc_registers(count);
+    for (i, c) in index.columns.iter().enumerate() {
+        match (c.column, &c.expr) {
+            (Some(col), _) => emit_column(ctx, 0, col, key + i),
+            (None, Some(e)) => super::expr::expr_to_reg(ctx, e, key + i)?,
+            (None, None) => unreachable!("index column is a column or an expression"),
+        }
+    }
+    ctx.b.emit(Insn::Rowid { cursor: tcursor, dest: key + index.columns.len() });
+    if index.unique {
+        let ok = ctx.b.new_label();
+        ctx.b.emit_jump(
+            Insn::NoConflict { cursor: icursor, key_start: key, key_count: index.columns.len(), target: 0 },
+            ok,
+        );
+        let cols: Vec<String> = index
+            .columns
+            .iter()
+            .filter_map(|c| c.column)
+            .map(|i| format!("{}.{}", table.name, table.columns[i].name))
+            .collect();
+        ctx.b.emit(Insn::Halt {
+            code: extended::CONSTRAINT_UNIQUE,
+            on_error: 2,
+            message: Some(format!("UNIQUE constraint failed: {}", cols.join(", "))),
+        });
+        ctx.b.resolve_label(ok);
+    }
+    let rec = ctx.b.alloc_register();
+    ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
+    ctx.b.emit(Insn::IdxInsert { cursor: icursor, record: rec, key_start: key, key_count: count });
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Next { cursor: tcursor, target: top });
+    ctx.b.resolve_label(done);
+    ctx.scope.clear();
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+/// Deletes the sqlite_schema rows whose `column` (1 = name, 2 = tbl_name) equals `value`.
+fn delete_schema_rows(ctx: &mut Ctx, column: usize, value: &str) {
+    let cursor = open_schema_cursor(ctx);
+    let v = ctx.b.alloc_register();
+    ctx.b.emit(Insn::String8 { value: Arc::from(value), dest: v });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    let col = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Column { cursor, column, dest: col, default: None });
+    let skip = ctx.b.new_label();
+    ctx.b.emit_jump(
+        Insn::Compare {
+            op: CmpOp::Ne,
+            lhs: col,
+            rhs: v,
+            target: 0,
+            affinity: Affinity::Blob,
+            collation: crate::value::Collation::NoCase,
+            jump_if_null: true,
+            null_eq: false,
+        },
+        skip,
+    );
+    ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
+    ctx.b.resolve_label(skip);
+    ctx.b.emit(Insn::Next { cursor, target: top });
+    ctx.b.resolve_label(done);
+    ctx.b.emit(Insn::Close { cursor });
+}
+
+pub fn drop_table(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<Compiled> {
+    let Some(table) = schema.table(&d.name.name).cloned() else {
+        if d.if_exists {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        if schema.view(&d.name.name).is_some() {
+            return Err(Error::sql(format!("use DROP VIEW to delete view {}", d.name.name)));
+        }
+        return Err(Error::sql(format!("no such table: {}", d.name.name)));
+    };
+    if table.root == 1 || reserved_name(&table.name) {
+        return Err(Error::sql(format!("table {} may not be dropped", table.name)));
+    }
+    for ix in schema.table_indexes(&table) {
+        ctx.b.emit(Insn::Destroy { root: ix.root, db: 0 });
+    }
+    ctx.b.emit(Insn::Destroy { root: table.root, db: 0 });
+    delete_schema_rows(ctx, 2, &table.name);
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+pub fn drop_index(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<Compiled> {
+    let Some(index) = schema.index(&d.name.name).cloned() else {
+        if d.if_exists {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        return Err(Error::sql(format!("no such index: {}", d.name.name)));
+    };
+    if index.sql.is_none() {
+        return Err(Error::sql("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"));
+    }
+    ctx.b.emit(Insn::Destroy { root: index.root, db: 0 });
+    delete_schema_rows(ctx, 1, &index.name);
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}

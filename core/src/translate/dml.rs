@@ -1,0 +1,611 @@
+//! INSERT, UPDATE and DELETE: constraint checks (NOT NULL, CHECK, PRIMARY KEY, UNIQUE) and
+//! keeping every index in step with its table.
+//!
+//! UPDATE and DELETE run in two passes: the first collects the rowids the WHERE clause selects
+//! into a RowSet, the second changes them. So a row is never visited twice, however the change
+//! moves it (the Halloween problem).
+
+use std::sync::Arc;
+
+use super::expr::{cond_jump, emit_column, expr_to_reg, Ctx, ScopeTable};
+use super::select::{emit_loops, single_table_scope, table_cursor_info};
+use crate::error::{extended, Error, Result};
+use crate::parser::ast::{self, ConflictResolution, Expr, InsertSource};
+use crate::schema::{Index, Schema, Table};
+use crate::storage::record::KeyInfo;
+use crate::vdbe::insn::{CmpOp, CursorInfo, Insn, OPFLAG_LASTROWID, OPFLAG_NCHANGE};
+use crate::vdbe::ops::Affinity;
+use crate::vdbe::program::Label;
+
+fn writable_table(schema: &Schema, name: &ast::QualifiedName) -> Result<Arc<Table>> {
+    super::check_main(&name.schema)?;
+    let t = match schema.table(&name.name) {
+        Some(t) => t.clone(),
+        None if schema.view(&name.name).is_some() => {
+            return Err(Error::sql(format!("cannot modify {} because it is a view", name.name)))
+        }
+        None => return Err(Error::sql(format!("no such table: {}", name.name))),
+    };
+    if t.root == 1 {
+        return Err(Error::sql(format!("table {} may not be modified", name.name)));
+    }
+    Ok(t)
+}
+
+fn check_conflict(c: Option<ConflictResolution>) -> Result<()> {
+    match c {
+        None | Some(ConflictResolution::Abort) => Ok(()),
+        Some(other) => Err(Error::sql(
+            format!("ON CONFLICT {other:?} is not supported yet")
+                .to_uppercase()
+                .replace("ON CONFLICT ", "OR ")
+                .replace("IS NOT SUPPORTED YET", "is not supported yet"),
+        )),
+    }
+}
+
+pub fn index_key_info(table: &Table, index: &Index) -> KeyInfo {
+    let n = index.columns.len() + if table.without_rowid { table.primary_key.len() } else { 1 };
+    let mut k = KeyInfo::new(n, Default::default());
+    for (i, c) in index.columns.iter().enumerate() {
+        k.collations[i] = c.collation;
+        k.desc[i] = c.desc;
+    }
+    if table.without_rowid {
+        for (j, (_, coll, desc)) in table.primary_key.iter().enumerate() {
+            k.collations[index.columns.len() + j] = *coll;
+            k.desc[index.columns.len() + j] = *desc;
+        }
+    }
+    k
+}
+
+/// Opens the table and its indexes for writing; returns the index cursors.
+fn open_for_write(ctx: &mut Ctx, table: &Table, cursor: usize, indexes: &[Arc<Index>]) -> Vec<usize> {
+    ctx.b.emit(Insn::OpenWrite { cursor, root: table.root, db: 0, info: table_cursor_info(table) });
+    indexes
+        .iter()
+        .map(|ix| {
+            let c = ctx.b.alloc_cursor();
+            ctx.b.emit(Insn::OpenWrite {
+                cursor: c,
+                root: ix.root,
+                db: 0,
+                info: CursorInfo::Index(index_key_info(table, ix)),
+            });
+            c
+        })
+        .collect()
+}
+
+fn affinity_string(table: &Table) -> String {
+    table.columns.iter().map(|c| c.affinity.letter()).collect()
+}
+
+/// Registers `base..base+n` hold a row's column values and `base+n` its rowid; this makes the
+/// row visible to expressions (CHECK, index expressions, partial-index WHERE) by name.
+fn row_scope(table: &Arc<Table>, cursor: usize, base: usize) -> ScopeTable {
+    ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: Some(base), null_flag: None }
+}
+
+/// Computes index `ix`'s key for the row in registers (values at `base`, rowid at base+n) into
+/// consecutive new registers; returns (first register, column count including the rowid/PK).
+fn index_key(ctx: &mut Ctx, table: &Arc<Table>, ix: &Index, cursor: usize, base: usize) -> Result<(usize, usize)> {
+    let n = table.columns.len();
+    let tail = if table.without_rowid { table.primary_key.len() } else { 1 };
+    let count = ix.columns.len() + tail;
+    let first = ctx.b.alloc_registers(count);
+    let saved = std::mem::take(&mut ctx.scope);
+    ctx.scope.push(row_scope(table, cursor, base));
+    for (i, c) in ix.columns.iter().enumerate() {
+        match (c.column, &c.expr) {
+            (Some(col), _) => {
+                let src = if table.rowid_alias == Some(col) { base + n } else { base + col };
+                ctx.b.emit(Insn::SCopy { src, dest: first + i });
+            }
+            (None, Some(e)) => expr_to_reg(ctx, e, first + i)?,
+            (None, None) => unreachable!("an index column is a column or an expression"),
+        }
+    }
+    if table.without_rowid {
+        for (j, (col, _, _)) in table.primary_key.iter().enumerate() {
+            ctx.b.emit(Insn::SCopy { src: base + col, dest: first + ix.columns.len() + j });
+        }
+    } else {
+        ctx.b.emit(Insn::SCopy { src: base + n, dest: first + ix.columns.len() });
+    }
+    ctx.scope = saved;
+    Ok((first, count))
+}
+
+/// Jumps to `skip` when a partial index's WHERE is false for the row in registers.
+fn partial_guard(ctx: &mut Ctx, table: &Arc<Table>, ix: &Index, cursor: usize, base: usize, skip: Label) -> Result<()> {
+    if let Some(w) = &ix.partial {
+        let saved = std::mem::take(&mut ctx.scope);
+        ctx.scope.push(row_scope(table, cursor, base));
+        let r = cond_jump(ctx, w, skip);
+        ctx.scope = saved;
+        r?;
+    }
+    Ok(())
+}
+
+fn unique_message(table: &Table, ix: &Index) -> String {
+    let cols: Vec<String> = ix
+        .columns
+        .iter()
+        .map(|c| match c.column {
+            Some(i) => format!("{}.{}", table.name, table.columns[i].name),
+            None => "index '".to_string() + &ix.name + "'",
+        })
+        .collect();
+    if ix.columns.iter().any(|c| c.column.is_none()) {
+        return format!("UNIQUE constraint failed: index '{}'", ix.name);
+    }
+    format!("UNIQUE constraint failed: {}", cols.join(", "))
+}
+
+/// NOT NULL, CHECK and UNIQUE checks for the new row in registers. `old_rowid` is set for UPDATE
+/// (an index entry of the row itself is no conflict).
+fn check_constraints(
+    ctx: &mut Ctx,
+    table: &Arc<Table>,
+    cursor: usize,
+    indexes: &[Arc<Index>],
+    idx_cursors: &[usize],
+    base: usize,
+    old_rowid: Option<usize>,
+) -> Result<()> {
+    let n = table.columns.len();
+    for (i, c) in table.columns.iter().enumerate() {
+        if c.not_null && table.rowid_alias != Some(i) {
+            ctx.b.emit(Insn::HaltIfNull {
+                reg: base + i,
+                code: extended::CONSTRAINT_NOTNULL,
+                on_error: 2,
+                message: format!("NOT NULL constraint failed: {}.{}", table.name, c.name),
+            });
+        }
+    }
+    if !table.checks.is_empty() {
+        let saved = std::mem::take(&mut ctx.scope);
+        ctx.scope.push(row_scope(table, cursor, base));
+        for chk in &table.checks {
+            let ok = ctx.b.new_label();
+            let fail = ctx.b.new_label();
+            // CHECK fails only when the expression is false (NULL passes).
+            let r = ctx.b.alloc_register();
+            expr_to_reg(ctx, chk, r)?;
+            ctx.b.emit_jump(Insn::IfNot { reg: r, target: 0, jump_if_null: false }, fail);
+            ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
+            ctx.b.resolve_label(fail);
+            ctx.b.emit(Insn::Halt {
+                code: extended::CONSTRAINT_CHECK,
+                on_error: 2,
+                message: Some(format!("CHECK constraint failed: {}", table.name)),
+            });
+            ctx.b.resolve_label(ok);
+        }
+        ctx.scope = saved;
+    }
+    let _ = n;
+    for (ix, &ic) in indexes.iter().zip(idx_cursors) {
+        if !ix.unique {
+            continue;
+        }
+        let skip = ctx.b.new_label();
+        partial_guard(ctx, table, ix, cursor, base, skip)?;
+        let (key, _) = index_key(ctx, table, ix, cursor, base)?;
+        ctx.b.emit_jump(Insn::NoConflict { cursor: ic, key_start: key, key_count: ix.columns.len(), target: 0 }, skip);
+        if let Some(old) = old_rowid {
+            // The entry found may be this row's own.
+            let found = ctx.b.alloc_register();
+            ctx.b.emit(Insn::IdxRowid { cursor: ic, dest: found });
+            ctx.b.emit_jump(
+                Insn::Compare {
+                    op: CmpOp::Eq,
+                    lhs: found,
+                    rhs: old,
+                    target: 0,
+                    affinity: Affinity::Blob,
+                    collation: Default::default(),
+                    jump_if_null: false,
+                    null_eq: false,
+                },
+                skip,
+            );
+        }
+        let code = if ix.is_primary_key { extended::CONSTRAINT_PRIMARYKEY } else { extended::CONSTRAINT_UNIQUE };
+        ctx.b.emit(Insn::Halt { code, on_error: 2, message: Some(unique_message(table, ix)) });
+        ctx.b.resolve_label(skip);
+    }
+    Ok(())
+}
+
+fn insert_index_entries(
+    ctx: &mut Ctx,
+    table: &Arc<Table>,
+    cursor: usize,
+    indexes: &[Arc<Index>],
+    idx_cursors: &[usize],
+    base: usize,
+) -> Result<()> {
+    for (ix, &ic) in indexes.iter().zip(idx_cursors) {
+        let skip = ctx.b.new_label();
+        partial_guard(ctx, table, ix, cursor, base, skip)?;
+        let (key, count) = index_key(ctx, table, ix, cursor, base)?;
+        let rec = ctx.b.alloc_register();
+        ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
+        ctx.b.emit(Insn::IdxInsert { cursor: ic, record: rec, key_start: key, key_count: count });
+        ctx.b.resolve_label(skip);
+    }
+    Ok(())
+}
+
+fn delete_index_entries(
+    ctx: &mut Ctx,
+    table: &Arc<Table>,
+    cursor: usize,
+    indexes: &[Arc<Index>],
+    idx_cursors: &[usize],
+    base: usize,
+) -> Result<()> {
+    for (ix, &ic) in indexes.iter().zip(idx_cursors) {
+        let skip = ctx.b.new_label();
+        partial_guard(ctx, table, ix, cursor, base, skip)?;
+        let (key, count) = index_key(ctx, table, ix, cursor, base)?;
+        ctx.b.emit(Insn::IdxDelete { cursor: ic, key_start: key, key_count: count });
+        ctx.b.resolve_label(skip);
+    }
+    Ok(())
+}
+
+/// Builds the table record from the row registers (the rowid alias is stored as NULL).
+fn table_record(ctx: &mut Ctx, table: &Table, base: usize) -> usize {
+    let n = table.columns.len();
+    let rec = ctx.b.alloc_register();
+    if table.without_rowid {
+        let order: Vec<usize> = (0..n)
+            .map(|pos| (0..n).find(|&c| super::expr::record_position(table, c) == pos).expect("a permutation"))
+            .collect();
+        let first = ctx.b.alloc_registers(n);
+        for (pos, col) in order.iter().enumerate() {
+            ctx.b.emit(Insn::SCopy { src: base + col, dest: first + pos });
+        }
+        ctx.b.emit(Insn::MakeRecord { start: first, count: n, dest: rec, affinities: None });
+        return rec;
+    }
+    match table.rowid_alias {
+        Some(a) => {
+            let first = ctx.b.alloc_registers(n);
+            ctx.b.emit(Insn::Copy { src: base, dest: first, extra: n - 1 });
+            ctx.b.emit(Insn::Null { dest: first + a, end: first + a });
+            ctx.b.emit(Insn::MakeRecord { start: first, count: n, dest: rec, affinities: None });
+        }
+        None => {
+            ctx.b.emit(Insn::MakeRecord { start: base, count: n, dest: rec, affinities: None });
+        }
+    }
+    rec
+}
+
+pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Result<()> {
+    if ins.with.is_some() {
+        return Err(Error::sql("WITH is not supported yet"));
+    }
+    if !ins.upsert.is_empty() {
+        return Err(Error::sql("upsert is not supported yet"));
+    }
+    if !ins.returning.is_empty() {
+        return Err(Error::sql("RETURNING is not supported yet"));
+    }
+    check_conflict(ins.or_conflict)?;
+    let table = writable_table(schema, &ins.table)?;
+    if table.without_rowid {
+        return Err(Error::sql("INSERT into WITHOUT ROWID tables is not supported yet"));
+    }
+    if table.autoincrement {
+        return Err(Error::sql("AUTOINCREMENT is not supported yet"));
+    }
+    let n = table.columns.len();
+    // Map each supplied value to a table column (usize::MAX: the rowid).
+    let targets: Vec<usize> = if ins.columns.is_empty() {
+        (0..n).collect()
+    } else {
+        let mut v = Vec::new();
+        for c in &ins.columns {
+            match table.column_index(c) {
+                Some(i) => v.push(i),
+                None if table.has_rowid() && ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(c)) => {
+                    v.push(usize::MAX)
+                }
+                None => return Err(Error::sql(format!("table {} has no column named {}", table.name, c))),
+            }
+        }
+        v
+    };
+    let rows: Vec<Vec<Expr>> = match &ins.source {
+        InsertSource::Values(rows) => rows.clone(),
+        InsertSource::DefaultValues => vec![vec![]],
+        InsertSource::Select(s) => match &s.body.first {
+            ast::SelectCore::Values(rows)
+                if s.body.compounds.is_empty() && s.order_by.is_empty() && s.limit.is_none() && s.with.is_none() =>
+            {
+                rows.clone()
+            }
+            _ => return Err(Error::sql("INSERT ... SELECT is not supported yet")),
+        },
+    };
+    let default_values = matches!(ins.source, InsertSource::DefaultValues);
+    for row in &rows {
+        if !default_values && row.len() != targets.len() {
+            return Err(if ins.columns.is_empty() {
+                Error::sql(format!("table {} has {} columns but {} values were supplied", table.name, n, row.len()))
+            } else {
+                Error::sql(format!("{} values for {} columns", row.len(), targets.len()))
+            });
+        }
+    }
+    let cursor = ctx.b.alloc_cursor();
+    let indexes = schema.table_indexes(&table);
+    let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
+    let base = ctx.b.alloc_registers(n + 1);
+    let rowid = base + n;
+    for row in &rows {
+        // Column values: supplied, else the default, else NULL.
+        let mut rowid_expr: Option<&Expr> = None;
+        for col in 0..n {
+            let supplied = targets.iter().position(|&t| t == col).and_then(|p| row.get(p));
+            match supplied {
+                Some(e) => expr_to_reg(ctx, e, base + col)?,
+                None => match &table.columns[col].default {
+                    Some(d) => expr_to_reg(ctx, d, base + col)?,
+                    None => {
+                        ctx.b.emit(Insn::Null { dest: base + col, end: base + col });
+                    }
+                },
+            }
+        }
+        if let Some(p) = targets.iter().position(|&t| t == usize::MAX) {
+            rowid_expr = row.get(p);
+        }
+        if table.has_rowid() {
+            let src = match (table.rowid_alias, rowid_expr) {
+                (_, Some(e)) => {
+                    expr_to_reg(ctx, e, rowid)?;
+                    Some(rowid)
+                }
+                (Some(a), None) => {
+                    ctx.b.emit(Insn::SCopy { src: base + a, dest: rowid });
+                    Some(rowid)
+                }
+                (None, None) => None,
+            };
+            let ok = ctx.b.new_label();
+            match src {
+                Some(r) => {
+                    let have = ctx.b.emit(Insn::NotNull { reg: r, target: 0 });
+                    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+                    ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
+                    ctx.b.patch_here(have);
+                    ctx.b.emit(Insn::MustBeInt { reg: rowid, target: 0 });
+                    ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, ok);
+                    let col =
+                        table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
+                    ctx.b.emit(Insn::Halt {
+                        code: extended::CONSTRAINT_PRIMARYKEY,
+                        on_error: 2,
+                        message: Some(format!("UNIQUE constraint failed: {}.{}", table.name, col)),
+                    });
+                }
+                None => {
+                    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+                }
+            }
+            ctx.b.resolve_label(ok);
+            if let Some(a) = table.rowid_alias {
+                ctx.b.emit(Insn::SCopy { src: rowid, dest: base + a });
+            }
+        }
+        ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(&table) });
+        check_constraints(ctx, &table, cursor, &indexes, &idx_cursors, base, None)?;
+        {
+            let rec = table_record(ctx, &table, base);
+            ctx.b.emit(Insn::Insert {
+                cursor,
+                record: rec,
+                rowid,
+                flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID,
+                table: Some(table.name.clone()),
+            });
+        }
+        insert_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, base)?;
+    }
+    Ok(())
+}
+
+/// Pass one of UPDATE and DELETE: the rowids the WHERE clause selects, into a RowSet register.
+fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> Result<usize> {
+    let set = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Null { dest: set, end: set });
+    let joins = vec![(ast::JoinOperator::Inner, None)];
+    let st = ctx.scope[0].clone();
+    ctx.b.emit(Insn::OpenRead { cursor, root: st.table.root, db: 0, info: table_cursor_info(&st.table) });
+    emit_loops(ctx, &joins, where_clause, &mut |ctx, _| {
+        let r = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Rowid { cursor, dest: r });
+        ctx.b.emit(Insn::RowSetAdd { set, value: r });
+        Ok(())
+    })?;
+    ctx.b.emit(Insn::Close { cursor });
+    Ok(set)
+}
+
+/// Loads every column of the row under `cursor` and its rowid into `base..=base+n`.
+fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
+    let n = table.columns.len();
+    let saved = std::mem::take(&mut ctx.scope);
+    ctx.scope.push(ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: None, null_flag: None });
+    for i in 0..n {
+        emit_column(ctx, 0, i, base + i);
+    }
+    ctx.scope = saved;
+    ctx.b.emit(Insn::Rowid { cursor, dest: base + n });
+}
+
+pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Result<()> {
+    if del.with.is_some() || !del.returning.is_empty() {
+        return Err(Error::sql("WITH and RETURNING are not supported yet"));
+    }
+    let table = writable_table(schema, &del.table)?;
+    if table.without_rowid {
+        return Err(Error::sql("DELETE from WITHOUT ROWID tables is not supported yet"));
+    }
+    let cursor = single_table_scope(ctx, table.clone(), del.alias.as_deref());
+    let set = collect_rowids(ctx, del.where_clause.as_ref(), cursor)?;
+    ctx.scope.clear();
+    let indexes = schema.table_indexes(&table);
+    let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
+    let n = table.columns.len();
+    let base = ctx.b.alloc_registers(n + 1);
+    let rowid = base + n;
+    let top = ctx.b.current_addr();
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::RowSetRead { set, dest: rowid, target: 0 }, done);
+    let next = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, next);
+    if !indexes.is_empty() {
+        load_row(ctx, &table, cursor, base);
+        delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, base)?;
+    }
+    ctx.b.emit(Insn::Delete { cursor, flags: OPFLAG_NCHANGE, table: Some(table.name.clone()) });
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Goto { target: top });
+    ctx.b.resolve_label(done);
+    Ok(())
+}
+
+pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Result<()> {
+    if upd.with.is_some() || !upd.returning.is_empty() || upd.from.is_some() {
+        return Err(Error::sql("UPDATE with WITH, FROM or RETURNING is not supported yet"));
+    }
+    check_conflict(upd.or_conflict)?;
+    let table = writable_table(schema, &upd.table)?;
+    if table.without_rowid {
+        return Err(Error::sql("UPDATE of WITHOUT ROWID tables is not supported yet"));
+    }
+    let n = table.columns.len();
+    // Resolve the assignments: column index (usize::MAX for the rowid) and value.
+    let mut sets: Vec<(usize, &Expr)> = Vec::new();
+    for a in &upd.sets {
+        if a.columns.len() != 1 {
+            return Err(Error::sql("row value assignments are not supported yet"));
+        }
+        let c = &a.columns[0];
+        let col = match table.column_index(c) {
+            Some(i) => i,
+            None if ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(c)) => usize::MAX,
+            None => return Err(Error::sql(format!("no such column: {c}"))),
+        };
+        sets.retain(|(x, _)| *x != col);
+        sets.push((col, &a.value));
+    }
+    let rowid_changes = sets.iter().any(|(c, _)| *c == usize::MAX || Some(*c) == table.rowid_alias);
+    let cursor = single_table_scope(ctx, table.clone(), upd.alias.as_deref());
+    let set = collect_rowids(ctx, upd.where_clause.as_ref(), cursor)?;
+    let all_indexes = schema.table_indexes(&table);
+    // Only indexes over a changed column (or the rowid) need maintenance.
+    let indexes: Vec<Arc<Index>> = all_indexes
+        .into_iter()
+        .filter(|ix| {
+            rowid_changes
+                || ix.partial.is_some()
+                || ix.columns.iter().any(|c| c.column.is_none() || sets.iter().any(|(s, _)| Some(*s) == c.column))
+        })
+        .collect();
+    let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
+    let old = ctx.b.alloc_registers(n + 1);
+    let new = ctx.b.alloc_registers(n + 1);
+    let old_rowid = old + n;
+    let new_rowid = new + n;
+    let top = ctx.b.current_addr();
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::RowSetRead { set, dest: old_rowid, target: 0 }, done);
+    let next = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::NotExists { cursor, rowid: old_rowid, target: 0 }, next);
+    load_row(ctx, &table, cursor, old);
+    // New values, computed against the old row (the cursor is on it).
+    for i in 0..=n {
+        ctx.b.emit(Insn::SCopy { src: old + i, dest: new + i });
+    }
+    for (col, e) in &sets {
+        let dest = if *col == usize::MAX { new_rowid } else { new + col };
+        expr_to_reg(ctx, e, dest)?;
+    }
+    if let Some(a) = table.rowid_alias {
+        if sets.iter().any(|(c, _)| *c == a) {
+            ctx.b.emit(Insn::SCopy { src: new + a, dest: new_rowid });
+        }
+    }
+    if rowid_changes {
+        // A NULL rowid alias gets a fresh rowid, as on INSERT.
+        let have = ctx.b.emit(Insn::NotNull { reg: new_rowid, target: 0 });
+        ctx.b.emit(Insn::NewRowid { cursor, dest: new_rowid });
+        ctx.b.patch_here(have);
+        ctx.b.emit(Insn::MustBeInt { reg: new_rowid, target: 0 });
+        if let Some(a) = table.rowid_alias {
+            ctx.b.emit(Insn::SCopy { src: new_rowid, dest: new + a });
+        }
+        let same = ctx.b.new_label();
+        ctx.b.emit_jump(
+            Insn::Compare {
+                op: CmpOp::Eq,
+                lhs: new_rowid,
+                rhs: old_rowid,
+                target: 0,
+                affinity: Affinity::Blob,
+                collation: Default::default(),
+                jump_if_null: false,
+                null_eq: false,
+            },
+            same,
+        );
+        ctx.b.emit_jump(Insn::NotExists { cursor, rowid: new_rowid, target: 0 }, same);
+        let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
+        ctx.b.emit(Insn::Halt {
+            code: extended::CONSTRAINT_PRIMARYKEY,
+            on_error: 2,
+            message: Some(format!("UNIQUE constraint failed: {}.{}", table.name, col)),
+        });
+        ctx.b.resolve_label(same);
+    }
+    ctx.b.emit(Insn::Affinity { start: new, count: n, affinities: affinity_string(&table) });
+    check_constraints(ctx, &table, cursor, &indexes, &idx_cursors, new, Some(old_rowid))?;
+    delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, old)?;
+    let rec = table_record(ctx, &table, new);
+    if rowid_changes {
+        let gone = ctx.b.emit(Insn::NotExists { cursor, rowid: old_rowid, target: 0 });
+        ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
+        ctx.b.patch_here(gone);
+        ctx.b.emit(Insn::Insert {
+            cursor,
+            record: rec,
+            rowid: new_rowid,
+            flags: OPFLAG_NCHANGE,
+            table: Some(table.name.clone()),
+        });
+    } else {
+        ctx.b.emit(Insn::Insert {
+            cursor,
+            record: rec,
+            rowid: old_rowid,
+            flags: OPFLAG_NCHANGE,
+            table: Some(table.name.clone()),
+        });
+    }
+    insert_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, new)?;
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Goto { target: top });
+    ctx.b.resolve_label(done);
+    Ok(())
+}

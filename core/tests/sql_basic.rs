@@ -1,0 +1,164 @@
+//! End-to-end SQL through the public API, each case checked against bundled SQLite (rusqlite):
+//! the same script runs in both engines and the rows must be identical.
+
+use brisk::{Connection, Value};
+
+fn to_value(v: rusqlite::types::ValueRef<'_>) -> Value {
+    use rusqlite::types::ValueRef;
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Integer(i),
+        ValueRef::Real(r) => Value::Real(r),
+        ValueRef::Text(t) => Value::text(std::str::from_utf8(t).unwrap()),
+        ValueRef::Blob(b) => Value::blob(b),
+    }
+}
+
+/// Runs `setup` then `query` in both engines and returns (brisk rows, sqlite rows).
+fn both(setup: &str, query: &str) -> (Result<Vec<Vec<Value>>, String>, Result<Vec<Vec<Value>>, String>) {
+    let b = Connection::open_in_memory().unwrap();
+    let brisk = b.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
+        let mut st = b.prepare(query).map_err(|e| e.to_string())?;
+        st.query_all(&[]).map_err(|e| e.to_string())
+    });
+    let s = rusqlite::Connection::open_in_memory().unwrap();
+    let sqlite = s.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
+        let mut st = s.prepare(query).map_err(|e| e.to_string())?;
+        let n = st.column_count();
+        let rows = st
+            .query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
+            .map_err(|e| e.to_string())?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| e.to_string())
+    });
+    (brisk, sqlite)
+}
+
+fn sqlite_message(e: &str) -> String {
+    e.to_string()
+}
+
+#[track_caller]
+fn check(setup: &str, query: &str) {
+    let (b, s) = both(setup, query);
+    match (&b, &s) {
+        (Ok(x), Ok(y)) => assert_eq!(x, y, "rows differ for {query}"),
+        (Err(x), Err(y)) => assert_eq!(x, &sqlite_message(y), "errors differ for {query}"),
+        _ => panic!("one engine failed for {query}: brisk={b:?} sqlite={s:?}"),
+    }
+}
+
+const T: &str = "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d);
+INSERT INTO t VALUES (1, 'one', 1.5, NULL), (2, 'two', 2.5, x'0102'), (3, 'three', NULL, 3);
+INSERT INTO t(a, b) VALUES (4, 'four');";
+
+#[test]
+fn select_expressions_without_tables() {
+    for q in [
+        "SELECT 1, 'a', 2.5, NULL, x'ff'",
+        "SELECT 1 + 2 * 3, 7 / 2, 7 % 3, 7.0 / 2, 1 / 0, -(-3)",
+        "SELECT 9223372036854775807 + 1, -9223372036854775808 - 1",
+        "SELECT 'a' || 'b' || 3, 1 < 2, 2 < 1, NULL = NULL, NULL IS NULL, 1 IS NOT NULL",
+        "SELECT 1 AND 0, 1 OR NULL, NULL AND 0, NOT 1, NOT NULL, ~5, 5 & 3, 5 | 3, 1 << 3, -16 >> 2",
+        "SELECT '10' + 5, '3.5' * 2, 'abc' + 1, 10 = '10', CAST('12abc' AS INTEGER)",
+        "SELECT CASE WHEN 1 > 2 THEN 'x' WHEN 2 > 1 THEN 'y' ELSE 'z' END, CASE 3 WHEN 1 THEN 'a' ELSE 'b' END",
+        "SELECT 2 IN (1, 2, 3), 5 NOT IN (1, 2), NULL IN (1), 1 IN (NULL, 1), 2 IN (NULL, 1), 3 BETWEEN 1 AND 5",
+        "SELECT 'abc' LIKE 'A%', 'abc' GLOB 'A*', 'a_c' LIKE 'a\\_c' ESCAPE '\\'",
+        "SELECT abs(-3), length('héllo'), upper('abc'), lower('ABC'), substr('hello', 2, 3), typeof(1.0), coalesce(NULL, 2)",
+        "SELECT hex('abc'), quote('it''s'), replace('aaa', 'a', 'b'), trim('  x  '), instr('hello', 'l'), round(2.567, 2)",
+        "SELECT max(1, 2, 3), min('a', 'b'), nullif(1, 1), ifnull(NULL, 'd'), iif(1, 'y', 'n'), unicode('A'), char(72, 105)",
+    ] {
+        check("", q);
+    }
+}
+
+#[test]
+fn crud_round_trip() {
+    check(T, "SELECT * FROM t");
+    check(T, "SELECT a, b FROM t WHERE a > 1 AND c IS NOT NULL");
+    check(T, "SELECT count(*) FROM t");
+    check(T, "SELECT count(*), sum(a), avg(a), min(b), max(c), total(c), count(c), group_concat(b) FROM t");
+    check(T, "SELECT rowid, a FROM t WHERE rowid = 2");
+    check(&format!("{T} UPDATE t SET b = upper(b), c = c * 2 WHERE a >= 2;"), "SELECT * FROM t");
+    check(&format!("{T} DELETE FROM t WHERE a % 2 = 0;"), "SELECT * FROM t");
+    check(&format!("{T} DELETE FROM t;"), "SELECT count(*) FROM t");
+    check(T, "SELECT a FROM t LIMIT 2");
+    check(T, "SELECT a FROM t LIMIT 2 OFFSET 1");
+}
+
+#[test]
+fn affinity_and_types() {
+    let setup = "CREATE TABLE x(i INTEGER, t TEXT, r REAL, n NUMERIC, b BLOB);
+        INSERT INTO x VALUES ('12', 12, '1.5', '3.0', '7'), ('abc', 1.0, 2, '1e3', 1);";
+    check(setup, "SELECT i, typeof(i), t, typeof(t), r, typeof(r), n, typeof(n), b, typeof(b) FROM x");
+    check(setup, "SELECT i FROM x WHERE i = '12'");
+    check(setup, "SELECT t FROM x WHERE t = 12");
+}
+
+#[test]
+fn integer_primary_key_is_the_rowid() {
+    let setup = "CREATE TABLE p(id INTEGER PRIMARY KEY, v TEXT); INSERT INTO p VALUES (10, 'a'); INSERT INTO p(v) VALUES ('b');";
+    check(setup, "SELECT id, rowid, v FROM p");
+    check(setup, "SELECT v FROM p WHERE id = 11");
+    check(&format!("{setup} UPDATE p SET id = 20 WHERE id = 10;"), "SELECT * FROM p");
+}
+
+#[test]
+fn constraint_errors_match_sqlite() {
+    let setup = "CREATE TABLE u(id INTEGER PRIMARY KEY, e TEXT UNIQUE, n NOT NULL); INSERT INTO u VALUES (1, 'x', 1);";
+    for stmt in
+        ["INSERT INTO u VALUES (1, 'y', 1)", "INSERT INTO u VALUES (2, 'x', 1)", "INSERT INTO u VALUES (2, 'z', NULL)"]
+    {
+        let b = Connection::open_in_memory().unwrap();
+        b.execute_batch(setup).unwrap();
+        let s = rusqlite::Connection::open_in_memory().unwrap();
+        s.execute_batch(setup).unwrap();
+        let be = b.execute(stmt, &[]).unwrap_err();
+        let se = s.execute(stmt, []).unwrap_err();
+        let rusqlite::Error::SqliteFailure(code, Some(msg)) = se else { panic!("{se:?}") };
+        assert_eq!(be.to_string(), msg, "{stmt}");
+        assert_eq!(be.extended_code(), code.extended_code, "{stmt}");
+        // The failed statement left the table unchanged.
+        let n = b.query_row("SELECT count(*) FROM u", &[], |r| Ok(r.get(0)?.clone())).unwrap();
+        assert_eq!(n, Value::Integer(1));
+    }
+}
+
+#[test]
+fn errors_for_unknown_names_match_sqlite() {
+    check(T, "SELECT nosuch FROM t");
+    check(T, "SELECT * FROM nosuch");
+    check(T, "SELECT nosuch(1)");
+}
+
+#[test]
+fn transactions_commit_and_roll_back() {
+    let b = Connection::open_in_memory().unwrap();
+    b.execute_batch(
+        "CREATE TABLE t(a); BEGIN; INSERT INTO t VALUES (1); ROLLBACK; BEGIN; INSERT INTO t VALUES (2); COMMIT;",
+    )
+    .unwrap();
+    let rows = b.prepare("SELECT a FROM t").unwrap().query_all(&[]).unwrap();
+    assert_eq!(rows, vec![vec![Value::Integer(2)]]);
+    b.execute_batch(
+        "SAVEPOINT s1; INSERT INTO t VALUES (3); SAVEPOINT s2; INSERT INTO t VALUES (4); ROLLBACK TO s2; RELEASE s1;",
+    )
+    .unwrap();
+    let rows = b.prepare("SELECT a FROM t").unwrap().query_all(&[]).unwrap();
+    assert_eq!(rows, vec![vec![Value::Integer(2)], vec![Value::Integer(3)]]);
+}
+
+#[test]
+fn parameters_bind_by_position_and_name() {
+    let b = Connection::open_in_memory().unwrap();
+    b.execute_batch("CREATE TABLE t(a, b)").unwrap();
+    b.execute("INSERT INTO t VALUES (?, ?)", brisk::params![1, "x"]).unwrap();
+    let mut st = b.prepare("INSERT INTO t VALUES (:a, ?5)").unwrap();
+    assert_eq!(st.parameter_count(), 5);
+    assert_eq!(st.parameter_index(":a"), Some(1));
+    st.bind(1, 2).unwrap();
+    st.bind(5, "y").unwrap();
+    while st.step().unwrap() == brisk::StepResult::Row {}
+    let rows = b.prepare("SELECT a, b FROM t WHERE a = ?").unwrap().query_all(brisk::params![2]).unwrap();
+    assert_eq!(rows, vec![vec![Value::Integer(2), Value::text("y")]]);
+    assert!(b.execute("SELECT ?", brisk::params![1, 2]).is_err());
+}
