@@ -401,9 +401,6 @@ pub fn compile_select(
     if !select.body.compounds.is_empty() {
         return Err(Error::sql("compound SELECT is not supported yet"));
     }
-    if !select.order_by.is_empty() {
-        return Err(Error::sql("ORDER BY is not supported yet"));
-    }
     let core = match &select.body.first {
         SelectCore::Select(s) => s.as_ref(),
         SelectCore::Values(rows) => return compile_values(ctx, rows, select),
@@ -446,6 +443,12 @@ pub fn compile_select(
             return Err(Error::sql("a GROUP BY clause is required before HAVING"));
         }
         open_cursors(ctx, false);
+        if !select.order_by.is_empty() {
+            let keys = order_by_terms(ctx, &select.order_by, &core.columns, &cols)?;
+            emit_sorted(ctx, &joins, core.where_clause.as_ref(), &cols, &keys, limit_reg, offset_reg, end)?;
+            ctx.b.resolve_label(end);
+            return Ok((names, decltypes));
+        }
         let first = ctx.b.alloc_registers(cols.len());
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, skip| {
             if let Some(o) = offset_reg {
@@ -553,6 +556,111 @@ pub fn compile_select(
     ctx.b.resolve_label(skip);
     ctx.b.resolve_label(end);
     Ok((names, decltypes))
+}
+
+/// One ORDER BY key: the expression to sort on and how.
+struct OrderKey {
+    expr: Expr,
+    collation: crate::value::Collation,
+    desc: bool,
+    nulls_first: Option<bool>,
+}
+
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (1, x) if x != 11 => "st",
+        (2, x) if x != 12 => "nd",
+        (3, x) if x != 13 => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// Resolves ORDER BY terms as SQLite does: an integer is a result column number, a bare name
+/// matching a result column alias is that column, anything else is an expression over the FROM
+/// clause.
+fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColumn], cols: &[OutColumn]) -> Result<Vec<OrderKey>> {
+    let mut out = Vec::new();
+    for (i, t) in terms.iter().enumerate() {
+        let (inner, explicit_coll) = match &t.expr {
+            Expr::Collate { expr, collation } => (expr.as_ref(), Some(collation.clone())),
+            e => (e, None),
+        };
+        let expr = match inner {
+            Expr::Literal(ast::Literal::Integer(k)) => {
+                if *k < 1 || *k as usize > cols.len() {
+                    return Err(Error::sql(format!("{} ORDER BY term out of range - should be between 1 and {}", ordinal(i + 1), cols.len())));
+                }
+                cols[*k as usize - 1].expr.clone()
+            }
+            Expr::Column(c) if c.table.is_none() => {
+                let alias = columns.iter().find_map(|rc| match rc {
+                    ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                    _ => None,
+                });
+                alias.unwrap_or_else(|| inner.clone())
+            }
+            e => e.clone(),
+        };
+        let collation = match explicit_coll {
+            Some(name) => crate::value::Collation::from_name(&name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
+            None => expr::expr_collation(ctx, &expr)?.map(|(c, _)| c).unwrap_or_default(),
+        };
+        let nulls_first = t.nulls.map(|n| n == ast::NullsOrder::First);
+        out.push(OrderKey { expr, collation, desc: t.desc, nulls_first });
+    }
+    Ok(out)
+}
+
+/// The scan feeds a sorter (keys, then result columns); the output loop reads it back in order
+/// and applies OFFSET and LIMIT.
+fn emit_sorted(
+    ctx: &mut Ctx,
+    joins: &[(JoinOperator, Option<Expr>)],
+    where_clause: Option<&Expr>,
+    cols: &[OutColumn],
+    keys: &[OrderKey],
+    limit_reg: Option<usize>,
+    offset_reg: Option<usize>,
+    end: Label,
+) -> Result<()> {
+    let sorter = ctx.b.alloc_cursor();
+    let key = crate::vdbe::insn::SortKey {
+        collations: keys.iter().map(|k| k.collation).collect(),
+        desc: keys.iter().map(|k| k.desc).collect(),
+        nulls_first: keys.iter().map(|k| k.nulls_first).collect(),
+    };
+    ctx.b.emit(Insn::SorterOpen { cursor: sorter, key });
+    let width = keys.len() + cols.len();
+    let first = ctx.b.alloc_registers(width);
+    emit_loops(ctx, joins, where_clause, &mut |ctx, _| {
+        for (i, k) in keys.iter().enumerate() {
+            expr_to_reg(ctx, &k.expr, first + i)?;
+        }
+        for (i, c) in cols.iter().enumerate() {
+            expr_to_reg(ctx, &c.expr, first + keys.len() + i)?;
+        }
+        ctx.b.emit(Insn::SorterInsert { cursor: sorter, start: first, count: width });
+        Ok(())
+    })?;
+    ctx.plan_details.push("USE TEMP B-TREE FOR ORDER BY".into());
+    ctx.b.emit_jump(Insn::SorterSort { cursor: sorter, target: 0 }, end);
+    let top = ctx.b.current_addr();
+    let next = ctx.b.new_label();
+    if let Some(o) = offset_reg {
+        ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
+    }
+    let out = ctx.b.alloc_registers(cols.len());
+    for i in 0..cols.len() {
+        ctx.b.emit(Insn::SorterColumn { cursor: sorter, column: keys.len() + i, dest: out + i });
+    }
+    ctx.b.emit(Insn::ResultRow { start: out, count: cols.len() });
+    if let Some(l) = limit_reg {
+        ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
+    }
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::SorterNext { cursor: sorter, target: top });
+    Ok(())
 }
 
 fn contains_aggregate(e: &Expr) -> bool {

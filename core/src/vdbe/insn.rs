@@ -489,6 +489,16 @@ pub enum Insn {
         value: Option<Value>,
         dest: usize,
     },
+    /// Opens sorter `cursor` ordering rows by their first `key.collations.len()` values.
+    SorterOpen { cursor: usize, key: SortKey },
+    /// Adds the row r[start..start+count] (key values first) to the sorter.
+    SorterInsert { cursor: usize, start: usize, count: usize },
+    /// Sorts; jumps to `target` when the sorter is empty, else positions on the first row.
+    SorterSort { cursor: usize, target: usize },
+    /// Moves to the next sorted row; jumps to `target` while there is one.
+    SorterNext { cursor: usize, target: usize },
+    /// r[dest] = value `column` of the current sorted row.
+    SorterColumn { cursor: usize, column: usize, dest: usize },
     /// Adds the integer r[value] to the RowSet in register `set`.
     RowSetAdd {
         set: usize,
@@ -531,7 +541,9 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | IfPos { target, .. }
         | DecrJumpZero { target, .. }
         | MustBeInt { target, .. }
-        | RowSetRead { target, .. } => Some(target),
+        | RowSetRead { target, .. }
+        | SorterSort { target, .. }
+        | SorterNext { target, .. } => Some(target),
         _ => None,
     }
 }
@@ -908,6 +920,11 @@ impl Insn {
                 (s("IntegrityCk"), *max_errors as i64, *dest as i64, 0, format!("{} roots", roots.len()), 0, s(""))
             }
             Pragma { name, dest, .. } => (s("Pragma"), 0, *dest as i64, 0, name.clone(), 0, s("")),
+            SorterOpen { cursor, key } => (s("SorterOpen"), *cursor as i64, key.collations.len() as i64, 0, sort_key_p4(key), 0, s("")),
+            SorterInsert { cursor, start, count } => (s("SorterInsert"), *cursor as i64, *start as i64, *count as i64, s(""), 0, format!("key=r[{start}..{}]", start + count - 1)),
+            SorterSort { cursor, target } => (s("SorterSort"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
+            SorterNext { cursor, target } => (s("SorterNext"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
+            SorterColumn { cursor, column, dest } => (s("Column"), *cursor as i64, *column as i64, *dest as i64, s(""), 0, format!("r[{dest}]=sorter column {column}")),
             RowSetAdd { set, value } => {
                 (s("RowSetAdd"), *set as i64, *value as i64, 0, s(""), 0, format!("rowset(r[{set}])=r[{value}]"))
             }
@@ -924,6 +941,46 @@ impl Insn {
         };
         (name, p1, p2, p3, p4, p5, comment)
     }
+}
+
+/// How a sorter orders rows: per key column, a collation, a direction and where NULLs go.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SortKey {
+    pub collations: Vec<Collation>,
+    pub desc: Vec<bool>,
+    /// `Some(true)`: NULLS FIRST; `Some(false)`: NULLS LAST; `None`: SQLite's default (NULL is
+    /// the smallest value, so first ascending and last descending).
+    pub nulls_first: Vec<Option<bool>>,
+}
+
+impl SortKey {
+    pub fn compare(&self, a: &[Value], b: &[Value]) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        for i in 0..self.collations.len() {
+            let (x, y) = (&a[i], &b[i]);
+            let desc = self.desc[i];
+            let ord = match (x.is_null(), y.is_null(), self.nulls_first[i]) {
+                (true, true, _) => Ordering::Equal,
+                (true, false, Some(first)) => return if first { Ordering::Less } else { Ordering::Greater },
+                (false, true, Some(first)) => return if first { Ordering::Greater } else { Ordering::Less },
+                _ => x.compare(y, self.collations[i]),
+            };
+            let ord = if desc { ord.reverse() } else { ord };
+            if ord != Ordering::Equal {
+                return ord;
+            }
+        }
+        Ordering::Equal
+    }
+}
+
+fn sort_key_p4(k: &SortKey) -> String {
+    let mut s = format!("k({}", k.collations.len());
+    for (c, d) in k.collations.iter().zip(&k.desc) {
+        let _ = write!(s, ",{}{}", if *d { "-" } else { "" }, if *c == Collation::Binary { "B" } else { c.name() });
+    }
+    s.push(')');
+    s
 }
 
 fn cmp_symbol(op: CmpOp) -> &'static str {

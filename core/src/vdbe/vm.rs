@@ -74,6 +74,8 @@ pub struct Vm {
     writing: bool,
     savepoint_depth: Option<usize>,
     record_buf: Vec<u8>,
+    /// Sorters by cursor number: the rows, the ordering, and the read position.
+    sorters: std::collections::HashMap<usize, Sorter>,
     /// RowSets by register (UPDATE and DELETE's first pass), read in insertion order.
     rowsets: std::collections::HashMap<usize, std::collections::VecDeque<i64>>,
 }
@@ -97,6 +99,7 @@ impl Vm {
             savepoint_depth: None,
             record_buf: Vec::new(),
             rowsets: std::collections::HashMap::new(),
+            sorters: std::collections::HashMap::new(),
             program,
         }
     }
@@ -150,6 +153,7 @@ impl Vm {
         self.cursors.iter_mut().for_each(|c| *c = None);
         self.accumulators.clear();
         self.rowsets.clear();
+        self.sorters.clear();
         self.once.clear();
         self.changes = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
@@ -982,6 +986,37 @@ impl Vm {
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
+                Insn::SorterOpen { cursor, key } => {
+                    self.sorters.insert(*cursor, Sorter { key: key.clone(), rows: Vec::new(), pos: 0 });
+                    self.pc += 1;
+                }
+                Insn::SorterInsert { cursor, start, count } => {
+                    let row = self.regs[*start..start + count].to_vec();
+                    let s = self.sorters.get_mut(cursor).ok_or_else(|| Error::Internal("sorter not open".into()))?;
+                    s.rows.push(row);
+                    self.pc += 1;
+                }
+                Insn::SorterSort { cursor, target } => {
+                    let s = self.sorters.get_mut(cursor).ok_or_else(|| Error::Internal("sorter not open".into()))?;
+                    let key = s.key.clone();
+                    // A stable sort keeps insertion order among equal keys, as SQLite's sorter
+                    // does for rows that compare equal.
+                    s.rows.sort_by(|a, b| key.compare(a, b));
+                    s.pos = 0;
+                    let empty = s.rows.is_empty();
+                    self.jump_if(empty, *target);
+                }
+                Insn::SorterNext { cursor, target } => {
+                    let s = self.sorters.get_mut(cursor).ok_or_else(|| Error::Internal("sorter not open".into()))?;
+                    s.pos += 1;
+                    let more = s.pos < s.rows.len();
+                    self.jump_if(more, *target);
+                }
+                Insn::SorterColumn { cursor, column, dest } => {
+                    let s = self.sorters.get(cursor).ok_or_else(|| Error::Internal("sorter not open".into()))?;
+                    self.regs[*dest] = s.rows.get(s.pos).and_then(|r| r.get(*column)).cloned().unwrap_or(Value::Null);
+                    self.pc += 1;
+                }
                 Insn::RowSetAdd { set, value } => {
                     let v = ops::to_i64(&self.regs[*value]);
                     self.rowsets.entry(*set).or_default().push_back(v);
@@ -1034,6 +1069,14 @@ impl Vm {
         // This statement itself is active; the read transaction ends when it finishes.
         Ok(())
     }
+}
+
+/// An in-memory sorter (ORDER BY, GROUP BY). Rows are kept whole; spilling to a temporary
+/// file for sorts larger than memory is not implemented yet.
+struct Sorter {
+    key: crate::vdbe::insn::SortKey,
+    rows: Vec<Vec<Value>>,
+    pos: usize,
 }
 
 impl VCursor {
