@@ -96,6 +96,78 @@ impl Ctx {
     }
 }
 
+/// Resolves a column reference to (scope slot, column), with `None` for the rowid; `Ok(None)`
+/// when nothing in scope has that name.
+pub fn resolve_column(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<(usize, Option<usize>)>> {
+    Ok(match resolve(ctx, c)? {
+        Some(Resolved::Column { scope, column }) => Some((scope, Some(column))),
+        Some(Resolved::Rowid { scope }) => Some((scope, None)),
+        None => None,
+    })
+}
+
+/// The column references in `e` outside aggregate calls (not descending into subqueries).
+pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
+    match e {
+        Expr::Column(c) => {
+            if !out.contains(c) {
+                out.push(c.clone());
+            }
+        }
+        Expr::Function(call) => {
+            let argc = match &call.args {
+                ast::FunctionArgs::Star => 0,
+                ast::FunctionArgs::List(a) => a.len(),
+            };
+            if call.over.is_none() && matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_)) {
+                return;
+            }
+            if let ast::FunctionArgs::List(args) = &call.args {
+                args.iter().for_each(|a| collect_bare_columns(a, out));
+            }
+        }
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
+            collect_bare_columns(expr, out)
+        }
+        Expr::Binary { left, right, .. } => {
+            collect_bare_columns(left, out);
+            collect_bare_columns(right, out);
+        }
+        Expr::Like { expr, pattern, escape, .. } => {
+            collect_bare_columns(expr, out);
+            collect_bare_columns(pattern, out);
+            if let Some(e) = escape {
+                collect_bare_columns(e, out);
+            }
+        }
+        Expr::Between { expr, low, high, .. } => {
+            collect_bare_columns(expr, out);
+            collect_bare_columns(low, out);
+            collect_bare_columns(high, out);
+        }
+        Expr::In { expr, target, .. } => {
+            collect_bare_columns(expr, out);
+            if let InTarget::List(l) = target {
+                l.iter().for_each(|x| collect_bare_columns(x, out));
+            }
+        }
+        Expr::Case { base, whens, else_expr } => {
+            if let Some(b) = base {
+                collect_bare_columns(b, out);
+            }
+            for (w, t) in whens {
+                collect_bare_columns(w, out);
+                collect_bare_columns(t, out);
+            }
+            if let Some(e) = else_expr {
+                collect_bare_columns(e, out);
+            }
+        }
+        Expr::Row(items) => items.iter().for_each(|x| collect_bare_columns(x, out)),
+        _ => {}
+    }
+}
+
 /// Where a column reference resolves.
 enum Resolved {
     Column { scope: usize, column: usize },

@@ -408,9 +408,6 @@ pub fn compile_select(
     if core.distinct {
         return Err(Error::sql("SELECT DISTINCT is not supported yet"));
     }
-    if !core.group_by.is_empty() {
-        return Err(Error::sql("GROUP BY is not supported yet"));
-    }
     let joins = resolve_from(ctx, schema, &core.from)?;
     let cols = expand_columns(ctx, &core.columns)?;
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
@@ -438,6 +435,15 @@ pub fn compile_select(
         }
     }
 
+    if !core.group_by.is_empty() {
+        for t in &select.order_by {
+            expr::collect_aggregates(&t.expr, &mut agg_calls)?;
+        }
+        let grouped = Grouped { core, select, cols: &cols, agg_calls, limit_reg, offset_reg, end };
+        compile_grouped(ctx, &joins, grouped)?;
+        ctx.b.resolve_label(end);
+        return Ok((names, decltypes));
+    }
     if agg_calls.is_empty() {
         if core.having.is_some() {
             return Err(Error::sql("a GROUP BY clause is required before HAVING"));
@@ -660,6 +666,190 @@ fn emit_sorted(
     }
     ctx.b.resolve_label(next);
     ctx.b.emit(Insn::SorterNext { cursor: sorter, target: top });
+    Ok(())
+}
+
+struct Grouped<'a> {
+    core: &'a ast::SimpleSelect,
+    select: &'a ast::Select,
+    cols: &'a [OutColumn],
+    agg_calls: Vec<ast::FunctionCall>,
+    limit_reg: Option<usize>,
+    offset_reg: Option<usize>,
+    end: Label,
+}
+
+/// GROUP BY: the scan files each row under its group (stepping the group's aggregates and
+/// keeping the columns the output needs from the group's last row); the output loop reads the
+/// groups in key order, applies HAVING, and emits rows (through a sorter when ORDER BY is given).
+fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Grouped<'_>) -> Result<()> {
+    let group_terms: Vec<ast::OrderingTerm> = g.core.group_by.iter().map(|e| ast::OrderingTerm { expr: e.clone(), desc: false, nulls: None }).collect();
+    let keys = order_by_terms(ctx, &group_terms, &g.core.columns, g.cols)?;
+    for k in &keys {
+        let mut inner = Vec::new();
+        expr::collect_aggregates(&k.expr, &mut inner)?;
+        if let Some(a) = inner.first() {
+            return Err(Error::sql(format!("aggregate functions are not allowed in the GROUP BY clause: {}()", a.name)));
+        }
+    }
+    let mut aggs = Vec::new();
+    for call in &g.agg_calls {
+        let argc = match &call.args {
+            ast::FunctionArgs::Star => 0,
+            ast::FunctionArgs::List(a) => a.len(),
+        };
+        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else { unreachable!("collected as aggregate") };
+        let acc_reg = ctx.b.alloc_register();
+        aggs.push(AggInfo { expr: call.clone(), func, acc_reg });
+    }
+    // Columns the output reads outside aggregates, taken from each group's last row.
+    let mut bare_refs = Vec::new();
+    for c in g.cols {
+        expr::collect_bare_columns(&c.expr, &mut bare_refs);
+    }
+    if let Some(h) = &g.core.having {
+        expr::collect_bare_columns(h, &mut bare_refs);
+    }
+    for t in &g.select.order_by {
+        expr::collect_bare_columns(&t.expr, &mut bare_refs);
+    }
+    let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
+    for c in bare_refs {
+        if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+            if !bare.iter().any(|(s, k, _)| *s == si && *k == col) {
+                bare.push((si, col, c));
+            }
+        }
+    }
+    let id = ctx.b.alloc_cursor();
+    let sort_key = crate::vdbe::insn::SortKey {
+        collations: keys.iter().map(|k| k.collation).collect(),
+        desc: vec![false; keys.len()],
+        nulls_first: vec![None; keys.len()],
+    };
+    ctx.b.emit(Insn::GroupOpen { id, key: sort_key, aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(), bare: bare.len() });
+    open_cursors(ctx, false);
+    let key_first = ctx.b.alloc_registers(keys.len());
+    let aggs2 = aggs.clone();
+    let bare2 = bare.clone();
+    emit_loops(ctx, joins, g.core.where_clause.as_ref(), &mut |ctx, _| {
+        for (i, k) in keys.iter().enumerate() {
+            expr_to_reg(ctx, &k.expr, key_first + i)?;
+        }
+        ctx.b.emit(Insn::GroupSelect { id, key_start: key_first, key_count: keys.len() });
+        for (ai, a) in aggs2.iter().enumerate() {
+            let args: Vec<Expr> = match &a.expr.args {
+                ast::FunctionArgs::Star => vec![],
+                ast::FunctionArgs::List(x) => x.clone(),
+            };
+            if a.expr.distinct && args.len() != 1 {
+                return Err(Error::sql("DISTINCT aggregates must have exactly one argument"));
+            }
+            let skip = ctx.b.new_label();
+            if let Some(f) = &a.expr.filter {
+                cond_jump(ctx, f, skip)?;
+            }
+            let first = ctx.b.alloc_registers(args.len().max(1));
+            for (i, x) in args.iter().enumerate() {
+                expr_to_reg(ctx, x, first + i)?;
+            }
+            ctx.b.emit(Insn::GroupAggStep { id, agg: ai, first_arg: first, argc: args.len() });
+            ctx.b.resolve_label(skip);
+        }
+        for (slot, (_, _, c)) in bare2.iter().enumerate() {
+            let r = ctx.b.alloc_register();
+            expr_to_reg(ctx, &Expr::Column(c.clone()), r)?;
+            ctx.b.emit(Insn::GroupSetBare { id, slot, reg: r });
+        }
+        Ok(())
+    })?;
+    ctx.plan_details.push("USE TEMP B-TREE FOR GROUP BY".into());
+    // The output loop: table columns now come from registers filled per group.
+    let bases: Vec<usize> = ctx.scope.iter().map(|st| st.table.columns.len() + 1).collect::<Vec<_>>().into_iter().map(|n| ctx.b.alloc_registers(n)).collect();
+    for (si, base) in bases.iter().enumerate() {
+        ctx.scope[si].regs = Some(*base);
+        ctx.scope[si].null_flag = None;
+    }
+    let sorter = if g.select.order_by.is_empty() { None } else { Some(ctx.b.alloc_cursor()) };
+    let order_keys = match sorter {
+        Some(_) => order_by_terms(ctx, &g.select.order_by, &g.core.columns, g.cols)?,
+        None => vec![],
+    };
+    if let Some(sc) = sorter {
+        let key = crate::vdbe::insn::SortKey {
+            collations: order_keys.iter().map(|k| k.collation).collect(),
+            desc: order_keys.iter().map(|k| k.desc).collect(),
+            nulls_first: order_keys.iter().map(|k| k.nulls_first).collect(),
+        };
+        ctx.b.emit(Insn::SorterOpen { cursor: sc, key });
+    }
+    let no_groups = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::GroupSort { id, target: 0 }, no_groups);
+    let top = ctx.b.current_addr();
+    for (i, a) in aggs.iter().enumerate() {
+        ctx.b.emit(Insn::GroupColumn { id, field: crate::vdbe::insn::GroupField::Agg(i), dest: a.acc_reg });
+    }
+    for (slot, (si, col, _)) in bare.iter().enumerate() {
+        let dest = match col {
+            Some(c) => bases[*si] + c,
+            None => bases[*si] + ctx.scope[*si].table.columns.len(),
+        };
+        ctx.b.emit(Insn::GroupColumn { id, field: crate::vdbe::insn::GroupField::Bare(slot), dest });
+    }
+    ctx.aggs = Some(aggs);
+    ctx.in_agg_output = true;
+    let next = ctx.b.new_label();
+    if let Some(h) = &g.core.having {
+        cond_jump(ctx, h, next)?;
+    }
+    let ncols = g.cols.len();
+    match sorter {
+        Some(sc) => {
+            let width = order_keys.len() + ncols;
+            let first = ctx.b.alloc_registers(width);
+            for (i, k) in order_keys.iter().enumerate() {
+                expr_to_reg(ctx, &k.expr, first + i)?;
+            }
+            for (i, c) in g.cols.iter().enumerate() {
+                expr_to_reg(ctx, &c.expr, first + order_keys.len() + i)?;
+            }
+            ctx.b.emit(Insn::SorterInsert { cursor: sc, start: first, count: width });
+        }
+        None => {
+            if let Some(o) = g.offset_reg {
+                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
+            }
+            let out = ctx.b.alloc_registers(ncols);
+            for (i, c) in g.cols.iter().enumerate() {
+                expr_to_reg(ctx, &c.expr, out + i)?;
+            }
+            ctx.b.emit(Insn::ResultRow { start: out, count: ncols });
+            if let Some(l) = g.limit_reg {
+                ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
+            }
+        }
+    }
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::GroupNext { id, target: top });
+    ctx.b.resolve_label(no_groups);
+    if let Some(sc) = sorter {
+        ctx.b.emit_jump(Insn::SorterSort { cursor: sc, target: 0 }, g.end);
+        let top = ctx.b.current_addr();
+        let next = ctx.b.new_label();
+        if let Some(o) = g.offset_reg {
+            ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
+        }
+        let out = ctx.b.alloc_registers(ncols);
+        for i in 0..ncols {
+            ctx.b.emit(Insn::SorterColumn { cursor: sc, column: order_keys.len() + i, dest: out + i });
+        }
+        ctx.b.emit(Insn::ResultRow { start: out, count: ncols });
+        if let Some(l) = g.limit_reg {
+            ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
+        }
+        ctx.b.resolve_label(next);
+        ctx.b.emit(Insn::SorterNext { cursor: sc, target: top });
+    }
     Ok(())
 }
 

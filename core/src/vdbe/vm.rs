@@ -76,6 +76,8 @@ pub struct Vm {
     record_buf: Vec<u8>,
     /// Sorters by cursor number: the rows, the ordering, and the read position.
     sorters: std::collections::HashMap<usize, Sorter>,
+    /// GROUP BY tables by id.
+    groups: std::collections::HashMap<usize, GroupTable>,
     /// RowSets by register (UPDATE and DELETE's first pass), read in insertion order.
     rowsets: std::collections::HashMap<usize, std::collections::VecDeque<i64>>,
 }
@@ -100,6 +102,7 @@ impl Vm {
             record_buf: Vec::new(),
             rowsets: std::collections::HashMap::new(),
             sorters: std::collections::HashMap::new(),
+            groups: std::collections::HashMap::new(),
             program,
         }
     }
@@ -154,6 +157,7 @@ impl Vm {
         self.accumulators.clear();
         self.rowsets.clear();
         self.sorters.clear();
+        self.groups.clear();
         self.once.clear();
         self.changes = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
@@ -292,6 +296,10 @@ impl Vm {
             }
         }
         Ok(())
+    }
+
+    fn group(&mut self, id: usize) -> Result<&mut GroupTable> {
+        self.groups.get_mut(&id).ok_or_else(|| Error::Internal("group table not open".into()))
     }
 
     fn cursor(&mut self, i: usize) -> Result<&mut VCursor> {
@@ -1017,6 +1025,50 @@ impl Vm {
                     self.regs[*dest] = s.rows.get(s.pos).and_then(|r| r.get(*column)).cloned().unwrap_or(Value::Null);
                     self.pc += 1;
                 }
+                Insn::GroupOpen { id, key, aggs, bare } => {
+                    self.groups.insert(*id, GroupTable::new(key.clone(), aggs.clone(), *bare));
+                    self.pc += 1;
+                }
+                Insn::GroupSelect { id, key_start, key_count } => {
+                    let key = self.regs[*key_start..key_start + key_count].to_vec();
+                    self.group(*id)?.select(key);
+                    self.pc += 1;
+                }
+                Insn::GroupAggStep { id, agg, first_arg, argc } => {
+                    let args = self.regs[*first_arg..first_arg + argc].to_vec();
+                    self.group(*id)?.step(*agg, &args)?;
+                    self.pc += 1;
+                }
+                Insn::GroupSetBare { id, slot, reg } => {
+                    let v = self.regs[*reg].clone();
+                    let g = self.group(*id)?;
+                    let cur = g.current;
+                    g.states[cur].bare[*slot] = v;
+                    self.pc += 1;
+                }
+                Insn::GroupSort { id, target } => {
+                    let g = self.group(*id)?;
+                    g.order = g.index.values().copied().collect();
+                    g.pos = 0;
+                    let empty = g.order.is_empty();
+                    self.jump_if(empty, *target);
+                }
+                Insn::GroupNext { id, target } => {
+                    let g = self.group(*id)?;
+                    g.pos += 1;
+                    let more = g.pos < g.order.len();
+                    self.jump_if(more, *target);
+                }
+                Insn::GroupColumn { id, field, dest } => {
+                    let g = self.group(*id)?;
+                    let state = &g.states[g.order[g.pos]];
+                    let v = match field {
+                        crate::vdbe::insn::GroupField::Agg(i) => state.accs[*i].finalize(g.aggs[*i].0.kind)?,
+                        crate::vdbe::insn::GroupField::Bare(i) => state.bare[*i].clone(),
+                    };
+                    self.regs[*dest] = v;
+                    self.pc += 1;
+                }
                 Insn::RowSetAdd { set, value } => {
                     let v = ops::to_i64(&self.regs[*value]);
                     self.rowsets.entry(*set).or_default().push_back(v);
@@ -1077,6 +1129,81 @@ struct Sorter {
     key: crate::vdbe::insn::SortKey,
     rows: Vec<Vec<Value>>,
     pos: usize,
+}
+
+/// A GROUP BY key ordered by the query's collations and directions.
+struct GroupKey(Vec<Value>, Arc<crate::vdbe::insn::SortKey>);
+
+impl PartialEq for GroupKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for GroupKey {}
+
+impl PartialOrd for GroupKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for GroupKey {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.1.compare(&self.0, &other.0)
+    }
+}
+
+struct GroupState {
+    accs: Vec<Accumulator>,
+    bare: Vec<Value>,
+}
+
+/// The groups of a GROUP BY query, kept in key order.
+struct GroupTable {
+    key: Arc<crate::vdbe::insn::SortKey>,
+    aggs: Vec<(crate::functions::AggregateFunc, bool)>,
+    bare: usize,
+    index: std::collections::BTreeMap<GroupKey, usize>,
+    states: Vec<GroupState>,
+    current: usize,
+    order: Vec<usize>,
+    pos: usize,
+}
+
+impl GroupTable {
+    fn new(key: crate::vdbe::insn::SortKey, aggs: Vec<(crate::functions::AggregateFunc, bool)>, bare: usize) -> GroupTable {
+        GroupTable {
+            key: Arc::new(key),
+            aggs,
+            bare,
+            index: Default::default(),
+            states: Vec::new(),
+            current: 0,
+            order: Vec::new(),
+            pos: 0,
+        }
+    }
+
+    fn select(&mut self, key: Vec<Value>) {
+        let k = GroupKey(key, self.key.clone());
+        if let Some(&i) = self.index.get(&k) {
+            self.current = i;
+            return;
+        }
+        let i = self.states.len();
+        self.states.push(GroupState {
+            accs: self.aggs.iter().map(|(_, distinct)| Accumulator::new(*distinct)).collect(),
+            bare: vec![Value::Null; self.bare],
+        });
+        self.index.insert(k, i);
+        self.current = i;
+    }
+
+    fn step(&mut self, agg: usize, args: &[Value]) -> Result<()> {
+        let kind = self.aggs[agg].0.kind;
+        self.states[self.current].accs[agg].step(kind, args)
+    }
 }
 
 impl VCursor {
