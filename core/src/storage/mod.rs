@@ -2,7 +2,6 @@
 //!
 //! Layering: `btree` uses `pager`; `pager` uses `io`. Nothing here knows about SQL.
 
-pub mod btree;
 pub mod header;
 pub mod journal;
 pub mod pager;
