@@ -274,6 +274,12 @@ pub struct Pager {
     wal: Option<WalIndex>,
     wal_file: Option<Arc<dyn File>>,
     nonce_state: u64,
+    /// Change stamps for B-tree cursors (btree.rs, "cursor save and restore"): the B-tree bumps a
+    /// tree's stamp on every write to it; rollbacks and new read transactions raise the floor of
+    /// every stamp, because pages may then change under any tree. Cursors re-seek when it moved.
+    tree_stamps: HashMap<PageNumber, u64>,
+    tree_stamp_floor: u64,
+    tree_stamp_last: u64,
 }
 
 fn ioerr_cant_open(path: &str, e: Error) -> Error {
@@ -320,6 +326,9 @@ impl Pager {
             wal: None,
             wal_file: None,
             nonce_state: 0x9E37_79B9_7F4A_7C15 ^ (path.len() as u64),
+            tree_stamps: HashMap::new(),
+            tree_stamp_floor: 0,
+            tree_stamp_last: 0,
             options,
         };
         pager.set_cache_size(pager.options.cache_size);
@@ -449,6 +458,8 @@ impl Pager {
             PagerState::Error => return Err(Error::Internal("pager is in the error state".into())),
             PagerState::Open => {}
         }
+        // Without a lock, another connection may have changed any tree.
+        self.bump_all_tree_stamps();
         if self.options.in_memory {
             self.state = PagerState::Reader;
             return Ok(());
@@ -879,6 +890,26 @@ impl Pager {
         Ok(())
     }
 
+    // ---- B-tree change stamps ------------------------------------------------------------------
+
+    /// The change stamp of the tree rooted at `root`: it differs from an earlier value whenever
+    /// the tree may have changed since.
+    pub fn tree_stamp(&self, root: PageNumber) -> u64 {
+        self.tree_stamps.get(&root).copied().unwrap_or(0).max(self.tree_stamp_floor)
+    }
+
+    /// Records that the tree rooted at `root` changed (called by the B-tree on every write).
+    pub fn bump_tree_stamp(&mut self, root: PageNumber) {
+        self.tree_stamp_last += 1;
+        self.tree_stamps.insert(root, self.tree_stamp_last);
+    }
+
+    fn bump_all_tree_stamps(&mut self) {
+        self.tree_stamp_last += 1;
+        self.tree_stamp_floor = self.tree_stamp_last;
+        self.tree_stamps.clear();
+    }
+
     // ---- savepoints -----------------------------------------------------------------------------
 
     /// Opens a savepoint (a statement or SQL SAVEPOINT) and returns its depth.
@@ -903,6 +934,7 @@ impl Pager {
 
     /// Undoes every change made since savepoint `depth` began; the savepoint stays open.
     pub fn savepoint_rollback(&mut self, depth: usize) -> Result<()> {
+        self.bump_all_tree_stamps();
         while self.savepoints.len() > depth {
             self.savepoint_release(self.savepoints.len());
         }
@@ -1075,6 +1107,7 @@ impl Pager {
     /// Rolls back the write transaction. Before `commit` started writing the database file this
     /// only drops dirty pages (invariant 1); after a failed commit it plays the journal back.
     pub fn rollback(&mut self) -> Result<()> {
+        self.bump_all_tree_stamps();
         match self.state {
             PagerState::Writer => {
                 for c in std::mem::take(&mut self.journal_writes) {
