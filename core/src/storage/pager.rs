@@ -267,6 +267,8 @@ pub struct Pager {
     journal_nonce: u32,
     journal_records: u32,
     journal_writes: Vec<Completion>,
+    /// In-memory databases: original images of pages changed in this transaction.
+    memory_originals: HashMap<PageNumber, Box<[u8]>>,
     savepoints: Vec<Savepoint>,
     /// Bytes 24..40 of the header when the cache was last known valid; another process's commit
     /// changes them, and then the cache is dropped.
@@ -321,6 +323,7 @@ impl Pager {
             journal_nonce: 0,
             journal_records: 0,
             journal_writes: Vec::new(),
+            memory_originals: HashMap::new(),
             savepoints: Vec::new(),
             header_fingerprint: None,
             wal: None,
@@ -418,7 +421,8 @@ impl Pager {
         self.options.cache_size = n;
         let pages = if n >= 0 { n as usize } else { ((-n) as usize * 1024) / self.page_size };
         // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once.
-        self.cache_capacity = pages.max(10);
+        // An in-memory database has no file behind its cache, so nothing may be evicted.
+        self.cache_capacity = if self.options.in_memory { usize::MAX } else { pages.max(10) };
         self.cache.evict(self.cache_capacity);
     }
 
@@ -711,6 +715,9 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
+            } else if pgno <= self.original_page_count && self.options.in_memory {
+                // With no file to fall back on, rollback needs the original image.
+                self.memory_originals.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
         }
@@ -1093,6 +1100,7 @@ impl Pager {
     }
 
     fn finish_write(&mut self) {
+        self.memory_originals.clear();
         self.journaled.clear();
         self.journal_records = 0;
         self.journal_offset = 0;
@@ -1140,6 +1148,12 @@ impl Pager {
     }
 
     fn discard_dirty(&mut self) {
+        for (pgno, image) in std::mem::take(&mut self.memory_originals) {
+            if let Some(p) = self.cache.get(pgno) {
+                p.data.write().expect("page lock").copy_from_slice(&image);
+                p.dirty.store(false, Ordering::Release);
+            }
+        }
         for p in self.cache.dirty_pages() {
             self.cache.remove(p.pgno);
         }
