@@ -167,4 +167,8 @@ fn parameters_bind_by_position_and_name() {
     let rows = b.prepare("SELECT a, b FROM t WHERE a = ?").unwrap().query_all(brisk::params![2]).unwrap();
     assert_eq!(rows, vec![vec![Value::Integer(2), Value::text("y")]]);
     assert!(b.execute("SELECT ?", brisk::params![1, 2]).is_err());
+    // Numbers follow the text, not the order clauses are compiled in.
+    b.execute("UPDATE t SET b = ? WHERE a = ?", brisk::params!["z", 2]).unwrap();
+    let rows = b.prepare("SELECT b FROM t WHERE a = 2").unwrap().query_all(&[]).unwrap();
+    assert_eq!(rows, vec![vec![Value::text("z")]]);
 }

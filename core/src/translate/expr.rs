@@ -124,7 +124,8 @@ impl Ctx {
         *self.dest.last().expect("a destination")
     }
 
-    fn param_index(&mut self, p: &ast::Param) -> Result<usize> {
+    /// The number of parameter `p`, registering it (SQLite's numbering rules).
+    pub fn register_param(&mut self, p: &ast::Param) -> Result<usize> {
         let idx = match p.kind {
             ParamKind::Next => self.next_param + 1,
             ParamKind::Numbered(n) => {
@@ -464,7 +465,7 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         },
         Expr::Param(p) => {
-            let index = ctx.param_index(p)?;
+            let index = ctx.register_param(p)?;
             ctx.b.emit(Insn::Variable { index, dest });
         }
         Expr::Unary { op, expr } => match op {

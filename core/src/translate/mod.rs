@@ -8,6 +8,7 @@
 mod ddl;
 mod dml;
 pub mod expr;
+mod params;
 mod select;
 
 use std::sync::Arc;
@@ -29,6 +30,9 @@ pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Prog
         other => (other, ExplainMode::None),
     };
     let mut ctx = Ctx::new(schema.clone());
+    let mut numbered = inner.clone();
+    params::number_parameters(&mut ctx, &mut numbered)?;
+    let inner = &numbered;
     let init = ctx.b.emit(Insn::Init { target: 0 });
     let body_start = ctx.b.current_addr();
     let kind = compile_body(&mut ctx, schema, inner)?;
