@@ -21,14 +21,14 @@ use crate::vdbe::program::{ExplainMode, Program};
 use expr::Ctx;
 
 /// Compiles one statement. `sql` is its source text (kept for re-preparation and the shell).
-pub fn compile(schema: &Schema, stmt: &Statement, sql: &str) -> Result<Program> {
+pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Program> {
     let (inner, explain) = match stmt {
         Statement::Explain { query_plan, stmt } => {
             (stmt.as_ref(), if *query_plan { ExplainMode::QueryPlan } else { ExplainMode::Explain })
         }
         other => (other, ExplainMode::None),
     };
-    let mut ctx = Ctx::new();
+    let mut ctx = Ctx::new(schema.clone());
     let init = ctx.b.emit(Insn::Init { target: 0 });
     let body_start = ctx.b.current_addr();
     let kind = compile_body(&mut ctx, schema, inner)?;
