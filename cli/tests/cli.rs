@@ -277,6 +277,49 @@ fn tables() {
             &[(&["ro.db", "create table t(a)", "insert into t values (1)"], ""), (&["-readonly", "ro.db"], "select * from t;\ninsert into t values (2);\nselect count(*) from t;\n")],
         ),
         case("update and delete", &[], "create table t(a, b);\ninsert into t values (1, 'a'), (2, 'b'), (3, 'c');\nupdate t set b = 'B' where a = 2;\ndelete from t where a = 3;\nselect * from t;\n"),
+        case(
+            "order by, limit and aggregates",
+            &["-header"],
+            "create table t(name text, n integer);\n\
+             insert into t values ('b', 2), ('a', 1), ('c', 3), ('d', null);\n\
+             select name, n from t order by n desc limit 2;\n\
+             select count(*), count(n), sum(n), avg(n), min(n), max(name) from t;\n\
+             select * from t order by name limit 1 offset 2;\n",
+        ),
+        case(
+            "joins",
+            &[],
+            "create table a(id integer primary key, x);\ncreate table b(aid, y);\n\
+             insert into a(x) values ('one'), ('two'), ('three');\ninsert into b values (1, 'p'), (1, 'q'), (3, 'r');\n\
+             select a.id, x, y from a join b on a.id = b.aid;\nselect x, y from a left join b on a.id = b.aid where a.id = 2;\n",
+        ),
+        case(
+            "types and affinity",
+            &[],
+            "create table t(i integer, r real, t text, n numeric, b blob, u);\n\
+             insert into t values ('12', '1', 5, '3.0', x'6869', 1.5);\n\
+             select typeof(i), typeof(r), typeof(t), typeof(n), typeof(b), typeof(u) from t;\nselect * from t;\n",
+        ),
+        case(
+            "rowid and integer primary key",
+            &[],
+            "create table t(id integer primary key, v);\ninsert into t(v) values ('a'), ('b');\n\
+             insert into t values (10, 'c');\ninsert into t(v) values ('d');\nselect rowid, * from t;\n",
+        ),
+        case(
+            "index",
+            &[],
+            "create table t(a, b);\ncreate index ta on t(a);\ncreate unique index tb on t(b);\n\
+             insert into t values (3, 'x'), (1, 'y'), (2, 'z');\nselect a from t where a > 1 order by a;\n\
+             insert into t values (4, 'x');\nselect count(*) from t;\n",
+        ),
+        case(
+            "many rows",
+            &[],
+            "create table t(a, b);\nbegin;\n\
+             insert into t values (1, 'row one'), (2, 'row two'), (3, 'row three'), (4, 'row four');\n\
+             insert into t values (5, 'row five'), (6, 'row six');\ncommit;\nselect * from t where a % 3 = 0;\n",
+        ),
         case("transaction", &[], "create table t(a);\nbegin;\ninsert into t values (1);\nrollback;\nselect count(*) from t;\n"),
     ]);
 }
