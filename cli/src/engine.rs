@@ -62,17 +62,14 @@ impl Executor for BriskExecutor {
         let conn = self.connection()?;
         let mut rest = sql;
         while !rest.is_empty() {
-            let compiled =
-                conn.compile_first(rest).map_err(|e| sql_error(Phase::Prepare, &e, rest, error_offset(rest, &e)))?;
-            let Some((program, tail)) = compiled else { break };
-            let kind = match program.explain {
+            let prepared =
+                conn.prepare_first(rest).map_err(|e| sql_error(Phase::Prepare, &e, rest, error_offset(rest, &e)))?;
+            let Some((mut stmt, tail)) = prepared else { break };
+            let kind = match stmt.explain_mode() {
                 ExplainMode::None => StatementKind::Normal,
                 ExplainMode::Explain => StatementKind::Explain,
                 ExplainMode::QueryPlan => StatementKind::QueryPlan,
             };
-            // The API has no way yet to run a compiled program, so the statement's text is
-            // compiled a second time by `prepare`.
-            let mut stmt = conn.prepare(&rest[..tail]).map_err(|e| sql_error(Phase::Prepare, &e, rest, None))?;
             let names = stmt.column_names().to_vec();
             out.begin_statement(kind);
             let result = loop {

@@ -4,7 +4,7 @@
 //!
 //! Only behaviour that SQLite 3.40 (Debian's shell) and 3.54 (what Brisk follows) share belongs
 //! here: no control characters in output (3.50 started escaping them), no `-help` text, no
-//! banners. Known gaps in Brisk are listed in `known_gaps`, which is ignored until they close.
+//! banners. Known gaps in Brisk are listed in COMPAT.md.
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -321,18 +321,6 @@ fn tables() {
              insert into t values (5, 'row five'), (6, 'row six');\ncommit;\nselect * from t where a % 3 = 0;\n",
         ),
         case("transaction", &[], "create table t(a);\nbegin;\ninsert into t values (1);\nrollback;\nselect count(*) from t;\n"),
-    ]);
-}
-
-/// Differences that are Brisk's to fix. Run with `cargo test -p brisk-cli -- --ignored`.
-#[test]
-#[ignore = "known gaps: error offsets for errors found after parsing"]
-fn known_gaps() {
-    compare(vec![
-        // sqlite3 points at the unknown column or function; Brisk's errors carry no offset yet.
-        case("no such column", &[], "create table t(a);\nselect b from t;\n"),
-        case("no such function", &[], "select nosuchfunc(1);\n"),
-        case("table exists", &[], "create table t(a);\ncreate table t(b);\nselect 1;\n"),
     ]);
 }
 
