@@ -37,9 +37,22 @@ pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Prog
     let body_start = ctx.b.current_addr();
     let kind = compile_body(&mut ctx, schema, inner)?;
     ctx.b.emit(Insn::Halt { code: 0, on_error: 0, message: None });
-    // The transaction prologue, reached from Init.
+    // The transaction prologue, reached from Init. A read-only program that touches no table
+    // (SELECT 1) needs no transaction, as in SQLite, so it runs even on an unreadable file.
     let prologue = ctx.b.current_addr();
-    match kind.txn {
+    let touches_storage = ctx.b.insns.iter().any(|i| {
+        matches!(
+            i,
+            Insn::OpenRead { .. }
+                | Insn::OpenWrite { .. }
+                | Insn::OpenWriteReg { .. }
+                | Insn::ReadCookie { .. }
+                | Insn::IntegrityCk { .. }
+                | Insn::Pragma { .. }
+        )
+    });
+    let txn = if kind.txn == Txn::Read && !touches_storage { Txn::None } else { kind.txn };
+    match txn {
         Txn::None => {}
         Txn::Read => {
             ctx.b.emit(Insn::Transaction { db: 0, write: false, schema_cookie: schema.cookie, exclusive: false });
