@@ -263,6 +263,9 @@ pub struct Pager {
     pending_reads: HashMap<PageNumber, Completion>,
     /// Pages journaled in this write transaction (invariant 2).
     journaled: HashSet<PageNumber>,
+    /// An in-memory database's journal: the original image of each page it changed in this write
+    /// transaction. Its cache is the only copy of the data, so rollback restores from here.
+    memory_journal: HashMap<PageNumber, Box<[u8]>>,
     journal_offset: u64,
     journal_nonce: u32,
     journal_records: u32,
@@ -311,6 +314,7 @@ impl Pager {
             cache_capacity: 0,
             pending_reads: HashMap::new(),
             journaled: HashSet::new(),
+            memory_journal: HashMap::new(),
             journal_offset: 0,
             journal_nonce: 0,
             journal_records: 0,
@@ -408,8 +412,9 @@ impl Pager {
     pub fn set_cache_size(&mut self, n: i64) {
         self.options.cache_size = n;
         let pages = if n >= 0 { n as usize } else { ((-n) as usize * 1024) / self.page_size };
-        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once.
-        self.cache_capacity = pages.max(10);
+        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once. An
+        // in-memory database has nothing behind its cache, so no page of it may ever be evicted.
+        self.cache_capacity = if self.options.in_memory { usize::MAX } else { pages.max(10) };
         self.cache.evict(self.cache_capacity);
     }
 
@@ -700,6 +705,8 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
+            } else if pgno <= self.original_page_count && self.options.in_memory {
+                self.memory_journal.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
         }
@@ -839,9 +846,10 @@ impl Pager {
                 put_u32(&mut d, 4, leaves + 1);
                 drop(d);
                 // The freed page's content no longer matters; drop any cached copy so a later
-                // allocate reads (and zeroes) it afresh.
+                // allocate reads (and zeroes) it afresh. Not in memory: the cached copy is the
+                // only one, and a rollback would need it back.
                 if let Some(p) = self.cache.get(pgno) {
-                    if !p.is_dirty() {
+                    if !p.is_dirty() && !self.options.in_memory {
                         self.cache.remove(pgno);
                     }
                 }
@@ -929,6 +937,12 @@ impl Pager {
         self.savepoints.len()
     }
 
+    /// The number of pages in the cache, dirty ones included (for tests of the cache bound).
+    #[cfg(test)]
+    pub(crate) fn cached_page_count(&self) -> usize {
+        self.cache.pages.len()
+    }
+
     // ---- commit and rollback --------------------------------------------------------------------
 
     /// Commits the write transaction (see invariants 1 and 5) and returns to Reader.
@@ -949,6 +963,8 @@ impl Pager {
             self.finish_write();
             return Ok(());
         }
+        // Unpin the pages: after the commit they may be evicted (see the end of this function).
+        drop(dirty);
         // The change counter and page count live in page 1, which is therefore always written.
         let page1 = self.get_blocking(1)?;
         self.write(&page1)?;
@@ -979,6 +995,11 @@ impl Pager {
         fp.copy_from_slice(&d[24..40]);
         drop(d);
         self.header_fingerprint = Some(fp);
+        // The pages just made clean count against the cache bound again (invariant 3 only let
+        // them exceed it while dirty); our own references must go first or they pin them.
+        drop(dirty);
+        drop(page1);
+        self.cache.evict(self.cache_capacity);
         self.finish_write();
         Ok(())
     }
@@ -1062,6 +1083,7 @@ impl Pager {
 
     fn finish_write(&mut self) {
         self.journaled.clear();
+        self.memory_journal.clear();
         self.journal_records = 0;
         self.journal_offset = 0;
         self.journal = None;
@@ -1079,6 +1101,14 @@ impl Pager {
             PagerState::Writer => {
                 for c in std::mem::take(&mut self.journal_writes) {
                     let _ = io::wait(self.io.as_ref(), &c);
+                }
+                // An in-memory database cannot reread its pages: put the originals back (they
+                // are dirty, so still cached), and only then drop what is left (new pages).
+                for (pgno, image) in std::mem::take(&mut self.memory_journal) {
+                    if let Some(p) = self.cache.get(pgno) {
+                        p.data.write().expect("page lock").copy_from_slice(&image);
+                        p.dirty.store(false, Ordering::Release);
+                    }
                 }
                 self.discard_dirty();
                 if let Some(jf) = self.journal.take() {
