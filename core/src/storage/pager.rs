@@ -977,6 +977,12 @@ impl Pager {
             put_u32(&mut d, header::OFFSET_PAGE_COUNT, self.page_count);
         }
         let dirty = self.cache.dirty_pages();
+        // A new database has no page to journal, but it still needs a durable journal before its
+        // file is written: the header's original size of 0 is what rolls a crash in the middle
+        // back to the empty file. SQLite opens the journal at the first write in any case.
+        if self.uses_journal_file() && self.journal.is_none() {
+            self.open_journal()?;
+        }
         self.sync_journal()?;
         self.lock_exclusive()?;
         if let Err(e) = self.write_database(&dirty) {
@@ -1010,9 +1016,6 @@ impl Pager {
             io::wait(self.io.as_ref(), &c)?;
         }
         let Some(jf) = self.journal.clone() else { return Ok(()) };
-        if self.journal_records == 0 {
-            return Ok(());
-        }
         let sync = self.options.synchronous;
         if sync >= Synchronous::Full {
             io::sync_blocking(self.io.as_ref(), jf.as_ref())?;
@@ -1111,12 +1114,9 @@ impl Pager {
                     }
                 }
                 self.discard_dirty();
-                if let Some(jf) = self.journal.take() {
-                    drop(jf);
-                    if self.uses_journal_file() {
-                        self.io.delete(&self.journal_path)?;
-                    }
-                }
+                // The journal ends as after a commit: deleted, truncated or zeroed by the mode,
+                // as SQLite's pager_end_transaction leaves it either way.
+                self.finalize_journal()?;
                 self.page_count = self.original_page_count;
                 self.finish_write();
                 Ok(())

@@ -586,3 +586,118 @@ fn an_in_memory_database_keeps_every_page() {
         assert!(holds_pattern(&read_page(&mut p, pgno), pgno, tag), "page {pgno} after rollback");
     }
 }
+
+// ---- 2. journal modes -------------------------------------------------------------------------------
+
+/// What is left of a rollback journal between transactions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JournalFile {
+    Missing,
+    Empty,
+    /// Present, with its first 28 bytes (the header fields) zeroed: never hot.
+    ZeroedHeader,
+    /// Present with a header: would be hot without a writer holding Reserved.
+    Live,
+}
+
+fn journal_file(path: &str) -> JournalFile {
+    match std::fs::read(path) {
+        Err(_) => JournalFile::Missing,
+        Ok(b) if b.is_empty() => JournalFile::Empty,
+        Ok(b) if b.len() >= journal::HEADER_BYTES && b[..journal::HEADER_BYTES].iter().all(|&x| x == 0) => {
+            JournalFile::ZeroedHeader
+        }
+        Ok(_) => JournalFile::Live,
+    }
+}
+
+/// The journal after (creating a database, a commit to it, a rolled-back transaction) in real
+/// SQLite.
+fn sqlite_journal_states(dir: &TempDir, mode: JournalMode) -> [JournalFile; 3] {
+    let path = dir.file(&format!("sqlite-{}.db", mode.name()));
+    let journal = format!("{path}-journal");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let set: String = conn.query_row(&format!("PRAGMA journal_mode={}", mode.name()), [], |r| r.get(0)).unwrap();
+    assert_eq!(set, mode.name());
+    conn.execute_batch("CREATE TABLE t(x)").unwrap();
+    let created = journal_file(&journal);
+    conn.execute_batch("INSERT INTO t VALUES(randomblob(3000))").unwrap();
+    let committed = journal_file(&journal);
+    conn.execute_batch("BEGIN; UPDATE t SET x = randomblob(3000); INSERT INTO t VALUES(1); ROLLBACK;").unwrap();
+    [created, committed, journal_file(&journal)]
+}
+
+/// The same three steps through our pager.
+fn our_journal_states(dir: &TempDir, mode: JournalMode) -> [JournalFile; 3] {
+    let path = dir.file(&format!("brisk-{}.db", mode.name()));
+    let journal = format!("{path}-journal");
+    let io: Arc<dyn Io> = Arc::new(SyncIo::new());
+    let mut p = open(&io, &path, &options(4096, mode));
+    assert_eq!(p.journal_mode(), mode);
+    p.begin_write(false).unwrap();
+    let pgno = p.allocate().unwrap().pgno();
+    write_pattern(&mut p, pgno, 1).unwrap();
+    p.commit().unwrap();
+    let created = journal_file(&journal);
+    p.begin_write(false).unwrap();
+    write_pattern(&mut p, 2, 2).unwrap();
+    let pgno = p.allocate().unwrap().pgno();
+    write_pattern(&mut p, pgno, 2).unwrap();
+    p.commit().unwrap();
+    let committed = journal_file(&journal);
+    p.begin_write(false).unwrap();
+    write_pattern(&mut p, 2, 3).unwrap();
+    write_pattern(&mut p, 1, 3).unwrap();
+    p.allocate().unwrap();
+    p.rollback().unwrap();
+    let rolled_back = journal_file(&journal);
+    // Whatever the mode, the rollback restored the committed state.
+    assert_eq!(p.page_count(), 3);
+    assert_pages(&mut p, &[(2, 2), (3, 2)].into());
+    assert!(read_page(&mut p, 1)[PAGE1_FREE_FROM..].iter().all(|&b| b == 0));
+    [created, committed, rolled_back]
+}
+
+#[test]
+fn journal_modes_leave_the_journal_as_sqlite_does() {
+    let dir = TempDir::new("journal-modes");
+    for mode in
+        [JournalMode::Delete, JournalMode::Truncate, JournalMode::Persist, JournalMode::Memory, JournalMode::Off]
+    {
+        let sqlite = sqlite_journal_states(&dir, mode);
+        let ours = our_journal_states(&dir, mode);
+        assert_eq!(ours, sqlite, "journal_mode={}: [after create, after commit, after rollback]", mode.name());
+    }
+}
+
+#[test]
+fn memory_and_off_modes_still_roll_back() {
+    for mode in [JournalMode::Memory, JournalMode::Off] {
+        let io: Arc<dyn Io> = Arc::new(MemoryIo::new());
+        let opts = options(SMALL_PAGE_BYTES, mode);
+        create_db(&io, &opts, 6);
+        let mut p = open(&io, DB, &opts);
+        p.begin_write(false).unwrap();
+        write_pattern(&mut p, 2, 2).unwrap();
+        let sp = p.savepoint_begin();
+        write_pattern(&mut p, 3, 2).unwrap();
+        p.free(4).unwrap();
+        let pgno = p.allocate().unwrap().pgno();
+        assert_eq!(pgno, 4, "the page just freed is reused");
+        write_pattern(&mut p, pgno, 2).unwrap();
+        p.allocate().unwrap();
+        p.savepoint_rollback(sp).unwrap();
+        assert_pages(&mut p, &[(2, 2), (3, 1), (4, 1)].into());
+        assert_eq!(p.page_count(), 6);
+        p.rollback().unwrap();
+        assert!(!io.exists(JOURNAL).unwrap(), "{mode:?} never writes a journal file");
+        assert_eq!(p.page_count(), 6);
+        let all: BTreeMap<PageNumber, u32> = (1..=6).map(|pg| (pg, 1)).collect();
+        assert_pages(&mut p, &all);
+        p.end_read();
+        let mut q = open(&io, DB, &opts);
+        q.begin_read().unwrap();
+        assert_pages(&mut q, &all);
+        assert_eq!(q.header_u32(header::OFFSET_FREELIST_COUNT).unwrap(), 0);
+    }
+}
