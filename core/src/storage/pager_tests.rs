@@ -701,3 +701,327 @@ fn memory_and_off_modes_still_roll_back() {
         assert_eq!(q.header_u32(header::OFFSET_FREELIST_COUNT).unwrap(), 0);
     }
 }
+
+// ---- 3. crash safety ----------------------------------------------------------------------------
+
+/// SplitMix64: picks what each transaction of a crash workload does.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in `0..n`; `n` must be positive.
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// A seeded sequence of write transactions. The same seed gives the same transactions and, on a
+/// `SimIo` of the same seed, the same requests in the same order, up to wherever a crash stops it.
+#[derive(Debug, Clone, Copy)]
+struct Workload {
+    seed: u64,
+    txns: u32,
+    mode: JournalMode,
+}
+
+impl Workload {
+    fn options(&self) -> PagerOptions {
+        // A cache of 10 pages for ~20-40 pages in use: pages are evicted and reread.
+        PagerOptions { cache_size: 10, ..options(SMALL_PAGE_BYTES, self.mode) }
+    }
+
+    /// The number of requests that make a commit's journal non-hot, at the end of the commit
+    /// (invariant 5): the delete; or the truncate or header-zeroing write, then its sync.
+    fn commit_point_requests(&self) -> u64 {
+        match self.mode {
+            JournalMode::Delete => 1,
+            JournalMode::Truncate | JournalMode::Persist => 2,
+            other => panic!("{other:?} is not crash-safe"),
+        }
+    }
+}
+
+/// How a run of the workload ended.
+#[derive(Debug)]
+enum Stop {
+    Completed,
+    /// An operation of transaction `txn` failed: its commit, or one before it.
+    Failed {
+        txn: u32,
+        in_commit: bool,
+        error: Error,
+    },
+}
+
+/// Allocates a page, checks it against the model (a free page if any, else the next one) and
+/// fills it with `pattern(tag)`.
+fn allocate_pattern(p: &mut Pager, tag: u32, m: &mut Model) -> Result<PageNumber> {
+    let page = p.allocate()?;
+    let pgno = page.pgno();
+    assert!(page.read().iter().all(|&b| b == 0), "allocated page {pgno} is not zero-filled");
+    drop(page);
+    if m.free.is_empty() {
+        assert_eq!(pgno, m.page_count + 1, "with an empty freelist, allocate grows the file");
+        m.page_count = pgno;
+    } else {
+        assert!(m.free.remove(&pgno), "allocate gave page {pgno}, not one of the free pages {:?}", m.free);
+    }
+    write_pattern(p, pgno, tag)?;
+    m.pages.insert(pgno, tag);
+    Ok(pgno)
+}
+
+/// Transaction `t` up to (not including) its commit, applied to the pager and to `m`.
+fn transaction_body(p: &mut Pager, rng: &mut Rng, t: u32, m: &mut Model) -> Result<()> {
+    p.begin_write(false)?;
+    if m.page_count == 0 {
+        // The transaction that creates the database.
+        m.page_count = 1;
+        write_pattern(p, 1, t)?;
+        m.pages.insert(1, t);
+        for _ in 0..6 {
+            allocate_pattern(p, t, m)?;
+        }
+        return Ok(());
+    }
+    let live = m.live();
+    for _ in 0..1 + rng.below(4) {
+        let pgno = if rng.below(5) == 0 { 1 } else { live[rng.below(live.len())] };
+        write_pattern(p, pgno, t)?;
+        m.pages.insert(pgno, t);
+    }
+    // Every fourth transaction frees pages and the next one allocates, so that every seed
+    // exercises freelist reuse as well as growth; the rest is left to chance.
+    if t % 4 == 3 || rng.below(2) == 0 {
+        for _ in 0..1 + rng.below(3) {
+            allocate_pattern(p, t, m)?;
+        }
+    }
+    if t % 4 == 2 || rng.below(4) == 0 {
+        for _ in 0..1 + rng.below(2) {
+            let live = m.live();
+            if live.len() <= 3 {
+                break;
+            }
+            let pgno = live[rng.below(live.len())];
+            p.free(pgno)?;
+            m.pages.remove(&pgno);
+            m.free.insert(pgno);
+        }
+    }
+    if t % 5 == 4 || rng.below(5) == 0 {
+        // Work a savepoint rolls back must never reach the file, crash or not.
+        let sp = p.savepoint_begin();
+        let mut scratch = m.clone();
+        let live = m.live();
+        write_pattern(p, live[rng.below(live.len())], t + 10_000)?;
+        write_pattern(p, 1, t + 10_000)?;
+        allocate_pattern(p, t + 10_000, &mut scratch)?;
+        if live.len() > 3 {
+            p.free(live[rng.below(live.len())])?;
+        }
+        p.savepoint_rollback(sp)?;
+        p.savepoint_release(sp);
+    }
+    assert_eq!(p.page_count(), m.page_count);
+    Ok(())
+}
+
+/// Runs the workload on `io`; `committed(t, model)` is called after each commit that returned Ok.
+fn run_workload(io: &Arc<SimIo>, w: &Workload, mut committed: impl FnMut(u32, &Model)) -> Stop {
+    let dyn_io: Arc<dyn Io> = io.clone();
+    let mut pager = match Pager::open(dyn_io, DB, w.options()) {
+        Ok(p) => p,
+        Err(error) => return Stop::Failed { txn: 1, in_commit: false, error },
+    };
+    let mut rng = Rng(w.seed ^ 0x5EED);
+    let mut model = Model::default();
+    for t in 1..=w.txns {
+        let mut next = model.clone();
+        if let Err(error) = transaction_body(&mut pager, &mut rng, t, &mut next) {
+            // The pager is dropped with the machine dead: a real crash runs no more code, and
+            // here every request the drop makes fails.
+            return Stop::Failed { txn: t, in_commit: false, error };
+        }
+        if let Err(error) = pager.commit() {
+            return Stop::Failed { txn: t, in_commit: true, error };
+        }
+        model = next;
+        committed(t, &model);
+    }
+    Stop::Completed
+}
+
+/// An uninterrupted run: the image and model after each commit (index 0: before the first),
+/// and the request count at the end of each commit.
+struct Reference {
+    images: Vec<Vec<u8>>,
+    models: Vec<Model>,
+    commit_end: Vec<u64>,
+    requests: u64,
+}
+
+fn reference_run(w: &Workload) -> Reference {
+    let io = Arc::new(SimIo::new(w.seed));
+    let mut r =
+        Reference { images: vec![Vec::new()], models: vec![Model::default()], commit_end: vec![0], requests: 0 };
+    let stop = run_workload(&io, w, |t, model| {
+        let image = io.file_bytes(DB).expect("the database exists");
+        check_image(&image, SMALL_PAGE_BYTES, model, t);
+        let journal = io.file_bytes(JOURNAL);
+        match w.mode {
+            JournalMode::Delete => assert_eq!(journal, None, "DELETE: no journal after commit {t}"),
+            JournalMode::Truncate => assert_eq!(journal, Some(Vec::new()), "TRUNCATE: empty journal after commit {t}"),
+            _ => {
+                let j = journal.expect("PERSIST keeps its journal");
+                assert!(j[..journal::HEADER_BYTES].iter().all(|&b| b == 0), "PERSIST: zeroed header after commit {t}");
+            }
+        }
+        r.images.push(image);
+        r.models.push(model.clone());
+        r.commit_end.push(io.request_count());
+    });
+    assert!(matches!(stop, Stop::Completed), "the reference run failed: {stop:?}");
+    r.requests = io.request_count();
+    // The workload must exercise what the crash tests are about.
+    let grew = r.models.windows(2).skip(1).any(|m| m[1].page_count > m[0].page_count);
+    let reused = r.models.windows(2).any(|m| m[0].free.iter().any(|pg| !m[1].free.contains(pg)));
+    assert!(grew, "seed {}: no transaction grew the file", w.seed);
+    assert!(reused, "seed {}: no transaction reused a free page", w.seed);
+    r
+}
+
+/// Reopens the database after a power loss (which plays a hot journal back) and returns its
+/// content, checking that the file holds exactly those pages and that no hot journal is left.
+fn recover(io: &Arc<SimIo>, w: &Workload, what: &str) -> Vec<u8> {
+    let dyn_io: Arc<dyn Io> = io.clone();
+    let mut p = Pager::open(dyn_io, DB, w.options()).unwrap_or_else(|e| panic!("{what}: reopen: {e:?}"));
+    p.begin_read().unwrap_or_else(|e| panic!("{what}: begin_read after the power loss: {e:?}"));
+    let got = read_all(&mut p);
+    p.end_read();
+    drop(p);
+    let file = io.file_bytes(DB).unwrap_or_default();
+    assert!(file == got, "{what}: the file ({} bytes) is not the {} bytes of pages read", file.len(), got.len());
+    if let Some(j) = io.file_bytes(JOURNAL) {
+        assert!(j.is_empty() || j[0] == 0, "{what}: a hot journal survived recovery");
+    }
+    got
+}
+
+/// Which pages of `got` differ from `want`, for failure messages.
+fn page_diff(got: &[u8], want: &[u8]) -> String {
+    if got.len() != want.len() {
+        return format!("{} pages instead of {}", got.len() / SMALL_PAGE_BYTES, want.len() / SMALL_PAGE_BYTES);
+    }
+    let pages: Vec<usize> = (0..got.len() / SMALL_PAGE_BYTES)
+        .filter(|&i| {
+            got[i * SMALL_PAGE_BYTES..][..SMALL_PAGE_BYTES] != want[i * SMALL_PAGE_BYTES..][..SMALL_PAGE_BYTES]
+        })
+        .map(|i| i + 1)
+        .collect();
+    format!("pages {pages:?} differ")
+}
+
+/// After recovery the database must take a new transaction: write page 1, allocate (from the
+/// freelist if it has pages), commit, and check the result against the model.
+fn follow_up(io: &Arc<SimIo>, w: &Workload, model: &Model, commits: u32, what: &str) {
+    let dyn_io: Arc<dyn Io> = io.clone();
+    let mut m = model.clone();
+    let mut p = Pager::open(dyn_io, DB, w.options()).unwrap();
+    p.begin_write(false).unwrap_or_else(|e| panic!("{what}: begin_write after recovery: {e:?}"));
+    m.page_count = m.page_count.max(1);
+    write_pattern(&mut p, 1, 20_000).unwrap();
+    m.pages.insert(1, 20_000);
+    allocate_pattern(&mut p, 20_000, &mut m).unwrap();
+    p.commit().unwrap_or_else(|e| panic!("{what}: commit after recovery: {e:?}"));
+    drop(p);
+    check_image(&io.file_bytes(DB).unwrap(), SMALL_PAGE_BYTES, &m, commits + 1);
+}
+
+/// Crashes the workload at every mutating request in turn; returns the number of crash points.
+fn crash_at_every_request(w: &Workload, torn: bool) -> usize {
+    let r = reference_run(w);
+    let mut points = 0;
+    // Bounded: run k makes at most r.requests requests, so k = r.requests completes.
+    for k in 0..=r.requests {
+        let io = Arc::new(SimIo::new(w.seed));
+        io.set_fail_after(Some(k));
+        let (txn, in_commit, error) = match run_workload(&io, w, |_, _| {}) {
+            Stop::Completed => {
+                assert_eq!(k, r.requests, "seed {}: a run crashing at request {k} completed", w.seed);
+                break;
+            }
+            Stop::Failed { txn, in_commit, error } => (txn, in_commit, error),
+        };
+        let what = format!(
+            "{:?} seed {} torn {torn}, crash at request {k} of {} in transaction {txn} ({}): {error:?}",
+            w.mode,
+            w.seed,
+            r.requests,
+            if in_commit { "commit" } else { "before commit" }
+        );
+        assert!(io.is_dead(), "{what}: failed without a crash");
+        io.power_loss(torn);
+        let got = recover(&io, w, &what);
+        let last_ok = txn as usize - 1;
+        // The transaction being committed may be there only if its commit point (the journal
+        // going non-hot) completed and a torn power loss happened to keep it.
+        let commit_point = r.commit_end[txn as usize] - w.commit_point_requests();
+        let may_be_new = torn && in_commit && k > commit_point;
+        let which = if got == r.images[last_ok] {
+            last_ok
+        } else if may_be_new && got == r.images[txn as usize] {
+            txn as usize
+        } else {
+            panic!(
+                "{what}: the database is neither the state after commit {last_ok} ({}){}",
+                page_diff(&got, &r.images[last_ok]),
+                if may_be_new {
+                    format!(" nor after commit {txn} ({})", page_diff(&got, &r.images[txn as usize]))
+                } else {
+                    String::new()
+                }
+            )
+        };
+        follow_up(&io, w, &r.models[which], which as u32, &what);
+        points += 1;
+    }
+    points
+}
+
+fn crash_suite(mode: JournalMode, seeds: &[u64], txns: u32) -> usize {
+    let start = std::time::Instant::now();
+    let mut points = 0;
+    for &seed in seeds {
+        for torn in [false, true] {
+            points += crash_at_every_request(&Workload { seed, txns, mode }, torn);
+        }
+    }
+    println!("{mode:?}: {points} crash points in {:.1?}", start.elapsed());
+    points
+}
+
+#[test]
+fn crash_at_every_request_delete_mode() {
+    let points = crash_suite(JournalMode::Delete, &[1, 2, 3], 12);
+    assert!(points >= 400, "only {points} crash points");
+}
+
+#[test]
+fn crash_at_every_request_truncate_mode() {
+    let points = crash_suite(JournalMode::Truncate, &[4, 5], 12);
+    assert!(points >= 250, "only {points} crash points");
+}
+
+#[test]
+fn crash_at_every_request_persist_mode() {
+    let points = crash_suite(JournalMode::Persist, &[6, 7], 12);
+    assert!(points >= 250, "only {points} crash points");
+}
