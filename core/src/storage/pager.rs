@@ -263,8 +263,10 @@ pub struct Pager {
     pending_reads: HashMap<PageNumber, Completion>,
     /// Pages journaled in this write transaction (invariant 2).
     journaled: HashSet<PageNumber>,
-    /// An in-memory database's journal: the original image of each page it changed in this write
-    /// transaction. Its cache is the only copy of the data, so rollback restores from here.
+    /// The journal of an in-memory database or of journal_mode=MEMORY: the original image of
+    /// each page changed in this write transaction. An in-memory database's cache is the only
+    /// copy of its data, and a MEMORY-mode commit that fails halfway has no journal file, so
+    /// rollback restores from here.
     memory_journal: HashMap<PageNumber, Box<[u8]>>,
     journal_offset: u64,
     journal_nonce: u32,
@@ -705,7 +707,9 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
-            } else if pgno <= self.original_page_count && self.options.in_memory {
+            } else if pgno <= self.original_page_count
+                && (self.options.in_memory || self.options.journal_mode == JournalMode::Memory)
+            {
                 self.memory_journal.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
@@ -947,6 +951,10 @@ impl Pager {
 
     /// Commits the write transaction (see invariants 1 and 5) and returns to Reader.
     pub fn commit(&mut self) -> Result<()> {
+        if self.state == PagerState::Error {
+            // The failed commit's transaction is not in the file: only rollback may follow.
+            return Err(Error::Internal("pager is in the error state".into()));
+        }
         if self.state != PagerState::Writer {
             return Ok(());
         }
@@ -1127,13 +1135,38 @@ impl Pager {
                 self.journal = None;
                 self.journal_writes.clear();
                 self.header_fingerprint = None;
-                self.rollback_hot_journal()?;
+                if self.uses_journal_file() {
+                    self.rollback_hot_journal()?;
+                } else {
+                    self.rollback_memory_journal()?;
+                }
                 self.finish_write();
                 self.end_read();
                 Ok(())
             }
             _ => Ok(()),
         }
+    }
+
+    /// Puts back a failed commit's original pages from the memory journal (MEMORY mode; OFF has
+    /// none, so only the size is restored) and cuts the file to its size before the transaction.
+    fn rollback_memory_journal(&mut self) -> Result<()> {
+        let file = self.file().clone();
+        // Kept until finish_write, so that a rollback failing here can be retried.
+        let mut pgnos: Vec<PageNumber> = self.memory_journal.keys().copied().collect();
+        pgnos.sort_unstable();
+        for pgno in pgnos {
+            let image = self.memory_journal[&pgno].to_vec();
+            io::write_blocking(self.io.as_ref(), file.as_ref(), (pgno as u64 - 1) * self.page_size as u64, image)?;
+        }
+        let size = self.original_page_count as u64 * self.page_size as u64;
+        if file.size()? > size {
+            io::truncate_blocking(self.io.as_ref(), file.as_ref(), size)?;
+        }
+        if self.options.synchronous > Synchronous::Off {
+            io::sync_blocking(self.io.as_ref(), file.as_ref())?;
+        }
+        Ok(())
     }
 
     fn discard_dirty(&mut self) {
@@ -1169,7 +1202,8 @@ impl Pager {
         if !self.file().lock(LockLevel::Reserved)? {
             return Err(Error::Busy);
         }
-        self.lock = LockLevel::Reserved;
+        // A failed writer may already hold more than Reserved.
+        self.lock = self.lock.max(LockLevel::Reserved);
         self.lock_exclusive()?;
         let jf = self.io.open(&self.journal_path, OpenOptions { create: false, read_only: false })?;
         let size = jf.size()?;
@@ -1231,8 +1265,13 @@ impl Pager {
         self.io.delete(&self.journal_path)?;
         self.cache.clear();
         self.header_fingerprint = None;
-        self.file().unlock(had.max(LockLevel::Shared))?;
-        self.lock = had.max(LockLevel::Shared);
+        // Back to the caller's level: a reader returns to Shared; a failed writer (the error
+        // state) keeps Exclusive, which finishing its transaction lowers. Locks are only ever
+        // lowered to Shared or None, so `had` itself cannot be the target.
+        if had <= LockLevel::Shared {
+            self.file().unlock(LockLevel::Shared)?;
+            self.lock = LockLevel::Shared;
+        }
         Ok(())
     }
 }

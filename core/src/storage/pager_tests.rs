@@ -1025,3 +1025,173 @@ fn crash_at_every_request_persist_mode() {
     let points = crash_suite(JournalMode::Persist, &[6, 7], 12);
     assert!(points >= 250, "only {points} crash points");
 }
+
+// ---- failed commits ---------------------------------------------------------------------------
+
+/// `MemoryIo` with one injected failure: the write to the database file after `n` more succeed
+/// fails, and the machine lives on (unlike `SimIo`'s fail-after, which kills it).
+struct FaultyIo {
+    inner: MemoryIo,
+    /// Database-file writes still allowed before the failing one.
+    db_writes_left: Arc<std::sync::Mutex<Option<usize>>>,
+}
+
+struct FaultyFile {
+    inner: Arc<dyn crate::io::File>,
+    db_writes_left: Option<Arc<std::sync::Mutex<Option<usize>>>>,
+}
+
+impl FaultyIo {
+    fn new() -> FaultyIo {
+        FaultyIo { inner: MemoryIo::new(), db_writes_left: Arc::new(std::sync::Mutex::new(None)) }
+    }
+
+    fn fail_db_write_after(&self, n: usize) {
+        *self.db_writes_left.lock().unwrap() = Some(n);
+    }
+}
+
+impl Io for FaultyIo {
+    fn open(&self, path: &str, options: crate::io::OpenOptions) -> Result<Arc<dyn crate::io::File>> {
+        let inner = self.inner.open(path, options)?;
+        let db_writes_left = (path == DB).then(|| self.db_writes_left.clone());
+        Ok(Arc::new(FaultyFile { inner, db_writes_left }))
+    }
+    fn delete(&self, path: &str) -> Result<()> {
+        self.inner.delete(path)
+    }
+    fn exists(&self, path: &str) -> Result<bool> {
+        self.inner.exists(path)
+    }
+    fn run_once(&self) -> Result<()> {
+        self.inner.run_once()
+    }
+    fn name(&self) -> &'static str {
+        "faulty"
+    }
+}
+
+impl crate::io::File for FaultyFile {
+    fn pread(&self, offset: u64, len: usize) -> Result<crate::io::Completion> {
+        self.inner.pread(offset, len)
+    }
+    fn pwrite(&self, offset: u64, data: Vec<u8>) -> Result<crate::io::Completion> {
+        if let Some(left) = &self.db_writes_left {
+            let mut left = left.lock().unwrap();
+            match *left {
+                Some(0) => {
+                    *left = None;
+                    let e = Error::io(crate::io::codes::IOERR_WRITE, "injected");
+                    return Ok(crate::io::Completion::done(Err(e), None));
+                }
+                Some(n) => *left = Some(n - 1),
+                None => {}
+            }
+        }
+        self.inner.pwrite(offset, data)
+    }
+    fn sync(&self) -> Result<crate::io::Completion> {
+        self.inner.sync()
+    }
+    fn truncate(&self, len: u64) -> Result<crate::io::Completion> {
+        self.inner.truncate(len)
+    }
+    fn size(&self) -> Result<u64> {
+        self.inner.size()
+    }
+    fn lock(&self, level: crate::io::LockLevel) -> Result<bool> {
+        self.inner.lock(level)
+    }
+    fn unlock(&self, level: crate::io::LockLevel) -> Result<()> {
+        self.inner.unlock(level)
+    }
+    fn check_reserved_lock(&self) -> Result<bool> {
+        self.inner.check_reserved_lock()
+    }
+}
+
+/// A commit that fails after writing part of the database file leaves the pager in the error
+/// state; rolling back must play the journal back, and the pager must then work again.
+#[test]
+fn a_failed_commit_rolls_back_from_the_journal() {
+    // MEMORY keeps its journal in memory: no crash safety, but a failed commit rolls back.
+    for mode in [JournalMode::Delete, JournalMode::Truncate, JournalMode::Persist, JournalMode::Memory] {
+        let faulty = Arc::new(FaultyIo::new());
+        let io: Arc<dyn Io> = faulty.clone();
+        let opts = options(SMALL_PAGE_BYTES, mode);
+        create_db(&io, &opts, 6);
+        let mut p = open(&io, DB, &opts);
+        p.begin_write(false).unwrap();
+        for pgno in 2..=5 {
+            write_pattern(&mut p, pgno, 2).unwrap();
+        }
+        let pgno = p.allocate().unwrap().pgno();
+        write_pattern(&mut p, pgno, 2).unwrap();
+        // Page 1 and page 2 reach the file; page 3's write fails.
+        faulty.fail_db_write_after(2);
+        assert!(p.commit().is_err(), "{mode:?}: the injected write failure is reported");
+        assert_eq!(p.state(), PagerState::Error);
+        let torn = faulty.inner.open(DB, crate::io::OpenOptions::default()).unwrap();
+        let (page2, _) =
+            crate::io::read_blocking(&faulty.inner, torn.as_ref(), SMALL_PAGE_BYTES as u64, SMALL_PAGE_BYTES).unwrap();
+        drop(torn);
+        assert!(holds_pattern(&page2, 2, 2), "{mode:?}: the failed commit did write part of the file");
+
+        // A second commit must not report success for a transaction that is not there.
+        assert!(p.commit().is_err(), "{mode:?}: commit in the error state");
+        p.rollback().unwrap_or_else(|e| panic!("{mode:?}: rollback after a failed commit: {e:?}"));
+        assert_ne!(p.state(), PagerState::Error);
+
+        p.begin_read().unwrap();
+        assert_eq!(p.page_count(), 6);
+        let all: BTreeMap<PageNumber, u32> = (1..=6).map(|pg| (pg, 1)).collect();
+        assert_pages(&mut p, &all);
+        assert!(journal_not_hot(&faulty.inner), "{mode:?}: the journal is no longer hot");
+        // The pager works again, and another connection sees the same.
+        p.begin_write(false).unwrap();
+        write_pattern(&mut p, 3, 3).unwrap();
+        p.commit().unwrap();
+        p.end_read();
+        let mut q = open(&io, DB, &opts);
+        q.begin_read().unwrap();
+        assert_eq!(q.page_count(), 6);
+        assert_pages(&mut q, &[(2, 1), (3, 3), (4, 1), (5, 1), (6, 1)].into());
+        assert_eq!(get_u32(&read_page(&mut q, 1), header::OFFSET_CHANGE_COUNTER), 2);
+    }
+}
+
+fn journal_not_hot(io: &MemoryIo) -> bool {
+    if !io.exists(JOURNAL).unwrap() {
+        return true;
+    }
+    let f = io.open(JOURNAL, crate::io::OpenOptions::default()).unwrap();
+    let size = f.size().unwrap();
+    size == 0 || crate::io::read_blocking(io, f.as_ref(), 0, 1).unwrap().0[0] == 0
+}
+
+/// With journal_mode=OFF nothing can undo a half-written commit (SQLite calls the result
+/// undefined), but the connection must not be stuck in the error state.
+#[test]
+fn a_failed_commit_without_a_journal_leaves_a_usable_pager() {
+    let faulty = Arc::new(FaultyIo::new());
+    let io: Arc<dyn Io> = faulty.clone();
+    let opts = options(SMALL_PAGE_BYTES, JournalMode::Off);
+    create_db(&io, &opts, 6);
+    let mut p = open(&io, DB, &opts);
+    p.begin_write(false).unwrap();
+    write_pattern(&mut p, 2, 2).unwrap();
+    write_pattern(&mut p, 3, 2).unwrap();
+    p.allocate().unwrap();
+    faulty.fail_db_write_after(1);
+    assert!(p.commit().is_err());
+    p.rollback().unwrap();
+    p.begin_read().unwrap();
+    assert_eq!(p.page_count(), 6, "the file is cut back to its size before the transaction");
+    p.begin_write(false).unwrap();
+    for pgno in 1..=6 {
+        write_pattern(&mut p, pgno, 3).unwrap();
+    }
+    p.commit().unwrap();
+    let all: BTreeMap<PageNumber, u32> = (1..=6).map(|pg| (pg, 3)).collect();
+    assert_pages(&mut p, &all);
+}
