@@ -232,7 +232,7 @@ fn commit_then_reopen_reads_back() {
     assert_eq!(page1[100], 0x0d);
     p.end_read();
     assert_eq!(p.state(), PagerState::Open);
-    assert_eq!(io.as_ref().exists(JOURNAL).unwrap(), false, "DELETE mode leaves no journal");
+    assert!(!io.as_ref().exists(JOURNAL).unwrap(), "DELETE mode leaves no journal");
 }
 
 #[test]
@@ -1194,4 +1194,328 @@ fn a_failed_commit_without_a_journal_leaves_a_usable_pager() {
     p.commit().unwrap();
     let all: BTreeMap<PageNumber, u32> = (1..=6).map(|pg| (pg, 3)).collect();
     assert_pages(&mut p, &all);
+}
+
+// ---- 4 and 5. hot journals between SQLite and us -----------------------------------------------
+
+/// The segment headers of a rollback journal (SQLite starts a new segment at a sector boundary
+/// each time it syncs the journal mid-transaction, e.g. to spill its cache).
+fn journal_segments(j: &[u8]) -> Vec<journal::JournalHeader> {
+    let mut out = Vec::new();
+    let mut offset = 0usize;
+    // Bounded: every segment moves `offset` forward by at least one sector.
+    while let Some(h) = j.get(offset..).and_then(journal::JournalHeader::parse) {
+        out.push(h);
+        let records_end = offset + h.sector_size as usize + h.record_count as usize * (h.page_size as usize + 8);
+        offset = records_end.div_ceil(h.sector_size as usize) * h.sector_size as usize;
+    }
+    out
+}
+
+#[test]
+fn our_pager_rolls_back_a_hot_journal_left_by_sqlite() {
+    let dir = TempDir::new("sqlite-hot");
+    let db = dir.file("live.db");
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let mode: String = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).unwrap();
+    assert_eq!(mode, "delete");
+    conn.execute_batch("PRAGMA cache_size=1; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);")
+        .unwrap();
+    conn.execute_batch(
+        "BEGIN;
+         WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
+         INSERT INTO t SELECT i, printf('%0200d', i) FROM n;
+         COMMIT;",
+    )
+    .unwrap();
+    let before = std::fs::read(&db).unwrap();
+
+    // A transaction big enough for the one-page cache to spill into the database file: rows grow
+    // (page splits, the file grows) and the index is rewritten.
+    conn.execute_batch(
+        "BEGIN;
+         UPDATE t SET v = 'x' || v || 'x' WHERE id % 2 = 0;
+         INSERT INTO t SELECT id + 2000, v FROM t WHERE id <= 500;",
+    )
+    .unwrap();
+    // The crash image: both files as they are in the middle of the transaction.
+    let crash = dir.file("crash.db");
+    std::fs::copy(&db, &crash).unwrap();
+    std::fs::copy(format!("{db}-journal"), format!("{crash}-journal")).unwrap();
+    conn.execute_batch("ROLLBACK").unwrap();
+    drop(conn);
+
+    let crash_image = std::fs::read(&crash).unwrap();
+    assert!(crash_image != before, "SQLite did not write the database file mid-transaction: nothing to roll back");
+    let journal_bytes = std::fs::read(format!("{crash}-journal")).unwrap();
+    let segments = journal_segments(&journal_bytes);
+    assert!(!segments.is_empty() && segments[0].record_count > 0, "SQLite's journal holds synced records");
+    println!(
+        "SQLite's hot journal: {} bytes, {} segment(s) of {:?} records; database {} -> {} bytes",
+        journal_bytes.len(),
+        segments.len(),
+        segments.iter().map(|h| h.record_count).collect::<Vec<_>>(),
+        before.len(),
+        crash_image.len()
+    );
+
+    let io: Arc<dyn Io> = Arc::new(SyncIo::new());
+    let mut p = open(&io, &crash, &PagerOptions::default());
+    p.begin_read().expect("begin_read rolls the hot journal back");
+    assert_eq!(p.page_size(), get_u16(&before, 16) as usize);
+    let ps = p.page_size();
+    let got = read_all(&mut p);
+    assert_eq!(got.len(), before.len(), "page count after rollback");
+    let differing: Vec<usize> =
+        (0..got.len() / ps).filter(|&i| got[i * ps..][..ps] != before[i * ps..][..ps]).collect();
+    assert!(differing.is_empty(), "pages (0-based) {differing:?} differ from the pre-transaction image");
+    p.end_read();
+    drop(p);
+    assert_eq!(std::fs::read(&crash).unwrap(), before, "the file is byte for byte the pre-transaction file");
+    assert!(!std::path::Path::new(&format!("{crash}-journal")).exists(), "the hot journal is gone");
+
+    let conn = rusqlite::Connection::open(&crash).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+    let rows: i64 = conn.query_row("SELECT count(*) FROM t", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 2000);
+    let changed: i64 = conn.query_row("SELECT count(*) FROM t WHERE v LIKE 'x%'", [], |r| r.get(0)).unwrap();
+    assert_eq!(changed, 0);
+}
+
+const BLOB_BYTES: usize = 3000;
+
+/// A database made by SQLite: one table, one row whose blob is 3000 'a's on a table leaf page.
+/// Returns the file and the blob's page number and offset in that page.
+fn sqlite_blob_database(dir: &TempDir) -> (Vec<u8>, PageNumber, usize) {
+    let path = dir.file("blob-source.db");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch("PRAGMA journal_mode=DELETE; CREATE TABLE t(id INTEGER PRIMARY KEY, b BLOB);").unwrap();
+    conn.execute("INSERT INTO t VALUES(1, ?1)", [vec![b'a'; BLOB_BYTES]]).unwrap();
+    drop(conn);
+    let image = std::fs::read(&path).unwrap();
+    let ps = get_u16(&image, 16) as usize;
+    let at = image.windows(BLOB_BYTES).position(|w| w.iter().all(|&b| b == b'a')).expect("the blob is in the file");
+    assert_eq!(at / ps, (at + BLOB_BYTES - 1) / ps, "the blob lies on one page");
+    (image, (at / ps + 1) as PageNumber, at % ps)
+}
+
+/// Through our pager: overwrite the middle third of the blob with 'b's and commit.
+fn overwrite_blob(io: &Arc<SimIo>, mode: JournalMode, pgno: PageNumber, offset: usize) -> Result<()> {
+    let dyn_io: Arc<dyn Io> = io.clone();
+    let mut p = Pager::open(dyn_io, DB, PagerOptions { journal_mode: mode, ..PagerOptions::default() })?;
+    p.begin_write(false)?;
+    let page = p.get_blocking(pgno)?;
+    p.write(&page)?;
+    page.write()[offset + BLOB_BYTES / 3..offset + 2 * BLOB_BYTES / 3].fill(b'b');
+    drop(page);
+    p.commit()
+}
+
+/// What SQLite makes of a database file and journal: the blob, and its integrity check. The files
+/// are written to `dir` first, so SQLite (which finds the journal hot) rolls it back there.
+fn sqlite_reads_blob(dir: &TempDir, name: &str, db: &[u8], journal: Option<&[u8]>) -> (Vec<u8>, String) {
+    let path = dir.file(name);
+    std::fs::write(&path, db).unwrap();
+    let jpath = format!("{path}-journal");
+    match journal {
+        Some(j) => std::fs::write(&jpath, j).unwrap(),
+        None => {
+            let _ = std::fs::remove_file(&jpath);
+        }
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let blob: Vec<u8> = conn.query_row("SELECT b FROM t WHERE id = 1", [], |r| r.get(0)).unwrap();
+    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    (blob, check)
+}
+
+#[test]
+fn sqlite_rolls_back_a_hot_journal_left_by_our_pager() {
+    let dir = TempDir::new("our-hot");
+    let (original, pgno, offset) = sqlite_blob_database(&dir);
+    let mut expected_new = vec![b'a'; BLOB_BYTES];
+    expected_new[BLOB_BYTES / 3..2 * BLOB_BYTES / 3].fill(b'b');
+    let mut rolled_back_by_sqlite = 0;
+    for mode in [JournalMode::Delete, JournalMode::Truncate, JournalMode::Persist] {
+        // Uninterrupted: SQLite sees the change.
+        let io = Arc::new(SimIo::new(1));
+        io.set_file_bytes(DB, original.clone());
+        overwrite_blob(&io, mode, pgno, offset).unwrap();
+        let requests = io.request_count();
+        let (blob, check) = sqlite_reads_blob(&dir, "committed.db", &io.file_bytes(DB).unwrap(), None);
+        assert_eq!(check, "ok");
+        assert!(blob == expected_new, "{mode:?}: SQLite sees the committed change");
+        let finalize = Workload { seed: 0, txns: 0, mode }.commit_point_requests();
+
+        for k in 0..requests {
+            for torn in [false, true] {
+                let io = Arc::new(SimIo::new(k * 2 + u64::from(torn)));
+                io.set_file_bytes(DB, original.clone());
+                io.set_fail_after(Some(k));
+                assert!(overwrite_blob(&io, mode, pgno, offset).is_err(), "{mode:?}: crash at {k} of {requests}");
+                io.power_loss(torn);
+                let db = io.file_bytes(DB).unwrap();
+                let journal = io.file_bytes(JOURNAL);
+                let hot = journal.as_ref().is_some_and(|j| !j.is_empty() && j[0] != 0);
+                let touched = db != original;
+                let (blob, check) =
+                    sqlite_reads_blob(&dir, &format!("crash-{}-{k}-{torn}.db", mode.name()), &db, journal.as_deref());
+                assert_eq!(check, "ok", "{mode:?} crash at {k} torn {torn}");
+                // Only a torn loss after the journal went non-hot may keep the new content.
+                let may_be_new = torn && k > requests - finalize;
+                let what = format!(
+                    "{mode:?} crash at request {k} of {requests}, torn {torn}, hot {hot}, file touched {touched}"
+                );
+                if blob != vec![b'a'; BLOB_BYTES] {
+                    assert!(
+                        may_be_new && blob == expected_new,
+                        "{what}: SQLite read a blob that is neither old nor new"
+                    );
+                }
+                if hot && touched {
+                    rolled_back_by_sqlite += 1;
+                    let after = std::fs::read(dir.file(&format!("crash-{}-{k}-{torn}.db", mode.name()))).unwrap();
+                    assert!(after == original, "{what}: SQLite's rollback restores the file byte for byte");
+                }
+            }
+        }
+    }
+    println!("SQLite rolled back {rolled_back_by_sqlite} of our hot journals over a modified database file");
+    assert!(rolled_back_by_sqlite >= 3, "no crash left SQLite a hot journal over a modified file");
+}
+
+// ---- 6. locking against the sqlite3 shell ----------------------------------------------------------
+
+const SQLITE3: &str = "/usr/bin/sqlite3";
+
+/// Runs `sql` in a one-shot `sqlite3` process; returns (success, stdout, stderr).
+fn sqlite3(db: &str, sql: &str) -> (bool, String, String) {
+    let out = std::process::Command::new(SQLITE3).arg(db).arg(sql).output().expect("run sqlite3");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sqlite3_ok(db: &str, sql: &str) -> String {
+    let (ok, out, err) = sqlite3(db, sql);
+    assert!(ok, "sqlite3 `{sql}` failed: {err}");
+    out
+}
+
+fn sqlite3_locked(db: &str, sql: &str) {
+    let (ok, _, err) = sqlite3(db, sql);
+    assert!(!ok && err.contains("database is locked"), "sqlite3 `{sql}` should find the database locked: {err:?}");
+}
+
+/// A `sqlite3` process that ran some SQL and keeps its transaction, and so its locks, until
+/// dropped (end of input: the shell rolls back and exits).
+struct Sqlite3Holder {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+}
+
+impl Sqlite3Holder {
+    fn start(db: &str, sql: &str) -> Sqlite3Holder {
+        use std::io::{BufRead, Write};
+        let child = std::process::Command::new(SQLITE3)
+            .arg(db)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn sqlite3");
+        let mut holder = Sqlite3Holder { child, stdin: None };
+        let mut stdin = holder.child.stdin.take().expect("piped stdin");
+        // `.bail on`: a failing statement ends the shell, and we never read "ready".
+        writeln!(stdin, ".bail on\n{sql}\nSELECT 'ready';").expect("write to sqlite3");
+        stdin.flush().expect("flush");
+        holder.stdin = Some(stdin);
+        let mut out = std::io::BufReader::new(holder.child.stdout.take().expect("piped stdout"));
+        let mut line = String::new();
+        for _ in 0..100 {
+            line.clear();
+            assert!(out.read_line(&mut line).expect("read sqlite3") > 0, "sqlite3 exited after `{sql}`");
+            if line.trim() == "ready" {
+                return holder;
+            }
+        }
+        panic!("sqlite3 never got ready after `{sql}`");
+    }
+}
+
+impl Drop for Sqlite3Holder {
+    fn drop(&mut self) {
+        drop(self.stdin.take());
+        if self.child.wait().is_err() {
+            let _ = self.child.kill();
+        }
+    }
+}
+
+#[test]
+fn locking_against_the_sqlite3_shell() {
+    if !std::path::Path::new(SQLITE3).exists() {
+        println!("skipping: {SQLITE3} is missing");
+        return;
+    }
+    let dir = TempDir::new("shell");
+    let db = dir.file("shared.db");
+    sqlite3_ok(&db, "CREATE TABLE t(x); INSERT INTO t VALUES(1),(2),(3);");
+    let io: Arc<dyn Io> = Arc::new(SyncIo::new());
+    let mut p = open(&io, &db, &PagerOptions::default());
+
+    // Our write transaction, with a page journaled but nothing committed: we hold Reserved, so
+    // sqlite3 still reads (and does not take our live journal for a hot one), but cannot write.
+    p.begin_write(false).unwrap();
+    p.set_header_u32(header::OFFSET_USER_VERSION, 7).unwrap();
+    assert!(std::path::Path::new(&format!("{db}-journal")).exists(), "the journal is being written");
+    assert_eq!(sqlite3_ok(&db, "SELECT count(*) FROM t;"), "3");
+    assert_eq!(sqlite3_ok(&db, "PRAGMA user_version;"), "0", "our change is not visible before commit");
+    sqlite3_locked(&db, "BEGIN IMMEDIATE;");
+    p.commit().unwrap();
+    p.end_read();
+
+    // Committed and unlocked: sqlite3 sees the change and can write.
+    assert_eq!(sqlite3_ok(&db, "PRAGMA user_version;"), "7");
+    sqlite3_ok(&db, "INSERT INTO t VALUES(4);");
+    assert_eq!(sqlite3_ok(&db, "SELECT count(*) FROM t; PRAGMA integrity_check;"), "4\nok");
+    // And we see sqlite3's commit (its change counter moved on from ours).
+    p.begin_read().unwrap();
+    assert_eq!(p.header_u32(header::OFFSET_CHANGE_COUNTER).unwrap(), get_u32(&std::fs::read(&db).unwrap(), 24));
+    assert_eq!(p.page_count() as usize * p.page_size(), std::fs::metadata(&db).unwrap().len() as usize);
+    p.end_read();
+
+    // sqlite3 holds EXCLUSIVE: we cannot even read.
+    {
+        let _h = Sqlite3Holder::start(&db, "BEGIN EXCLUSIVE;");
+        assert_eq!(p.begin_read(), Err(Error::Busy));
+        assert_eq!(p.state(), PagerState::Open);
+    }
+    p.begin_read().unwrap();
+    p.end_read();
+
+    // sqlite3 holds RESERVED: we read, but cannot start writing.
+    {
+        let _h = Sqlite3Holder::start(&db, "BEGIN IMMEDIATE; INSERT INTO t VALUES(5);");
+        p.begin_read().unwrap();
+        assert_eq!(p.begin_write(false), Err(Error::Busy));
+        assert_eq!(p.state(), PagerState::Reader);
+        p.end_read();
+    }
+
+    // sqlite3 holds SHARED: our commit cannot get Exclusive, and says so; once the reader has
+    // gone, the same commit goes through.
+    {
+        let h = Sqlite3Holder::start(&db, "BEGIN; SELECT count(*) FROM t;");
+        p.begin_write(false).unwrap();
+        p.set_header_u32(header::OFFSET_USER_VERSION, 8).unwrap();
+        assert_eq!(p.commit(), Err(Error::Busy));
+        drop(h);
+        p.commit().unwrap();
+        p.end_read();
+    }
+    assert_eq!(sqlite3_ok(&db, "PRAGMA user_version; SELECT count(*) FROM t; PRAGMA integrity_check;"), "8\n4\nok");
 }
