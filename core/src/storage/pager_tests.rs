@@ -1214,13 +1214,24 @@ fn journal_segments(j: &[u8]) -> Vec<journal::JournalHeader> {
 
 #[test]
 fn our_pager_rolls_back_a_hot_journal_left_by_sqlite() {
+    // FULL syncs the journal before each spill and starts a new segment after it; OFF never
+    // syncs and writes one segment whose record count is 0xffffffff ("up to the end").
+    for synchronous in ["FULL", "OFF"] {
+        rollback_sqlite_hot_journal(synchronous);
+    }
+}
+
+fn rollback_sqlite_hot_journal(synchronous: &str) {
     let dir = TempDir::new("sqlite-hot");
     let db = dir.file("live.db");
     let conn = rusqlite::Connection::open(&db).unwrap();
     let mode: String = conn.query_row("PRAGMA journal_mode=DELETE", [], |r| r.get(0)).unwrap();
     assert_eq!(mode, "delete");
-    conn.execute_batch("PRAGMA cache_size=1; CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);")
-        .unwrap();
+    conn.execute_batch(&format!(
+        "PRAGMA synchronous={synchronous}; PRAGMA cache_size=1;
+         CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT); CREATE INDEX tv ON t(v);"
+    ))
+    .unwrap();
     conn.execute_batch(
         "BEGIN;
          WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000)
@@ -1249,9 +1260,14 @@ fn our_pager_rolls_back_a_hot_journal_left_by_sqlite() {
     assert!(crash_image != before, "SQLite did not write the database file mid-transaction: nothing to roll back");
     let journal_bytes = std::fs::read(format!("{crash}-journal")).unwrap();
     let segments = journal_segments(&journal_bytes);
-    assert!(!segments.is_empty() && segments[0].record_count > 0, "SQLite's journal holds synced records");
+    assert!(!segments.is_empty() && segments[0].record_count > 0, "SQLite's journal holds records");
+    if synchronous == "OFF" {
+        assert_eq!(segments[0].record_count, u32::MAX, "an unsynced journal's record count runs to the end");
+    } else {
+        assert!(segments.len() > 1, "spilling a synced journal starts new segments");
+    }
     println!(
-        "SQLite's hot journal: {} bytes, {} segment(s) of {:?} records; database {} -> {} bytes",
+        "SQLite's hot journal (synchronous={synchronous}): {} bytes, {} segment(s) of {:?} records; database {} -> {} bytes",
         journal_bytes.len(),
         segments.len(),
         segments.iter().map(|h| h.record_count).collect::<Vec<_>>(),
@@ -1518,4 +1534,45 @@ fn locking_against_the_sqlite3_shell() {
         p.end_read();
     }
     assert_eq!(sqlite3_ok(&db, "PRAGMA user_version; SELECT count(*) FROM t; PRAGMA integrity_check;"), "8\n4\nok");
+}
+
+// ---- async reads --------------------------------------------------------------------------------
+
+/// `get` on a backend that completes requests only in `run_once`: `Pending` until the read is
+/// driven, one read per page however often it is asked for, then `Ready` with the page.
+#[test]
+fn get_is_pending_until_the_read_is_driven() {
+    use crate::storage::IoPoll;
+    let sim = Arc::new(SimIo::new(5));
+    let io: Arc<dyn Io> = sim.clone();
+    let opts = options(SMALL_PAGE_BYTES, JournalMode::Delete);
+    create_db(&io, &opts, 12);
+    let mut p = open(&io, DB, &opts);
+    p.begin_read().unwrap();
+    let wanted: Vec<PageNumber> = vec![3, 7, 11];
+    for &pgno in &wanted {
+        assert!(matches!(p.get(pgno).unwrap(), IoPoll::Pending), "page {pgno} needs a read");
+        assert!(matches!(p.get(pgno).unwrap(), IoPoll::Pending), "asking again submits nothing new");
+    }
+    // Bounded: each run_once completes one of the three reads in flight.
+    let mut ready = BTreeMap::new();
+    for _ in 0..10 {
+        p.run_io().unwrap();
+        for &pgno in &wanted {
+            if !ready.contains_key(&pgno) {
+                if let IoPoll::Ready(page) = p.get(pgno).unwrap() {
+                    ready.insert(pgno, page.read().to_vec());
+                }
+            }
+        }
+        if ready.len() == wanted.len() {
+            break;
+        }
+    }
+    assert_eq!(ready.len(), wanted.len(), "three run_once calls complete three reads");
+    for (pgno, bytes) in ready {
+        assert!(holds_pattern(&bytes, pgno, 1), "page {pgno}");
+        assert!(matches!(p.get(pgno).unwrap(), IoPoll::Ready(_)), "page {pgno} is cached now");
+    }
+    assert!(p.get(13).is_err(), "a page past the end is corruption, not a read");
 }
