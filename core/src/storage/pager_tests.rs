@@ -25,7 +25,7 @@ use crate::error::{Error, Result};
 use crate::io::{Io, MemoryIo, SimIo, SyncIo};
 use crate::storage::header::{self, get_u16, get_u32, DbHeader};
 use crate::storage::journal;
-use crate::storage::pager::{JournalMode, PageNumber, Pager, PagerOptions, PagerState};
+use crate::storage::pager::{JournalMode, PageNumber, Pager, PagerOptions, PagerState, Synchronous};
 
 const DB: &str = "test.db";
 const JOURNAL: &str = "test.db-journal";
@@ -729,22 +729,36 @@ struct Workload {
     seed: u64,
     txns: u32,
     mode: JournalMode,
+    synchronous: Synchronous,
 }
 
 impl Workload {
+    fn new(seed: u64, txns: u32, mode: JournalMode) -> Workload {
+        Workload { seed, txns, mode, synchronous: Synchronous::Full }
+    }
+
     fn options(&self) -> PagerOptions {
         // A cache of 10 pages for ~20-40 pages in use: pages are evicted and reread.
-        PagerOptions { cache_size: 10, ..options(SMALL_PAGE_BYTES, self.mode) }
+        PagerOptions { cache_size: 10, synchronous: self.synchronous, ..options(SMALL_PAGE_BYTES, self.mode) }
     }
 
     /// The number of requests that make a commit's journal non-hot, at the end of the commit
-    /// (invariant 5): the delete; or the truncate or header-zeroing write, then its sync.
+    /// (invariant 5): the delete; or the truncate or header-zeroing write, then (FULL) its sync.
     fn commit_point_requests(&self) -> u64 {
         match self.mode {
             JournalMode::Delete => 1,
-            JournalMode::Truncate | JournalMode::Persist => 2,
+            JournalMode::Truncate | JournalMode::Persist if self.synchronous >= Synchronous::Full => 2,
+            JournalMode::Truncate | JournalMode::Persist => 1,
             other => panic!("{other:?} is not crash-safe"),
         }
+    }
+
+    /// How many commits that returned Ok a power loss may take back. Below FULL, TRUNCATE and
+    /// PERSIST do not sync the journal's end (neither does SQLite: `fullSync` gates that sync),
+    /// so the last commit's journal can come back hot and undo it: durability is lost, never
+    /// atomicity.
+    fn commits_a_crash_may_undo(&self) -> usize {
+        usize::from(self.synchronous < Synchronous::Full && self.mode != JournalMode::Delete)
     }
 }
 
@@ -945,10 +959,12 @@ fn follow_up(io: &Arc<SimIo>, w: &Workload, model: &Model, commits: u32, what: &
     check_image(&io.file_bytes(DB).unwrap(), SMALL_PAGE_BYTES, &m, commits + 1);
 }
 
-/// Crashes the workload at every mutating request in turn; returns the number of crash points.
-fn crash_at_every_request(w: &Workload, torn: bool) -> usize {
+/// Crashes the workload at every mutating request in turn; returns the number of crash points
+/// and how many of them undid a commit that had returned Ok (see `commits_a_crash_may_undo`).
+fn crash_at_every_request(w: &Workload, torn: bool) -> (usize, usize) {
     let r = reference_run(w);
     let mut points = 0;
+    let mut undone = 0;
     // Bounded: run k makes at most r.requests requests, so k = r.requests completes.
     for k in 0..=r.requests {
         let io = Arc::new(SimIo::new(w.seed));
@@ -975,54 +991,62 @@ fn crash_at_every_request(w: &Workload, torn: bool) -> usize {
         // going non-hot) completed and a torn power loss happened to keep it.
         let commit_point = r.commit_end[txn as usize] - w.commit_point_requests();
         let may_be_new = torn && in_commit && k > commit_point;
-        let which = if got == r.images[last_ok] {
-            last_ok
+        let oldest = last_ok.saturating_sub(w.commits_a_crash_may_undo());
+        let which = if let Some(j) = (oldest..=last_ok).rev().find(|&j| got == r.images[j]) {
+            j
         } else if may_be_new && got == r.images[txn as usize] {
             txn as usize
         } else {
-            panic!(
-                "{what}: the database is neither the state after commit {last_ok} ({}){}",
-                page_diff(&got, &r.images[last_ok]),
-                if may_be_new {
-                    format!(" nor after commit {txn} ({})", page_diff(&got, &r.images[txn as usize]))
-                } else {
-                    String::new()
-                }
-            )
+            let near: Vec<String> = (last_ok.saturating_sub(2)..=(txn as usize).min(r.images.len() - 1))
+                .map(|j| format!("vs commit {j}: {}", page_diff(&got, &r.images[j])))
+                .collect();
+            panic!("{what}: the database is no state the workload committed; {}", near.join("; "))
         };
         follow_up(&io, w, &r.models[which], which as u32, &what);
         points += 1;
+        undone += usize::from(which < last_ok);
     }
-    points
+    (points, undone)
 }
 
-fn crash_suite(mode: JournalMode, seeds: &[u64], txns: u32) -> usize {
+fn crash_suite(mode: JournalMode, synchronous: Synchronous, seeds: &[u64], txns: u32) -> usize {
+    crash_suite_torn(mode, synchronous, seeds, txns, &[false, true])
+}
+
+fn crash_suite_torn(mode: JournalMode, synchronous: Synchronous, seeds: &[u64], txns: u32, torn: &[bool]) -> usize {
     let start = std::time::Instant::now();
-    let mut points = 0;
+    let (mut points, mut undone) = (0, 0);
     for &seed in seeds {
-        for torn in [false, true] {
-            points += crash_at_every_request(&Workload { seed, txns, mode }, torn);
+        for &torn in torn {
+            let w = Workload { synchronous, ..Workload::new(seed, txns, mode) };
+            let (p, u) = crash_at_every_request(&w, torn);
+            points += p;
+            undone += u;
         }
     }
-    println!("{mode:?}: {points} crash points in {:.1?}", start.elapsed());
+    let elapsed = start.elapsed();
+    println!("{mode:?} synchronous={synchronous:?}: {points} crash points ({undone} undid a commit) in {elapsed:.1?}");
+    if synchronous >= Synchronous::Full {
+        assert_eq!(undone, 0);
+    }
     points
 }
 
 #[test]
 fn crash_at_every_request_delete_mode() {
-    let points = crash_suite(JournalMode::Delete, &[1, 2, 3], 12);
+    let points = crash_suite(JournalMode::Delete, Synchronous::Full, &[1, 2, 3], 12);
     assert!(points >= 400, "only {points} crash points");
 }
 
 #[test]
 fn crash_at_every_request_truncate_mode() {
-    let points = crash_suite(JournalMode::Truncate, &[4, 5], 12);
+    let points = crash_suite(JournalMode::Truncate, Synchronous::Full, &[4, 5], 12);
     assert!(points >= 250, "only {points} crash points");
 }
 
 #[test]
 fn crash_at_every_request_persist_mode() {
-    let points = crash_suite(JournalMode::Persist, &[6, 7], 12);
+    let points = crash_suite(JournalMode::Persist, Synchronous::Full, &[6, 7], 12);
     assert!(points >= 250, "only {points} crash points");
 }
 
@@ -1362,7 +1386,7 @@ fn sqlite_rolls_back_a_hot_journal_left_by_our_pager() {
         let (blob, check) = sqlite_reads_blob(&dir, "committed.db", &io.file_bytes(DB).unwrap(), None);
         assert_eq!(check, "ok");
         assert!(blob == expected_new, "{mode:?}: SQLite sees the committed change");
-        let finalize = Workload { seed: 0, txns: 0, mode }.commit_point_requests();
+        let finalize = Workload::new(0, 0, mode).commit_point_requests();
 
         for k in 0..requests {
             for torn in [false, true] {
@@ -1575,4 +1599,22 @@ fn get_is_pending_until_the_read_is_driven() {
         assert!(matches!(p.get(pgno).unwrap(), IoPoll::Ready(_)), "page {pgno} is cached now");
     }
     assert!(p.get(13).is_err(), "a page past the end is corruption, not a read");
+}
+
+/// synchronous=NORMAL: a power loss may undo the last commit that returned Ok (the truncation
+/// that ended its journal was not synced), but never part of a transaction, as long as the disk
+/// keeps the order of writes between syncs.
+///
+/// Torn power losses are left out on purpose: NORMAL skips the sync between the journal records
+/// and the record count, and does not sync the truncation, so a disk that reorders unsynced
+/// writes can keep the previous transaction's journal header and count with some of its records
+/// overwritten by the new transaction's, and playback then restores a stale prefix of the
+/// previous transaction (tried: seed 8 replays pages 3 and 6 of commit 7 only). SQLite's
+/// syncJournal and pager_playback share that structure; it is the "very small chance of
+/// corruption" its documentation accepts for NORMAL in rollback-journal mode. FULL, above,
+/// is tested torn.
+#[test]
+fn crash_at_every_request_truncate_mode_synchronous_normal() {
+    let points = crash_suite_torn(JournalMode::Truncate, Synchronous::Normal, &[8, 9], 12, &[false]);
+    assert!(points >= 150, "only {points} crash points");
 }
