@@ -1583,9 +1583,9 @@ fn get_is_pending_until_the_read_is_driven() {
     for _ in 0..10 {
         p.run_io().unwrap();
         for &pgno in &wanted {
-            if !ready.contains_key(&pgno) {
+            if let std::collections::btree_map::Entry::Vacant(slot) = ready.entry(pgno) {
                 if let IoPoll::Ready(page) = p.get(pgno).unwrap() {
-                    ready.insert(pgno, page.read().to_vec());
+                    slot.insert(page.read().to_vec());
                 }
             }
         }
