@@ -15,7 +15,8 @@
 //! Invariants:
 //! 1. The database file is written only inside `commit`, after every journal record is durable
 //!    (journal written, then synced, then its header's record count written and synced).
-//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache.
+//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache
+//!    (an in-memory database, whose cache is its only copy, restores them from its memory journal).
 //! 2. A page is journaled (its original image appended to the journal) at most once per
 //!    transaction, the first time it is made writable, and only if it existed when the
 //!    transaction began (pages past the original size need no undo: the file is truncated back).
