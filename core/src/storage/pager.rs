@@ -15,7 +15,8 @@
 //! Invariants:
 //! 1. The database file is written only inside `commit`, after every journal record is durable
 //!    (journal written, then synced, then its header's record count written and synced).
-//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache.
+//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache
+//!    (an in-memory database, whose cache is its only copy, restores them from its memory journal).
 //! 2. A page is journaled (its original image appended to the journal) at most once per
 //!    transaction, the first time it is made writable, and only if it existed when the
 //!    transaction began (pages past the original size need no undo: the file is truncated back).
@@ -263,12 +264,15 @@ pub struct Pager {
     pending_reads: HashMap<PageNumber, Completion>,
     /// Pages journaled in this write transaction (invariant 2).
     journaled: HashSet<PageNumber>,
+    /// The journal of an in-memory database or of journal_mode=MEMORY: the original image of
+    /// each page changed in this write transaction. An in-memory database's cache is the only
+    /// copy of its data, and a MEMORY-mode commit that fails halfway has no journal file, so
+    /// rollback restores from here.
+    memory_journal: HashMap<PageNumber, Box<[u8]>>,
     journal_offset: u64,
     journal_nonce: u32,
     journal_records: u32,
     journal_writes: Vec<Completion>,
-    /// In-memory databases: original images of pages changed in this transaction.
-    memory_originals: HashMap<PageNumber, Box<[u8]>>,
     savepoints: Vec<Savepoint>,
     /// Bytes 24..40 of the header when the cache was last known valid; another process's commit
     /// changes them, and then the cache is dropped.
@@ -319,11 +323,11 @@ impl Pager {
             cache_capacity: 0,
             pending_reads: HashMap::new(),
             journaled: HashSet::new(),
+            memory_journal: HashMap::new(),
             journal_offset: 0,
             journal_nonce: 0,
             journal_records: 0,
             journal_writes: Vec::new(),
-            memory_originals: HashMap::new(),
             savepoints: Vec::new(),
             header_fingerprint: None,
             wal: None,
@@ -420,8 +424,8 @@ impl Pager {
     pub fn set_cache_size(&mut self, n: i64) {
         self.options.cache_size = n;
         let pages = if n >= 0 { n as usize } else { ((-n) as usize * 1024) / self.page_size };
-        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once.
-        // An in-memory database has no file behind its cache, so nothing may be evicted.
+        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once. An
+        // in-memory database has nothing behind its cache, so no page of it may ever be evicted.
         self.cache_capacity = if self.options.in_memory { usize::MAX } else { pages.max(10) };
         self.cache.evict(self.cache_capacity);
     }
@@ -715,9 +719,10 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
-            } else if pgno <= self.original_page_count && self.options.in_memory {
-                // With no file to fall back on, rollback needs the original image.
-                self.memory_originals.insert(pgno, page.read().clone());
+            } else if pgno <= self.original_page_count
+                && (self.options.in_memory || self.options.journal_mode == JournalMode::Memory)
+            {
+                self.memory_journal.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
         }
@@ -857,9 +862,10 @@ impl Pager {
                 put_u32(&mut d, 4, leaves + 1);
                 drop(d);
                 // The freed page's content no longer matters; drop any cached copy so a later
-                // allocate reads (and zeroes) it afresh.
+                // allocate reads (and zeroes) it afresh. Not in memory: the cached copy is the
+                // only one, and a rollback would need it back.
                 if let Some(p) = self.cache.get(pgno) {
-                    if !p.is_dirty() {
+                    if !p.is_dirty() && !self.options.in_memory {
                         self.cache.remove(pgno);
                     }
                 }
@@ -968,10 +974,20 @@ impl Pager {
         self.savepoints.len()
     }
 
+    /// The number of pages in the cache, dirty ones included (for tests of the cache bound).
+    #[cfg(test)]
+    pub(crate) fn cached_page_count(&self) -> usize {
+        self.cache.pages.len()
+    }
+
     // ---- commit and rollback --------------------------------------------------------------------
 
     /// Commits the write transaction (see invariants 1 and 5) and returns to Reader.
     pub fn commit(&mut self) -> Result<()> {
+        if self.state == PagerState::Error {
+            // The failed commit's transaction is not in the file: only rollback may follow.
+            return Err(Error::Internal("pager is in the error state".into()));
+        }
         if self.state != PagerState::Writer {
             return Ok(());
         }
@@ -988,6 +1004,8 @@ impl Pager {
             self.finish_write();
             return Ok(());
         }
+        // Unpin the pages: after the commit they may be evicted (see the end of this function).
+        drop(dirty);
         // The change counter and page count live in page 1, which is therefore always written.
         let page1 = self.get_blocking(1)?;
         self.write(&page1)?;
@@ -1000,6 +1018,12 @@ impl Pager {
             put_u32(&mut d, header::OFFSET_PAGE_COUNT, self.page_count);
         }
         let dirty = self.cache.dirty_pages();
+        // A new database has no page to journal, but it still needs a durable journal before its
+        // file is written: the header's original size of 0 is what rolls a crash in the middle
+        // back to the empty file. SQLite opens the journal at the first write in any case.
+        if self.uses_journal_file() && self.journal.is_none() {
+            self.open_journal()?;
+        }
         self.sync_journal()?;
         self.lock_exclusive()?;
         if let Err(e) = self.write_database(&dirty) {
@@ -1018,6 +1042,11 @@ impl Pager {
         fp.copy_from_slice(&d[24..40]);
         drop(d);
         self.header_fingerprint = Some(fp);
+        // The pages just made clean count against the cache bound again (invariant 3 only let
+        // them exceed it while dirty); our own references must go first or they pin them.
+        drop(dirty);
+        drop(page1);
+        self.cache.evict(self.cache_capacity);
         self.finish_write();
         Ok(())
     }
@@ -1028,9 +1057,6 @@ impl Pager {
             io::wait(self.io.as_ref(), &c)?;
         }
         let Some(jf) = self.journal.clone() else { return Ok(()) };
-        if self.journal_records == 0 {
-            return Ok(());
-        }
         let sync = self.options.synchronous;
         if sync >= Synchronous::Full {
             io::sync_blocking(self.io.as_ref(), jf.as_ref())?;
@@ -1100,8 +1126,8 @@ impl Pager {
     }
 
     fn finish_write(&mut self) {
-        self.memory_originals.clear();
         self.journaled.clear();
+        self.memory_journal.clear();
         self.journal_records = 0;
         self.journal_offset = 0;
         self.journal = None;
@@ -1121,13 +1147,18 @@ impl Pager {
                 for c in std::mem::take(&mut self.journal_writes) {
                     let _ = io::wait(self.io.as_ref(), &c);
                 }
-                self.discard_dirty();
-                if let Some(jf) = self.journal.take() {
-                    drop(jf);
-                    if self.uses_journal_file() {
-                        self.io.delete(&self.journal_path)?;
+                // An in-memory database cannot reread its pages: put the originals back (they
+                // are dirty, so still cached), and only then drop what is left (new pages).
+                for (pgno, image) in std::mem::take(&mut self.memory_journal) {
+                    if let Some(p) = self.cache.get(pgno) {
+                        p.data.write().expect("page lock").copy_from_slice(&image);
+                        p.dirty.store(false, Ordering::Release);
                     }
                 }
+                self.discard_dirty();
+                // The journal ends as after a commit: deleted, truncated or zeroed by the mode,
+                // as SQLite's pager_end_transaction leaves it either way.
+                self.finalize_journal()?;
                 self.page_count = self.original_page_count;
                 self.finish_write();
                 Ok(())
@@ -1138,7 +1169,11 @@ impl Pager {
                 self.journal = None;
                 self.journal_writes.clear();
                 self.header_fingerprint = None;
-                self.rollback_hot_journal()?;
+                if self.uses_journal_file() {
+                    self.rollback_hot_journal()?;
+                } else {
+                    self.rollback_memory_journal()?;
+                }
                 self.finish_write();
                 self.end_read();
                 Ok(())
@@ -1147,13 +1182,28 @@ impl Pager {
         }
     }
 
-    fn discard_dirty(&mut self) {
-        for (pgno, image) in std::mem::take(&mut self.memory_originals) {
-            if let Some(p) = self.cache.get(pgno) {
-                p.data.write().expect("page lock").copy_from_slice(&image);
-                p.dirty.store(false, Ordering::Release);
-            }
+    /// Puts back a failed commit's original pages from the memory journal (MEMORY mode; OFF has
+    /// none, so only the size is restored) and cuts the file to its size before the transaction.
+    fn rollback_memory_journal(&mut self) -> Result<()> {
+        let file = self.file().clone();
+        // Kept until finish_write, so that a rollback failing here can be retried.
+        let mut pgnos: Vec<PageNumber> = self.memory_journal.keys().copied().collect();
+        pgnos.sort_unstable();
+        for pgno in pgnos {
+            let image = self.memory_journal[&pgno].to_vec();
+            io::write_blocking(self.io.as_ref(), file.as_ref(), (pgno as u64 - 1) * self.page_size as u64, image)?;
         }
+        let size = self.original_page_count as u64 * self.page_size as u64;
+        if file.size()? > size {
+            io::truncate_blocking(self.io.as_ref(), file.as_ref(), size)?;
+        }
+        if self.options.synchronous > Synchronous::Off {
+            io::sync_blocking(self.io.as_ref(), file.as_ref())?;
+        }
+        Ok(())
+    }
+
+    fn discard_dirty(&mut self) {
         for p in self.cache.dirty_pages() {
             self.cache.remove(p.pgno);
         }
@@ -1186,7 +1236,8 @@ impl Pager {
         if !self.file().lock(LockLevel::Reserved)? {
             return Err(Error::Busy);
         }
-        self.lock = LockLevel::Reserved;
+        // A failed writer may already hold more than Reserved.
+        self.lock = self.lock.max(LockLevel::Reserved);
         self.lock_exclusive()?;
         let jf = self.io.open(&self.journal_path, OpenOptions { create: false, read_only: false })?;
         let size = jf.size()?;
@@ -1248,8 +1299,13 @@ impl Pager {
         self.io.delete(&self.journal_path)?;
         self.cache.clear();
         self.header_fingerprint = None;
-        self.file().unlock(had.max(LockLevel::Shared))?;
-        self.lock = had.max(LockLevel::Shared);
+        // Back to the caller's level: a reader returns to Shared; a failed writer (the error
+        // state) keeps Exclusive, which finishing its transaction lowers. Locks are only ever
+        // lowered to Shared or None, so `had` itself cannot be the target.
+        if had <= LockLevel::Shared {
+            self.file().unlock(LockLevel::Shared)?;
+            self.lock = LockLevel::Shared;
+        }
         Ok(())
     }
 }
