@@ -42,7 +42,6 @@ fn both(setup: &str, query: &str) -> (Result<Vec<Vec<Value>>, String>, Result<Ve
     (brisk, sqlite)
 }
 
-
 #[track_caller]
 fn check(setup: &str, query: &str) {
     let (b, s) = both(setup, query);

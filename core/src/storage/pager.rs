@@ -83,7 +83,6 @@ impl Page {
     }
 }
 
-
 /// SQLite's journal modes for rollback-journal databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JournalMode {
@@ -731,7 +730,8 @@ impl Pager {
     }
 
     fn uses_journal_file(&self) -> bool {
-        !self.options.in_memory && matches!(self.options.journal_mode, JournalMode::Delete | JournalMode::Truncate | JournalMode::Persist)
+        !self.options.in_memory
+            && matches!(self.options.journal_mode, JournalMode::Delete | JournalMode::Truncate | JournalMode::Persist)
     }
 
     fn next_nonce(&mut self) -> u32 {
@@ -1251,7 +1251,11 @@ impl Pager {
             let Some(h) = JournalHeader::parse(&hbuf) else { break };
             let ps = h.page_size as usize;
             let sector = h.sector_size as usize;
-            if !(512..=65536).contains(&ps) || !ps.is_power_of_two() || !(32..=65536).contains(&sector) || !sector.is_power_of_two() {
+            if !(512..=65536).contains(&ps)
+                || !ps.is_power_of_two()
+                || !(32..=65536).contains(&sector)
+                || !sector.is_power_of_two()
+            {
                 break;
             }
             if page_size != 0 && ps != page_size {

@@ -66,7 +66,7 @@ fn open_schema_cursor(ctx: &mut Ctx) -> usize {
 pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Result<Compiled> {
     let name = &ct.name.name;
     if name_in_use(schema, name) {
-        if ct.if_not_exists && schema.table(name).is_some() || ct.if_not_exists && schema.view(name).is_some() {
+        if ct.if_not_exists && (schema.table(name).is_some() || schema.view(name).is_some()) {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
         let what = if schema.index(name).is_some() { "index" } else { "table" };

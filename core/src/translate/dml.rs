@@ -445,7 +445,14 @@ fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> 
 fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
     let n = table.columns.len();
     let saved = std::mem::take(&mut ctx.scope);
-    ctx.scope.push(ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: None, null_flag: None, eph: None });
+    ctx.scope.push(ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor,
+        regs: None,
+        null_flag: None,
+        eph: None,
+    });
     for i in 0..n {
         emit_column(ctx, 0, i, base + i);
     }

@@ -166,9 +166,11 @@ fn visit_expr(e: &mut Expr, f: &mut Visitor<'_>) {
     match e {
         Expr::Literal(_) | Expr::Column(_) | Expr::Raise { .. } => {}
         Expr::Param(_) => f(e),
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
-            visit_expr(expr, f)
-        }
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => visit_expr(expr, f),
         Expr::Binary { left, right, .. } => {
             visit_expr(left, f);
             visit_expr(right, f);

@@ -199,7 +199,8 @@ fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
 /// Opens read cursors for the tables of the innermost query level.
 pub fn open_cursors(ctx: &mut Ctx, write: bool) {
     let start = *ctx.levels.last().expect("a level");
-    for st in ctx.scope[start..].to_vec() {
+    let tables: Vec<ScopeTable> = ctx.scope[start..].to_vec();
+    for st in tables {
         if let Some(id) = st.eph {
             ctx.b.emit(Insn::EphScan { cursor: st.cursor, id });
             continue;
@@ -310,14 +311,11 @@ pub fn emit_loops(
             ctx.b.emit(Insn::Integer { value: 1, dest: f });
             ctx.scope[si].null_flag = Some(f);
         }
+        // A LEFT JOIN's exit label is resolved after its loop closes (see below).
         levels.push(Level { next, close, left_join: flag.map(|f| (f, level_exit)) });
         outer_next = Some(next);
-        let _ = level_exit;
         if flag.is_none() {
             ctx.b.resolve_label(level_exit);
-        } else {
-            // Resolved after the loop closes (see below).
-            levels.last_mut().expect("level").left_join = Some((flag.expect("flag"), level_exit));
         }
     }
     let innermost_next = levels.last().expect("at least one level").next;
@@ -431,13 +429,21 @@ fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
 
 /// Compiles a SELECT statement that outputs rows.
 /// Compiles a top-level SELECT whose rows are the statement's output.
-pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+pub fn compile_select(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     compile_query(ctx, schema, select)
 }
 
 /// Compiles a query (WITH, compound, simple) sending its rows to the current destination.
 /// Aggregate state is per query: a nested query saves and restores its container's.
-pub fn compile_query(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+pub fn compile_query(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let saved_aggs = (ctx.aggs.take(), ctx.in_agg_output);
     let ctes_before = ctx.ctes.len();
     if let Some(with) = &select.with {
@@ -503,7 +509,11 @@ fn open_distinct(ctx: &mut Ctx, on: bool) -> Option<usize> {
 /// A compound SELECT, left to right: the running result is an ephemeral table, a set once a
 /// UNION, INTERSECT or EXCEPT has applied (rows then come out in sorted order, as SQLite's do),
 /// a bag while only UNION ALL has.
-fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+fn compile_compound(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let first_distinct = !matches!(select.body.compounds.first(), Some((ast::CompoundOp::UnionAll, _)));
     let cur = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
@@ -538,7 +548,9 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
                 ast::CompoundOp::Except => "EXCEPT",
                 ast::CompoundOp::Intersect => "INTERSECT",
             };
-            return Err(Error::sql(format!("SELECTs to the left and right of {opname} do not have the same number of result columns")));
+            return Err(Error::sql(format!(
+                "SELECTs to the left and right of {opname} do not have the same number of result columns"
+            )));
         }
         if target != cur {
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
@@ -548,7 +560,14 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
     ctx.push_level();
     let table = derived_table("", &names, &decltypes);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, null_flag: None, eph: Some(cur) });
+    ctx.scope.push(ScopeTable {
+        table: table.clone(),
+        name: String::new(),
+        cursor,
+        regs: None,
+        null_flag: None,
+        eph: Some(cur),
+    });
     let columns: Vec<ResultColumn> = names
         .iter()
         .map(|n| ResultColumn::Expr {
@@ -557,7 +576,15 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
             text: n.clone(),
         })
         .collect();
-    let core = ast::SimpleSelect { distinct: false, columns, from: None, where_clause: None, group_by: vec![], having: None, windows: vec![] };
+    let core = ast::SimpleSelect {
+        distinct: false,
+        columns,
+        from: None,
+        where_clause: None,
+        group_by: vec![],
+        having: None,
+        windows: vec![],
+    };
     let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
     ctx.pop_level();
     r?;
@@ -595,7 +622,11 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
 }
 
 /// Compiles a query into ephemeral table rows (a bag) and returns its column names and types.
-pub fn materialize(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(usize, Vec<String>, Vec<Option<String>>)> {
+pub fn materialize(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(usize, Vec<String>, Vec<Option<String>>)> {
     let id = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
     ctx.push_level();
@@ -637,7 +668,12 @@ fn compile_simple_over_scope(
     limit: &Option<ast::Limit>,
     from_compound: bool,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    let select = ast::Select { with: None, body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] }, order_by: order_by.to_vec(), limit: limit.clone() };
+    let select = ast::Select {
+        with: None,
+        body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] },
+        order_by: order_by.to_vec(),
+        limit: limit.clone(),
+    };
     let select = &select;
     let joins = if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
     let level_start = *ctx.levels.last().expect("a level");
@@ -820,7 +856,12 @@ fn ordinal(n: usize) -> String {
 /// Resolves ORDER BY terms as SQLite does: an integer is a result column number, a bare name
 /// matching a result column alias is that column, anything else is an expression over the FROM
 /// clause.
-fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColumn], cols: &[OutColumn]) -> Result<Vec<OrderKey>> {
+fn order_by_terms(
+    ctx: &Ctx,
+    terms: &[ast::OrderingTerm],
+    columns: &[ResultColumn],
+    cols: &[OutColumn],
+) -> Result<Vec<OrderKey>> {
     let mut out = Vec::new();
     for (i, t) in terms.iter().enumerate() {
         let (inner, explicit_coll) = match &t.expr {
@@ -830,13 +871,19 @@ fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColum
         let expr = match inner {
             Expr::Literal(ast::Literal::Integer(k)) => {
                 if *k < 1 || *k as usize > cols.len() {
-                    return Err(Error::sql(format!("{} ORDER BY term out of range - should be between 1 and {}", ordinal(i + 1), cols.len())));
+                    return Err(Error::sql(format!(
+                        "{} ORDER BY term out of range - should be between 1 and {}",
+                        ordinal(i + 1),
+                        cols.len()
+                    )));
                 }
                 cols[*k as usize - 1].expr.clone()
             }
             Expr::Column(c) if c.table.is_none() => {
                 let alias = columns.iter().find_map(|rc| match rc {
-                    ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                    ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => {
+                        Some(expr.clone())
+                    }
                     _ => None,
                 });
                 alias.unwrap_or_else(|| inner.clone())
@@ -844,7 +891,8 @@ fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColum
             e => e.clone(),
         };
         let collation = match explicit_coll {
-            Some(name) => crate::value::Collation::from_name(&name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
+            Some(name) => crate::value::Collation::from_name(&name)
+                .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
             None => expr::expr_collation(ctx, &expr)?.map(|(c, _)| c).unwrap_or_default(),
         };
         let nulls_first = t.nulls.map(|n| n == ast::NullsOrder::First);
@@ -919,13 +967,17 @@ struct Grouped<'a> {
 /// keeping the columns the output needs from the group's last row); the output loop reads the
 /// groups in key order, applies HAVING, and emits rows (through a sorter when ORDER BY is given).
 fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Grouped<'_>) -> Result<()> {
-    let group_terms: Vec<ast::OrderingTerm> = g.core.group_by.iter().map(|e| ast::OrderingTerm { expr: e.clone(), desc: false, nulls: None }).collect();
+    let group_terms: Vec<ast::OrderingTerm> =
+        g.core.group_by.iter().map(|e| ast::OrderingTerm { expr: e.clone(), desc: false, nulls: None }).collect();
     let keys = order_by_terms(ctx, &group_terms, &g.core.columns, g.cols)?;
     for k in &keys {
         let mut inner = Vec::new();
         expr::collect_aggregates(&k.expr, &mut inner)?;
         if let Some(a) = inner.first() {
-            return Err(Error::sql(format!("aggregate functions are not allowed in the GROUP BY clause: {}()", a.name)));
+            return Err(Error::sql(format!(
+                "aggregate functions are not allowed in the GROUP BY clause: {}()",
+                a.name
+            )));
         }
     }
     let mut aggs = Vec::new();
@@ -934,7 +986,9 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
             ast::FunctionArgs::Star => 0,
             ast::FunctionArgs::List(a) => a.len(),
         };
-        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else { unreachable!("collected as aggregate") };
+        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else {
+            unreachable!("collected as aggregate")
+        };
         let acc_reg = ctx.b.alloc_register();
         aggs.push(AggInfo { expr: call.clone(), func, acc_reg });
     }
@@ -966,7 +1020,12 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         desc: vec![false; keys.len()],
         nulls_first: vec![None; keys.len()],
     };
-    ctx.b.emit(Insn::GroupOpen { id, key: sort_key, aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(), bare: bare.len() });
+    ctx.b.emit(Insn::GroupOpen {
+        id,
+        key: sort_key,
+        aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(),
+        bare: bare.len(),
+    });
     open_cursors(ctx, false);
     let key_first = ctx.b.alloc_registers(keys.len());
     let aggs2 = aggs.clone();

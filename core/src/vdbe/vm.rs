@@ -500,7 +500,13 @@ impl Vm {
                 }
                 Insn::Column { cursor, column, dest, .. } if self.eph_cursors.contains_key(cursor) => {
                     let (id, pos) = self.eph_cursors[cursor];
-                    self.regs[*dest] = self.ephemeral.get(&id).and_then(|t| t.row(pos)).and_then(|r| r.get(*column)).cloned().unwrap_or(Value::Null);
+                    self.regs[*dest] = self
+                        .ephemeral
+                        .get(&id)
+                        .and_then(|t| t.row(pos))
+                        .and_then(|r| r.get(*column))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     self.pc += 1;
                 }
                 Insn::Rowid { cursor, dest } if self.eph_cursors.contains_key(cursor) => {
@@ -1125,7 +1131,10 @@ impl Vm {
                     self.pc += 1;
                 }
                 Insn::EphCombine { id, other, intersect } => {
-                    let other = self.ephemeral.remove(other).ok_or_else(|| Error::Internal("ephemeral table not open".into()))?;
+                    let other = self
+                        .ephemeral
+                        .remove(other)
+                        .ok_or_else(|| Error::Internal("ephemeral table not open".into()))?;
                     self.eph(*id)?.combine(&other, *intersect);
                     self.pc += 1;
                 }
@@ -1233,7 +1242,13 @@ struct EphTable {
 
 impl EphTable {
     fn new(distinct: bool, key: crate::vdbe::insn::SortKey) -> EphTable {
-        EphTable { key: Arc::new(key), bag: Vec::new(), set: distinct.then(Default::default), frozen: Vec::new(), has_null: false }
+        EphTable {
+            key: Arc::new(key),
+            bag: Vec::new(),
+            set: distinct.then(Default::default),
+            frozen: Vec::new(),
+            has_null: false,
+        }
     }
 
     fn full_key(&self, row: &[Value]) -> Arc<crate::vdbe::insn::SortKey> {
@@ -1343,7 +1358,11 @@ struct GroupTable {
 }
 
 impl GroupTable {
-    fn new(key: crate::vdbe::insn::SortKey, aggs: Vec<(crate::functions::AggregateFunc, bool)>, bare: usize) -> GroupTable {
+    fn new(
+        key: crate::vdbe::insn::SortKey,
+        aggs: Vec<(crate::functions::AggregateFunc, bool)>,
+        bare: usize,
+    ) -> GroupTable {
         GroupTable {
             key: Arc::new(key),
             aggs,
