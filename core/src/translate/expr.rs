@@ -665,7 +665,6 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
         }
         Expr::Row(_) => return Err(Error::sql("row value misused")),
         Expr::Subquery(select) => {
-            ctx.b.emit(Insn::Null { dest, end: dest });
             let done = ctx.b.new_label();
             let n = subquery(ctx, select, Dest::Scalar { reg: dest, done })?;
             if n != 1 {
@@ -673,7 +672,6 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         }
         Expr::Exists { not, select } => {
-            ctx.b.emit(Insn::Integer { value: 0, dest });
             let done = ctx.b.new_label();
             subquery(ctx, select, Dest::Exists { reg: dest, done })?;
             if *not {
@@ -763,6 +761,16 @@ fn comparison_value(
 /// Returns its column count.
 fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
     let once = ctx.b.emit(Insn::Noop { comment: None });
+    // The result's initial value, set inside the Once guard so a cached result survives.
+    match dest {
+        Dest::Scalar { reg, .. } => {
+            ctx.b.emit(Insn::Null { dest: reg, end: reg });
+        }
+        Dest::Exists { reg, .. } => {
+            ctx.b.emit(Insn::Integer { value: 0, dest: reg });
+        }
+        _ => {}
+    }
     let schema = ctx.schema.clone();
     ctx.push_level();
     ctx.dest.push(dest);

@@ -8,7 +8,7 @@
 mod ddl;
 mod dml;
 pub mod expr;
-mod params;
+pub(crate) mod params;
 mod select;
 
 use std::sync::Arc;

@@ -258,12 +258,14 @@ pub fn emit_loops(
         left_join: Option<(usize, Label)>,
     }
     let mut levels: Vec<Level> = Vec::new();
+    // The outermost level's exit: past its Next.
+    let loop_exit = ctx.b.new_label();
     let mut outer_next: Option<Label> = None;
     for si in base..n {
         let (op, on) = joins.get(si - base).cloned().unwrap_or((JoinOperator::Inner, None));
         let is_left = op == JoinOperator::Left;
         let next = ctx.b.new_label();
-        let done = outer_next.unwrap_or(next);
+        let done = outer_next.unwrap_or(loop_exit);
         let cursor = ctx.scope[si].cursor;
         let mut on_terms = Vec::new();
         if let Some(on) = &on {
@@ -347,9 +349,9 @@ pub fn emit_loops(
             body(ctx, skip)?;
             ctx.b.resolve_label(skip);
             ctx.b.patch_here(matched);
-            let _ = flag;
         }
     }
+    ctx.b.resolve_label(loop_exit);
     Ok(())
 }
 
@@ -518,7 +520,9 @@ fn compile_compound(
     let cur = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
     ctx.dest.push(Dest::Eph { id: cur });
+    ctx.push_level();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
     for (op, core) in &select.body.compounds {
@@ -538,7 +542,9 @@ fn compile_compound(
             }
         };
         ctx.dest.push(Dest::Eph { id: target });
+        ctx.push_level();
         let r = compile_simple(ctx, schema, core, &[], &None);
+        ctx.pop_level();
         ctx.dest.pop();
         let (n2, _) = r?;
         if n2.len() != names.len() {
@@ -678,6 +684,8 @@ fn compile_simple_over_scope(
     let joins = if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
     let level_start = *ctx.levels.last().expect("a level");
     let cols = expand_columns(ctx, &core.columns, level_start)?;
+    // Result aliases used in WHERE, GROUP BY, HAVING and ORDER BY stand for their expressions.
+    let core = &with_aliases_resolved(ctx, core)?;
     let distinct = open_distinct(ctx, core.distinct);
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
@@ -835,6 +843,39 @@ fn compile_simple_over_scope(
     Ok((names, decltypes))
 }
 
+/// A copy of `core` whose WHERE, GROUP BY and HAVING have result aliases replaced by the
+/// aliased expressions, where a name matches no column in scope.
+fn with_aliases_resolved(ctx: &Ctx, core: &ast::SimpleSelect) -> Result<ast::SimpleSelect> {
+    let aliases: Vec<(String, Expr)> = core
+        .columns
+        .iter()
+        .filter_map(|rc| match rc {
+            ResultColumn::Expr { expr, alias: Some(a), .. } => Some((a.clone(), expr.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut out = core.clone();
+    if aliases.is_empty() {
+        return Ok(out);
+    }
+    let lookup = |c: &ast::ColumnRef| -> Option<Expr> {
+        if c.table.is_some() || expr::resolve_column(ctx, c).ok().flatten().is_some() {
+            return None;
+        }
+        aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&c.column)).map(|(_, e)| e.clone())
+    };
+    if let Some(w) = &mut out.where_clause {
+        super::params::substitute_aliases(w, &lookup);
+    }
+    for g in &mut out.group_by {
+        super::params::substitute_aliases(g, &lookup);
+    }
+    if let Some(h) = &mut out.having {
+        super::params::substitute_aliases(h, &lookup);
+    }
+    Ok(out)
+}
+
 /// One ORDER BY key: the expression to sort on and how.
 struct OrderKey {
     expr: Expr,
@@ -888,7 +929,20 @@ fn order_by_terms(
                 });
                 alias.unwrap_or_else(|| inner.clone())
             }
-            e => e.clone(),
+            e => {
+                let mut e = e.clone();
+                let lookup = |c: &ast::ColumnRef| -> Option<Expr> {
+                    if c.table.is_some() || expr::resolve_column(ctx, c).ok().flatten().is_some() {
+                        return None;
+                    }
+                    columns.iter().find_map(|rc| match rc {
+                        ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                        _ => None,
+                    })
+                };
+                super::params::substitute_aliases(&mut e, &lookup);
+                e
+            }
         };
         let collation = match explicit_coll {
             Some(name) => crate::value::Collation::from_name(&name)
