@@ -212,7 +212,10 @@ fn block<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPoll<T>
 
 /// Reads the whole payload of cell `c` (whose page image is `data`) into `out`, following the
 /// overflow chain. The chain length is bounded by the payload size and the page count, and a
-/// page seen twice is corruption.
+/// chain that loops back to its start is corruption. A read that returns `Pending` resumes where
+/// it stopped when called again for the same cell (`progress`); `pins` keeps the overflow pages
+/// cached for an operation that reads several payloads (a seek comparing keys), so its retry
+/// finds the earlier ones without reading them again.
 fn read_payload(
     pager: &mut Pager,
     geo: &Geometry,
@@ -221,6 +224,7 @@ fn read_payload(
     out: &mut Vec<u8>,
     progress: &mut Option<PayloadProgress>,
     root: PageNumber,
+    mut pins: Option<&mut Vec<PageRef>>,
 ) -> Result<IoPoll<()>> {
     let local = &data[c.payload_offset..c.payload_offset + c.local];
     if !c.has_overflow() {
@@ -273,6 +277,9 @@ fn read_payload(
                 return Ok(IoPoll::Pending);
             }
         };
+        if let Some(pins) = pins.as_deref_mut() {
+            pins.push(page.clone());
+        }
         let d = page.read();
         let take = (c.payload_size as usize - state.done_bytes).min(chunk);
         out.extend_from_slice(&d[4..4 + take]);
@@ -507,7 +514,16 @@ impl Nav<'_> {
                     let local = &data[c.payload_offset..c.payload_offset + c.local];
                     return Ok(IoPoll::Ready(compare_record(local, values, self.key_info())?));
                 }
-                ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+                ready!(read_payload(
+                    self.pager,
+                    &self.geo,
+                    &data,
+                    &c,
+                    self.scratch,
+                    self.progress,
+                    self.root,
+                    Some(self.pins)
+                )?);
                 Ok(IoPoll::Ready(compare_record(self.scratch, values, self.key_info())?))
             }
         }
@@ -572,7 +588,7 @@ impl Nav<'_> {
             }
             return Ok(IoPoll::Ready(c.rowid));
         }
-        ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+        ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root, None)?);
         Ok(IoPoll::Ready(0))
     }
 }
@@ -900,7 +916,7 @@ impl BTreeCursor {
             let top = self.pos.stack.last().expect("valid cursor has a path");
             let data = top.page.read();
             let c = top.info.cell(&data, top.idx, &geo)?;
-            ready!(read_payload(pager, &geo, &data, &c, &mut self.pos.payload, &mut self.progress, self.root)?);
+            ready!(read_payload(pager, &geo, &data, &c, &mut self.pos.payload, &mut self.progress, self.root, None)?);
             self.pos.payload_ready = true;
         }
         Ok(IoPoll::Ready(&self.pos.payload))
@@ -995,7 +1011,10 @@ impl BTreeCursor {
         let exact = block(pager, |p| {
             let (mut nav, _) = self.split(p);
             let r = nav.seek_position(&mut stack, &probe, false, true);
-            nav.pins.clear();
+            // Pages stay pinned across a retry, so a deep path cannot evict itself.
+            if !matches!(r, Ok(IoPoll::Pending)) {
+                nav.pins.clear();
+            }
             r
         })?;
         pager.bump_tree_stamp(self.root);
@@ -1133,8 +1152,9 @@ impl BTreeCursor {
                 });
                 if matches!(r, Ok(IoPoll::Pending)) {
                     leaf_stack.truncate(top + 1);
+                } else {
+                    nav.pins.clear();
                 }
-                nav.pins.clear();
                 r
             })?;
             let leaf_level = leaf_stack.len() - 1;
