@@ -462,3 +462,66 @@ fn sqlite_writes_brisk_reads() {
         model.iter().map(|(r, (a, b))| vec![Value::Integer(*r), a.clone(), b.clone()]).collect();
     assert!(got == want, "rows after Brisk's edits differ");
 }
+
+/// sqlite_schema lives on page 1, after the 100-byte database header: Brisk grows it past one
+/// page (balance_deeper on page 1) and shrinks it back (the root taking its only child's cells),
+/// and SQLite reads the schema and checks the file each time.
+#[test]
+fn brisk_grows_and_shrinks_the_schema_table() {
+    use brisk::storage::btree::max_rowid;
+    use brisk::storage::header::OFFSET_SCHEMA_COOKIE;
+    let db = TempDb::new("s");
+    {
+        let conn = rusqlite::Connection::open(db.path()).unwrap();
+        conn.execute_batch("PRAGMA page_size=512; CREATE TABLE t(a); INSERT INTO t VALUES (1);").unwrap();
+    }
+    let mut pager = open_pager(db.path());
+    pager.begin_write(false).unwrap();
+    let first = max_rowid(&mut pager, 1).unwrap().unwrap_or(0);
+    let mut c = BTreeCursor::new(1, TreeKind::Table);
+    for n in 1..=300i64 {
+        let name = format!("v{n}");
+        let sql = format!("CREATE VIEW {name} AS SELECT {n} AS x, '{}' AS pad", "p".repeat((n as usize * 37) % 1500));
+        let rec = encode_record(
+            &[Value::text("view"), Value::text(&name), Value::text(&name), Value::Integer(0), Value::text(&sql)],
+            TextEncoding::Utf8,
+        );
+        c.insert(&mut pager, InsertKey::Rowid(first + n), &rec).unwrap();
+    }
+    let cookie = pager.header_u32(OFFSET_SCHEMA_COOKIE).unwrap();
+    pager.set_header_u32(OFFSET_SCHEMA_COOKIE, cookie + 1).unwrap();
+    let schema = read_schema(&mut pager);
+    assert!(integrity_check(&mut pager, &all_roots(&schema), 10).unwrap().is_empty());
+    pager.commit().unwrap();
+    pager.end_read();
+    assert_eq!(sqlite_integrity(db.path()), vec!["ok".to_string()]);
+    {
+        let conn = rusqlite::Connection::open(db.path()).unwrap();
+        assert_eq!(
+            sqlite_rows(&conn, "SELECT count(*) FROM sqlite_schema WHERE type = 'view'"),
+            vec![vec![Value::Integer(300)]]
+        );
+        assert_eq!(sqlite_rows(&conn, "SELECT x FROM v150"), vec![vec![Value::Integer(150)]]);
+    }
+
+    pager.begin_write(false).unwrap();
+    let page1_type = |pager: &mut Pager| pager.get_blocking(1).unwrap().read()[100];
+    assert_eq!(page1_type(&mut pager), 0x05, "page 1 became an interior page");
+    let mut on = wait(&mut pager, |p| c.rewind(p));
+    while on {
+        let v = decode_record(&payload(&mut pager, &mut c), TextEncoding::Utf8).unwrap();
+        if v[0] == Value::text("view") {
+            c.delete(&mut pager).unwrap();
+        }
+        on = wait(&mut pager, |p| c.next(p));
+    }
+    assert_eq!(page1_type(&mut pager), 0x0d, "page 1 is a leaf again");
+    let cookie = pager.header_u32(OFFSET_SCHEMA_COOKIE).unwrap();
+    pager.set_header_u32(OFFSET_SCHEMA_COOKIE, cookie + 1).unwrap();
+    pager.commit().unwrap();
+    drop(pager);
+    assert_eq!(sqlite_integrity(db.path()), vec!["ok".to_string()]);
+    let conn = rusqlite::Connection::open(db.path()).unwrap();
+    assert_eq!(sqlite_rows(&conn, "SELECT count(*) FROM sqlite_schema"), vec![vec![Value::Integer(1)]]);
+    assert_eq!(sqlite_rows(&conn, "SELECT a FROM t"), vec![vec![Value::Integer(1)]]);
+}

@@ -914,3 +914,19 @@ fn pending_reads_leave_the_cursor_unchanged() {
 fn c_rowid_or(model: &BTreeMap<i64, Vec<u8>>, key: i64, op: SeekOp) -> i64 {
     model_seek(model, &key, op).expect("seek found an entry")
 }
+
+#[test]
+fn a_zero_length_file_has_empty_trees() {
+    let io = Arc::new(MemoryIo::new());
+    let mut pager = open_pager(&io, 4096, 50);
+    pager.begin_read().unwrap();
+    assert_eq!(pager.page_count(), 0);
+    let mut c = BTreeCursor::new(1, TreeKind::Table);
+    assert!(!wait(&mut pager, |p| c.rewind(p)).unwrap());
+    assert!(!wait(&mut pager, |p| c.last(p)).unwrap());
+    assert!(!wait(&mut pager, |p| c.seek(p, SeekKey::Rowid(1), SeekOp::GE)).unwrap());
+    assert!(c.is_eof());
+    assert_eq!(wait(&mut pager, |p| c.count(p)).unwrap(), 0);
+    assert_eq!(max_rowid(&mut pager, 1).unwrap(), None);
+    assert!(integrity_check(&mut pager, &[(1, false, "s".into())], 10).unwrap().is_empty());
+}
