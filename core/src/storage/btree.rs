@@ -140,12 +140,21 @@ enum Probe<'a> {
 /// instead of re-reading the overflow chain from its start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PayloadProgress {
+    /// Which buffer is being filled: a resumed read must append to the same one.
+    buffer: Buffer,
     first_overflow: PageNumber,
     payload_size: u64,
     done_bytes: usize,
     done_pages: u64,
     next: PageNumber,
     stamp: u64,
+}
+
+/// The destination of a payload read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Buffer {
+    Scratch,
+    Payload,
 }
 
 /// The resumable state of `count()`.
@@ -212,15 +221,20 @@ fn block<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPoll<T>
 
 /// Reads the whole payload of cell `c` (whose page image is `data`) into `out`, following the
 /// overflow chain. The chain length is bounded by the payload size and the page count, and a
-/// page seen twice is corruption.
+/// chain that loops back to its start is corruption. A read that returns `Pending` resumes where
+/// it stopped when called again for the same cell (`progress`); `pins` keeps the overflow pages
+/// cached for an operation that reads several payloads (a seek comparing keys), so its retry
+/// finds the earlier ones without reading them again.
 fn read_payload(
     pager: &mut Pager,
     geo: &Geometry,
     data: &[u8],
     c: &CellInfo,
     out: &mut Vec<u8>,
+    buffer: Buffer,
     progress: &mut Option<PayloadProgress>,
     root: PageNumber,
+    mut pins: Option<&mut Vec<PageRef>>,
 ) -> Result<IoPoll<()>> {
     let local = &data[c.payload_offset..c.payload_offset + c.local];
     if !c.has_overflow() {
@@ -238,7 +252,8 @@ fn read_payload(
     let stamp = pager.tree_stamp(root);
     let mut state = match *progress {
         Some(p)
-            if p.first_overflow == c.overflow
+            if p.buffer == buffer
+                && p.first_overflow == c.overflow
                 && p.payload_size == c.payload_size
                 && p.stamp == stamp
                 && out.len() == p.done_bytes =>
@@ -250,6 +265,7 @@ fn read_payload(
             out.reserve(c.payload_size as usize);
             out.extend_from_slice(local);
             PayloadProgress {
+                buffer,
                 first_overflow: c.overflow,
                 payload_size: c.payload_size,
                 done_bytes: out.len(),
@@ -273,6 +289,9 @@ fn read_payload(
                 return Ok(IoPoll::Pending);
             }
         };
+        if let Some(pins) = pins.as_deref_mut() {
+            pins.push(page.clone());
+        }
         let d = page.read();
         let take = (c.payload_size as usize - state.done_bytes).min(chunk);
         out.extend_from_slice(&d[4..4 + take]);
@@ -507,7 +526,17 @@ impl Nav<'_> {
                     let local = &data[c.payload_offset..c.payload_offset + c.local];
                     return Ok(IoPoll::Ready(compare_record(local, values, self.key_info())?));
                 }
-                ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+                ready!(read_payload(
+                    self.pager,
+                    &self.geo,
+                    &data,
+                    &c,
+                    self.scratch,
+                    Buffer::Scratch,
+                    self.progress,
+                    self.root,
+                    Some(self.pins)
+                )?);
                 Ok(IoPoll::Ready(compare_record(self.scratch, values, self.key_info())?))
             }
         }
@@ -572,7 +601,17 @@ impl Nav<'_> {
             }
             return Ok(IoPoll::Ready(c.rowid));
         }
-        ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+        ready!(read_payload(
+            self.pager,
+            &self.geo,
+            &data,
+            &c,
+            self.scratch,
+            Buffer::Scratch,
+            self.progress,
+            self.root,
+            None
+        )?);
         Ok(IoPoll::Ready(0))
     }
 }
@@ -642,6 +681,16 @@ impl BTreeCursor {
             },
             &mut self.pos,
         )
+    }
+
+    /// A zero-length file is an empty database (as in SQLite): every tree in it is empty. Moves
+    /// the cursor to EOF and returns true in that case.
+    fn empty_file(&mut self, pager: &Pager) -> bool {
+        if pager.page_count() != 0 {
+            return false;
+        }
+        self.pos.set_eof(pager.tree_stamp(self.root));
+        true
     }
 
     /// Turns the position into a saved key when the tree changed since the cursor last looked.
@@ -733,6 +782,9 @@ impl BTreeCursor {
     /// Moves to the first entry; false when the tree is empty.
     pub fn rewind(&mut self, pager: &mut Pager) -> Result<IoPoll<bool>> {
         self.sync_stamp(pager);
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
         let mut stack = Vec::new();
         let root = ready!(nav.load(nav.root, &stack)?);
@@ -745,6 +797,9 @@ impl BTreeCursor {
     /// Moves to the last entry; false when the tree is empty.
     pub fn last(&mut self, pager: &mut Pager) -> Result<IoPoll<bool>> {
         self.sync_stamp(pager);
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
         let mut stack = Vec::new();
         let mut root = ready!(nav.load(nav.root, &stack)?);
@@ -840,6 +895,9 @@ impl BTreeCursor {
             (SeekKey::Index(v), TreeKind::Index(_)) => Probe::Values(v),
             _ => return Err(Error::Misuse("seek key does not match the tree kind".into())),
         };
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
         let strict = matches!(op, SeekOp::GT | SeekOp::LE);
         let mut stack = Vec::new();
@@ -900,7 +958,17 @@ impl BTreeCursor {
             let top = self.pos.stack.last().expect("valid cursor has a path");
             let data = top.page.read();
             let c = top.info.cell(&data, top.idx, &geo)?;
-            ready!(read_payload(pager, &geo, &data, &c, &mut self.pos.payload, &mut self.progress, self.root)?);
+            ready!(read_payload(
+                pager,
+                &geo,
+                &data,
+                &c,
+                &mut self.pos.payload,
+                Buffer::Payload,
+                &mut self.progress,
+                self.root,
+                None
+            )?);
             self.pos.payload_ready = true;
         }
         Ok(IoPoll::Ready(&self.pos.payload))
@@ -918,6 +986,9 @@ impl BTreeCursor {
 
     /// The number of entries in the tree (OP_Count). Resumable across `Pending`.
     pub fn count(&mut self, pager: &mut Pager) -> Result<IoPoll<u64>> {
+        if pager.page_count() == 0 {
+            return Ok(IoPoll::Ready(0));
+        }
         let stamp = pager.tree_stamp(self.root);
         if self.count.as_ref().is_none_or(|c| c.stamp != stamp) {
             self.count = Some(CountState { stack: Vec::new(), total: 0, started: false, stamp });
@@ -995,7 +1066,10 @@ impl BTreeCursor {
         let exact = block(pager, |p| {
             let (mut nav, _) = self.split(p);
             let r = nav.seek_position(&mut stack, &probe, false, true);
-            nav.pins.clear();
+            // Pages stay pinned across a retry, so a deep path cannot evict itself.
+            if !matches!(r, Ok(IoPoll::Pending)) {
+                nav.pins.clear();
+            }
             r
         })?;
         pager.bump_tree_stamp(self.root);
@@ -1133,8 +1207,9 @@ impl BTreeCursor {
                 });
                 if matches!(r, Ok(IoPoll::Pending)) {
                     leaf_stack.truncate(top + 1);
+                } else {
+                    nav.pins.clear();
                 }
-                nav.pins.clear();
                 r
             })?;
             let leaf_level = leaf_stack.len() - 1;
