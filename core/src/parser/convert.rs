@@ -8,7 +8,9 @@
 
 use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
-use sqlparser::tokenizer::Span;
+use sqlparser::tokenizer::{Span, Token};
+
+use super::dialect::is_reserved;
 
 use super::ast::*;
 use super::lexer::{offset_of, Kind};
@@ -977,6 +979,12 @@ impl<'c, 'a> Conv<'c, 'a> {
             }
             E::CompoundIdentifier(ids) => {
                 let span = ids.first().map(|i| i.span).unwrap_or(Span::empty());
+                // `a.from`: after the dot SQLite wants a name, and reserved words are not names.
+                if let Some(id) = ids.iter().find(|i| {
+                    i.quote_style.is_none() && is_reserved(&Token::make_word(&i.value, None))
+                }) {
+                    return Err(self.reject(id.span));
+                }
                 let mut it = ids.into_iter().map(|i| i.value);
                 let (a, b, c) = (it.next(), it.next(), it.next());
                 if it.next().is_some() {
@@ -1428,6 +1436,8 @@ fn binary_op(op: sp::BinaryOperator) -> Option<BinaryOp> {
         B::BitwiseAnd => BinaryOp::BitAnd,
         B::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
         B::PGBitwiseShiftRight => BinaryOp::ShiftRight,
+        B::Is => BinaryOp::Is,
+        B::IsNot => BinaryOp::IsNot,
         B::Arrow => BinaryOp::JsonExtract,
         B::LongArrow => BinaryOp::JsonExtractText,
         _ => return None,

@@ -24,6 +24,7 @@
 pub mod ast;
 mod convert;
 mod dialect;
+mod display;
 mod lexer;
 mod stmt;
 #[cfg(test)]
@@ -31,6 +32,7 @@ mod tests;
 
 use std::ops::Range;
 
+use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
 use sqlparser::tokenizer::{Token, TokenWithSpan};
 
@@ -283,8 +285,16 @@ fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult
         .with_recursion_limit(RECURSION_LIMIT)
         .with_tokens_with_locations(sp_tokens);
     let stmt = stmt::statement(&cx, &mut p)?;
-    if p.peek_token_ref().token != Token::EOF {
-        return Err(cx.near_next(&p));
+    match &p.peek_token_ref().token {
+        Token::EOF => {}
+        // sqlparser leaves `ORDER`/`GROUP` not followed by `BY` unparsed; SQLite accepts the
+        // word and fails on the next token.
+        Token::Word(w)
+            if w.quote_style.is_none() && matches!(w.keyword, Keyword::ORDER | Keyword::GROUP) =>
+        {
+            return Err(cx.near_token(p.peek_nth_token_ref(1)));
+        }
+        _ => return Err(cx.near_next(&p)),
     }
     if let Some(t) = &cx.illegal {
         return Err(cx.unrecognized(t));

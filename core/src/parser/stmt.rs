@@ -16,7 +16,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::ast::*;
 use super::convert::{decode_hex, number, Conv};
-use super::dialect::parse_type_span;
+use super::dialect::{is_reserved, parse_type_span};
 use super::lexer::offset_of;
 use super::{Ctx, PResult, ParseError};
 
@@ -127,6 +127,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn name(&mut self) -> PResult<(String, usize)> {
         let off = self.next_offset();
         match self.peek() {
+            t if is_reserved(t) => return Err(self.near()),
             Token::Word(_) | Token::SingleQuotedString(_) => {}
             _ => return Err(self.near()),
         }
@@ -257,6 +258,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             | Keyword::REPLACE
             | Keyword::UPDATE
             | Keyword::DELETE => {
+                if self.kw() == Keyword::DELETE
+                    && keyword_of(&self.p.peek_nth_token_ref(1).token) != Keyword::FROM
+                {
+                    self.p.advance_token();
+                    return Err(self.near());
+                }
                 let s = self.p.parse_statement().map_err(|e| self.err(e))?;
                 Conv::new(self.cx).statement(s)
             }
@@ -536,6 +543,11 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     without_rowid = true;
                 } else if self.eat_kw(Keyword::STRICT) {
                     strict = true;
+                } else if let Token::Word(w) = self.peek() {
+                    return Err(ParseError::new(
+                        format!("unknown table option: {}", w.value),
+                        Some(self.next_offset()),
+                    ));
                 } else {
                     return Err(self.near());
                 }
