@@ -191,7 +191,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     fn query(&mut self) -> PResult<Select> {
         let q = self.p.parse_query().map_err(|e| self.err(e))?;
-        Conv::new(self.cx).query(*q)
+        Conv::new(self.cx).query(q)
     }
 
     fn if_not_exists(&mut self) -> PResult<bool> {
