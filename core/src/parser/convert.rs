@@ -13,7 +13,7 @@ use sqlparser::tokenizer::{Span, Token};
 use super::dialect::is_reserved;
 
 use super::ast::*;
-use super::lexer::{offset_of, Kind};
+use super::lexer::{offset_of, Kind, Punct};
 use super::{Ctx, PResult, ParseError, MAX_EXPR_DEPTH};
 
 /// A converter for one statement.
@@ -186,9 +186,20 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         let table = match i.table {
-            sp::TableObject::TableName(n) => self.qualified_name(n)?,
+            sp::TableObject::TableName(n) => {
+                // SQLite requires INTO (sqlparser, like MySQL, does not).
+                if !i.into {
+                    return Err(self.reject_node(&n));
+                }
+                self.qualified_name(n)?
+            }
             _ => return Err(self.reject(span)),
         };
+        if let Some(a) = &i.table_alias {
+            if !a.explicit {
+                return Err(self.reject(a.alias.span));
+            }
+        }
         let or_conflict = match (i.or, i.replace_into) {
             (_, true) => Some(ConflictResolution::Replace),
             (Some(c), false) => Some(conflict(c)),
@@ -685,14 +696,14 @@ impl<'c, 'a> Conv<'c, 'a> {
         while i < toks.len() {
             let t = &toks[i];
             match t.kind {
-                Kind::Punct(super::lexer::Punct::LParen) => depth += 1,
-                Kind::Punct(super::lexer::Punct::RParen) => {
+                Kind::Punct(Punct::LParen) => depth += 1,
+                Kind::Punct(Punct::RParen) => {
                     if depth == 0 {
                         break;
                     }
                     depth -= 1;
                 }
-                Kind::Punct(super::lexer::Punct::Comma) if depth == 0 => {
+                Kind::Punct(Punct::Comma) if depth == 0 => {
                     out.push((start, i));
                     start = i + 1;
                 }
@@ -1463,7 +1474,18 @@ impl<'c, 'a> Conv<'c, 'a> {
             [sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard)]
         ) {
             if distinct {
-                return Err(self.reject(span));
+                // `count(DISTINCT *)`: SQLite stops at the `*`.
+                let star = start_of(span)
+                    .and_then(|o| self.cx.index_at(o))
+                    .and_then(|i| {
+                        self.cx.toks[i..]
+                            .iter()
+                            .find(|t| t.kind == Kind::Punct(Punct::Star))
+                    });
+                return Err(match star {
+                    Some(t) => self.cx.near(t.start),
+                    None => self.reject(span),
+                });
             }
             FunctionArgs::Star
         } else {

@@ -324,6 +324,17 @@ impl Dialect for BriskDialect {
                 | Keyword::MAP
                 | Keyword::STRUCT
         );
+        // sqlparser turns keywords without a prefix meaning into column names; SQLite's reserved
+        // words are never names.
+        if is_reserved(&tok.token)
+            && !matches!(
+                keyword_of(&tok.token),
+                Keyword::NOT | Keyword::NULL | Keyword::CASE | Keyword::EXISTS
+            )
+        {
+            let found = parser.peek_token();
+            return Some(parser.expected("an expression", found));
+        }
         if keyword_of(&tok.token) == Keyword::RAISE
             && parser.peek_nth_token_ref(1).token == Token::LParen
         {

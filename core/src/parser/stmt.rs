@@ -17,7 +17,7 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 use super::ast::*;
 use super::convert::{decode_hex, number, Conv};
 use super::dialect::{is_reserved, parse_type_span};
-use super::lexer::offset_of;
+use super::lexer::{offset_of, Kind};
 use super::{Ctx, PResult, ParseError};
 
 pub(crate) fn statement(cx: &Ctx, p: &mut Parser) -> PResult<Statement> {
@@ -258,12 +258,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             | Keyword::REPLACE
             | Keyword::UPDATE
             | Keyword::DELETE => {
-                if self.kw() == Keyword::DELETE
-                    && keyword_of(&self.p.peek_nth_token_ref(1).token) != Keyword::FROM
-                {
-                    self.p.advance_token();
-                    return Err(self.near());
-                }
+                self.dml_precheck()?;
                 let s = self.p.parse_statement().map_err(|e| self.err(e))?;
                 Conv::new(self.cx).statement(s)
             }
@@ -376,6 +371,58 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             Keyword::CREATE => self.create(),
             Keyword::ALTER => self.alter(),
             _ => Err(self.near()),
+        }
+    }
+
+    /// Catches, before sqlparser sees them, the DML forms where sqlparser is more permissive
+    /// than SQLite or reports a different token: `DELETE` without `FROM`, `DEFAULT` not
+    /// followed by `VALUES`, and an UPDATE target followed by anything but `AS`, `SET`,
+    /// `INDEXED` or `NOT INDEXED`.
+    fn dml_precheck(&self) -> PResult<()> {
+        let p = &*self.p;
+        let kw = |n: usize| keyword_of(&p.peek_nth_token_ref(n).token);
+        match self.kw() {
+            Keyword::DELETE if kw(1) != Keyword::FROM => {
+                Err(self.cx.near_token(p.peek_nth_token_ref(1)))
+            }
+            Keyword::INSERT | Keyword::REPLACE => {
+                let mut n = 1;
+                loop {
+                    match &p.peek_nth_token_ref(n).token {
+                        Token::EOF | Token::SemiColon => return Ok(()),
+                        t if keyword_of(t) == Keyword::DEFAULT => {
+                            if kw(n + 1) != Keyword::VALUES {
+                                return Err(self.cx.near_token(p.peek_nth_token_ref(n + 1)));
+                            }
+                            return Ok(());
+                        }
+                        // DEFAULT can only come before the source.
+                        t if matches!(
+                            keyword_of(t),
+                            Keyword::VALUES | Keyword::SELECT | Keyword::WITH
+                        ) =>
+                        {
+                            return Ok(())
+                        }
+                        _ => n += 1,
+                    }
+                }
+            }
+            Keyword::UPDATE => {
+                let mut n = 1;
+                if kw(n) == Keyword::OR {
+                    n += 2;
+                }
+                n += 1;
+                if p.peek_nth_token_ref(n).token == Token::Period {
+                    n += 2;
+                }
+                match kw(n) {
+                    Keyword::AS | Keyword::SET | Keyword::INDEXED | Keyword::NOT => Ok(()),
+                    _ => Err(self.cx.near_token(p.peek_nth_token_ref(n))),
+                }
+            }
+            _ => Ok(()),
         }
     }
 
@@ -511,7 +558,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         let mut columns = Vec::new();
         let mut constraints = Vec::new();
         loop {
-            if self.starts_table_constraint() {
+            if self.starts_table_constraint() && !columns.is_empty() {
                 constraints.push(self.table_constraint()?);
             } else if constraints.is_empty() {
                 columns.push(self.column_def()?);
@@ -536,6 +583,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     match self.peek() {
                         Token::Word(w)
                             if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("rowid") => {
+                        }
+                        Token::Word(w) => {
+                            return Err(ParseError::new(
+                                format!("unknown table option: {}", w.value),
+                                Some(self.next_offset()),
+                            ))
                         }
                         _ => return Err(self.near()),
                     }

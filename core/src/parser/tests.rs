@@ -184,3 +184,78 @@ fn dbg_sqlite_depth() {
         }
     }
 }
+
+/// SQLite's verdict on one statement: Some(message) if preparing it on an empty database fails
+/// with a syntax-level error, None if it parses (it may still fail for other reasons).
+fn sqlite_syntax_error(db: &rusqlite::Connection, sql: &str) -> Option<String> {
+    match db.prepare(sql) {
+        Ok(_) => None,
+        Err(rusqlite::Error::SqlInputError { msg, .. })
+        | Err(rusqlite::Error::SqliteFailure(_, Some(msg))) => {
+            let syntax = msg.starts_with("near ")
+                || msg == "incomplete input"
+                || msg.starts_with("unrecognized token")
+                || msg.starts_with("hex literal too big")
+                || msg.starts_with("unknown table option")
+                || msg.contains("parser stack overflow")
+                || msg.starts_with("Expression tree is too large");
+            syntax.then_some(msg)
+        }
+        Err(_) => None,
+    }
+}
+
+#[test]
+fn dbg_slt_diff() {
+    let Ok(files) = std::env::var("BRISK_SLT_DIFF") else {
+        return;
+    };
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    let (mut n, mut bad) = (0, 0);
+    for f in files.split(',') {
+        let text = std::fs::read_to_string(f).unwrap();
+        for (_, sql) in slt_records(&text) {
+            if split_statements(&sql).len() != 1 {
+                continue;
+            }
+            n += 1;
+            let theirs = sqlite_syntax_error(&db, &sql);
+            let ours = parse(&sql).err().map(|e| e.to_string());
+            if theirs != ours
+                && !(theirs.is_none()
+                    && ours.as_deref().is_some_and(|m| m.contains("not supported")))
+            {
+                bad += 1;
+                println!(
+                    "DIFF sqlite={theirs:?} ours={ours:?}\n    {}",
+                    sql.replace('\n', "\n    ")
+                );
+            }
+        }
+    }
+    println!("statements {n}, differences {bad}");
+}
+
+#[test]
+fn syntax_matches_sqlite() {
+    let db = rusqlite::Connection::open_in_memory().unwrap();
+    let mut diffs = Vec::new();
+    for line in include_str!("testdata/syntax.sql").lines() {
+        if line.trim().is_empty() || line.starts_with("--") {
+            continue;
+        }
+        let theirs = sqlite_syntax_error(&db, line);
+        let ours = parse(line).err().map(|e| e.to_string());
+        if theirs != ours {
+            diffs.push(format!(
+                "{line}\n    sqlite: {theirs:?}\n    brisk:  {ours:?}"
+            ));
+        }
+    }
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.join("\n")
+    );
+}
