@@ -738,13 +738,18 @@ impl<'c, 'a> Conv<'c, 'a> {
         out
     }
 
-    /// Source text of tokens `[a, b)` of the statement.
+    /// Source text of tokens `[a, b)` of the statement as SQLite's `sqlite3DbSpanDup` takes
+    /// it for a column name: from the first token to the start of the token that follows
+    /// (so comments in between are kept), surrounding spaces trimmed.
     fn tokens_text(&self, a: usize, b: usize) -> String {
         if a >= b {
             return String::new();
         }
         let toks = self.cx.toks;
-        self.cx.sql[toks[a].start..toks[b - 1].end].to_string()
+        let end = toks.get(b).map_or(self.cx.end, |t| t.start);
+        self.cx.sql[toks[a].start..end]
+            .trim_end_matches(super::is_sqlite_space)
+            .to_string()
     }
 
     fn result_column(
@@ -1368,7 +1373,17 @@ impl<'c, 'a> Conv<'c, 'a> {
                         expr: Box::new(self.value(v, false)?),
                     });
                 }
-                UnaryOp::Negate
+                // `- -1` and `-(1)`: fold again when the operand became a number.
+                return Ok(match self.expr(*e)? {
+                    Expr::Literal(Literal::Integer(i)) if i != i64::MIN => {
+                        Expr::Literal(Literal::Integer(-i))
+                    }
+                    Expr::Literal(Literal::Real(r)) => Expr::Literal(Literal::Real(-r)),
+                    other => Expr::Unary {
+                        op: UnaryOp::Negate,
+                        expr: Box::new(other),
+                    },
+                });
             }
             sp::UnaryOperator::Plus => UnaryOp::Plus,
             sp::UnaryOperator::Not => UnaryOp::Not,

@@ -124,10 +124,7 @@ fn is_reserved_keyword(k: Keyword) -> bool {
 
 /// Can this token be one of the names of a SQLite type name (`typename ::= ids | typename ids`)?
 fn is_type_word(tok: &Token) -> bool {
-    match tok {
-        Token::Word(_) | Token::SingleQuotedString(_) => true,
-        _ => false,
-    }
+    matches!(tok, Token::Word(_) | Token::SingleQuotedString(_))
 }
 
 /// Parses a SQLite type name at the parser's position: names, then optionally `( signed )` or
@@ -505,6 +502,11 @@ impl Dialect for BriskDialect {
     /// SQLite's reserved words never fall back to being a column name.
     fn is_reserved_for_identifier(&self, kw: Keyword) -> bool {
         is_reserved_keyword(kw)
+    }
+
+    /// `INSERT INTO t AS x` (for upsert).
+    fn supports_insert_table_alias(&self) -> bool {
+        true
     }
 
     fn supports_cte_materialization(&self) -> bool {

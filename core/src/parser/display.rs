@@ -143,7 +143,16 @@ impl Display for Expr {
             Expr::Literal(l) => write!(f, "{l}"),
             Expr::Column(c) => write!(f, "{c}"),
             Expr::Param(p) => f.write_str(&p.text),
-            Expr::Unary { op, expr } => write!(f, "({}{expr})", op.as_str()),
+            Expr::Unary { op, expr } => {
+                let inner = expr.to_string();
+                // `- -1` must not print as `--1`, which is a comment.
+                let sep = if *op == UnaryOp::Negate && inner.starts_with('-') {
+                    " "
+                } else {
+                    ""
+                };
+                write!(f, "({}{sep}{inner})", op.as_str())
+            }
             Expr::Binary { op, left, right } => write!(f, "({left} {} {right})", op.as_str()),
             Expr::Like {
                 op,

@@ -42,6 +42,11 @@ pub use lexer::is_complete;
 use crate::error::Error;
 use lexer::{Kind, RawToken, StatementTokens};
 
+/// SQLite's `sqlite3Isspace`.
+pub(crate) fn is_sqlite_space(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r' | '\x0b')
+}
+
 /// SQLite's `SQLITE_MAX_EXPR_DEPTH`: deeper expressions are an error, not a stack overflow.
 pub const MAX_EXPR_DEPTH: usize = 1000;
 

@@ -17,8 +17,8 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 use super::ast::*;
 use super::convert::{decode_hex, number, Conv};
 use super::dialect::{is_reserved, parse_type_span};
-use super::lexer::{offset_of, Kind};
-use super::{Ctx, PResult, ParseError};
+use super::lexer::offset_of;
+use super::{is_sqlite_space, Ctx, PResult, ParseError};
 
 pub(crate) fn statement(cx: &Ctx, p: &mut Parser) -> PResult<Statement> {
     StmtParser { cx, p }.statement()
@@ -54,9 +54,17 @@ fn starts_column_constraint(t: &Token) -> bool {
     )
 }
 
-/// SQLite's `sqlite3Isspace`.
-fn is_sqlite_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r' | '\x0b')
+/// SQLite's `sqlite3DequoteToken` on a declared type: a type that starts with a quote and has
+/// no other quote character before its last one loses its first and last characters (so
+/// `"my type"` is recorded as `my type`).
+fn dequote_type(t: &str) -> &str {
+    let b = t.as_bytes();
+    let is_quote = |c: &u8| matches!(c, b'"' | b'\'' | b'[' | b'`');
+    if b.len() >= 2 && is_quote(&b[0]) && !b[1..b.len() - 1].iter().any(is_quote) {
+        &t[1..t.len() - 1]
+    } else {
+        t
+    }
 }
 
 impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
@@ -386,6 +394,31 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 Err(self.cx.near_token(p.peek_nth_token_ref(1)))
             }
             Keyword::INSERT | Keyword::REPLACE => {
+                // After `INTO [schema.]table` comes `AS`, `(`, `VALUES`, `SELECT`, `WITH` or
+                // `DEFAULT`; sqlparser would read another word as an alias.
+                let mut n = 1;
+                if kw(n) == Keyword::OR {
+                    n += 2;
+                }
+                if kw(n) == Keyword::INTO {
+                    n += 2;
+                    if p.peek_nth_token_ref(n).token == Token::Period {
+                        n += 2;
+                    }
+                    let next = p.peek_nth_token_ref(n);
+                    if matches!(next.token, Token::Word(_))
+                        && !matches!(
+                            keyword_of(&next.token),
+                            Keyword::AS
+                                | Keyword::VALUES
+                                | Keyword::SELECT
+                                | Keyword::WITH
+                                | Keyword::DEFAULT
+                        )
+                    {
+                        return Err(self.cx.near_token(next));
+                    }
+                }
                 let mut n = 1;
                 loop {
                     match &p.peek_nth_token_ref(n).token {
@@ -648,7 +681,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                         offset_of(span.start).unwrap_or(0),
                         offset_of(span.end).unwrap_or(0),
                     );
-                    self.cx.sql[s..e].to_string()
+                    dequote_type(&self.cx.sql[s..e]).to_string()
                 }
                 None => String::new(),
             };
