@@ -53,8 +53,8 @@ pub(crate) enum Punct {
 pub(crate) enum Kind {
     /// Spaces, tabs, newlines, `--` comments and terminated `/* */` comments.
     Space,
-    /// A `/* ...` comment that runs to the end of the input: SQLite parses it as a comment, but
-    /// `sqlite3_complete` reports the input incomplete.
+    /// A `/* ...` or `-- ...` comment that runs to the end of the input: SQLite parses it as a
+    /// comment, but `sqlite3_complete` reports the input incomplete.
     OpenComment,
     Semi,
     /// An unquoted identifier or keyword.
@@ -109,22 +109,11 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r' | b'\x0b')
 }
 
-/// Scans a run of digits accepted by `is_digit`, allowing single `_` separators between digits
-/// as SQLite 3.46+ does. Returns the index after the run.
+/// Scans a run of digits accepted by `is_digit` and `_` digit separators (SQLite 3.46+ takes
+/// any `_` here and checks the placement afterwards). Returns the index after the run.
 fn scan_digits(z: &[u8], mut i: usize, is_digit: fn(&u8) -> bool) -> usize {
-    while i < z.len() {
-        if is_digit(&z[i]) {
-            i += 1;
-        } else if z[i] == b'_'
-            && i + 1 < z.len()
-            && is_digit(&z[i + 1])
-            && i > 0
-            && is_digit(&z[i - 1])
-        {
-            i += 1;
-        } else {
-            break;
-        }
+    while i < z.len() && (is_digit(&z[i]) || z[i] == b'_') {
+        i += 1;
     }
     i
 }
@@ -139,10 +128,11 @@ pub(crate) fn next_token(z: &[u8]) -> (Kind, usize) {
             (Kind::Space, n)
         }
         b'-' => match at(1) {
-            b'-' => {
-                let n = z.iter().position(|&c| c == b'\n').unwrap_or(z.len());
-                (Kind::Space, n)
-            }
+            b'-' => match z.iter().position(|&c| c == b'\n') {
+                Some(n) => (Kind::Space, n),
+                // sqlite3_complete counts a `--` comment that runs to the end as incomplete.
+                None => (Kind::OpenComment, z.len()),
+            },
             b'>' => {
                 if at(2) == b'>' {
                     (Kind::Punct(Punct::LongArrow), 3)
@@ -323,7 +313,22 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
             i = scan_digits(z, i + 2, u8::is_ascii_digit);
         }
     }
-    let mut kind = Kind::Number;
+    // sqlite3DequoteNumber: every `_` must sit between two digits (hex digits in hex).
+    let hex = at(1) == b'x' || at(1) == b'X';
+    let digit = |c: u8| {
+        if hex {
+            c.is_ascii_hexdigit()
+        } else {
+            c.is_ascii_digit()
+        }
+    };
+    let misplaced =
+        (0..i).any(|k| z[k] == b'_' && (k == 0 || !digit(z[k - 1]) || !digit(at(k + 1))));
+    let mut kind = if misplaced {
+        Kind::Illegal
+    } else {
+        Kind::Number
+    };
     while i < z.len() && is_id_char(z[i]) {
         kind = Kind::Illegal;
         i += 1;
@@ -658,7 +663,8 @@ mod tests {
             ("select 1", false),
             ("select 1;", true),
             ("select 1; ", true),
-            ("select 1; -- c", true),
+            ("select 1; -- c", false),
+            ("select 1; -- c\n", true),
             ("select 1 -- c;", false),
             ("select ';", false),
             ("select 1 /* ; ", false),
