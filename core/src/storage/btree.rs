@@ -1227,7 +1227,9 @@ impl BTreeCursor {
             Self::finish(&mut nav, pos, stack, true)
         })?;
         if !found {
-            return Err(Error::Internal(format!("entry inserted into tree {} not found again", self.root)));
+            // The descent that placed the entry cannot find it: the keys around it are out of
+            // order, which only a damaged file causes.
+            return Err(Error::corrupt(format!("tree {}: keys out of order (inserted entry not found)", self.root)));
         }
         Ok(())
     }
