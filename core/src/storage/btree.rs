@@ -802,6 +802,7 @@ impl BTreeCursor {
             return Ok(IoPoll::Ready(false));
         }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let root = ready!(nav.load(nav.root, &stack)?);
         stack.push(root);
@@ -817,6 +818,7 @@ impl BTreeCursor {
             return Ok(IoPoll::Ready(false));
         }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let mut root = ready!(nav.load(nav.root, &stack)?);
         root.idx = root.info.ncell;
@@ -1059,7 +1061,10 @@ impl BTreeCursor {
     // ---- writes -------------------------------------------------------------------------------
 
     /// Inserts an entry, or replaces the one with the same key (table: the same rowid; index:
-    /// a key record comparing equal). Afterwards the cursor is on the new entry.
+    /// a stored record comparing equal on every column of the new one, with the key info's
+    /// collations, so for a WITHOUT ROWID table a row with the same primary key but other values
+    /// is a different entry: the VM deletes the old row first, as SQLite's does). Afterwards the
+    /// cursor is on the new entry.
     pub fn insert(&mut self, pager: &mut Pager, key: InsertKey<'_>, data: &[u8]) -> Result<()> {
         let (rowid, payload) = match (key, &self.kind) {
             (InsertKey::Rowid(r), TreeKind::Table) => (r, data),
