@@ -47,8 +47,8 @@ use crate::limits;
 use crate::ready;
 use crate::storage::btree_balance::{self, PathLevel};
 use crate::storage::btree_page::{
-    drop_cell, fit_cell, free_space, header_offset, insert_cell, is_table, read_node, zero_page, CellInfo, Geometry,
-    Node, PageInfo, MAX_PAYLOAD_BYTES, MIN_CELL_BYTES, PAGE_INDEX_INTERIOR, PAGE_INDEX_LEAF, PAGE_TABLE_LEAF,
+    cell_rowid, drop_cell, fit_cell, free_space, header_offset, insert_cell, is_table, read_node, zero_page, CellInfo,
+    Geometry, Node, PageInfo, MAX_PAYLOAD_BYTES, MIN_CELL_BYTES, PAGE_INDEX_INTERIOR, PAGE_INDEX_LEAF, PAGE_TABLE_LEAF,
 };
 use crate::storage::header::{get_u32, put_u32};
 pub use crate::storage::integrity::integrity_check;
@@ -202,6 +202,9 @@ struct Nav<'a> {
     scratch: &'a mut Vec<u8>,
     pins: &'a mut Vec<PageRef>,
     progress: &'a mut Option<PayloadProgress>,
+    /// The cursor's current path, when the tree has not changed since it was loaded: a descent
+    /// reuses its pages instead of asking the pager again (most seeks share the upper levels).
+    hint: Vec<Level>,
 }
 
 fn geometry(pager: &Pager) -> Geometry {
@@ -395,6 +398,14 @@ impl Nav<'_> {
         } else if stack.len() >= limits::MAX_BTREE_DEPTH {
             return Err(Error::corrupt(format!("tree {} deeper than {} levels", self.root, limits::MAX_BTREE_DEPTH)));
         }
+        if let Some(h) = self.hint.get(stack.len()) {
+            if h.page.pgno() == pgno {
+                let level = Level { page: h.page.clone(), info: h.info, idx: 0 };
+                self.pins.push(level.page.clone());
+                return Ok(IoPoll::Ready(level));
+            }
+            self.hint.truncate(stack.len());
+        }
         if pgno == 0 || pgno > self.pager.page_count() {
             return Err(Error::corrupt(format!(
                 "page {pgno} out of range (database has {} pages)",
@@ -518,9 +529,13 @@ impl Nav<'_> {
     /// Compares cell `i` of `level` with the probe (the cell's order relative to it).
     fn compare_cell(&mut self, level: &Level, i: usize, probe: &Probe<'_>) -> Result<IoPoll<Ordering>> {
         let data = level.page.read();
+        if let Probe::Rowid(r) = probe {
+            let off = level.info.cell_offset(&data, i, &self.geo)?;
+            return Ok(IoPoll::Ready(cell_rowid(&data, off, self.geo.usable, level.info.page_type)?.cmp(r)));
+        }
         let c = level.info.cell(&data, i, &self.geo)?;
         match probe {
-            Probe::Rowid(r) => Ok(IoPoll::Ready(c.rowid.cmp(r))),
+            Probe::Rowid(_) => unreachable!("handled above"),
             Probe::Values(values) => {
                 if !c.has_overflow() {
                     let local = &data[c.payload_offset..c.payload_offset + c.local];
@@ -678,6 +693,7 @@ impl BTreeCursor {
                 scratch: &mut self.scratch,
                 pins: &mut self.pins,
                 progress: &mut self.progress,
+                hint: Vec::new(),
             },
             &mut self.pos,
         )
@@ -786,6 +802,7 @@ impl BTreeCursor {
             return Ok(IoPoll::Ready(false));
         }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let root = ready!(nav.load(nav.root, &stack)?);
         stack.push(root);
@@ -801,6 +818,7 @@ impl BTreeCursor {
             return Ok(IoPoll::Ready(false));
         }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let mut root = ready!(nav.load(nav.root, &stack)?);
         root.idx = root.info.ncell;
@@ -899,6 +917,7 @@ impl BTreeCursor {
             return Ok(IoPoll::Ready(false));
         }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let strict = matches!(op, SeekOp::GT | SeekOp::LE);
         let mut stack = Vec::new();
         ready!(nav.seek_position(&mut stack, &probe, strict, false)?);
@@ -1042,7 +1061,10 @@ impl BTreeCursor {
     // ---- writes -------------------------------------------------------------------------------
 
     /// Inserts an entry, or replaces the one with the same key (table: the same rowid; index:
-    /// a key record comparing equal). Afterwards the cursor is on the new entry.
+    /// a stored record comparing equal on every column of the new one, with the key info's
+    /// collations, so for a WITHOUT ROWID table a row with the same primary key but other values
+    /// is a different entry: the VM deletes the old row first, as SQLite's does). Afterwards the
+    /// cursor is on the new entry.
     pub fn insert(&mut self, pager: &mut Pager, key: InsertKey<'_>, data: &[u8]) -> Result<()> {
         let (rowid, payload) = match (key, &self.kind) {
             (InsertKey::Rowid(r), TreeKind::Table) => (r, data),
@@ -1062,16 +1084,80 @@ impl BTreeCursor {
         };
         let geo = geometry(pager);
         // Load the whole path first: nothing is modified until every page is in hand.
+        let (stack, exact) = match self.insert_position_near(pager, rowid)? {
+            Some(found) => found,
+            None => self.insert_position(pager, &probe)?,
+        };
+        self.insert_at(pager, &geo, stack, exact, rowid, payload, &probe)
+    }
+
+    /// The insert position from a full descent: the path, and whether the key is already there.
+    fn insert_position(&mut self, pager: &mut Pager, probe: &Probe<'_>) -> Result<(Vec<Level>, bool)> {
         let mut stack = Vec::new();
         let exact = block(pager, |p| {
-            let (mut nav, _) = self.split(p);
-            let r = nav.seek_position(&mut stack, &probe, false, true);
+            let stamp_ok = self.pos.stamp == p.tree_stamp(self.root);
+            let (mut nav, pos) = self.split(p);
+            if stamp_ok {
+                nav.hint = pos.stack.clone();
+            }
+            let r = nav.seek_position(&mut stack, probe, false, true);
             // Pages stay pinned across a retry, so a deep path cannot evict itself.
             if !matches!(r, Ok(IoPoll::Pending)) {
                 nav.pins.clear();
             }
             r
         })?;
+        Ok((stack, exact))
+    }
+
+    /// The insert position of `rowid` found from the cursor's own position, without a descent,
+    /// when the cursor is on the entry just before it (SQLite's append case: an insert after an
+    /// insert with the next rowid). `None` when that does not apply.
+    fn insert_position_near(&mut self, pager: &Pager, rowid: i64) -> Result<Option<(Vec<Level>, bool)>> {
+        if !self.kind.is_table()
+            || !matches!(self.pos.state, State::Valid)
+            || self.pos.stamp != pager.tree_stamp(self.root)
+            || rowid <= self.pos.rowid
+        {
+            return Ok(None);
+        }
+        let geo = geometry(pager);
+        let Some(top) = self.pos.stack.last() else { return Ok(None) };
+        let next = top.idx + 1;
+        let exact = if next < top.info.ncell {
+            // Between the current cell and the next one of the same leaf: that leaf holds it.
+            let data = top.page.read();
+            let off = top.info.cell_offset(&data, next, &geo)?;
+            match cell_rowid(&data, off, geo.usable, top.info.page_type)?.cmp(&rowid) {
+                Ordering::Less => return Ok(None),
+                Ordering::Equal => true,
+                Ordering::Greater => false,
+            }
+        } else if self.pos.stack[..self.pos.stack.len() - 1].iter().all(|l| l.idx == l.info.ncell) {
+            // Past the last entry of the rightmost leaf: appended there.
+            false
+        } else {
+            return Ok(None);
+        };
+        let mut stack = self.pos.stack.clone();
+        stack.last_mut().expect("non-empty path").idx = next;
+        Ok(Some((stack, exact)))
+    }
+
+    /// Inserts the cell for `payload` at the position `stack` (replacing the entry there when
+    /// `exact`), balances, and leaves the cursor on the new entry.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_at(
+        &mut self,
+        pager: &mut Pager,
+        geo: &Geometry,
+        mut stack: Vec<Level>,
+        exact: bool,
+        rowid: i64,
+        payload: &[u8],
+        probe: &Probe<'_>,
+    ) -> Result<()> {
+        let geo = *geo;
         pager.bump_tree_stamp(self.root);
         self.count = None;
         let top = stack.len() - 1;
@@ -1107,7 +1193,7 @@ impl BTreeCursor {
             return match done {
                 IoPoll::Ready(_) => Ok(()),
                 // Only an overflowing index key needs reads here; position by seeking instead.
-                IoPoll::Pending => self.position_at(pager, &probe),
+                IoPoll::Pending => self.position_at(pager, probe),
             };
         }
         let mut path: Vec<PathLevel> = stack.iter().map(|l| PathLevel { page: l.page.clone(), idx: l.idx }).collect();
@@ -1127,11 +1213,11 @@ impl BTreeCursor {
                 let d = page.read();
                 read_node(&d, &PageInfo::parse(&d, page.pgno(), &geo)?, &geo)?
             };
-            node.cells.insert(idx, cell);
+            node.cells.insert(idx, &cell);
             overrides[top] = Some(node);
             btree_balance::balance(pager, &geo, &mut path, &mut overrides, top)?;
         }
-        self.position_at(pager, &probe)
+        self.position_at(pager, probe)
     }
 
     /// Positions the cursor on the entry equal to `probe`, which must exist (after an insert).
@@ -1146,7 +1232,9 @@ impl BTreeCursor {
             Self::finish(&mut nav, pos, stack, true)
         })?;
         if !found {
-            return Err(Error::Internal(format!("entry inserted into tree {} not found again", self.root)));
+            // The descent that placed the entry cannot find it: the keys around it are out of
+            // order, which only a damaged file causes.
+            return Err(Error::corrupt(format!("tree {}: keys out of order (inserted entry not found)", self.root)));
         }
         Ok(())
     }
@@ -1236,7 +1324,7 @@ impl BTreeCursor {
                 drop_cell(&mut d, info, idx, &geo)?;
                 if !insert_cell(&mut d, info, idx, &replacement, &geo)? {
                     let mut node = read_node(&d, info, &geo)?;
-                    node.cells.insert(idx, replacement);
+                    node.cells.insert(idx, &replacement);
                     overrides[top] = Some(node);
                 }
             }
