@@ -8,9 +8,9 @@
 
 use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
-use sqlparser::tokenizer::{Span, Token};
+use sqlparser::tokenizer::Span;
 
-use super::dialect::is_reserved;
+use super::dialect::is_reserved_word;
 
 use super::ast::*;
 use super::lexer::{offset_of, Kind, Punct};
@@ -1220,7 +1220,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         // `a.from`: after the dot SQLite wants a name, and reserved words are not names.
         if let Some(id) = ids
             .iter()
-            .find(|i| i.quote_style.is_none() && is_reserved(&Token::make_word(&i.value, None)))
+            .find(|i| i.quote_style.is_none() && is_reserved_word(&i.value))
         {
             return Err(self.reject(id.span));
         }

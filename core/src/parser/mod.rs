@@ -109,20 +109,14 @@ pub fn parse(sql: &str) -> crate::Result<Vec<Statement>> {
 /// pointer: each item is parsed only when the iterator reaches it, so statements before a
 /// syntax error can run first, as in `sqlite3_exec`.
 pub fn parse_script(sql: &str) -> Script<'_> {
-    let toks = lexer::tokenize(sql)
-        .into_iter()
-        .filter(|t| !t.is_space())
-        .collect();
+    let toks = lexer::tokenize(sql);
     Script { sql, toks, pos: 0 }
 }
 
 /// Splits `sql` into statement byte ranges without parsing them (same ranges as
 /// [`ParsedStatement::span`]).
 pub fn split_statements(sql: &str) -> Vec<Range<usize>> {
-    let toks: Vec<RawToken> = lexer::tokenize(sql)
-        .into_iter()
-        .filter(|t| !t.is_space())
-        .collect();
+    let toks: Vec<RawToken> = lexer::tokenize(sql);
     let mut out = Vec::new();
     let mut pos = 0;
     while let Some(st) = next_range(&toks, sql, &mut pos) {
