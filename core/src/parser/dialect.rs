@@ -484,6 +484,11 @@ impl Dialect for BriskDialect {
         true
     }
 
+    /// `a CROSS JOIN b ON ...` (SQLite treats CROSS JOIN as an inner join with a fixed order).
+    fn supports_cross_join_constraint(&self) -> bool {
+        true
+    }
+
     fn supports_aggregate_order_by_with_empty_args(&self) -> bool {
         true
     }

@@ -287,10 +287,13 @@ fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult
     let stmt = stmt::statement(&cx, &mut p)?;
     match &p.peek_token_ref().token {
         Token::EOF => {}
-        // sqlparser leaves `ORDER`/`GROUP` not followed by `BY` unparsed; SQLite accepts the
-        // word and fails on the next token.
+        // sqlparser leaves `ORDER`/`GROUP` not followed by `BY` unparsed where the clause could
+        // start; SQLite accepts the word and fails on the next token. (Followed by `BY`, the
+        // clause is not allowed here at all and the word itself is the error.)
         Token::Word(w)
-            if w.quote_style.is_none() && matches!(w.keyword, Keyword::ORDER | Keyword::GROUP) =>
+            if w.quote_style.is_none()
+                && matches!(w.keyword, Keyword::ORDER | Keyword::GROUP)
+                && !matches!(&p.peek_nth_token_ref(1).token, Token::Word(b) if b.keyword == Keyword::BY) =>
         {
             return Err(cx.near_token(p.peek_nth_token_ref(1)));
         }
