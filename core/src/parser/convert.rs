@@ -8,9 +8,9 @@
 
 use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
-use sqlparser::tokenizer::{Span, Token};
+use sqlparser::tokenizer::Span;
 
-use super::dialect::is_reserved;
+use super::dialect::is_reserved_word;
 
 use super::ast::*;
 use super::lexer::{offset_of, Kind, Punct};
@@ -52,6 +52,26 @@ impl<'c, 'a> Conv<'c, 'a> {
             depth: 0,
             query_depth: 0,
         }
+    }
+
+    /// `near "ORDER": syntax error` (or LIMIT) for the first ORDER or LIMIT outside
+    /// parentheses: where SQLite's default build stops on UPDATE/DELETE ... ORDER BY/LIMIT.
+    fn clause_keyword_error(&self) -> ParseError {
+        let mut depth = 0usize;
+        for t in self.cx.toks {
+            match t.kind {
+                Kind::Punct(Punct::LParen) => depth += 1,
+                Kind::Punct(Punct::RParen) => depth = depth.saturating_sub(1),
+                Kind::Word if depth == 0 => {
+                    let w = t.text(self.cx.sql);
+                    if w.eq_ignore_ascii_case("order") || w.eq_ignore_ascii_case("limit") {
+                        return self.cx.near(t.start);
+                    }
+                }
+                _ => {}
+            }
+        }
+        ParseError::new("syntax error", None)
     }
 
     /// A syntax error for sqlparser syntax SQLite does not have, located at `span` if known.
@@ -332,10 +352,8 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         if !u.order_by.is_empty() || u.limit.is_some() {
-            return Err(ParseError::new(
-                "ORDER BY and LIMIT on UPDATE are not supported",
-                start_of(span),
-            ));
+            // SQLite's default build has no ORDER BY/LIMIT on UPDATE (SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
+            return Err(self.clause_keyword_error());
         }
         let (table, alias, indexed) = self.target_table(u.table)?;
         let from = match u.from {
@@ -367,10 +385,8 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         if !d.order_by.is_empty() || d.limit.is_some() {
-            return Err(ParseError::new(
-                "ORDER BY and LIMIT on DELETE are not supported",
-                start_of(span),
-            ));
+            // SQLite's default build has no ORDER BY/LIMIT on DELETE (SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
+            return Err(self.clause_keyword_error());
         }
         let mut tables = match d.from {
             sp::FromTable::WithFromKeyword(v) => v,
@@ -1220,7 +1236,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         // `a.from`: after the dot SQLite wants a name, and reserved words are not names.
         if let Some(id) = ids
             .iter()
-            .find(|i| i.quote_style.is_none() && is_reserved(&Token::make_word(&i.value, None)))
+            .find(|i| i.quote_style.is_none() && is_reserved_word(&i.value))
         {
             return Err(self.reject(id.span));
         }
@@ -1386,7 +1402,29 @@ impl<'c, 'a> Conv<'c, 'a> {
                 });
             }
             sp::UnaryOperator::Plus => UnaryOp::Plus,
-            sp::UnaryOperator::Not => UnaryOp::Not,
+            sp::UnaryOperator::Not => {
+                // `NOT x LIKE y` is `x NOT LIKE y` (NOT binds looser than LIKE); the dialect
+                // builds `x NOT GLOB y` the same way.
+                return Ok(match self.expr(*e)? {
+                    Expr::Like {
+                        op,
+                        not,
+                        expr,
+                        pattern,
+                        escape,
+                    } => Expr::Like {
+                        op,
+                        not: !not,
+                        expr,
+                        pattern,
+                        escape,
+                    },
+                    other => Expr::Unary {
+                        op: UnaryOp::Not,
+                        expr: Box::new(other),
+                    },
+                });
+            }
             sp::UnaryOperator::BitwiseNot => UnaryOp::BitNot,
             _ => return Err(self.reject_node(&*e)),
         };

@@ -59,6 +59,11 @@ pub(crate) fn is_reserved(tok: &Token) -> bool {
     }
 }
 
+/// [`is_reserved`] for an unquoted word's text.
+pub(crate) fn is_reserved_word(word: &str) -> bool {
+    is_reserved_keyword(super::lexer::keyword(word)) || word.eq_ignore_ascii_case("isnull")
+}
+
 fn is_reserved_keyword(k: Keyword) -> bool {
     use Keyword::*;
     matches!(
@@ -275,8 +280,8 @@ impl Dialect for BriskDialect {
     /// keeps that cheap and makes the word parse as a name.
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
         if keyword_of(&parser.get_current_token().token) != Keyword::AS {
-            let found = parser.peek_token();
-            return Some(parser.expected("an expression", found));
+            // Speculative call: the error is discarded, so do not spend a formatted message.
+            return Some(Err(ParserError::ParserError(String::new())));
         }
         match parse_type_span(parser, &|t| *t == Token::RParen) {
             Ok(Some(span)) => Some(Ok(type_placeholder(span))),
@@ -476,6 +481,11 @@ impl Dialect for BriskDialect {
     }
 
     fn supports_comma_join_constraint(&self) -> bool {
+        true
+    }
+
+    /// `a CROSS JOIN b ON ...` (SQLite treats CROSS JOIN as an inner join with a fixed order).
+    fn supports_cross_join_constraint(&self) -> bool {
         true
     }
 

@@ -14,7 +14,8 @@
 //! Token boundaries always fall on UTF-8 character boundaries because every multi-byte
 //! character is an identifier character, as in SQLite.
 
-use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan};
+use sqlparser::keywords::{Keyword, ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
 /// The operators and punctuation SQLite knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -336,19 +337,23 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
     (kind, i)
 }
 
-/// Tokenizes all of `sql`, whitespace and comments included.
+/// Tokenizes `sql`, leaving out spaces and comments (the parser never sees them, and
+/// `sqlite3_complete`'s state machine ignores them).
 pub(crate) fn tokenize(sql: &str) -> Vec<RawToken> {
     let z = sql.as_bytes();
-    let mut out = Vec::with_capacity(z.len() / 3 + 1);
+    let mut out = Vec::with_capacity(z.len() / 4 + 1);
     let mut pos = 0;
     while pos < z.len() {
         let (kind, n) = next_token(&z[pos..]);
         debug_assert!(n > 0 && pos + n <= z.len());
-        out.push(RawToken {
+        let tok = RawToken {
             kind,
             start: pos,
             end: pos + n,
-        });
+        };
+        if !tok.is_space() {
+            out.push(tok);
+        }
         pos += n;
     }
     out
@@ -473,7 +478,11 @@ pub(crate) fn next_statement(toks: &[RawToken], sql: &str, from: usize) -> State
 pub(crate) fn to_sqlparser(tok: &RawToken, sql: &str) -> Result<TokenWithSpan, ()> {
     let text = tok.text(sql);
     let token = match tok.kind {
-        Kind::Word => Token::make_word(text, None),
+        Kind::Word => Token::Word(Word {
+            value: text.to_string(),
+            quote_style: None,
+            keyword: keyword(text),
+        }),
         Kind::QuotedId(q) => {
             let inner = &text[1..text.len() - 1];
             let value = if q == b'[' {
@@ -519,6 +528,57 @@ pub(crate) fn to_sqlparser(tok: &RawToken, sql: &str) -> Result<TokenWithSpan, (
     Ok(TokenWithSpan::new(token, span_of(tok.start, tok.end)))
 }
 
+/// FNV-1a: a fast hash for the short keys of the keyword table.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeywordMap =
+    std::collections::HashMap<&'static [u8], Keyword, std::hash::BuildHasherDefault<Fnv>>;
+
+/// sqlparser's keyword for an unquoted word: the same answer as `Token::make_word`, which
+/// binary-searches ~900 keywords folding case in every comparison (the largest single cost of
+/// parsing a short statement when measured). Here the word is upper-cased once into a stack
+/// buffer and looked up in a hash table built on first use.
+pub(crate) fn keyword(word: &str) -> Keyword {
+    static MAP: std::sync::OnceLock<KeywordMap> = std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        ALL_KEYWORDS
+            .iter()
+            .zip(ALL_KEYWORDS_INDEX)
+            .map(|(k, v)| (k.as_bytes(), *v))
+            .collect()
+    });
+    let b = word.as_bytes();
+    let mut buf = [0u8; 48];
+    if b.len() > buf.len() {
+        return Keyword::NoKeyword;
+    }
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_uppercase();
+    }
+    map.get(&buf[..b.len()])
+        .copied()
+        .unwrap_or(Keyword::NoKeyword)
+}
+
 pub(crate) fn span_of(start: usize, end: usize) -> Span {
     Span::new(
         Location::new(1, start as u64 + 1),
@@ -557,7 +617,6 @@ mod tests {
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
         tokenize(sql)
             .iter()
-            .filter(|t| !t.is_space())
             .map(|t| (t.kind, t.text(sql)))
             .collect()
     }
@@ -651,6 +710,27 @@ mod tests {
         ];
         for (sql, want) in cases {
             assert_eq!(&kinds(sql), want, "{sql}");
+        }
+    }
+
+    #[test]
+    fn keyword_lookup_agrees_with_sqlparser() {
+        for &k in ALL_KEYWORDS {
+            for w in [k.to_string(), k.to_ascii_lowercase()] {
+                let Token::Word(want) = Token::make_word(&w, None) else {
+                    unreachable!()
+                };
+                assert_eq!(keyword(&w), want.keyword, "{w}");
+            }
+        }
+        for w in [
+            "",
+            "a",
+            "selectx",
+            "é",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        ] {
+            assert_eq!(keyword(w), Keyword::NoKeyword, "{w}");
         }
     }
 

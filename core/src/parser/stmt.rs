@@ -276,6 +276,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 if query_plan {
                     self.expect_kw(Keyword::PLAN)?;
                 }
+                if self.kw() == Keyword::EXPLAIN {
+                    return Err(self.near());
+                }
                 let stmt = self.statement()?;
                 Ok(Statement::Explain {
                     query_plan,
