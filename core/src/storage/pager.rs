@@ -176,32 +176,77 @@ struct Savepoint {
 #[derive(Debug, Default)]
 struct PageCache {
     pages: HashMap<PageNumber, (PageRef, u64)>,
+    /// Clean pages in least-recently-used order (dirty pages are never candidates, so they are
+    /// kept out of it: eviction never scans past them).
     lru: BTreeMap<u64, PageNumber>,
+    /// Dirty pages, in page-number order (the order commit writes them).
+    dirty: std::collections::BTreeSet<PageNumber>,
     tick: u64,
 }
 
 impl PageCache {
     fn get(&mut self, pgno: PageNumber) -> Option<PageRef> {
         let (page, tick) = self.pages.get_mut(&pgno)?;
-        self.lru.remove(tick);
-        self.tick += 1;
-        *tick = self.tick;
-        self.lru.insert(self.tick, pgno);
+        if !self.dirty.contains(&pgno) {
+            self.lru.remove(tick);
+            self.tick += 1;
+            *tick = self.tick;
+            self.lru.insert(self.tick, pgno);
+        }
         Some(page.clone())
     }
 
     fn insert(&mut self, page: PageRef, capacity: usize) {
         self.tick += 1;
         let pgno = page.pgno;
+        let dirty = page.is_dirty();
         if let Some((_, old)) = self.pages.insert(pgno, (page, self.tick)) {
             self.lru.remove(&old);
         }
-        self.lru.insert(self.tick, pgno);
+        if dirty {
+            self.dirty.insert(pgno);
+        } else {
+            self.dirty.remove(&pgno);
+            self.lru.insert(self.tick, pgno);
+        }
         self.evict(capacity);
     }
 
-    /// Evicts clean pages nobody else holds until the cache fits, oldest first. Bounded by the
-    /// number of cached pages.
+    /// Moves a page that became dirty out of the eviction order.
+    fn mark_dirty(&mut self, pgno: PageNumber) {
+        if self.dirty.insert(pgno) {
+            if let Some((_, tick)) = self.pages.get(&pgno) {
+                self.lru.remove(tick);
+            }
+        }
+    }
+
+    /// Makes one dirty page clean again (its original image was put back).
+    fn mark_clean(&mut self, pgno: PageNumber) {
+        if self.dirty.remove(&pgno) {
+            if let Some((page, tick)) = self.pages.get_mut(&pgno) {
+                page.dirty.store(false, Ordering::Release);
+                self.tick += 1;
+                *tick = self.tick;
+                self.lru.insert(self.tick, pgno);
+            }
+        }
+    }
+
+    /// Makes every dirty page clean (after commit or rollback) and returns them to the LRU order.
+    fn mark_all_clean(&mut self) {
+        for pgno in std::mem::take(&mut self.dirty) {
+            if let Some((page, tick)) = self.pages.get_mut(&pgno) {
+                page.dirty.store(false, Ordering::Release);
+                self.tick += 1;
+                *tick = self.tick;
+                self.lru.insert(self.tick, pgno);
+            }
+        }
+    }
+
+    /// Evicts clean pages nobody else holds until the cache fits, oldest first. Only pinned
+    /// pages (held by a cursor) are skipped, and a cursor holds a root-to-leaf path at most.
     fn evict(&mut self, capacity: usize) {
         if self.pages.len() <= capacity {
             return;
@@ -213,7 +258,7 @@ impl PageCache {
                 break;
             }
             let (page, _) = &self.pages[&pgno];
-            if !page.is_dirty() && Arc::strong_count(page) == 1 {
+            if Arc::strong_count(page) == 1 {
                 victims.push((tick, pgno));
             }
         }
@@ -227,17 +272,17 @@ impl PageCache {
         if let Some((_, tick)) = self.pages.remove(&pgno) {
             self.lru.remove(&tick);
         }
+        self.dirty.remove(&pgno);
     }
 
     fn clear(&mut self) {
         self.pages.clear();
         self.lru.clear();
+        self.dirty.clear();
     }
 
     fn dirty_pages(&self) -> Vec<PageRef> {
-        let mut v: Vec<PageRef> = self.pages.values().filter(|(p, _)| p.is_dirty()).map(|(p, _)| p.clone()).collect();
-        v.sort_by_key(|p| p.pgno);
-        v
+        self.dirty.iter().filter_map(|p| self.pages.get(p).map(|(page, _)| page.clone())).collect()
     }
 }
 
@@ -726,6 +771,7 @@ impl Pager {
             self.journaled.insert(pgno);
         }
         page.dirty.store(true, Ordering::Release);
+        self.cache.mark_dirty(pgno);
         Ok(())
     }
 
@@ -998,9 +1044,8 @@ impl Pager {
             return Ok(());
         }
         if self.options.in_memory {
-            for p in &dirty {
-                p.dirty.store(false, Ordering::Release);
-            }
+            drop(dirty);
+            self.cache.mark_all_clean();
             self.finish_write();
             return Ok(());
         }
@@ -1034,9 +1079,7 @@ impl Pager {
             self.state = PagerState::Error;
             return Err(e);
         }
-        for p in &dirty {
-            p.dirty.store(false, Ordering::Release);
-        }
+        self.cache.mark_all_clean();
         let d = page1.read();
         let mut fp = [0u8; 16];
         fp.copy_from_slice(&d[24..40]);
@@ -1152,7 +1195,7 @@ impl Pager {
                 for (pgno, image) in std::mem::take(&mut self.memory_journal) {
                     if let Some(p) = self.cache.get(pgno) {
                         p.data.write().expect("page lock").copy_from_slice(&image);
-                        p.dirty.store(false, Ordering::Release);
+                        self.cache.mark_clean(pgno);
                     }
                 }
                 self.discard_dirty();
