@@ -113,8 +113,8 @@ fn model_rows(m: &Model) -> Vec<Vec<Value>> {
 #[test]
 fn every_crash_point_leaves_whole_transactions() {
     let mut crash_points = 0;
-    for seed in 1..=6u64 {
-        let txns = plan(seed, 12);
+    for seed in 1..=16u64 {
+        let txns = plan(seed, 16);
         // A clean run counts the requests: each is a crash point.
         let sim = Arc::new(SimIo::new(seed));
         let conn = connect(&sim).unwrap();
@@ -155,7 +155,7 @@ fn every_crash_point_leaves_whole_transactions() {
             );
             drop(conn);
             // SQLite agrees on the same bytes (checked on a sample of points to keep the run short).
-            if k % 16 == 0 {
+            if k % 8 == 0 {
                 let dir = temp_dir("crash");
                 let path = dir.join("c.db");
                 std::fs::write(&path, sim.file_bytes(PATH).expect("database exists")).unwrap();

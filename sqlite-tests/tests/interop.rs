@@ -188,3 +188,36 @@ fn brisk_writes_into_a_file_sqlite_made() {
     drop(db);
     assert_eq!(sqlite_rows(path, "SELECT * FROM t"), ours);
 }
+
+#[test]
+fn reserved_bytes_at_the_end_of_each_page_are_respected() {
+    // Only the sqlite3 shell sets reserved bytes without FFI (`.filectrl reserve_bytes`).
+    let dir = temp_dir("reserved");
+    let path = dir.join("r.db");
+    let path = path.to_str().unwrap();
+    let status = std::process::Command::new("sqlite3")
+        .args([path, ".filectrl reserve_bytes 40", "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX t_b ON t(b);"])
+        .status()
+        .expect("the sqlite3 shell is installed (scripts/test.sh installs it)");
+    assert!(status.success());
+    {
+        let db = rusqlite::Connection::open(path).unwrap();
+        let tx = db.unchecked_transaction().unwrap();
+        for i in 0..3000i64 {
+            let blob = vec![i as u8; if i % 100 == 0 { 3000 } else { 30 }];
+            tx.execute("INSERT INTO t(b, c) VALUES (?, ?)", rusqlite::params![format!("v{}", (i * 37) % 3000), blob]).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(bytes[20], 40, "the file has 40 reserved bytes per page");
+    let conn = open(path, IoKind::Sync);
+    assert_eq!(brisk_rows(&conn, "SELECT * FROM t"), sqlite_rows(path, "SELECT * FROM t"));
+    conn.execute_batch("INSERT INTO t(b, c) SELECT b || '!', c FROM t WHERE a % 3 = 0; DELETE FROM t WHERE a % 7 = 0;").unwrap();
+    let ours = brisk_rows(&conn, "SELECT * FROM t");
+    assert_eq!(brisk_rows(&conn, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
+    drop(conn);
+    assert_eq!(sqlite_rows(path, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
+    assert_eq!(sqlite_rows(path, "SELECT * FROM t"), ours);
+    assert_eq!(std::fs::read(path).unwrap()[20], 40);
+}
