@@ -79,11 +79,13 @@ impl Database {
             PagerOptions { read_only: self.options.read_only, in_memory: self.in_memory, ..PagerOptions::default() },
         )?;
         let mut state = DbState::new(pager);
-        // Read the schema now so that the first prepare sees it; an unreadable file fails here.
-        state.pager.begin_read()?;
-        let loaded = state.reload_schema();
-        state.pager.end_read();
-        loaded?;
+        // Read the schema now so that the first prepare sees it. Like SQLite, a file that cannot
+        // be read (not a database, locked, corrupt) fails the first statement that touches it,
+        // not the open: `SELECT 1` still works.
+        if state.pager.begin_read().is_ok() {
+            let _ = state.reload_schema();
+            state.pager.end_read();
+        }
         Ok(Connection { state: Arc::new(Mutex::new(state)), io: self.io.clone() })
     }
 }
@@ -115,14 +117,32 @@ impl Connection {
         Ok(Statement::new(self.clone(), program))
     }
 
+    /// Prepares the first statement of `sql` and returns it with the byte offset where the rest
+    /// begins (sqlite3_prepare's tail), or `None` when only whitespace and comments remain.
+    pub fn prepare_first(&self, sql: &str) -> Result<Option<(Statement, usize)>> {
+        Ok(self.compile_first(sql)?.map(|(program, tail)| (Statement::new(self.clone(), program), tail)))
+    }
+
     /// Compiles the first statement of `sql`; returns it and the byte offset where the rest begins,
     /// or `None` when `sql` holds only whitespace and comments.
     pub fn compile_first(&self, sql: &str) -> Result<Option<(Arc<Program>, usize)>> {
         let Some(parsed) = crate::parser::parse_script(sql).next().transpose()? else {
             return Ok(None);
         };
-        let db = self.lock();
-        let program = translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()])?;
+        let mut db = self.lock();
+        // A schema that could not be read at open is read now; if it still cannot be, the
+        // statement fails with that error only when it needed the schema (SELECT 1 does not).
+        let load_error = if db.schema.generation == 0 && db.active_statements == 0 && db.autocommit {
+            let r = db.pager.begin_read().and_then(|_| db.reload_schema());
+            db.pager.end_read();
+            r.err()
+        } else {
+            None
+        };
+        let program = match translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()]) {
+            Ok(p) => p,
+            Err(e) => return Err(load_error.unwrap_or(e)),
+        };
         Ok(Some((Arc::new(program), parsed.tail)))
     }
 

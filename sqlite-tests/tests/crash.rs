@@ -131,8 +131,10 @@ fn every_crash_point_leaves_whole_transactions() {
             let ok_states = [Some(before), txns.get(committed).map(|t| t.1.clone())];
             assert!(
                 ok_states.iter().flatten().any(|m| model_rows(m) == rows),
-                "seed {seed} crash point {k}: {} rows after {committed} commits is neither state",
-                rows.len()
+                "seed {seed} crash point {k}: {} rows after {committed} commits is neither state: {:?} vs {:?}",
+                rows.len(),
+                rows.iter().map(|r| (r[0].clone(), r[1].clone())).collect::<Vec<_>>(),
+                ok_states.iter().flatten().map(|m| m.iter().map(|(k, v)| (*k, v.0.clone())).collect::<Vec<_>>()).collect::<Vec<_>>()
             );
             assert_eq!(brisk_rows(&conn, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]], "seed {seed} point {k}");
             drop(conn);

@@ -3,12 +3,18 @@
 //! Layering: `btree` uses `pager`; `pager` uses `io`. Nothing here knows about SQL.
 
 pub mod btree;
+pub mod btree_balance;
+pub mod btree_page;
 pub mod header;
+pub mod integrity;
 pub mod journal;
 pub mod pager;
 pub mod record;
 pub mod varint;
 pub mod wal;
+
+#[cfg(test)]
+mod btree_tests;
 
 /// The outcome of an operation that may need I/O first: `Pending` means a read was submitted and
 /// nothing observable changed, so the caller drives the I/O backend and repeats the same call.

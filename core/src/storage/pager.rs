@@ -267,6 +267,8 @@ pub struct Pager {
     journal_nonce: u32,
     journal_records: u32,
     journal_writes: Vec<Completion>,
+    /// In-memory databases: original images of pages changed in this transaction.
+    memory_originals: HashMap<PageNumber, Box<[u8]>>,
     savepoints: Vec<Savepoint>,
     /// Bytes 24..40 of the header when the cache was last known valid; another process's commit
     /// changes them, and then the cache is dropped.
@@ -274,6 +276,12 @@ pub struct Pager {
     wal: Option<WalIndex>,
     wal_file: Option<Arc<dyn File>>,
     nonce_state: u64,
+    /// Change stamps for B-tree cursors (btree.rs, "cursor save and restore"): the B-tree bumps a
+    /// tree's stamp on every write to it; rollbacks and new read transactions raise the floor of
+    /// every stamp, because pages may then change under any tree. Cursors re-seek when it moved.
+    tree_stamps: HashMap<PageNumber, u64>,
+    tree_stamp_floor: u64,
+    tree_stamp_last: u64,
 }
 
 fn ioerr_cant_open(path: &str, e: Error) -> Error {
@@ -315,11 +323,15 @@ impl Pager {
             journal_nonce: 0,
             journal_records: 0,
             journal_writes: Vec::new(),
+            memory_originals: HashMap::new(),
             savepoints: Vec::new(),
             header_fingerprint: None,
             wal: None,
             wal_file: None,
             nonce_state: 0x9E37_79B9_7F4A_7C15 ^ (path.len() as u64),
+            tree_stamps: HashMap::new(),
+            tree_stamp_floor: 0,
+            tree_stamp_last: 0,
             options,
         };
         pager.set_cache_size(pager.options.cache_size);
@@ -409,7 +421,8 @@ impl Pager {
         self.options.cache_size = n;
         let pages = if n >= 0 { n as usize } else { ((-n) as usize * 1024) / self.page_size };
         // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once.
-        self.cache_capacity = pages.max(10);
+        // An in-memory database has no file behind its cache, so nothing may be evicted.
+        self.cache_capacity = if self.options.in_memory { usize::MAX } else { pages.max(10) };
         self.cache.evict(self.cache_capacity);
     }
 
@@ -449,6 +462,8 @@ impl Pager {
             PagerState::Error => return Err(Error::Internal("pager is in the error state".into())),
             PagerState::Open => {}
         }
+        // Without a lock, another connection may have changed any tree.
+        self.bump_all_tree_stamps();
         if self.options.in_memory {
             self.state = PagerState::Reader;
             return Ok(());
@@ -700,6 +715,9 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
+            } else if pgno <= self.original_page_count && self.options.in_memory {
+                // With no file to fall back on, rollback needs the original image.
+                self.memory_originals.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
         }
@@ -879,6 +897,26 @@ impl Pager {
         Ok(())
     }
 
+    // ---- B-tree change stamps ------------------------------------------------------------------
+
+    /// The change stamp of the tree rooted at `root`: it differs from an earlier value whenever
+    /// the tree may have changed since.
+    pub fn tree_stamp(&self, root: PageNumber) -> u64 {
+        self.tree_stamps.get(&root).copied().unwrap_or(0).max(self.tree_stamp_floor)
+    }
+
+    /// Records that the tree rooted at `root` changed (called by the B-tree on every write).
+    pub fn bump_tree_stamp(&mut self, root: PageNumber) {
+        self.tree_stamp_last += 1;
+        self.tree_stamps.insert(root, self.tree_stamp_last);
+    }
+
+    fn bump_all_tree_stamps(&mut self) {
+        self.tree_stamp_last += 1;
+        self.tree_stamp_floor = self.tree_stamp_last;
+        self.tree_stamps.clear();
+    }
+
     // ---- savepoints -----------------------------------------------------------------------------
 
     /// Opens a savepoint (a statement or SQL SAVEPOINT) and returns its depth.
@@ -903,6 +941,7 @@ impl Pager {
 
     /// Undoes every change made since savepoint `depth` began; the savepoint stays open.
     pub fn savepoint_rollback(&mut self, depth: usize) -> Result<()> {
+        self.bump_all_tree_stamps();
         while self.savepoints.len() > depth {
             self.savepoint_release(self.savepoints.len());
         }
@@ -1061,6 +1100,7 @@ impl Pager {
     }
 
     fn finish_write(&mut self) {
+        self.memory_originals.clear();
         self.journaled.clear();
         self.journal_records = 0;
         self.journal_offset = 0;
@@ -1075,6 +1115,7 @@ impl Pager {
     /// Rolls back the write transaction. Before `commit` started writing the database file this
     /// only drops dirty pages (invariant 1); after a failed commit it plays the journal back.
     pub fn rollback(&mut self) -> Result<()> {
+        self.bump_all_tree_stamps();
         match self.state {
             PagerState::Writer => {
                 for c in std::mem::take(&mut self.journal_writes) {
@@ -1107,6 +1148,12 @@ impl Pager {
     }
 
     fn discard_dirty(&mut self) {
+        for (pgno, image) in std::mem::take(&mut self.memory_originals) {
+            if let Some(p) = self.cache.get(pgno) {
+                p.data.write().expect("page lock").copy_from_slice(&image);
+                p.dirty.store(false, Ordering::Release);
+            }
+        }
         for p in self.cache.dirty_pages() {
             self.cache.remove(p.pgno);
         }

@@ -148,6 +148,7 @@ pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Re
         cursor: tcursor,
         regs: None,
         null_flag: None,
+        eph: None,
     }];
     let next = ctx.b.new_label();
     if let Some(w) = &index.partial {

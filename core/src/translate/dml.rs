@@ -85,7 +85,7 @@ fn affinity_string(table: &Table) -> String {
 /// Registers `base..base+n` hold a row's column values and `base+n` its rowid; this makes the
 /// row visible to expressions (CHECK, index expressions, partial-index WHERE) by name.
 fn row_scope(table: &Arc<Table>, cursor: usize, base: usize) -> ScopeTable {
-    ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: Some(base), null_flag: None }
+    ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: Some(base), null_flag: None, eph: None }
 }
 
 /// Computes index `ix`'s key for the row in registers (values at `base`, rowid at base+n) into
@@ -445,7 +445,7 @@ fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> 
 fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
     let n = table.columns.len();
     let saved = std::mem::take(&mut ctx.scope);
-    ctx.scope.push(ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: None, null_flag: None });
+    ctx.scope.push(ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: None, null_flag: None, eph: None });
     for i in 0..n {
         emit_column(ctx, 0, i, base + i);
     }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use crate::error::{Error, Result};
 use crate::functions::{self, AggregateFunc, FunctionLookup};
 use crate::parser::ast::{self, BinaryOp, Expr, InTarget, LikeOp, Literal, ParamKind, UnaryOp};
-use crate::schema::Table;
+use crate::schema::{Schema, Table};
 use crate::value::Collation;
 use crate::vdbe::insn::{BitOp, CmpOp, Insn};
 use crate::vdbe::ops::{Affinity, ArithOp};
@@ -20,6 +20,8 @@ pub struct ScopeTable {
     /// The name it is referred to by (alias or table name).
     pub name: String,
     pub cursor: usize,
+    /// A scan over an ephemeral table (a subquery in FROM, a view, a CTE) instead of a B-tree.
+    pub eph: Option<usize>,
     /// When set, the row's values are in registers (starting here, one per column, then the
     /// rowid) instead of being read from the cursor: UPDATE's new row, for CHECK constraints.
     pub regs: Option<usize>,
@@ -35,10 +37,35 @@ pub struct AggInfo {
     pub acc_reg: usize,
 }
 
+/// Where a query's rows go.
+#[derive(Debug, Clone, Copy)]
+pub enum Dest {
+    /// ResultRow: the statement's output.
+    Output,
+    /// A scalar subquery: the first column of the first row into `reg`, then jump to `done`.
+    Scalar { reg: usize, done: Label },
+    /// EXISTS: 1 into `reg` at the first row, then jump to `done`.
+    Exists { reg: usize, done: Label },
+    /// Every row into ephemeral table `id`.
+    Eph { id: usize },
+}
+
 /// Compilation state shared by one statement.
 pub struct Ctx {
     pub b: ProgramBuilder,
+    pub schema: Arc<Schema>,
+    /// Tables in scope, outermost query first; `levels[i]` is where query level i's tables start.
     pub scope: Vec<ScopeTable>,
+    pub levels: Vec<usize>,
+    /// Per level: whether a name in it resolved to an outer level (a correlated subquery).
+    /// Interior mutability because name resolution takes `&Ctx`.
+    pub correlated_cell: std::cell::RefCell<Vec<bool>>,
+    /// Where the rows of the query being compiled go (innermost last).
+    pub dest: Vec<Dest>,
+    /// Common table expressions visible here, innermost last.
+    pub ctes: Vec<ast::Cte>,
+    /// The joins of the FROM clause just resolved, for the query body that follows.
+    pub pending_joins: Vec<(ast::JoinOperator, Option<Expr>)>,
     /// Parameter names by number (index 0 is ?1).
     pub params: Vec<Option<String>>,
     /// The highest `?` number used so far (for the next bare `?`).
@@ -53,10 +80,16 @@ pub struct Ctx {
 }
 
 impl Ctx {
-    pub fn new() -> Ctx {
+    pub fn new(schema: Arc<Schema>) -> Ctx {
         Ctx {
             b: ProgramBuilder::new(),
+            schema,
             scope: vec![],
+            levels: vec![0],
+            correlated_cell: std::cell::RefCell::new(vec![false]),
+            dest: vec![Dest::Output],
+            ctes: vec![],
+            pending_joins: vec![],
             params: vec![],
             next_param: 0,
             aggs: None,
@@ -66,7 +99,33 @@ impl Ctx {
         }
     }
 
-    fn param_index(&mut self, p: &ast::Param) -> Result<usize> {
+    /// Marks every level inside `outer` as depending on it.
+    fn mark_correlated(&self, outer: usize) {
+        let mut c = self.correlated_cell.borrow_mut();
+        for l in outer + 1..c.len() {
+            c[l] = true;
+        }
+    }
+
+    /// Enters a nested query level (a subquery's FROM tables go after this).
+    pub fn push_level(&mut self) {
+        self.levels.push(self.scope.len());
+        self.correlated_cell.borrow_mut().push(false);
+    }
+
+    /// Leaves the innermost level, dropping its tables; returns whether it was correlated.
+    pub fn pop_level(&mut self) -> bool {
+        let start = self.levels.pop().expect("a level to pop");
+        self.scope.truncate(start);
+        self.correlated_cell.borrow_mut().pop().unwrap_or(false)
+    }
+
+    pub fn emit_row_dest(&self) -> Dest {
+        *self.dest.last().expect("a destination")
+    }
+
+    /// The number of parameter `p`, registering it (SQLite's numbering rules).
+    pub fn register_param(&mut self, p: &ast::Param) -> Result<usize> {
         let idx = match p.kind {
             ParamKind::Next => self.next_param + 1,
             ParamKind::Numbered(n) => {
@@ -179,8 +238,28 @@ fn is_rowid_name(name: &str) -> bool {
 }
 
 fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
+    // Innermost query level first; the first level with a match wins, as in SQLite.
+    let innermost = ctx.levels.len() - 1;
+    for level in (0..ctx.levels.len()).rev() {
+        let start = ctx.levels[level];
+        let end = if level == innermost { ctx.scope.len() } else { ctx.levels[level + 1] };
+        if let Some(r) = resolve_in(ctx, c, start..end)? {
+            if level < innermost {
+                ctx.mark_correlated(level);
+            }
+            return Ok(Some(r));
+        }
+    }
+    if c.table.is_some() && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or(""))) {
+        return Err(Error::sql(format!("no such column: {}", display_name(c))));
+    }
+    Ok(None)
+}
+
+fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> Result<Option<Resolved>> {
     let mut found: Option<Resolved> = None;
-    for (si, st) in ctx.scope.iter().enumerate() {
+    for si in range.clone() {
+        let st = &ctx.scope[si];
         if let Some(t) = &c.table {
             if !t.eq_ignore_ascii_case(&st.name) {
                 continue;
@@ -194,7 +273,8 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
         }
     }
     if found.is_none() && is_rowid_name(&c.column) {
-        for (si, st) in ctx.scope.iter().enumerate() {
+        for si in range {
+            let st = &ctx.scope[si];
             if let Some(t) = &c.table {
                 if !t.eq_ignore_ascii_case(&st.name) {
                     continue;
@@ -207,12 +287,6 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
                 found = Some(Resolved::Rowid { scope: si });
             }
         }
-    }
-    if found.is_none()
-        && c.table.is_some()
-        && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or("")))
-    {
-        return Err(Error::sql(format!("no such column: {}", display_name(c))));
     }
     Ok(found)
 }
@@ -391,7 +465,7 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         },
         Expr::Param(p) => {
-            let index = ctx.param_index(p)?;
+            let index = ctx.register_param(p)?;
             ctx.b.emit(Insn::Variable { index, dest });
         }
         Expr::Unary { op, expr } => match op {
@@ -502,12 +576,15 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 expr_to_reg_depth(ctx, &both, dest, d)?;
             }
         }
-        Expr::In { not, expr, target } => {
-            let InTarget::List(list) = target else {
-                return Err(Error::sql("IN with a subquery or table is not supported yet"));
-            };
-            in_list_value(ctx, expr, list, *not, dest, d)?;
-        }
+        Expr::In { not, expr, target } => match target {
+            InTarget::List(list) => in_list_value(ctx, expr, list, *not, dest, d)?,
+            InTarget::Select(select) => in_select_value(ctx, expr, select, *not, dest, d)?,
+            InTarget::Table(name) => {
+                let select = table_as_select(name);
+                in_select_value(ctx, expr, &select, *not, dest, d)?
+            }
+            InTarget::TableFunction { name, .. } => return Err(Error::sql(format!("no such table-valued function: {}", name.name))),
+        },
         Expr::IsNull { not, expr } => {
             let r = ctx.b.alloc_register();
             expr_to_reg_depth(ctx, expr, r, d)?;
@@ -587,7 +664,22 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             ctx.b.patch_here(j);
         }
         Expr::Row(_) => return Err(Error::sql("row value misused")),
-        Expr::Exists { .. } | Expr::Subquery(_) => return Err(Error::sql("subqueries are not supported yet")),
+        Expr::Subquery(select) => {
+            ctx.b.emit(Insn::Null { dest, end: dest });
+            let done = ctx.b.new_label();
+            let n = subquery(ctx, select, Dest::Scalar { reg: dest, done })?;
+            if n != 1 {
+                return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
+            }
+        }
+        Expr::Exists { not, select } => {
+            ctx.b.emit(Insn::Integer { value: 0, dest });
+            let done = ctx.b.new_label();
+            subquery(ctx, select, Dest::Exists { reg: dest, done })?;
+            if *not {
+                ctx.b.emit(Insn::Not { src: dest, dest });
+            }
+        }
         Expr::Raise { .. } => return Err(Error::sql("RAISE() may only be used within a trigger-program")),
     }
     Ok(())
@@ -663,6 +755,89 @@ fn comparison_value(
     ctx.b.patch_here(j);
     ctx.b.patch_here(n1);
     ctx.b.patch_here(n2);
+    Ok(())
+}
+
+/// Compiles a subquery inline with destination `dest`. An uncorrelated subquery runs once per
+/// statement execution (guarded by Once); a correlated one runs each time it is reached.
+/// Returns its column count.
+fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
+    let once = ctx.b.emit(Insn::Noop { comment: None });
+    let schema = ctx.schema.clone();
+    ctx.push_level();
+    ctx.dest.push(dest);
+    let r = super::select::compile_query(ctx, &schema, select);
+    ctx.dest.pop();
+    let correlated = ctx.pop_level();
+    let (names, _) = r?;
+    if let Dest::Scalar { done, .. } | Dest::Exists { done, .. } = dest {
+        ctx.b.resolve_label(done);
+    }
+    if !correlated {
+        let here = ctx.b.current_addr();
+        ctx.b.insns[once] = Insn::Once { target: here };
+    }
+    Ok(names.len())
+}
+
+/// `SELECT * FROM name`, for `x IN name`.
+fn table_as_select(name: &ast::QualifiedName) -> ast::Select {
+    let core = ast::SimpleSelect {
+        distinct: false,
+        columns: vec![ast::ResultColumn::Star],
+        from: Some(ast::FromClause { first: ast::TableRef::Table { name: name.clone(), alias: None, indexed: None }, joins: vec![] }),
+        where_clause: None,
+        group_by: vec![],
+        having: None,
+        windows: vec![],
+    };
+    ast::Select { with: None, body: ast::SelectBody { first: ast::SelectCore::Select(Box::new(core)), compounds: vec![] }, order_by: vec![], limit: None }
+}
+
+/// `dest = expr [NOT] IN (SELECT ...)`: the subquery fills an ephemeral set once (or per row
+/// when correlated), then membership decides, with SQL's NULL rules.
+fn in_select_value(ctx: &mut Ctx, expr: &Expr, select: &ast::Select, not: bool, dest: usize, d: usize) -> Result<()> {
+    if matches!(expr, Expr::Row(_)) {
+        return Err(Error::sql("row values are not supported yet"));
+    }
+    let x = ctx.b.alloc_register();
+    expr_to_reg_depth(ctx, expr, x, d)?;
+    let coll = expr_collation(ctx, expr)?.map(|(c, _)| c).unwrap_or_default();
+    let id = ctx.b.alloc_cursor();
+    let key = crate::vdbe::insn::SortKey { collations: vec![coll], desc: vec![false], nulls_first: vec![None] };
+    // The set is (re)built where the subquery runs: once, or each time when correlated.
+    let open_at = ctx.b.current_addr();
+    ctx.b.emit(Insn::EphOpen { id, distinct: true, key: key.clone() });
+    let n = subquery(ctx, select, Dest::Eph { id })?;
+    if let Insn::Once { target } = ctx.b.insns[open_at + 1].clone() {
+        // Uncorrelated: move the Once guard before EphOpen so the set is built once.
+        ctx.b.insns[open_at] = Insn::Once { target };
+        ctx.b.insns[open_at + 1] = Insn::EphOpen { id, distinct: true, key };
+    }
+    if n != 1 {
+        return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
+    }
+    let end = ctx.b.new_label();
+    let found = ctx.b.new_label();
+    let x_null = ctx.b.new_label();
+    ctx.b.emit(Insn::Null { dest, end: dest });
+    ctx.b.emit_jump(Insn::IsNull { reg: x, target: 0 }, x_null);
+    ctx.b.emit_jump(Insn::EphFound { id, start: x, count: 1, target: 0 }, found);
+    ctx.b.emit_jump(Insn::EphHasNull { id, target: 0 }, end);
+    ctx.b.emit(Insn::Integer { value: not as i64, dest });
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.resolve_label(found);
+    ctx.b.emit(Insn::Integer { value: (!not) as i64, dest });
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    // x is NULL: the result is NULL, unless the set is empty (then IN is false).
+    ctx.b.resolve_label(x_null);
+    let scan = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphScan { cursor: scan, id });
+    let empty = ctx.b.emit(Insn::Rewind { cursor: scan, target: 0 });
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.patch_here(empty);
+    ctx.b.emit(Insn::Integer { value: not as i64, dest });
+    ctx.b.resolve_label(end);
     Ok(())
 }
 

@@ -8,6 +8,7 @@
 mod ddl;
 mod dml;
 pub mod expr;
+mod params;
 mod select;
 
 use std::sync::Arc;
@@ -21,21 +22,37 @@ use crate::vdbe::program::{ExplainMode, Program};
 use expr::Ctx;
 
 /// Compiles one statement. `sql` is its source text (kept for re-preparation and the shell).
-pub fn compile(schema: &Schema, stmt: &Statement, sql: &str) -> Result<Program> {
+pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Program> {
     let (inner, explain) = match stmt {
         Statement::Explain { query_plan, stmt } => {
             (stmt.as_ref(), if *query_plan { ExplainMode::QueryPlan } else { ExplainMode::Explain })
         }
         other => (other, ExplainMode::None),
     };
-    let mut ctx = Ctx::new();
+    let mut ctx = Ctx::new(schema.clone());
+    let mut numbered = inner.clone();
+    params::number_parameters(&mut ctx, &mut numbered)?;
+    let inner = &numbered;
     let init = ctx.b.emit(Insn::Init { target: 0 });
     let body_start = ctx.b.current_addr();
     let kind = compile_body(&mut ctx, schema, inner)?;
     ctx.b.emit(Insn::Halt { code: 0, on_error: 0, message: None });
-    // The transaction prologue, reached from Init.
+    // The transaction prologue, reached from Init. A read-only program that touches no table
+    // (SELECT 1) needs no transaction, as in SQLite, so it runs even on an unreadable file.
     let prologue = ctx.b.current_addr();
-    match kind.txn {
+    let touches_storage = ctx.b.insns.iter().any(|i| {
+        matches!(
+            i,
+            Insn::OpenRead { .. }
+                | Insn::OpenWrite { .. }
+                | Insn::OpenWriteReg { .. }
+                | Insn::ReadCookie { .. }
+                | Insn::IntegrityCk { .. }
+                | Insn::Pragma { .. }
+        )
+    });
+    let txn = if kind.txn == Txn::Read && !touches_storage { Txn::None } else { kind.txn };
+    match txn {
         Txn::None => {}
         Txn::Read => {
             ctx.b.emit(Insn::Transaction { db: 0, write: false, schema_cookie: schema.cookie, exclusive: false });

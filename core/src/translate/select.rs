@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::expr::{self, cond_jump, expr_to_reg, AggInfo, Ctx, ScopeTable};
+use super::expr::{self, cond_jump, expr_to_reg, AggInfo, Ctx, Dest, ScopeTable};
 use crate::error::{Error, Result};
 use crate::functions::{self, FunctionLookup};
 use crate::parser::ast::{self, BinaryOp, Expr, JoinOperator, ResultColumn, SelectCore, TableRef};
@@ -61,18 +61,51 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                     return Err(Error::sql(format!("unknown database {s}")));
                 }
             }
+            let display = alias.clone().unwrap_or_else(|| name.name.clone());
+            if name.schema.is_none() {
+                if let Some(cte) = ctx.ctes.iter().rev().find(|c| c.name.eq_ignore_ascii_case(&name.name)).cloned() {
+                    // The CTE sees only the CTEs defined before it.
+                    let pos = ctx.ctes.iter().rposition(|c| c.name.eq_ignore_ascii_case(&name.name)).expect("found");
+                    let hidden = ctx.ctes.split_off(pos);
+                    let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns);
+                    ctx.ctes.extend(hidden);
+                    return r;
+                }
+            }
             let table = match schema.table(&name.name) {
                 Some(t) => t.clone(),
-                None if schema.view(&name.name).is_some() => return Err(Error::sql("views are not supported yet")),
-                None => return Err(Error::sql(format!("no such table: {}", name.name))),
+                None => match schema.view(&name.name).cloned() {
+                    Some(v) => return add_derived(ctx, schema, &v.select, &display, &v.columns),
+                    None => return Err(Error::sql(format!("no such table: {}", name.name))),
+                },
             };
             let cursor = ctx.b.alloc_cursor();
-            let display = alias.clone().unwrap_or_else(|| name.name.clone());
-            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None });
+            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None, eph: None });
             Ok(())
         }
-        _ => Err(Error::sql("subqueries in FROM are not supported yet")),
+        TableRef::Subquery { select, alias } => {
+            let display = alias.clone().unwrap_or_default();
+            add_derived(ctx, schema, select, &display, &[])
+        }
+        TableRef::Function { name, .. } => Err(Error::sql(format!("no such table-valued function: {}", name.name))),
+        TableRef::Nested { .. } => Err(Error::sql("parenthesized joins are not supported yet")),
     }
+}
+
+/// A subquery, view or CTE in FROM: its rows are materialized into an ephemeral table before
+/// the loops start, and scanned like a table.
+fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str, columns: &[String]) -> Result<()> {
+    let (id, mut names, decltypes) = materialize(ctx, schema, select)?;
+    if !columns.is_empty() {
+        if columns.len() != names.len() {
+            return Err(Error::sql(format!("table {name} has {} values for {} columns", names.len(), columns.len())));
+        }
+        names = columns.to_vec();
+    }
+    let table = derived_table(name, &names, &decltypes);
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, null_flag: None, eph: Some(id) });
+    Ok(())
 }
 
 /// Splits a WHERE clause into its AND-ed terms.
@@ -163,9 +196,14 @@ fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
     (si + 1..ctx.scope.len()).all(|later| !refers_to_scope(ctx, e, later))
 }
 
-/// Opens read cursors for every scope table.
+/// Opens read cursors for the tables of the innermost query level.
 pub fn open_cursors(ctx: &mut Ctx, write: bool) {
-    for st in ctx.scope.clone() {
+    let start = *ctx.levels.last().expect("a level");
+    for st in ctx.scope[start..].to_vec() {
+        if let Some(id) = st.eph {
+            ctx.b.emit(Insn::EphScan { cursor: st.cursor, id });
+            continue;
+        }
         let info = table_cursor_info(&st.table);
         if write {
             ctx.b.emit(Insn::OpenWrite { cursor: st.cursor, root: st.table.root, db: 0, info });
@@ -201,7 +239,8 @@ pub fn emit_loops(
         and_terms(w, &mut terms);
     }
     let n = ctx.scope.len();
-    if n == 0 {
+    let base = *ctx.levels.last().expect("a level");
+    if n == base {
         // SELECT without FROM: one row.
         let skip = ctx.b.new_label();
         for t in &terms {
@@ -219,8 +258,8 @@ pub fn emit_loops(
     }
     let mut levels: Vec<Level> = Vec::new();
     let mut outer_next: Option<Label> = None;
-    for si in 0..n {
-        let (op, on) = joins.get(si).cloned().unwrap_or((JoinOperator::Inner, None));
+    for si in base..n {
+        let (op, on) = joins.get(si - base).cloned().unwrap_or((JoinOperator::Inner, None));
         let is_left = op == JoinOperator::Left;
         let next = ctx.b.new_label();
         let done = outer_next.unwrap_or(next);
@@ -229,7 +268,7 @@ pub fn emit_loops(
         if let Some(on) = &on {
             and_terms(on, &mut on_terms);
         }
-        let access = if is_left { Access::Scan } else { choose_access(ctx, si, &terms) };
+        let access = if is_left || ctx.scope[si].eph.is_some() { Access::Scan } else { choose_access(ctx, si, &terms) };
         let flag = if is_left {
             let f = ctx.b.alloc_register();
             ctx.b.emit(Insn::Integer { value: 0, dest: f });
@@ -286,7 +325,8 @@ pub fn emit_loops(
         cond_jump(ctx, t, innermost_next)?;
     }
     body(ctx, innermost_next)?;
-    for (si, level) in levels.into_iter().enumerate().rev() {
+    for (li, level) in levels.into_iter().enumerate().rev() {
+        let si = base + li;
         ctx.b.resolve_label(level.next);
         if let Some((cursor, top)) = level.close {
             ctx.b.emit(Insn::Next { cursor, target: top });
@@ -316,7 +356,8 @@ pub fn emit_loops(
 }
 
 /// The result columns of a simple select, with `*` expanded.
-pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn]) -> Result<Vec<OutColumn>> {
+pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -> Result<Vec<OutColumn>> {
+    let level = &ctx.scope[level_start..];
     let mut out = Vec::new();
     for rc in columns {
         match rc {
@@ -326,7 +367,7 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn]) -> Result<Vec<OutColu
                     (None, Expr::Column(c)) => {
                         // SQLite names a plain column reference by the column's declared name.
                         let mut name = c.column.clone();
-                        for st in &ctx.scope {
+                        for st in level {
                             if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
                                 if let Some(i) = st.table.column_index(&c.column) {
                                     name = st.table.columns[i].name.clone();
@@ -341,16 +382,15 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn]) -> Result<Vec<OutColu
                 out.push(OutColumn { name, decltype, expr: expr.clone() });
             }
             ResultColumn::Star => {
-                if ctx.scope.is_empty() {
+                if level.is_empty() {
                     return Err(Error::sql("no tables specified"));
                 }
-                for st in &ctx.scope {
+                for st in level {
                     push_table_columns(st, &mut out);
                 }
             }
             ResultColumn::TableStar(t) => {
-                let st = ctx
-                    .scope
+                let st = level
                     .iter()
                     .find(|s| s.name.eq_ignore_ascii_case(t))
                     .ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
@@ -378,7 +418,7 @@ fn push_table_columns(st: &ScopeTable, out: &mut Vec<OutColumn>) {
 
 fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
     let Expr::Column(c) = e else { return None };
-    for st in &ctx.scope {
+    for st in ctx.scope.iter().rev() {
         if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
             if let Some(i) = st.table.column_index(&c.column) {
                 let d = &st.table.columns[i].decl_type;
@@ -390,26 +430,219 @@ fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
 }
 
 /// Compiles a SELECT statement that outputs rows.
-pub fn compile_select(
+/// Compiles a top-level SELECT whose rows are the statement's output.
+pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    compile_query(ctx, schema, select)
+}
+
+/// Compiles a query (WITH, compound, simple) sending its rows to the current destination.
+/// Aggregate state is per query: a nested query saves and restores its container's.
+pub fn compile_query(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    let saved_aggs = (ctx.aggs.take(), ctx.in_agg_output);
+    let ctes_before = ctx.ctes.len();
+    if let Some(with) = &select.with {
+        for cte in &with.ctes {
+            if with.recursive && select_mentions(&cte.select, &cte.name) {
+                return Err(Error::sql("recursive common table expressions are not supported yet"));
+            }
+            ctx.ctes.push(cte.clone());
+        }
+    }
+    let r = if select.body.compounds.is_empty() {
+        compile_simple(ctx, schema, &select.body.first, &select.order_by, &select.limit)
+    } else {
+        compile_compound(ctx, schema, select)
+    };
+    ctx.ctes.truncate(ctes_before);
+    ctx.aggs = saved_aggs.0;
+    ctx.in_agg_output = saved_aggs.1;
+    r
+}
+
+/// Whether `name` appears as a table name anywhere in the query (a recursive CTE reference).
+fn select_mentions(select: &ast::Select, name: &str) -> bool {
+    format!("{select:?}").to_ascii_lowercase().contains(&format!("name: \"{}\"", name.to_ascii_lowercase()))
+}
+
+/// Sends one row (registers start..start+count) to the current destination.
+pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
+    match ctx.emit_row_dest() {
+        Dest::Output => {
+            ctx.b.emit(Insn::ResultRow { start, count });
+        }
+        Dest::Scalar { reg, done } => {
+            ctx.b.emit(Insn::SCopy { src: start, dest: reg });
+            ctx.b.emit_jump(Insn::Goto { target: 0 }, done);
+        }
+        Dest::Exists { reg, done } => {
+            ctx.b.emit(Insn::Integer { value: 1, dest: reg });
+            ctx.b.emit_jump(Insn::Goto { target: 0 }, done);
+        }
+        Dest::Eph { id } => {
+            ctx.b.emit(Insn::EphInsert { id, start, count });
+        }
+    }
+}
+
+/// DISTINCT: jumps to `skip` when the row was seen before, else remembers it.
+fn distinct_check(ctx: &mut Ctx, distinct: Option<usize>, start: usize, count: usize, skip: Label) {
+    if let Some(id) = distinct {
+        ctx.b.emit_jump(Insn::EphFound { id, start, count, target: 0 }, skip);
+        ctx.b.emit(Insn::EphInsert { id, start, count });
+    }
+}
+
+fn open_distinct(ctx: &mut Ctx, on: bool) -> Option<usize> {
+    on.then(|| {
+        let id = ctx.b.alloc_cursor();
+        ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });
+        id
+    })
+}
+
+/// A compound SELECT, left to right: the running result is an ephemeral table, a set once a
+/// UNION, INTERSECT or EXCEPT has applied (rows then come out in sorted order, as SQLite's do),
+/// a bag while only UNION ALL has.
+fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    let first_distinct = !matches!(select.body.compounds.first(), Some((ast::CompoundOp::UnionAll, _)));
+    let cur = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
+    ctx.dest.push(Dest::Eph { id: cur });
+    let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    ctx.dest.pop();
+    let (names, decltypes) = first?;
+    for (op, core) in &select.body.compounds {
+        let target = match op {
+            ast::CompoundOp::UnionAll => {
+                ctx.b.emit(Insn::EphConvert { id: cur, distinct: false });
+                cur
+            }
+            ast::CompoundOp::Union => {
+                ctx.b.emit(Insn::EphConvert { id: cur, distinct: true });
+                cur
+            }
+            ast::CompoundOp::Except | ast::CompoundOp::Intersect => {
+                let tmp = ctx.b.alloc_cursor();
+                ctx.b.emit(Insn::EphOpen { id: tmp, distinct: true, key: Default::default() });
+                tmp
+            }
+        };
+        ctx.dest.push(Dest::Eph { id: target });
+        let r = compile_simple(ctx, schema, core, &[], &None);
+        ctx.dest.pop();
+        let (n2, _) = r?;
+        if n2.len() != names.len() {
+            let opname = match op {
+                ast::CompoundOp::UnionAll => "UNION ALL",
+                ast::CompoundOp::Union => "UNION",
+                ast::CompoundOp::Except => "EXCEPT",
+                ast::CompoundOp::Intersect => "INTERSECT",
+            };
+            return Err(Error::sql(format!("SELECTs to the left and right of {opname} do not have the same number of result columns")));
+        }
+        if target != cur {
+            ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
+        }
+    }
+    // Read the result back as a derived table, so ORDER BY can name its columns.
+    ctx.push_level();
+    let table = derived_table("", &names, &decltypes);
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, null_flag: None, eph: Some(cur) });
+    let columns: Vec<ResultColumn> = names
+        .iter()
+        .map(|n| ResultColumn::Expr {
+            expr: Expr::Column(ast::ColumnRef { schema: None, table: None, column: n.clone(), double_quoted: false }),
+            alias: None,
+            text: n.clone(),
+        })
+        .collect();
+    let core = ast::SimpleSelect { distinct: false, columns, from: None, where_clause: None, group_by: vec![], having: None, windows: vec![] };
+    let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
+    ctx.pop_level();
+    r?;
+    Ok((names, decltypes))
+}
+
+/// A table describing the rows of a subquery, view or CTE.
+pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>]) -> Arc<Table> {
+    let columns = names
+        .iter()
+        .zip(decltypes)
+        .map(|(n, d)| crate::schema::Column {
+            name: n.clone(),
+            decl_type: d.clone().unwrap_or_default(),
+            affinity: d.as_deref().map(crate::vdbe::ops::Affinity::from_decl_type).unwrap_or_default(),
+            not_null: false,
+            default: None,
+            default_text: None,
+            collation: Default::default(),
+            primary_key: false,
+        })
+        .collect();
+    Arc::new(Table {
+        name: name.to_string(),
+        root: 0,
+        columns,
+        rowid_alias: None,
+        without_rowid: false,
+        autoincrement: false,
+        primary_key: vec![],
+        checks: vec![],
+        sql: String::new(),
+        indexes: vec![],
+    })
+}
+
+/// Compiles a query into ephemeral table rows (a bag) and returns its column names and types.
+pub fn materialize(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(usize, Vec<String>, Vec<Option<String>>)> {
+    let id = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
+    ctx.push_level();
+    ctx.dest.push(Dest::Eph { id });
+    let r = compile_query(ctx, schema, select);
+    ctx.dest.pop();
+    ctx.pop_level();
+    let (names, decltypes) = r?;
+    Ok((id, names, decltypes))
+}
+
+/// A simple SELECT or VALUES with its ORDER BY and LIMIT.
+fn compile_simple(
     ctx: &mut Ctx,
     schema: &Schema,
-    select: &ast::Select,
+    core: &SelectCore,
+    order_by: &[ast::OrderingTerm],
+    limit: &Option<ast::Limit>,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    if select.with.is_some() {
-        return Err(Error::sql("WITH is not supported yet"));
-    }
-    if !select.body.compounds.is_empty() {
-        return Err(Error::sql("compound SELECT is not supported yet"));
-    }
-    let core = match &select.body.first {
+    let core = match core {
         SelectCore::Select(s) => s.as_ref(),
-        SelectCore::Values(rows) => return compile_values(ctx, rows, select),
+        SelectCore::Values(rows) => return compile_values(ctx, rows, order_by, limit),
     };
-    if core.distinct {
-        return Err(Error::sql("SELECT DISTINCT is not supported yet"));
-    }
+    resolve_from_into_scope(ctx, schema, core)?;
+    compile_simple_over_scope(ctx, core, order_by, limit, false)
+}
+
+fn resolve_from_into_scope(ctx: &mut Ctx, schema: &Schema, core: &ast::SimpleSelect) -> Result<()> {
     let joins = resolve_from(ctx, schema, &core.from)?;
-    let cols = expand_columns(ctx, &core.columns)?;
+    ctx.pending_joins = joins;
+    Ok(())
+}
+
+/// The body of a simple SELECT once its FROM tables are in scope.
+fn compile_simple_over_scope(
+    ctx: &mut Ctx,
+    core: &ast::SimpleSelect,
+    order_by: &[ast::OrderingTerm],
+    limit: &Option<ast::Limit>,
+    from_compound: bool,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    let select = ast::Select { with: None, body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] }, order_by: order_by.to_vec(), limit: limit.clone() };
+    let select = &select;
+    let joins = if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
+    let level_start = *ctx.levels.last().expect("a level");
+    let cols = expand_columns(ctx, &core.columns, level_start)?;
+    let distinct = open_distinct(ctx, core.distinct);
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
 
@@ -439,7 +672,7 @@ pub fn compile_select(
         for t in &select.order_by {
             expr::collect_aggregates(&t.expr, &mut agg_calls)?;
         }
-        let grouped = Grouped { core, select, cols: &cols, agg_calls, limit_reg, offset_reg, end };
+        let grouped = Grouped { core, select, cols: &cols, agg_calls, limit_reg, offset_reg, end, distinct };
         compile_grouped(ctx, &joins, grouped)?;
         ctx.b.resolve_label(end);
         return Ok((names, decltypes));
@@ -451,19 +684,20 @@ pub fn compile_select(
         open_cursors(ctx, false);
         if !select.order_by.is_empty() {
             let keys = order_by_terms(ctx, &select.order_by, &core.columns, &cols)?;
-            emit_sorted(ctx, &joins, core.where_clause.as_ref(), &cols, &keys, limit_reg, offset_reg, end)?;
+            emit_sorted(ctx, &joins, core.where_clause.as_ref(), &cols, &keys, (limit_reg, offset_reg, end), distinct)?;
             ctx.b.resolve_label(end);
             return Ok((names, decltypes));
         }
         let first = ctx.b.alloc_registers(cols.len());
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, skip| {
-            if let Some(o) = offset_reg {
-                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
-            }
             for (i, c) in cols.iter().enumerate() {
                 expr_to_reg(ctx, &c.expr, first + i)?;
             }
-            ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+            distinct_check(ctx, distinct, first, cols.len(), skip);
+            if let Some(o) = offset_reg {
+                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+            }
+            emit_row(ctx, first, cols.len());
             if let Some(l) = limit_reg {
                 ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
             }
@@ -486,7 +720,8 @@ pub fn compile_select(
         let acc_reg = ctx.b.alloc_register();
         aggs.push(AggInfo { expr: call, func, acc_reg });
     }
-    let count_only = ctx.scope.len() == 1
+    let count_only = ctx.scope.len() == level_start + 1
+        && ctx.scope[level_start].eph.is_none()
         && core.where_clause.is_none()
         && aggs.len() == 1
         && aggs[0].func.kind == functions::aggregate::AggKind::CountStar
@@ -496,7 +731,7 @@ pub fn compile_select(
     ctx.aggs = Some(aggs.clone());
     if count_only {
         // SELECT count(*) FROM t: OP_Count reads the tree's cell counts without decoding rows.
-        let st = ctx.scope[0].clone();
+        let st = ctx.scope[level_start].clone();
         ctx.b.emit(Insn::OpenRead {
             cursor: st.cursor,
             root: st.table.root,
@@ -544,7 +779,7 @@ pub fn compile_select(
                 expr_to_reg(ctx, &c.expr, first + i)?;
             }
         }
-        ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+        emit_row(ctx, first, cols.len());
         ctx.b.resolve_label(skip);
         ctx.b.resolve_label(end);
         return Ok((names, decltypes));
@@ -558,7 +793,7 @@ pub fn compile_select(
     for (i, c) in cols.iter().enumerate() {
         expr_to_reg(ctx, &c.expr, first + i)?;
     }
-    ctx.b.emit(Insn::ResultRow { start: first, count: cols.len() });
+    emit_row(ctx, first, cols.len());
     ctx.b.resolve_label(skip);
     ctx.b.resolve_label(end);
     Ok((names, decltypes))
@@ -626,9 +861,8 @@ fn emit_sorted(
     where_clause: Option<&Expr>,
     cols: &[OutColumn],
     keys: &[OrderKey],
-    limit_reg: Option<usize>,
-    offset_reg: Option<usize>,
-    end: Label,
+    (limit_reg, offset_reg, end): (Option<usize>, Option<usize>, Label),
+    distinct: Option<usize>,
 ) -> Result<()> {
     let sorter = ctx.b.alloc_cursor();
     let key = crate::vdbe::insn::SortKey {
@@ -639,13 +873,14 @@ fn emit_sorted(
     ctx.b.emit(Insn::SorterOpen { cursor: sorter, key });
     let width = keys.len() + cols.len();
     let first = ctx.b.alloc_registers(width);
-    emit_loops(ctx, joins, where_clause, &mut |ctx, _| {
+    emit_loops(ctx, joins, where_clause, &mut |ctx, skip| {
         for (i, k) in keys.iter().enumerate() {
             expr_to_reg(ctx, &k.expr, first + i)?;
         }
         for (i, c) in cols.iter().enumerate() {
             expr_to_reg(ctx, &c.expr, first + keys.len() + i)?;
         }
+        distinct_check(ctx, distinct, first + keys.len(), cols.len(), skip);
         ctx.b.emit(Insn::SorterInsert { cursor: sorter, start: first, count: width });
         Ok(())
     })?;
@@ -660,7 +895,7 @@ fn emit_sorted(
     for i in 0..cols.len() {
         ctx.b.emit(Insn::SorterColumn { cursor: sorter, column: keys.len() + i, dest: out + i });
     }
-    ctx.b.emit(Insn::ResultRow { start: out, count: cols.len() });
+    emit_row(ctx, out, cols.len());
     if let Some(l) = limit_reg {
         ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
     }
@@ -677,6 +912,7 @@ struct Grouped<'a> {
     limit_reg: Option<usize>,
     offset_reg: Option<usize>,
     end: Label,
+    distinct: Option<usize>,
 }
 
 /// GROUP BY: the scan files each row under its group (stepping the group's aggregates and
@@ -716,6 +952,9 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
     for c in bare_refs {
         if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+            if si < *ctx.levels.last().expect("a level") {
+                continue;
+            }
             if !bare.iter().any(|(s, k, _)| *s == si && *k == col) {
                 bare.push((si, col, c));
             }
@@ -765,9 +1004,12 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     })?;
     ctx.plan_details.push("USE TEMP B-TREE FOR GROUP BY".into());
     // The output loop: table columns now come from registers filled per group.
-    let bases: Vec<usize> = ctx.scope.iter().map(|st| st.table.columns.len() + 1).collect::<Vec<_>>().into_iter().map(|n| ctx.b.alloc_registers(n)).collect();
-    for (si, base) in bases.iter().enumerate() {
-        ctx.scope[si].regs = Some(*base);
+    let level_start = *ctx.levels.last().expect("a level");
+    let widths: Vec<usize> = ctx.scope.iter().map(|st| st.table.columns.len() + 1).collect();
+    let mut bases: Vec<usize> = vec![0; ctx.scope.len()];
+    for si in level_start..ctx.scope.len() {
+        bases[si] = ctx.b.alloc_registers(widths[si]);
+        ctx.scope[si].regs = Some(bases[si]);
         ctx.scope[si].null_flag = None;
     }
     let sorter = if g.select.order_by.is_empty() { None } else { Some(ctx.b.alloc_cursor()) };
@@ -813,17 +1055,19 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
             for (i, c) in g.cols.iter().enumerate() {
                 expr_to_reg(ctx, &c.expr, first + order_keys.len() + i)?;
             }
+            distinct_check(ctx, g.distinct, first + order_keys.len(), ncols, next);
             ctx.b.emit(Insn::SorterInsert { cursor: sc, start: first, count: width });
         }
         None => {
-            if let Some(o) = g.offset_reg {
-                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
-            }
             let out = ctx.b.alloc_registers(ncols);
             for (i, c) in g.cols.iter().enumerate() {
                 expr_to_reg(ctx, &c.expr, out + i)?;
             }
-            ctx.b.emit(Insn::ResultRow { start: out, count: ncols });
+            distinct_check(ctx, g.distinct, out, ncols, next);
+            if let Some(o) = g.offset_reg {
+                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
+            }
+            emit_row(ctx, out, ncols);
             if let Some(l) = g.limit_reg {
                 ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
             }
@@ -843,7 +1087,7 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         for i in 0..ncols {
             ctx.b.emit(Insn::SorterColumn { cursor: sc, column: order_keys.len() + i, dest: out + i });
         }
-        ctx.b.emit(Insn::ResultRow { start: out, count: ncols });
+        emit_row(ctx, out, ncols);
         if let Some(l) = g.limit_reg {
             ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
         }
@@ -897,9 +1141,10 @@ fn limit_registers(ctx: &mut Ctx, limit: &Option<ast::Limit>) -> Result<(Option<
 fn compile_values(
     ctx: &mut Ctx,
     rows: &[Vec<Expr>],
-    select: &ast::Select,
+    order_by: &[ast::OrderingTerm],
+    limit: &Option<ast::Limit>,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    if select.limit.is_some() || !select.order_by.is_empty() {
+    if limit.is_some() || !order_by.is_empty() {
         return Err(Error::sql("LIMIT or ORDER BY on VALUES is not supported yet"));
     }
     let n = rows.first().map(|r| r.len()).unwrap_or(0);
@@ -911,7 +1156,7 @@ fn compile_values(
         for (i, e) in row.iter().enumerate() {
             expr_to_reg(ctx, e, first + i)?;
         }
-        ctx.b.emit(Insn::ResultRow { start: first, count: n });
+        emit_row(ctx, first, n);
     }
     let names = (1..=n).map(|i| format!("column{i}")).collect();
     Ok((names, vec![None; n]))
@@ -926,6 +1171,7 @@ pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>)
         cursor,
         regs: None,
         null_flag: None,
+        eph: None,
     });
     cursor
 }

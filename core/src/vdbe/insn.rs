@@ -514,6 +514,21 @@ pub enum Insn {
     GroupNext { id: usize, target: usize },
     /// r[dest] = a field of the group being read.
     GroupColumn { id: usize, field: GroupField, dest: usize },
+    /// Opens (or empties) ephemeral table `id`: a bag of rows in insertion order, or with
+    /// `distinct` a set of rows in `key` order.
+    EphOpen { id: usize, distinct: bool, key: SortKey },
+    /// Adds r[start..start+count] to ephemeral table `id` (a set ignores duplicates).
+    EphInsert { id: usize, start: usize, count: usize },
+    /// Jumps to `target` when ephemeral set `id` holds the row r[start..start+count].
+    EphFound { id: usize, start: usize, count: usize, target: usize },
+    /// Jumps to `target` when ephemeral table `id` holds a row whose first value is NULL.
+    EphHasNull { id: usize, target: usize },
+    /// Turns ephemeral table `id` into a set (`distinct`) or a bag, keeping its rows.
+    EphConvert { id: usize, distinct: bool },
+    /// Removes from set `id` the rows of set `other` (EXCEPT), or keeps only them (INTERSECT).
+    EphCombine { id: usize, other: usize, intersect: bool },
+    /// Opens scan cursor `cursor` over ephemeral table `id` (rows read with Rewind/Next/Column).
+    EphScan { cursor: usize, id: usize },
     /// Adds the integer r[value] to the RowSet in register `set`.
     RowSetAdd {
         set: usize,
@@ -560,7 +575,9 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | SorterSort { target, .. }
         | SorterNext { target, .. }
         | GroupSort { target, .. }
-        | GroupNext { target, .. } => Some(target),
+        | GroupNext { target, .. }
+        | EphFound { target, .. }
+        | EphHasNull { target, .. } => Some(target),
         _ => None,
     }
 }
@@ -949,6 +966,13 @@ impl Insn {
             GroupSort { id, target } => (s("GroupSort"), *id as i64, *target as i64, 0, s(""), 0, s("")),
             GroupNext { id, target } => (s("GroupNext"), *id as i64, *target as i64, 0, s(""), 0, s("")),
             GroupColumn { id, field, dest } => (s("GroupColumn"), *id as i64, *dest as i64, 0, format!("{field:?}"), 0, s("")),
+            EphOpen { id, distinct, key } => (s("OpenEphemeral"), *id as i64, key.collations.len() as i64, *distinct as i64, sort_key_p4(key), 0, s("")),
+            EphInsert { id, start, count } => (s("IdxInsert"), *id as i64, *start as i64, *count as i64, s(""), 0, s("")),
+            EphFound { id, start, count, target } => (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s("")),
+            EphHasNull { id, target } => (s("IfNullRow"), *id as i64, *target as i64, 0, s(""), 0, s("")),
+            EphConvert { id, distinct } => (s("Noop"), *id as i64, *distinct as i64, 0, s(""), 0, s("convert ephemeral table")),
+            EphCombine { id, other, intersect } => (s(if *intersect { "Intersect" } else { "Except" }), *id as i64, *other as i64, 0, s(""), 0, s("")),
+            EphScan { cursor, id } => (s("OpenDup"), *cursor as i64, *id as i64, 0, s(""), 0, s("")),
             RowSetAdd { set, value } => {
                 (s("RowSetAdd"), *set as i64, *value as i64, 0, s(""), 0, format!("rowset(r[{set}])=r[{value}]"))
             }

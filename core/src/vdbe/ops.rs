@@ -68,7 +68,9 @@ pub fn apply_affinity(v: Value, aff: Affinity) -> Value {
             other => other,
         },
         Affinity::Numeric | Affinity::Integer => match &v {
+            // A well-formed number; a REAL with no fractional part that fits becomes INTEGER.
             Value::Text(s) => match parse_numeric_text(s) {
+                Some(Value::Real(r)) => real_to_int_if_exact(r).map(Value::Integer).unwrap_or(Value::Real(r)),
                 Some(n) => n,
                 None => v,
             },

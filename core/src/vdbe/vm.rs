@@ -76,6 +76,9 @@ pub struct Vm {
     record_buf: Vec<u8>,
     /// Sorters by cursor number: the rows, the ordering, and the read position.
     sorters: std::collections::HashMap<usize, Sorter>,
+    /// Ephemeral tables by id, and scan cursors over them (cursor -> (table id, position)).
+    ephemeral: std::collections::HashMap<usize, EphTable>,
+    eph_cursors: std::collections::HashMap<usize, (usize, usize)>,
     /// GROUP BY tables by id.
     groups: std::collections::HashMap<usize, GroupTable>,
     /// RowSets by register (UPDATE and DELETE's first pass), read in insertion order.
@@ -103,6 +106,8 @@ impl Vm {
             rowsets: std::collections::HashMap::new(),
             sorters: std::collections::HashMap::new(),
             groups: std::collections::HashMap::new(),
+            ephemeral: std::collections::HashMap::new(),
+            eph_cursors: std::collections::HashMap::new(),
             program,
         }
     }
@@ -158,6 +163,8 @@ impl Vm {
         self.rowsets.clear();
         self.sorters.clear();
         self.groups.clear();
+        self.ephemeral.clear();
+        self.eph_cursors.clear();
         self.once.clear();
         self.changes = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
@@ -296,6 +303,10 @@ impl Vm {
             }
         }
         Ok(())
+    }
+
+    fn eph(&mut self, id: usize) -> Result<&mut EphTable> {
+        self.ephemeral.get_mut(&id).ok_or_else(|| Error::Internal("ephemeral table not open".into()))
     }
 
     fn group(&mut self, id: usize) -> Result<&mut GroupTable> {
@@ -473,6 +484,28 @@ impl Vm {
                     if let Some(c) = self.cursors.get_mut(*cursor) {
                         *c = None;
                     }
+                    self.pc += 1;
+                }
+                Insn::Rewind { cursor, target } if self.eph_cursors.contains_key(cursor) => {
+                    let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
+                    *pos = 0;
+                    let empty = self.ephemeral.get(id).map(|t| t.len() == 0).unwrap_or(true);
+                    self.jump_if(empty, *target);
+                }
+                Insn::Next { cursor, target } if self.eph_cursors.contains_key(cursor) => {
+                    let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
+                    *pos += 1;
+                    let more = self.ephemeral.get(id).map(|t| *pos < t.len()).unwrap_or(false);
+                    self.jump_if(more, *target);
+                }
+                Insn::Column { cursor, column, dest, .. } if self.eph_cursors.contains_key(cursor) => {
+                    let (id, pos) = self.eph_cursors[cursor];
+                    self.regs[*dest] = self.ephemeral.get(&id).and_then(|t| t.row(pos)).and_then(|r| r.get(*column)).cloned().unwrap_or(Value::Null);
+                    self.pc += 1;
+                }
+                Insn::Rowid { cursor, dest } if self.eph_cursors.contains_key(cursor) => {
+                    let (_, pos) = self.eph_cursors[cursor];
+                    self.regs[*dest] = Value::Integer(pos as i64 + 1);
                     self.pc += 1;
                 }
                 Insn::Rewind { cursor, target } | Insn::Last { cursor, target } => {
@@ -1069,6 +1102,40 @@ impl Vm {
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
+                Insn::EphOpen { id, distinct, key } => {
+                    self.ephemeral.insert(*id, EphTable::new(*distinct, key.clone()));
+                    self.pc += 1;
+                }
+                Insn::EphInsert { id, start, count } => {
+                    let row = self.regs[*start..start + count].to_vec();
+                    self.eph(*id)?.insert(row);
+                    self.pc += 1;
+                }
+                Insn::EphFound { id, start, count, target } => {
+                    let row = self.regs[*start..start + count].to_vec();
+                    let found = self.eph(*id)?.contains(row);
+                    self.jump_if(found, *target);
+                }
+                Insn::EphHasNull { id, target } => {
+                    let has = self.eph(*id)?.has_null;
+                    self.jump_if(has, *target);
+                }
+                Insn::EphConvert { id, distinct } => {
+                    self.eph(*id)?.convert(*distinct);
+                    self.pc += 1;
+                }
+                Insn::EphCombine { id, other, intersect } => {
+                    let other = self.ephemeral.remove(other).ok_or_else(|| Error::Internal("ephemeral table not open".into()))?;
+                    self.eph(*id)?.combine(&other, *intersect);
+                    self.pc += 1;
+                }
+                Insn::EphScan { cursor, id } => {
+                    if let Some(t) = self.ephemeral.get_mut(id) {
+                        t.freeze();
+                    }
+                    self.eph_cursors.insert(*cursor, (*id, 0));
+                    self.pc += 1;
+                }
                 Insn::RowSetAdd { set, value } => {
                     let v = ops::to_i64(&self.regs[*value]);
                     self.rowsets.entry(*set).or_default().push_back(v);
@@ -1151,6 +1218,110 @@ impl PartialOrd for GroupKey {
 impl Ord for GroupKey {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.1.compare(&self.0, &other.0)
+    }
+}
+
+/// An ephemeral table: a bag of rows, or a set of distinct rows in key order.
+struct EphTable {
+    key: Arc<crate::vdbe::insn::SortKey>,
+    bag: Vec<Vec<Value>>,
+    set: Option<std::collections::BTreeSet<GroupKey>>,
+    /// The set's rows in order, built when a scan starts.
+    frozen: Vec<Vec<Value>>,
+    has_null: bool,
+}
+
+impl EphTable {
+    fn new(distinct: bool, key: crate::vdbe::insn::SortKey) -> EphTable {
+        EphTable { key: Arc::new(key), bag: Vec::new(), set: distinct.then(Default::default), frozen: Vec::new(), has_null: false }
+    }
+
+    fn full_key(&self, row: &[Value]) -> Arc<crate::vdbe::insn::SortKey> {
+        // Columns beyond the declared key compare with BINARY, ascending.
+        if self.key.collations.len() >= row.len() {
+            return self.key.clone();
+        }
+        let mut k = (*self.key).clone();
+        while k.collations.len() < row.len() {
+            k.collations.push(Collation::Binary);
+            k.desc.push(false);
+            k.nulls_first.push(None);
+        }
+        Arc::new(k)
+    }
+
+    fn insert(&mut self, row: Vec<Value>) {
+        if row.first().is_some_and(|v| v.is_null()) {
+            self.has_null = true;
+        }
+        match &mut self.set {
+            None => self.bag.push(row),
+            Some(_) => {
+                let key = self.full_key(&row);
+                self.set.as_mut().expect("set").insert(GroupKey(row, key));
+            }
+        }
+    }
+
+    fn contains(&self, row: Vec<Value>) -> bool {
+        match &self.set {
+            Some(set) => {
+                let key = self.full_key(&row);
+                set.contains(&GroupKey(row, key))
+            }
+            None => self.bag.iter().any(|r| self.key.compare(r, &row).is_eq()),
+        }
+    }
+
+    fn convert(&mut self, distinct: bool) {
+        match (distinct, self.set.is_some()) {
+            (true, false) => {
+                self.set = Some(Default::default());
+                for row in std::mem::take(&mut self.bag) {
+                    self.insert(row);
+                }
+            }
+            (false, true) => {
+                let set = self.set.take().expect("set");
+                self.bag = set.into_iter().map(|k| k.0).collect();
+            }
+            _ => {}
+        }
+    }
+
+    fn combine(&mut self, other: &EphTable, intersect: bool) {
+        self.convert(true);
+        let set = self.set.as_mut().expect("set");
+        let keep: std::collections::BTreeSet<GroupKey> = std::mem::take(set)
+            .into_iter()
+            .filter(|k| {
+                let present = other.contains(k.0.clone());
+                present == intersect
+            })
+            .collect();
+        *set = keep;
+    }
+
+    fn freeze(&mut self) {
+        if let Some(set) = &self.set {
+            self.frozen = set.iter().map(|k| k.0.clone()).collect();
+        }
+    }
+
+    fn len(&self) -> usize {
+        if self.set.is_some() {
+            self.frozen.len()
+        } else {
+            self.bag.len()
+        }
+    }
+
+    fn row(&self, i: usize) -> Option<&Vec<Value>> {
+        if self.set.is_some() {
+            self.frozen.get(i)
+        } else {
+            self.bag.get(i)
+        }
     }
 }
 

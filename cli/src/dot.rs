@@ -1,0 +1,366 @@
+//! Dot-commands (`.headers on`, `.quit`, ...): the line is split into arguments as sqlite3's
+//! `do_meta_command` does, and the command name is looked up in [`COMMANDS`]. A name may be
+//! abbreviated down to the command's minimum prefix, chosen so that an abbreviation never means a
+//! different command here than in sqlite3. New commands are new table rows.
+
+use crate::output::Mode;
+use crate::shell::{Executor, Shell};
+
+/// What a dot-command asks of the input loop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DotOutcome {
+    Ok,
+    /// The command failed (its message is printed); counts as an error for `-bail` and the exit code.
+    Error,
+    /// Stop reading input and exit with this code.
+    Exit(i32),
+}
+
+type Handler<E> = fn(&mut Shell<E>, &[String]) -> DotOutcome;
+
+/// One dot-command: its name, the shortest abbreviation accepted, usage, help text and handler.
+struct Command<E: Executor> {
+    name: &'static str,
+    min_prefix: usize,
+    usage: &'static str,
+    help: &'static str,
+    run: Handler<E>,
+}
+
+fn commands<E: Executor>() -> Vec<Command<E>> {
+    vec![
+        Command {
+            name: "bail",
+            min_prefix: 3,
+            usage: "on|off",
+            help: "Stop after hitting an error.  Default OFF",
+            run: bail,
+        },
+        Command {
+            name: "exit",
+            min_prefix: 4,
+            usage: "?CODE?",
+            help: "Exit this program with return-code CODE",
+            run: exit,
+        },
+        Command {
+            name: "headers",
+            min_prefix: 1,
+            usage: "on|off",
+            help: "Turn display of headers on or off",
+            run: headers,
+        },
+        Command { name: "help", min_prefix: 3, usage: "", help: "Show this help", run: help },
+        Command {
+            name: "mode",
+            min_prefix: 1,
+            usage: "MODE",
+            help: "Set output mode (only \"list\" so far)",
+            run: mode,
+        },
+        Command {
+            name: "nullvalue",
+            min_prefix: 2,
+            usage: "STRING",
+            help: "Use STRING in place of NULL values",
+            run: nullvalue,
+        },
+        Command { name: "quit", min_prefix: 1, usage: "", help: "Exit this program", run: quit },
+        Command {
+            name: "separator",
+            min_prefix: 3,
+            usage: "COL ?ROW?",
+            help: "Change the column and row separators",
+            run: separator,
+        },
+    ]
+}
+
+/// Runs one dot-command line (starting with `.`).
+pub fn run<E: Executor>(shell: &mut Shell<E>, line: &str) -> DotOutcome {
+    let args = split_args(&line[1..]);
+    let Some(name) = args.first() else { return DotOutcome::Ok };
+    let found = commands::<E>()
+        .into_iter()
+        .find(|c| name.len() >= c.min_prefix.min(c.name.len()) && c.name.starts_with(name.as_str()));
+    match found {
+        Some(cmd) => (cmd.run)(shell, &args),
+        None => {
+            shell.eprint(&format!(
+                "Error: unknown command or invalid arguments:  \"{name}\". Enter \".help\" for help\n"
+            ));
+            DotOutcome::Error
+        }
+    }
+}
+
+/// Splits a dot-command line into arguments: whitespace-separated words, `'...'` taken
+/// literally, `"..."` with C-style backslash escapes.
+pub fn split_args(line: &str) -> Vec<String> {
+    let z = line.as_bytes();
+    let mut args = Vec::new();
+    let mut h = 0;
+    while h < z.len() {
+        while h < z.len() && z[h].is_ascii_whitespace() {
+            h += 1;
+        }
+        if h >= z.len() {
+            break;
+        }
+        if z[h] == b'\'' || z[h] == b'"' {
+            let delim = z[h];
+            h += 1;
+            let start = h;
+            while h < z.len() && z[h] != delim {
+                if z[h] == b'\\' && delim == b'"' && h + 1 < z.len() {
+                    h += 1;
+                }
+                h += 1;
+            }
+            let word = &z[start..h];
+            if h < z.len() {
+                h += 1;
+            }
+            let word = if delim == b'"' { resolve_backslashes(word) } else { word.to_vec() };
+            args.push(String::from_utf8_lossy(&word).into_owned());
+        } else {
+            let start = h;
+            while h < z.len() && !z[h].is_ascii_whitespace() {
+                h += 1;
+            }
+            args.push(String::from_utf8_lossy(&z[start..h]).into_owned());
+        }
+    }
+    args
+}
+
+/// sqlite3's `resolve_backslashes`: `\a \b \t \n \v \f \r \" \' \\` and octal `\NNN`.
+fn resolve_backslashes(z: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(z.len());
+    let mut i = 0;
+    while i < z.len() {
+        let c = z[i];
+        if c != b'\\' || i + 1 >= z.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        i += 1;
+        let e = z[i];
+        i += 1;
+        let resolved = match e {
+            b'a' => 7,
+            b'b' => 8,
+            b't' => b'\t',
+            b'n' => b'\n',
+            b'v' => 0x0b,
+            b'f' => 0x0c,
+            b'r' => b'\r',
+            b'0'..=b'7' => {
+                let mut v = u32::from(e - b'0');
+                for _ in 0..2 {
+                    match z.get(i) {
+                        Some(&d @ b'0'..=b'7') => {
+                            v = v * 8 + u32::from(d - b'0');
+                            i += 1;
+                        }
+                        _ => break,
+                    }
+                }
+                v as u8
+            }
+            other => other,
+        };
+        out.push(resolved);
+    }
+    out
+}
+
+/// sqlite3's `booleanValue`: on/yes/true, off/no/false, or an integer.
+fn boolean_value<E: Executor>(shell: &mut Shell<E>, arg: &str) -> bool {
+    let digits = arg.strip_prefix('-').unwrap_or(arg);
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        return digits.bytes().any(|b| b != b'0');
+    }
+    if ["on", "yes", "true"].iter().any(|w| arg.eq_ignore_ascii_case(w)) {
+        return true;
+    }
+    if !["off", "no", "false"].iter().any(|w| arg.eq_ignore_ascii_case(w)) {
+        shell.eprint(&format!("ERROR: Not a boolean value: \"{arg}\". Assuming \"no\".\n"));
+    }
+    false
+}
+
+fn usage_error<E: Executor>(shell: &mut Shell<E>, text: &str) -> DotOutcome {
+    shell.eprint(&format!("Usage: {text}\n"));
+    DotOutcome::Error
+}
+
+fn bail<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() != 2 {
+        return usage_error(shell, ".bail on|off");
+    }
+    shell.bail = boolean_value(shell, &args[1]);
+    DotOutcome::Ok
+}
+
+fn exit<E: Executor>(_shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let code = args.get(1).map(|a| integer_value(a)).unwrap_or(0);
+    DotOutcome::Exit(code as i32)
+}
+
+fn quit<E: Executor>(_shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
+    DotOutcome::Exit(0)
+}
+
+fn headers<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() != 2 {
+        return usage_error(shell, ".headers on|off");
+    }
+    shell.out.settings.header = boolean_value(shell, &args[1]);
+    DotOutcome::Ok
+}
+
+fn nullvalue<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() != 2 {
+        return usage_error(shell, ".nullvalue STRING");
+    }
+    shell.out.settings.null_value = args[1].clone();
+    DotOutcome::Ok
+}
+
+fn separator<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() < 2 || args.len() > 3 {
+        return usage_error(shell, ".separator COL ?ROW?");
+    }
+    shell.out.settings.col_sep = args[1].clone();
+    if let Some(row) = args.get(2) {
+        shell.out.settings.row_sep = row.clone();
+    }
+    DotOutcome::Ok
+}
+
+fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    match args.get(1) {
+        None => {
+            let current = shell.out.settings.mode.name();
+            shell.out.write_str(&format!("current output mode: {current}\n"));
+            DotOutcome::Ok
+        }
+        Some(name) => match Mode::from_name(name) {
+            Some(m) if args.len() == 2 => {
+                shell.out.settings.mode = m;
+                DotOutcome::Ok
+            }
+            _ => {
+                shell.eprint(&format!("Error: mode should be one of: list (got \"{name}\")\n"));
+                DotOutcome::Error
+            }
+        },
+    }
+}
+
+fn help<E: Executor>(shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
+    let mut text = String::new();
+    for c in commands::<E>() {
+        let head = if c.usage.is_empty() { format!(".{}", c.name) } else { format!(".{} {}", c.name, c.usage) };
+        text.push_str(&format!("{head:<24} {}\n", c.help));
+    }
+    shell.out.write_str(&text);
+    DotOutcome::Ok
+}
+
+/// sqlite3's `integerValue` for the common cases: an optional sign, decimal or `0x` hex digits.
+fn integer_value(arg: &str) -> i64 {
+    let (neg, digits) = match arg.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, arg.strip_prefix('+').unwrap_or(arg)),
+    };
+    let v = if let Some(hex) = digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+        let end = hex.find(|c: char| !c.is_ascii_hexdigit()).unwrap_or(hex.len());
+        i64::from_str_radix(&hex[..end], 16).unwrap_or(0)
+    } else {
+        let end = digits.find(|c: char| !c.is_ascii_digit()).unwrap_or(digits.len());
+        digits[..end].parse::<i64>().unwrap_or(0)
+    };
+    if neg {
+        -v
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::output::Settings;
+    use crate::shell::tests::shell;
+    use crate::shell::InputKind;
+
+    #[test]
+    fn splitting_arguments() {
+        assert_eq!(split_args("headers on"), vec!["headers", "on"]);
+        assert_eq!(split_args("  separator ',' \"\\t\" "), vec!["separator", ",", "\t"]);
+        assert_eq!(split_args("nullvalue 'a b' \"c\\\"d\""), vec!["nullvalue", "a b", "c\"d"]);
+        assert_eq!(split_args("separator \"\\101\\n\""), vec!["separator", "A\n"]);
+        assert_eq!(split_args(""), Vec::<String>::new());
+    }
+
+    #[test]
+    fn settings_commands() {
+        let (mut sh, out, err) = shell(Settings::default());
+        let input = ".headers on\n.nullvalue NIL\n.separator , \"\\r\\n\"\nselect 1;\n.head off\n.bail ON\n";
+        assert_eq!(sh.process_input(&mut input.as_bytes(), InputKind::Batch), 0);
+        assert_eq!(out.text(), "n\r\n1\r\n");
+        assert_eq!(err.text(), "");
+        assert!(!sh.out.settings.header && sh.bail);
+        assert_eq!(sh.out.settings.null_value, "NIL");
+    }
+
+    #[test]
+    fn unknown_commands_and_usage_errors_count_as_errors() {
+        let (mut sh, out, err) = shell(Settings::default());
+        let input = ".foo\nselect 1;\n.headers\n.bail maybe\n.\n";
+        assert_eq!(sh.process_input(&mut input.as_bytes(), InputKind::Batch), 1);
+        assert_eq!(out.text(), "1\n");
+        assert_eq!(
+            err.text(),
+            "Error: unknown command or invalid arguments:  \"foo\". Enter \".help\" for help\n\
+             Usage: .headers on|off\n\
+             ERROR: Not a boolean value: \"maybe\". Assuming \"no\".\n"
+        );
+    }
+
+    #[test]
+    fn quit_and_exit_stop_the_input() {
+        let (mut sh, out, _) = shell(Settings::default());
+        assert_eq!(sh.process_input(&mut "select 1;\n.quit\nselect 2;\n".as_bytes(), InputKind::Batch), 0);
+        assert_eq!(out.text(), "1\n");
+        let (mut sh, out, _) = shell(Settings::default());
+        assert_eq!(sh.process_input(&mut ".exit\nselect 2;\n".as_bytes(), InputKind::Batch), 0);
+        assert_eq!(out.text(), "");
+        let (mut sh, _, _) = shell(Settings::default());
+        assert_eq!(sh.run_commands(&[".exit 3".to_string(), "select 1".to_string()]), 3);
+    }
+
+    #[test]
+    fn abbreviations() {
+        let (mut sh, _, err) = shell(Settings::default());
+        for line in [".h on", ".he off", ".nu x", ".sep ;", ".q"] {
+            run(&mut sh, line);
+        }
+        assert_eq!(err.text(), "");
+        assert_eq!(run(&mut sh, ".e"), DotOutcome::Error);
+        assert_eq!(run(&mut sh, ".exi"), DotOutcome::Error);
+        assert_eq!(run(&mut sh, ".exit"), DotOutcome::Exit(0));
+    }
+
+    #[test]
+    fn integers() {
+        assert_eq!(integer_value("12"), 12);
+        assert_eq!(integer_value("-3"), -3);
+        assert_eq!(integer_value("0x1F"), 31);
+        assert_eq!(integer_value("7abc"), 7);
+        assert_eq!(integer_value("x"), 0);
+    }
+}

@@ -1,0 +1,361 @@
+//! The `brisk` binary against Debian's `sqlite3` shell: each case runs both programs on the same
+//! arguments and standard input, each in a fresh directory of its own, and compares standard
+//! output, standard error and the exit status byte for byte.
+//!
+//! Only behaviour that SQLite 3.40 (Debian's shell) and 3.54 (what Brisk follows) share belongs
+//! here: no control characters in output (3.50 started escaping them), no `-help` text, no
+//! banners. Known gaps in Brisk are listed in COMPAT.md.
+
+use std::io::Write;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+const SQLITE3: &str = "/usr/bin/sqlite3";
+const BRISK: &str = env!("CARGO_BIN_EXE_brisk");
+
+/// One invocation: arguments and standard input.
+struct Step {
+    args: &'static [&'static str],
+    stdin: &'static str,
+}
+
+/// A case: invocations run one after another in the same directory (so a later one sees the
+/// database files an earlier one left).
+struct Case {
+    name: &'static str,
+    steps: Vec<Step>,
+    /// Run both programs with argv[0] = "sqlite3", for messages that name the program.
+    same_argv0: bool,
+}
+
+fn case(name: &'static str, args: &'static [&'static str], stdin: &'static str) -> Case {
+    Case { name, steps: vec![Step { args, stdin }], same_argv0: false }
+}
+
+fn steps(name: &'static str, steps: &[(&'static [&'static str], &'static str)]) -> Case {
+    Case { name, steps: steps.iter().map(|&(args, stdin)| Step { args, stdin }).collect(), same_argv0: false }
+}
+
+/// What one invocation did.
+#[derive(Debug, PartialEq, Eq)]
+struct Outcome {
+    status: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+fn fresh_dir(tag: &str) -> PathBuf {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let dir = std::env::temp_dir().join(format!("brisk-cli-test-{}-{n}-{tag}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create a temporary directory");
+    dir
+}
+
+fn run_step(program: &str, dir: &Path, step: &Step, argv0: Option<&str>) -> Outcome {
+    let mut cmd = Command::new(program);
+    cmd.args(step.args)
+        .current_dir(dir)
+        // Keep ~/.sqliterc and the history file out of it.
+        .env("HOME", dir)
+        .env_remove("XDG_CONFIG_HOME")
+        .env_remove("SQLITE_HISTORY")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    if let Some(argv0) = argv0 {
+        cmd.arg0(argv0);
+    }
+    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot run {program}: {e}"));
+    let mut stdin = child.stdin.take().expect("piped stdin");
+    // A program that exits without reading its input closes the pipe; that is not an error here.
+    let _ = stdin.write_all(step.stdin.as_bytes());
+    drop(stdin);
+    let out = child.wait_with_output().expect("wait for the program");
+    Outcome {
+        status: out.status.code(),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+fn require_sqlite3() {
+    assert!(
+        Path::new(SQLITE3).exists(),
+        "{SQLITE3} is missing: these tests compare brisk with Debian's sqlite3 shell. Install it with \
+         `apt-get install sqlite3` (the README's test command, `bash scripts/test.sh`, does this)."
+    );
+}
+
+/// Runs every case under both programs; panics with a report of every case that differs.
+fn compare(cases: Vec<Case>) {
+    require_sqlite3();
+    let mut failures = Vec::new();
+    for case in &cases {
+        let (brisk_dir, sqlite_dir) = (fresh_dir("brisk"), fresh_dir("sqlite3"));
+        let argv0 = case.same_argv0.then_some("sqlite3");
+        for (i, step) in case.steps.iter().enumerate() {
+            let want = run_step(SQLITE3, &sqlite_dir, step, argv0);
+            let got = run_step(BRISK, &brisk_dir, step, argv0);
+            if got != want {
+                failures.push(format!(
+                    "case {:?}, step {} (args {:?}, stdin {:?}):\n  sqlite3: {want:?}\n  brisk:   {got:?}",
+                    case.name,
+                    i + 1,
+                    step.args,
+                    step.stdin
+                ));
+                break;
+            }
+        }
+        let _ = std::fs::remove_dir_all(&brisk_dir);
+        let _ = std::fs::remove_dir_all(&sqlite_dir);
+    }
+    assert!(failures.is_empty(), "{} of {} cases differ:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+#[test]
+fn values_and_expressions() {
+    compare(vec![
+        case("literals", &[":memory:", "select 1, 'a', 2.5, null, -3"], ""),
+        case("arithmetic", &[":memory:", "select 1+2*3, 10/3, 10/3.0, -7 % 3, 2.0*3, 7.5/2.5"], ""),
+        case("text", &[":memory:", "select 'x' || 'y', 'it''s', 'héllo wörld', '\"q\"', ''"], ""),
+        case("reals", &[":memory:", "select 0.1+0.2, 1e100, 1.5e-7, 100.0, 1e15, 123456.789, -0.5"], ""),
+        case("big integers", &[":memory:", "select 9223372036854775807, -9223372036854775808, 123456789012345678"], ""),
+        case("integer overflow to real", &[":memory:", "select 9223372036854775807 + 1"], ""),
+        case("nulls", &[":memory:", "select null, null is null, null = null, 1 + null, coalesce(null, 'd')"], ""),
+        case(
+            "comparisons",
+            &[":memory:", "select 1 < 2, 'a' < 'b', 2 between 1 and 3, 5 in (1, 5), 'abc' like 'a%'"],
+            "",
+        ),
+        case("case", &[":memory:", "select case when 1 > 2 then 'x' else 'y' end, case 3 when 3 then 'three' end"], ""),
+        case(
+            "functions",
+            &[":memory:", "select abs(-5), length('hello'), upper('abc'), lower('ABC'), typeof(1.0)"],
+            "",
+        ),
+        case("newline in a value", &[":memory:", "select 'a\nb', 'c'"], ""),
+        case("no rows", &[":memory:", "select 1 where 0"], ""),
+        case("no filename", &[], "select 42;\n"),
+    ]);
+}
+
+#[test]
+fn standard_input() {
+    compare(vec![
+        case("one per line", &[], "select 1;\nselect 'two';\nselect 3.0;\n"),
+        case("several per line", &[], "select 1; select 2;select 3;\n"),
+        case("statement over several lines", &[], "select\n  1\n  +\n  2\n;\n"),
+        case("last statement without semicolon", &[], "select 1;\nselect 2"),
+        case(
+            "comments and blank lines",
+            &[],
+            "-- c\n/* block\n comment */\n\nselect 1; -- trailing\n\n;\nselect 2 -- hi\n;select 3",
+        ),
+        case("semicolons in strings and comments", &[], "select ';' -- ;\n, 'a;b';\nselect 1 as \"x;\", 2 as [y;];\n"),
+        case("go and slash", &[], "select 1\ngo\nselect 2\n/\nselect 3\n"),
+        case("crlf line endings", &[], "select 1;\r\nselect 'a';\r\n"),
+        case("empty input", &[], ""),
+        case("only comments", &[], "-- nothing\n/* at all */\n"),
+        case("memory filename", &[":memory:"], "select 'mem';\n"),
+    ]);
+}
+
+#[test]
+fn output_options() {
+    compare(vec![
+        case("header", &["-header", ":memory:", "select 1 as a, 2 as b, 'x' as \"c d\""], ""),
+        case("header per statement", &["-header"], "select 1 as x;\nselect 2 as y, 3 as z;\nselect 4 where 0;\n"),
+        case("header from an expression", &["-header", ":memory:", "select 1+1, 'a'||'b'"], ""),
+        case("noheader wins when last", &["-header", "-noheader", ":memory:", "select 1 as a"], ""),
+        case("separator", &["-separator", ",", ":memory:", "select 1, 2, 'a'"], ""),
+        case("long separator", &["-separator", " :: ", ":memory:", "select 1, null, 3"], ""),
+        case("options after the filename", &[":memory:", "-separator", ";", "-header", "select 1 as a, 2 as b"], ""),
+        case("double-dash options", &["--header", "--separator", "/", ":memory:", "select 1 as a, 2 as b"], ""),
+        case("nullvalue", &["-nullvalue", "NULL", ":memory:", "select null, 1, null"], ""),
+        case("newline", &["-newline", "X", ":memory:", "select 1, 2", "select 3"], ""),
+        case("tabs", &["-tabs", "-header", ":memory:", "select 1 as a, 2 as b"], ""),
+        case("all together", &["-header", "-separator", ",", "-nullvalue", "-"], "select 1 as a, null as b;\n"),
+    ]);
+}
+
+#[test]
+fn errors() {
+    compare(vec![
+        case("no such table from stdin", &[], "select 1;\nselect * from nosuch;\nselect 2;\n"),
+        case("bail", &["-bail"], "select 1;\nselect * from nosuch;\nselect 2;\n"),
+        case("error skips the rest of its line", &[], "select 1; select * from nosuch; select 2;\nselect 3;\n"),
+        case("line of a multi-line statement", &[], "select 1;\n\n  select\n  *\n from nosuch;\nselect 2;\n"),
+        case("syntax error", &[], "selec 1;\n"),
+        case("syntax error later in a line", &[], "select 1, 2 frm x;\n"),
+        case("syntax error far into a line", &[], "select 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 17;\n"),
+        case("incomplete input", &[], "select (1"),
+        case("unterminated string", &[], "select 'abc"),
+        case("several errors", &[], "select * from a;\nselec 2;\nselect 3;\nselect * from b;\n"),
+        case("sql argument error", &[":memory:", "select * from nosuch"], ""),
+        case("sql argument syntax error", &[":memory:", "selec 1"], ""),
+        case(
+            "sql arguments stop at the first error",
+            &[":memory:", "select 1", "select * from nosuch", "select 2"],
+            "",
+        ),
+        case("arguments mean stdin is not read", &[":memory:", "select 1"], "select 2;\n"),
+        case("readonly missing file", &["-readonly", "nosuch.db", "select 1"], ""),
+        case("unopenable file", &["no/such/dir/x.db", "select 1"], ""),
+        case("unopenable file from stdin", &["no/such/dir/x.db"], "select 1;\n"),
+        Case { same_argv0: true, ..case("unknown option", &["-bogus"], "") },
+        Case { same_argv0: true, ..case("unknown option with two dashes", &["--bogus", ":memory:"], "") },
+        Case { same_argv0: true, ..case("missing option value", &[":memory:", "-separator"], "") },
+    ]);
+}
+
+#[test]
+fn dot_commands() {
+    compare(vec![
+        case("headers", &[], ".headers on\nselect 1 as a;\n.headers off\nselect 2 as b;\n"),
+        case(
+            "nullvalue and separator",
+            &[],
+            ".nullvalue N\n.separator ,\nselect null, 1;\n.separator | \"\\n--\\n\"\nselect 2, 3;\n",
+        ),
+        case("quoted arguments", &[], ".separator ' - '\nselect 1, 2;\n"),
+        case("unknown command", &[], ".foo\nselect 1;\n"),
+        case("usage error", &[], ".headers\nselect 1;\n"),
+        case("not a boolean", &[], ".headers maybe\nselect 1 as a;\n"),
+        case("bail on", &[], ".bail on\nselect * from nosuch;\nselect 2;\n"),
+        case("quit", &[], "select 1;\n.quit\nselect 2;\n"),
+        case("exit", &[], "select 1;\n.exit\nselect 2;\n"),
+        case("exit code", &[], ".exit 3\n"),
+        case("hash comment", &[], "# a comment\nselect 1;\n"),
+        case("dot-command argument", &[":memory:", ".headers on", "select 1 as a"], ""),
+        case("unknown dot-command argument", &[":memory:", ".foo", "select 1"], ""),
+    ]);
+}
+
+#[test]
+fn tables() {
+    compare(vec![
+        case(
+            "create, insert, select",
+            &[],
+            "create table t(a integer, b text, c real);\n\
+             insert into t values (1, 'one', 1.5), (2, null, 2.0), (3, 'three', null);\n\
+             select * from t;\n\
+             select a, b from t where a >= 2;\n\
+             select a * 10, c / 2, b is null from t where c is not null;\n",
+        ),
+        case(
+            "header with table columns",
+            &["-header", "-nullvalue", "(null)"],
+            "create table t(x, y);\ninsert into t values (1, null), (2, 'b');\nselect * from t;\nselect x as renamed, y from t where x = 2;\n",
+        ),
+        steps(
+            "sql arguments on a file",
+            &[
+                (&["test.db", "create table t(a, b)", "insert into t values (1, 'x'), (2, 'y')"], ""),
+                (&["test.db", "select * from t where a = 2"], ""),
+                (&["test.db"], "select count(*), sum(a) from t;\n"),
+            ],
+        ),
+        case(
+            "constraint error from stdin",
+            &[],
+            "create table t(a unique);\ninsert into t values (1);\ninsert into t values (1);\nselect * from t;\n",
+        ),
+        case("constraint error in an argument", &[":memory:", "create table t(a primary key)", "insert into t values (1), (1)"], ""),
+        case(
+            "not null constraint with bail",
+            &["-bail"],
+            "create table t(a not null);\ninsert into t values (null);\nselect 1;\n",
+        ),
+        steps(
+            "readonly database",
+            &[(&["ro.db", "create table t(a)", "insert into t values (1)"], ""), (&["-readonly", "ro.db"], "select * from t;\ninsert into t values (2);\nselect count(*) from t;\n")],
+        ),
+        case("update and delete", &[], "create table t(a, b);\ninsert into t values (1, 'a'), (2, 'b'), (3, 'c');\nupdate t set b = 'B' where a = 2;\ndelete from t where a = 3;\nselect * from t;\n"),
+        case(
+            "order by, limit and aggregates",
+            &["-header"],
+            "create table t(name text, n integer);\n\
+             insert into t values ('b', 2), ('a', 1), ('c', 3), ('d', null);\n\
+             select name, n from t order by n desc limit 2;\n\
+             select count(*), count(n), sum(n), avg(n), min(n), max(name) from t;\n\
+             select * from t order by name limit 1 offset 2;\n",
+        ),
+        case(
+            "joins",
+            &[],
+            "create table a(id integer primary key, x);\ncreate table b(aid, y);\n\
+             insert into a(x) values ('one'), ('two'), ('three');\ninsert into b values (1, 'p'), (1, 'q'), (3, 'r');\n\
+             select a.id, x, y from a join b on a.id = b.aid;\nselect x, y from a left join b on a.id = b.aid where a.id = 2;\n",
+        ),
+        case(
+            "types and affinity",
+            &[],
+            "create table t(i integer, r real, t text, n numeric, b blob, u);\n\
+             insert into t values ('12', '1', 5, '3.0', x'6869', 1.5);\n\
+             select typeof(i), typeof(r), typeof(t), typeof(n), typeof(b), typeof(u) from t;\nselect * from t;\n",
+        ),
+        case(
+            "rowid and integer primary key",
+            &[],
+            "create table t(id integer primary key, v);\ninsert into t(v) values ('a'), ('b');\n\
+             insert into t values (10, 'c');\ninsert into t(v) values ('d');\nselect rowid, * from t;\n",
+        ),
+        case(
+            "index",
+            &[],
+            "create table t(a, b);\ncreate index ta on t(a);\ncreate unique index tb on t(b);\n\
+             insert into t values (3, 'x'), (1, 'y'), (2, 'z');\nselect a from t where a > 1 order by a;\n\
+             insert into t values (4, 'x');\nselect count(*) from t;\n",
+        ),
+        case(
+            "many rows",
+            &[],
+            "create table t(a, b);\nbegin;\n\
+             insert into t values (1, 'row one'), (2, 'row two'), (3, 'row three'), (4, 'row four');\n\
+             insert into t values (5, 'row five'), (6, 'row six');\ncommit;\nselect * from t where a % 3 = 0;\n",
+        ),
+        case("transaction", &[], "create table t(a);\nbegin;\ninsert into t values (1);\nrollback;\nselect count(*) from t;\n"),
+    ]);
+}
+
+/// What only Brisk has: the version line, the usage text, the I/O backend option.
+#[test]
+fn brisk_only_options() {
+    let dir = fresh_dir("own");
+    let run = |args: &'static [&'static str], stdin: &'static str| run_step(BRISK, &dir, &Step { args, stdin }, None);
+
+    let v = run(&["-version"], "");
+    assert_eq!(v.status, Some(0));
+    assert_eq!(v.stdout, format!("brisk {} (SQLite 3.54.1 compatible)\n", env!("CARGO_PKG_VERSION")));
+
+    let h = run(&["-help"], "");
+    assert_eq!(h.status, Some(0));
+    assert!(h.stderr.starts_with("Usage: "), "{h:?}");
+    assert!(h.stderr.contains("-io BACKEND"), "{h:?}");
+
+    for backend in ["sync", "memory", "uring"] {
+        let args: &'static [&'static str] = match backend {
+            "sync" => &["--io", "sync", ":memory:", "select 1 + 1"],
+            "memory" => &["--io", "memory", ":memory:", "select 1 + 1"],
+            _ => &["--io", "uring", ":memory:", "select 1 + 1"],
+        };
+        let o = run(args, "");
+        assert_eq!((o.status, o.stdout.as_str()), (Some(0), "2\n"), "{backend}: {o:?}");
+    }
+
+    let bad = run(&["--io", "floppy"], "");
+    assert_eq!(bad.status, Some(1));
+    assert!(bad.stderr.contains("unknown I/O backend: floppy"), "{bad:?}");
+
+    let explain = run(&[":memory:", "explain select 1"], "");
+    assert_eq!(explain.status, Some(0), "{explain:?}");
+    assert!(explain.stdout.starts_with("addr|opcode|p1|p2|p3|p4|p5|comment\n0|Init|"), "{explain:?}");
+
+    let _ = std::fs::remove_dir_all(&dir);
+}
