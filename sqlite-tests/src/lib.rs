@@ -1,9 +1,12 @@
 //! Shared helpers for the conformance and interop tests: run the same query through Brisk and
-//! through bundled SQLite (rusqlite) and get rows in one representation.
+//! through bundled SQLite (rusqlite) and get rows in one representation; and [`slt`], the
+//! sqllogictest runner.
 
 use std::path::PathBuf;
 
 use brisk::{Connection, Value};
+
+pub mod slt;
 
 /// A fresh, empty directory under the system temp dir, unique per call.
 pub fn temp_dir(label: &str) -> PathBuf {
