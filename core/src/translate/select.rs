@@ -146,7 +146,38 @@ fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
                     a.iter().for_each(|x| walk(x, st, found));
                 }
             }
+            Expr::IsTruth { expr, .. } => walk(expr, st, found),
+            Expr::Between { expr, low, high, .. } => {
+                walk(expr, st, found);
+                walk(low, st, found);
+                walk(high, st, found);
+            }
+            Expr::Like { expr, pattern, escape, .. } => {
+                walk(expr, st, found);
+                walk(pattern, st, found);
+                if let Some(x) = escape {
+                    walk(x, st, found);
+                }
+            }
+            Expr::In { expr, target: ast::InTarget::List(l), .. } => {
+                walk(expr, st, found);
+                l.iter().for_each(|x| walk(x, st, found));
+            }
+            Expr::Case { base, whens, else_expr } => {
+                if let Some(b) = base {
+                    walk(b, st, found);
+                }
+                for (w, t) in whens {
+                    walk(w, st, found);
+                    walk(t, st, found);
+                }
+                if let Some(x) = else_expr {
+                    walk(x, st, found);
+                }
+            }
+            Expr::Row(items) => items.iter().for_each(|x| walk(x, st, found)),
             Expr::Literal(_) | Expr::Param(_) => {}
+            // Subqueries may read any table in scope: assume they read this one.
             _ => *found = true,
         }
     }
@@ -257,6 +288,14 @@ pub fn emit_loops(
         close: Option<(usize, usize)>, // (cursor, loop top address) for Next
         left_join: Option<(usize, Label)>,
     }
+    // Each WHERE term is tested in the outermost loop where every table it reads is positioned,
+    // so a join filters early instead of enumerating the full product. With a LEFT JOIN all terms
+    // stay innermost: they must also see the NULL row.
+    let any_left = joins.iter().any(|(op, _)| *op == JoinOperator::Left);
+    let placement: Vec<usize> = terms
+        .iter()
+        .map(|t| if any_left { n - 1 } else { (base..n).rev().find(|&si| refers_to_scope(ctx, t, si)).unwrap_or(base) })
+        .collect();
     let mut levels: Vec<Level> = Vec::new();
     // The outermost level's exit: past its Next.
     let loop_exit = ctx.b.new_label();
@@ -313,6 +352,11 @@ pub fn emit_loops(
             ctx.b.emit(Insn::Integer { value: 1, dest: f });
             ctx.scope[si].null_flag = Some(f);
         }
+        for (t, &at) in terms.iter().zip(&placement) {
+            if at == si {
+                cond_jump(ctx, t, next)?;
+            }
+        }
         // A LEFT JOIN's exit label is resolved after its loop closes (see below).
         levels.push(Level { next, close, left_join: flag.map(|f| (f, level_exit)) });
         outer_next = Some(next);
@@ -321,9 +365,6 @@ pub fn emit_loops(
         }
     }
     let innermost_next = levels.last().expect("at least one level").next;
-    for t in &terms {
-        cond_jump(ctx, t, innermost_next)?;
-    }
     body(ctx, innermost_next)?;
     for (li, level) in levels.into_iter().enumerate().rev() {
         let si = base + li;
@@ -685,7 +726,10 @@ fn compile_simple_over_scope(
     let level_start = *ctx.levels.last().expect("a level");
     let cols = expand_columns(ctx, &core.columns, level_start)?;
     // Result aliases used in WHERE, GROUP BY, HAVING and ORDER BY stand for their expressions.
-    let core = &with_aliases_resolved(ctx, core)?;
+    let mut core = with_aliases_resolved(ctx, core)?;
+    // The loop order of an inner join is the planner's choice (after `*` took the FROM order).
+    let joins = reorder_inner_joins(ctx, joins, &mut core);
+    let core = &core;
     let distinct = open_distinct(ctx, core.distinct);
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
@@ -841,6 +885,58 @@ fn compile_simple_over_scope(
     ctx.b.resolve_label(skip);
     ctx.b.resolve_label(end);
     Ok((names, decltypes))
+}
+
+/// Orders the tables of an inner join (comma, JOIN, INNER JOIN: no LEFT, no CROSS, which
+/// fixes the order in SQLite too) so that each next table is the one the most WHERE terms can
+/// be tested on, given the tables already placed: a greedy plan that keeps chains of equality
+/// joins from enumerating the full product. ON clauses join the WHERE terms.
+fn reorder_inner_joins(ctx: &mut Ctx, joins: Vec<(JoinOperator, Option<Expr>)>, core: &mut ast::SimpleSelect) -> Vec<(JoinOperator, Option<Expr>)> {
+    let base = *ctx.levels.last().expect("a level");
+    let n = ctx.scope.len() - base;
+    if n < 2 || joins.iter().any(|(op, _)| matches!(op, JoinOperator::Left | JoinOperator::Cross | JoinOperator::Right | JoinOperator::Full)) {
+        return joins;
+    }
+    // Fold ON into WHERE: for an inner join they mean the same.
+    for (_, on) in &joins {
+        if let Some(on) = on {
+            core.where_clause = Some(match core.where_clause.take() {
+                None => on.clone(),
+                Some(w) => Expr::Binary { op: BinaryOp::And, left: Box::new(w), right: Box::new(on.clone()) },
+            });
+        }
+    }
+    let mut terms = Vec::new();
+    if let Some(w) = &core.where_clause {
+        and_terms(w, &mut terms);
+    }
+    let refs: Vec<Vec<bool>> = terms.iter().map(|t| (0..n).map(|i| refers_to_scope(ctx, t, base + i)).collect()).collect();
+    let weight: Vec<usize> = terms.iter().map(|t| if matches!(t, Expr::Binary { op: BinaryOp::Eq, .. }) { 4 } else { 1 }).collect();
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut placed = vec![false; n];
+    for _ in 0..n {
+        let mut best: Option<(usize, usize)> = None;
+        for cand in (0..n).filter(|&i| !placed[i]) {
+            // Terms that become testable once `cand` joins the placed tables.
+            let score: usize = (0..terms.len())
+                .filter(|&k| refs[k][cand] && (0..n).all(|j| !refs[k][j] || j == cand || placed[j]))
+                .map(|k| weight[k])
+                .sum();
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((cand, score));
+            }
+        }
+        let (pick, _) = best.expect("a table remains");
+        placed[pick] = true;
+        chosen.push(pick);
+    }
+    if chosen.iter().enumerate().any(|(i, &c)| i != c) {
+        let old: Vec<ScopeTable> = ctx.scope[base..].to_vec();
+        for (i, &c) in chosen.iter().enumerate() {
+            ctx.scope[base + i] = old[c].clone();
+        }
+    }
+    vec![(JoinOperator::Inner, None); n]
 }
 
 /// A copy of `core` whose WHERE, GROUP BY and HAVING have result aliases replaced by the
