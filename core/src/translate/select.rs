@@ -33,6 +33,8 @@ pub fn resolve_from(
     from: &Option<ast::FromClause>,
 ) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
     let Some(from) = from else { return Ok(vec![]) };
+    let flat = flatten_from(from)?;
+    let from = &flat;
     let mut joins = vec![(JoinOperator::Inner, None)];
     add_table(ctx, schema, &from.first)?;
     for j in &from.joins {
@@ -51,6 +53,56 @@ pub fn resolve_from(
         joins.push((j.operator, on));
     }
     Ok(joins)
+}
+
+/// Flattens parenthesized joins, `FROM (a JOIN b) JOIN c`, into one join list. For inner joins
+/// the grouping does not change the result; a LEFT JOIN inside parentheses would, and is refused.
+fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
+    fn is_inner(op: JoinOperator) -> bool {
+        matches!(op, JoinOperator::Comma | JoinOperator::Inner | JoinOperator::Cross)
+    }
+    fn expand(t: &TableRef) -> Result<Option<ast::FromClause>> {
+        match t {
+            TableRef::Nested { from, alias: None } => Ok(Some(flatten_from(from)?)),
+            TableRef::Nested { alias: Some(_), .. } => Err(Error::sql("an alias on a parenthesized join is not supported yet")),
+            _ => Ok(None),
+        }
+    }
+    let mut out = match expand(&from.first)? {
+        Some(inner) => inner,
+        None => ast::FromClause { first: from.first.clone(), joins: vec![] },
+    };
+    for j in &from.joins {
+        match expand(&j.table)? {
+            None => out.joins.push(j.clone()),
+            Some(inner) => {
+                if !is_inner(j.operator) || j.natural || inner.joins.iter().any(|x| !is_inner(x.operator) || x.natural) {
+                    return Err(Error::sql("parenthesized outer joins are not supported yet"));
+                }
+                out.joins.push(ast::Join { operator: j.operator, natural: false, table: inner.first, constraint: None });
+                out.joins.extend(inner.joins);
+                // The outer ON applies once every table of the group is joined.
+                if let Some(c) = &j.constraint {
+                    match c {
+                        ast::JoinConstraint::On(e) => {
+                            let last = out.joins.last_mut().expect("just pushed");
+                            last.constraint = Some(match last.constraint.take() {
+                                Some(ast::JoinConstraint::On(prev)) => ast::JoinConstraint::On(Expr::Binary {
+                                    op: BinaryOp::And,
+                                    left: Box::new(prev),
+                                    right: Box::new(e.clone()),
+                                }),
+                                None => ast::JoinConstraint::On(e.clone()),
+                                Some(other) => return Err(Error::sql(format!("unsupported join constraint {other:?}"))),
+                            });
+                        }
+                        ast::JoinConstraint::Using(_) => return Err(Error::sql("JOIN ... USING is not supported yet")),
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
@@ -836,7 +888,16 @@ fn compile_simple_over_scope(
         // Bare columns take their values from the last row scanned.
         let bare_first = ctx.b.alloc_registers(cols.len());
         let aggs2 = aggs.clone();
-        let has_bare: Vec<bool> = cols.iter().map(|c| !contains_aggregate(&c.expr)).collect();
+        // Only columns that read a table take the last row's value; constants are computed at
+        // output (so they have their value even when no row qualified).
+        let has_bare: Vec<bool> = cols
+            .iter()
+            .map(|c| {
+                let mut refs = Vec::new();
+                expr::collect_bare_columns(&c.expr, &mut refs);
+                !contains_aggregate(&c.expr) && !refs.is_empty()
+            })
+            .collect();
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, _skip| {
             for a in &aggs2 {
                 expr::emit_agg_step(ctx, a)?;
