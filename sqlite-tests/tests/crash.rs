@@ -169,5 +169,6 @@ fn every_crash_point_leaves_whole_transactions() {
             }
         }
     }
+    println!("{crash_points} crash points, each recovered to a committed state");
     assert!(crash_points >= 1000, "only {crash_points} crash points");
 }
