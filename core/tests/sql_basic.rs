@@ -260,3 +260,29 @@ fn queries_with_subqueries_groups_and_compounds() {
         check(setup, q);
     }
 }
+
+#[test]
+fn index_lookups_match_a_full_scan_and_sqlite() {
+    let setup = "CREATE TABLE t(a INTEGER, b TEXT, c TEXT COLLATE NOCASE, d);
+        CREATE INDEX t_a ON t(a); CREATE INDEX t_bc ON t(b, c); CREATE INDEX t_c ON t(c); CREATE UNIQUE INDEX t_d ON t(d);
+        INSERT INTO t VALUES (1, '1', 'x', 1), (2, '2', 'X', 2), (2, '2', 'y', 3), (NULL, NULL, NULL, 4), (3, 'abc', 'ABC', '5'), (10, '10', 'x', 6.5);";
+    for q in [
+        "SELECT * FROM t WHERE a = 2",
+        "SELECT * FROM t WHERE a = '2'",
+        "SELECT * FROM t WHERE b = 2",
+        "SELECT * FROM t WHERE b = '2' AND c = 'x'",
+        "SELECT * FROM t WHERE c = 'X'",
+        "SELECT * FROM t WHERE c = 'abc'",
+        "SELECT * FROM t WHERE a = NULL",
+        "SELECT * FROM t WHERE d = 5",
+        "SELECT * FROM t WHERE d = '5'",
+        "SELECT * FROM t WHERE d = 6.5",
+        "SELECT x.d, y.d FROM t AS x, t AS y WHERE y.a = x.a AND x.d < 4",
+    ] {
+        check(setup, q);
+    }
+    let b = Connection::open_in_memory().unwrap();
+    b.execute_batch(setup).unwrap();
+    let plan = b.prepare("EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 2").unwrap().query_all(&[]).unwrap();
+    assert_eq!(plan[0][3], Value::text("SEARCH t USING INDEX t_a (a=?)"));
+}

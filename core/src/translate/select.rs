@@ -24,6 +24,9 @@ enum Access {
     Scan,
     /// `rowid = expr`: one SeekRowid.
     RowidEq(Expr),
+    /// `a = x AND b = y` on the leading columns of an index: seek the index, then the table by
+    /// each entry's rowid.
+    IndexEq { index: Arc<crate::schema::Index>, keys: Vec<(Expr, crate::vdbe::ops::Affinity)> },
 }
 
 /// Resolves the FROM clause into scope tables (opening no cursors yet).
@@ -272,7 +275,52 @@ fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr]) -> Access {
             }
         }
     }
-    Access::Scan
+    choose_index(ctx, si, terms).unwrap_or(Access::Scan)
+}
+
+/// The index whose leading columns the most `column = expr` terms pin, where `expr` reads only
+/// earlier tables and the comparison's collation is the index column's.
+fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
+    let st = &ctx.scope[si];
+    if st.eph.is_some() || st.regs.is_some() || st.table.without_rowid {
+        return None;
+    }
+    // For each table column: an equality term giving its value, with the comparison rules.
+    let mut eq: Vec<Option<(Expr, crate::vdbe::ops::Affinity, crate::value::Collation)>> = vec![None; st.table.columns.len()];
+    for t in terms {
+        let Expr::Binary { op: BinaryOp::Eq, left, right } = t else { continue };
+        for (col_side, other) in [(left, right), (right, left)] {
+            let Expr::Column(c) = col_side.as_ref() else { continue };
+            let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { continue };
+            if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
+                continue;
+            }
+            let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { continue };
+            if eq[col].is_none() {
+                eq[col] = Some(((**other).clone(), aff, coll));
+            }
+        }
+    }
+    let mut best: Option<(usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>)> = None;
+    for ix in ctx.schema.table_indexes(&st.table) {
+        if ix.partial.is_some() {
+            continue;
+        }
+        let mut keys = Vec::new();
+        for ic in &ix.columns {
+            let Some(col) = ic.column else { break };
+            match &eq[col] {
+                Some((e, aff, coll)) if *coll == ic.collation => keys.push((e.clone(), *aff)),
+                _ => break,
+            }
+        }
+        // A unique index fully pinned beats any other.
+        let score = keys.len() * 2 + usize::from(ix.unique && keys.len() == ix.columns.len());
+        if !keys.is_empty() && best.as_ref().is_none_or(|(b, _, _)| score > *b) {
+            best = Some((score, ix, keys));
+        }
+    }
+    best.map(|(_, index, keys)| Access::IndexEq { index, keys })
 }
 
 fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
@@ -380,6 +428,13 @@ pub fn emit_loops(
         ctx.plan_details.push(match &access {
             Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
             Access::Scan => format!("SCAN {shown}"),
+            Access::IndexEq { index, keys } => {
+                let cols: Vec<String> = index.columns[..keys.len()]
+                    .iter()
+                    .map(|c| format!("{}=?", c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()))
+                    .collect();
+                format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
+            }
         });
         let close = match access {
             Access::RowidEq(e) => {
@@ -393,6 +448,37 @@ pub fn emit_loops(
             Access::Scan => {
                 ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, if is_left { level_exit } else { done });
                 Some((cursor, ctx.b.current_addr()))
+            }
+            Access::IndexEq { index, keys } => {
+                let table = ctx.scope[si].table.clone();
+                let icursor = ctx.b.alloc_cursor();
+                let opened = ctx.b.emit(Insn::Once { target: 0 });
+                let info = CursorInfo::Index(super::dml::index_key_info(&table, &index));
+                ctx.b.emit(Insn::OpenRead { cursor: icursor, root: index.root, db: 0, info });
+                ctx.b.patch_here(opened);
+                let first = ctx.b.alloc_registers(keys.len());
+                let mut letters = String::new();
+                for (i, (e, aff)) in keys.iter().enumerate() {
+                    expr::expr_to_reg(ctx, e, first + i)?;
+                    letters.push(aff.letter());
+                    // `= NULL` is never true: no row.
+                    ctx.b.emit_jump(Insn::IsNull { reg: first + i, target: 0 }, done);
+                }
+                ctx.b.emit(Insn::Affinity { start: first, count: keys.len(), affinities: letters });
+                let key_count = keys.len();
+                ctx.b.emit_jump(
+                    Insn::Seek { op: crate::storage::btree::SeekOp::GE, cursor: icursor, key_start: first, key_count, target: 0 },
+                    done,
+                );
+                let top = ctx.b.current_addr();
+                ctx.b.emit_jump(
+                    Insn::IdxCompare { op: crate::storage::btree::SeekOp::GT, cursor: icursor, key_start: first, key_count, target: 0 },
+                    done,
+                );
+                let rowid = ctx.b.alloc_register();
+                ctx.b.emit(Insn::IdxRowid { cursor: icursor, dest: rowid });
+                ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid, target: 0 }, next);
+                Some((icursor, top))
             }
         };
         // ON terms filter this level; WHERE terms are checked at the innermost level (a LEFT
