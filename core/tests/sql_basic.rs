@@ -286,3 +286,30 @@ fn index_lookups_match_a_full_scan_and_sqlite() {
     let plan = b.prepare("EXPLAIN QUERY PLAN SELECT * FROM t WHERE a = 2").unwrap().query_all(&[]).unwrap();
     assert_eq!(plan[0][3], Value::text("SEARCH t USING INDEX t_a (a=?)"));
 }
+
+#[test]
+fn temp_views_and_reindex() {
+    check_steps(
+        &[
+            "CREATE TABLE t(a, b COLLATE NOCASE)",
+            "CREATE INDEX t_b ON t(b)",
+            "INSERT INTO t VALUES (1, 'x'), (2, 'Y'), (3, 'z')",
+            "CREATE TEMP VIEW v AS SELECT a, b FROM t WHERE a > 1",
+            "CREATE TEMP VIEW v AS SELECT 1",
+            "CREATE VIEW w AS SELECT a FROM v",
+            "REINDEX t_b",
+            "REINDEX t",
+            "REINDEX NOCASE",
+            "REINDEX",
+            "REINDEX nosuch",
+            "DROP VIEW v",
+            "DROP VIEW v",
+        ],
+        "SELECT * FROM t WHERE b = 'y'",
+    );
+    let b = Connection::open_in_memory().unwrap();
+    b.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (5); CREATE TEMP VIEW v AS SELECT a * 2 AS d FROM t").unwrap();
+    assert_eq!(b.prepare("SELECT d FROM v").unwrap().query_all(&[]).unwrap(), vec![vec![Value::Integer(10)]]);
+    // A TEMP view is not in the file's schema.
+    assert_eq!(b.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'view'").unwrap().query_all(&[]).unwrap(), vec![vec![Value::Integer(0)]]);
+}

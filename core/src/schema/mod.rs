@@ -105,6 +105,9 @@ pub struct Schema {
     pub tables: HashMap<String, Arc<Table>>,
     pub indexes: HashMap<String, Arc<Index>>,
     pub views: HashMap<String, Arc<View>>,
+    /// TEMP views: the connection's own, kept across schema reloads (SQLite's temp schema,
+    /// which is searched first).
+    pub temp_views: HashMap<String, Arc<View>>,
     /// Every object row in sqlite_schema order (for .schema, .dump and DROP).
     pub rows: Vec<SchemaRow>,
     /// The schema cookie this schema was read at.
@@ -154,7 +157,28 @@ impl Schema {
     }
 
     pub fn view(&self, name: &str) -> Option<&Arc<View>> {
-        self.views.get(&key(name))
+        self.temp_views.get(&key(name)).or_else(|| self.views.get(&key(name)))
+    }
+
+    pub fn is_temp_view(&self, name: &str) -> bool {
+        self.temp_views.contains_key(&key(name))
+    }
+
+    /// Adds (with `sql`) or removes (without) a TEMP view.
+    pub fn set_temp_view(&mut self, name: &str, sql: Option<&str>) -> Result<()> {
+        match sql {
+            None => {
+                self.temp_views.remove(&key(name));
+            }
+            Some(sql) => {
+                let Some(Statement::CreateView(v)) = parse_one(sql)? else {
+                    return Err(Error::Internal("TEMP view text is not CREATE VIEW".into()));
+                };
+                let view = View { name: name.to_string(), columns: v.columns.clone(), select: (*v.select).clone(), sql: sql.to_string() };
+                self.temp_views.insert(key(name), Arc::new(view));
+            }
+        }
+        Ok(())
     }
 
     /// Indexes of `table` in creation order.

@@ -130,65 +130,14 @@ pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Re
     let scursor = open_schema_cursor(ctx);
     insert_schema_row(ctx, scursor, "index", name, &table.name, Some(root), Some(&ci.sql));
     // Fill the index from the table's rows.
-    let tcursor = ctx.b.alloc_cursor();
     let icursor = ctx.b.alloc_cursor();
-    ctx.b.emit(Insn::OpenRead { cursor: tcursor, root: table.root, db: 0, info: table_cursor_info(&table) });
     ctx.b.emit(Insn::OpenWriteReg {
         cursor: icursor,
         root_reg: root,
         db: 0,
         info: CursorInfo::Index(index_key_info(&table, &index)),
     });
-    let done = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::Rewind { cursor: tcursor, target: 0 }, done);
-    let top = ctx.b.current_addr();
-    ctx.scope = vec![ScopeTable {
-        table: table.clone(),
-        name: table.name.clone(),
-        cursor: tcursor,
-        regs: None,
-        null_flag: None,
-        eph: None,
-    }];
-    let next = ctx.b.new_label();
-    if let Some(w) = &index.partial {
-        super::expr::cond_jump(ctx, w, next)?;
-    }
-    let count = index.columns.len() + 1;
-    let key = ctx.b.alloc_registers(count);
-    for (i, c) in index.columns.iter().enumerate() {
-        match (c.column, &c.expr) {
-            (Some(col), _) => emit_column(ctx, 0, col, key + i),
-            (None, Some(e)) => super::expr::expr_to_reg(ctx, e, key + i)?,
-            (None, None) => unreachable!("index column is a column or an expression"),
-        }
-    }
-    ctx.b.emit(Insn::Rowid { cursor: tcursor, dest: key + index.columns.len() });
-    if index.unique {
-        let ok = ctx.b.new_label();
-        ctx.b.emit_jump(
-            Insn::NoConflict { cursor: icursor, key_start: key, key_count: index.columns.len(), target: 0 },
-            ok,
-        );
-        let cols: Vec<String> = index
-            .columns
-            .iter()
-            .filter_map(|c| c.column)
-            .map(|i| format!("{}.{}", table.name, table.columns[i].name))
-            .collect();
-        ctx.b.emit(Insn::Halt {
-            code: extended::CONSTRAINT_UNIQUE,
-            on_error: 2,
-            message: Some(format!("UNIQUE constraint failed: {}", cols.join(", "))),
-        });
-        ctx.b.resolve_label(ok);
-    }
-    let rec = ctx.b.alloc_register();
-    ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
-    ctx.b.emit(Insn::IdxInsert { cursor: icursor, record: rec, key_start: key, key_count: count });
-    ctx.b.resolve_label(next);
-    ctx.b.emit(Insn::Next { cursor: tcursor, target: top });
-    ctx.b.resolve_label(done);
+    fill_index(ctx, &table, &index, icursor)?;
     ctx.scope.clear();
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
@@ -284,9 +233,6 @@ pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Resu
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
     }
-    if cv.temporary {
-        return Err(Error::sql("TEMP views are not supported yet"));
-    }
     // SQLite checks the view's query when it is created: compile it once, for the errors.
     {
         let mut scratch = Ctx::new(ctx.schema.clone());
@@ -295,6 +241,11 @@ pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Resu
         if !cv.columns.is_empty() && cv.columns.len() != names.len() {
             return Err(Error::sql(format!("expected {} columns for '{}' but got {}", cv.columns.len(), name, names.len())));
         }
+    }
+    if cv.temporary {
+        // A TEMP view lives in the connection, not the file: no transaction needed.
+        ctx.b.emit(Insn::TempView { name: name.clone(), sql: Some(cv.sql.clone()) });
+        return Ok(Compiled::none());
     }
     let cursor = open_schema_cursor(ctx);
     insert_schema_row(ctx, cursor, "view", name, name, None, Some(&cv.sql));
@@ -313,8 +264,98 @@ pub fn drop_view(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<
         }
         return Err(Error::sql(format!("no such view: {}", d.name.name)));
     };
+    if schema.is_temp_view(&view.name) {
+        ctx.b.emit(Insn::TempView { name: view.name.clone(), sql: None });
+        return Ok(Compiled::none());
+    }
     delete_schema_rows(ctx, 1, &view.name);
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+/// Adds an entry to the index open on `icursor` for every row of `table` (CREATE INDEX and
+/// REINDEX), checking uniqueness as it goes.
+fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, icursor: usize) -> Result<()> {
+    let tcursor = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::OpenRead { cursor: tcursor, root: table.root, db: 0, info: table_cursor_info(table) });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor: tcursor, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    ctx.scope = vec![ScopeTable {
+        table: Arc::clone(table),
+        name: table.name.clone(),
+        cursor: tcursor,
+        regs: None,
+        null_flag: None,
+        eph: None,
+    }];
+    let next = ctx.b.new_label();
+    if let Some(w) = &index.partial {
+        super::expr::cond_jump(ctx, w, next)?;
+    }
+    let count = index.columns.len() + 1;
+    let key = ctx.b.alloc_registers(count);
+    for (i, c) in index.columns.iter().enumerate() {
+        match (c.column, &c.expr) {
+            (Some(col), _) => emit_column(ctx, 0, col, key + i),
+            (None, Some(e)) => super::expr::expr_to_reg(ctx, e, key + i)?,
+            (None, None) => unreachable!("index column is a column or an expression"),
+        }
+    }
+    ctx.b.emit(Insn::Rowid { cursor: tcursor, dest: key + index.columns.len() });
+    if index.unique {
+        let ok = ctx.b.new_label();
+        ctx.b.emit_jump(
+            Insn::NoConflict { cursor: icursor, key_start: key, key_count: index.columns.len(), target: 0 },
+            ok,
+        );
+        let cols: Vec<String> = index
+            .columns
+            .iter()
+            .filter_map(|c| c.column)
+            .map(|i| format!("{}.{}", table.name, table.columns[i].name))
+            .collect();
+        ctx.b.emit(Insn::Halt {
+            code: extended::CONSTRAINT_UNIQUE,
+            on_error: 2,
+            message: Some(format!("UNIQUE constraint failed: {}", cols.join(", "))),
+        });
+        ctx.b.resolve_label(ok);
+    }
+    let rec = ctx.b.alloc_register();
+    ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
+    ctx.b.emit(Insn::IdxInsert { cursor: icursor, record: rec, key_start: key, key_count: count });
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Next { cursor: tcursor, target: top });
+    ctx.b.resolve_label(done);
+    ctx.scope.clear();
+    Ok(())
+}
+
+/// REINDEX [name]: rebuilds the indexes named (an index), on a table, or using a collation; all
+/// of them with no name.
+pub fn reindex(ctx: &mut Ctx, schema: &Schema, target: &Option<ast::QualifiedName>) -> Result<Compiled> {
+    let mut indexes: Vec<Arc<Index>> = schema.indexes.values().cloned().collect();
+    if let Some(t) = target {
+        super::check_main(&t.schema)?;
+        if let Some(ix) = schema.index(&t.name) {
+            indexes = vec![ix.clone()];
+        } else if let Some(tb) = schema.table(&t.name) {
+            indexes = schema.table_indexes(tb);
+        } else if let Some(coll) = crate::value::Collation::from_name(&t.name) {
+            indexes.retain(|ix| ix.columns.iter().any(|c| c.collation == coll));
+        } else {
+            return Err(Error::sql("unable to identify the object to be reindexed"));
+        }
+    }
+    indexes.sort_by_key(|ix| ix.root);
+    for ix in indexes {
+        let Some(table) = schema.table(&ix.table).cloned() else { continue };
+        ctx.b.emit(Insn::Clear { root: ix.root, db: 0 });
+        let icursor = ctx.b.alloc_cursor();
+        ctx.b.emit(Insn::OpenWrite { cursor: icursor, root: ix.root, db: 0, info: CursorInfo::Index(index_key_info(&table, &ix)) });
+        fill_index(ctx, &table, &ix, icursor)?;
+    }
     Ok(Compiled::write())
 }

@@ -212,7 +212,7 @@ fn compile_body(ctx: &mut Ctx, schema: &Schema, stmt: &Statement) -> Result<Comp
         Statement::DropTrigger(_) => Err(Error::sql("DROP TRIGGER is not supported yet")),
         Statement::Vacuum { .. } => Err(Error::sql("VACUUM is not supported yet")),
         Statement::Analyze(_) => Err(Error::sql("ANALYZE is not supported yet")),
-        Statement::Reindex(_) => Err(Error::sql("REINDEX is not supported yet")),
+        Statement::Reindex(target) => ddl::reindex(ctx, schema, target),
         Statement::Attach { .. } | Statement::Detach(_) => Err(Error::sql("ATTACH and DETACH are not supported yet")),
     }
 }

@@ -60,6 +60,7 @@ impl DbState {
         let generation = self.schema.generation + 1;
         let mut schema = Schema::load(&mut self.pager)?;
         schema.generation = generation;
+        schema.temp_views = self.schema.temp_views.clone();
         self.schema = Arc::new(schema);
         Ok(())
     }

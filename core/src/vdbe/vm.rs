@@ -1185,6 +1185,13 @@ impl Vm {
                     self.eph_cursors.insert(*cursor, (*id, 0));
                     self.pc += 1;
                 }
+                Insn::TempView { name, sql } => {
+                    let mut schema = (*db.schema).clone();
+                    schema.set_temp_view(name, sql.as_deref())?;
+                    schema.generation += 1;
+                    db.schema = Arc::new(schema);
+                    self.pc += 1;
+                }
                 Insn::RowSetAdd { set, value } => {
                     let v = ops::to_i64(&self.regs[*value]);
                     self.rowsets.entry(*set).or_default().push_back(v);
