@@ -39,6 +39,7 @@ pub mod extended {
     pub const IOERR_DELETE: i32 = 10 | (10 << 8);
     pub const IOERR_LOCK: i32 = 10 | (15 << 8);
     pub const CONSTRAINT_CHECK: i32 = 19 | (1 << 8);
+    pub const CONSTRAINT_TRIGGER: i32 = 19 | (7 << 8);
     pub const CONSTRAINT_NOTNULL: i32 = 19 | (5 << 8);
     pub const CONSTRAINT_PRIMARYKEY: i32 = 19 | (6 << 8);
     pub const CONSTRAINT_UNIQUE: i32 = 19 | (8 << 8);

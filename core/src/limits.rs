@@ -22,6 +22,8 @@ pub const DEFAULT_CACHE_SIZE: i64 = -2000;
 pub const MAX_BTREE_DEPTH: usize = 20;
 /// SQLITE_MAX_EXPR_DEPTH.
 pub const MAX_EXPR_DEPTH: usize = 1000;
+/// SQLITE_MAX_TRIGGER_DEPTH.
+pub const MAX_TRIGGER_DEPTH: usize = 1000;
 /// SQLITE_MAX_COMPOUND_SELECT.
 pub const MAX_COMPOUND_SELECT: usize = 500;
 /// The byte offset of SQLite's lock bytes (PENDING_BYTE, RESERVED_BYTE, SHARED_FIRST).

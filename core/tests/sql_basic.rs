@@ -313,3 +313,34 @@ fn temp_views_and_reindex() {
     // A TEMP view is not in the file's schema.
     assert_eq!(b.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'view'").unwrap().query_all(&[]).unwrap(), vec![vec![Value::Integer(0)]]);
 }
+
+#[test]
+fn triggers_fire_like_sqlite() {
+    let setup = [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY, v TEXT, n INTEGER)",
+        "CREATE TABLE log(what TEXT, old_v TEXT, new_v TEXT)",
+        "CREATE INDEX t_v ON t(v)",
+        "CREATE TRIGGER t_ai AFTER INSERT ON t BEGIN INSERT INTO log VALUES ('ins', NULL, new.v); END",
+        "CREATE TRIGGER t_bu BEFORE UPDATE OF v ON t WHEN new.v <> old.v BEGIN INSERT INTO log VALUES ('upd', old.v, new.v); END",
+        "CREATE TRIGGER t_ad AFTER DELETE ON t BEGIN INSERT INTO log SELECT 'del', old.v, count(*) FROM t; END",
+        "CREATE TRIGGER t_guard BEFORE INSERT ON t WHEN new.n < 0 BEGIN SELECT RAISE(ABORT, 'negative n'); END",
+        "CREATE TRIGGER t_skip BEFORE INSERT ON t WHEN new.n = 0 BEGIN SELECT RAISE(IGNORE); END",
+        "CREATE TRIGGER log_count AFTER INSERT ON log BEGIN UPDATE t SET n = n + 1 WHERE id = 1; END",
+    ];
+    let mut steps: Vec<&str> = setup.to_vec();
+    steps.extend([
+        "INSERT INTO t VALUES (1, 'a', 1), (2, 'b', 2)",
+        "INSERT INTO t VALUES (3, 'c', -1)",
+        "INSERT INTO t VALUES (4, 'd', 0)",
+        "UPDATE t SET v = 'bb' WHERE id = 2",
+        "UPDATE t SET n = 5 WHERE id = 2",
+        "UPDATE t SET v = v WHERE id = 1",
+        "DELETE FROM t WHERE id = 2",
+        "DROP TRIGGER t_guard",
+        "DROP TRIGGER t_guard",
+        "INSERT INTO t VALUES (5, 'e', -1)",
+    ]);
+    check_steps(&steps, "SELECT * FROM t");
+    check_steps(&steps, "SELECT * FROM log");
+    check_steps(&steps, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name");
+}

@@ -90,6 +90,18 @@ pub struct View {
     pub sql: String,
 }
 
+/// A trigger: when it fires and the statements it runs.
+#[derive(Debug, Clone)]
+pub struct Trigger {
+    pub name: String,
+    pub table: String,
+    pub time: ast::TriggerTime,
+    pub event: ast::TriggerEvent,
+    pub when: Option<Expr>,
+    pub body: Vec<Statement>,
+    pub sql: String,
+}
+
 /// One row of sqlite_schema.
 #[derive(Debug, Clone)]
 pub struct SchemaRow {
@@ -105,6 +117,7 @@ pub struct Schema {
     pub tables: HashMap<String, Arc<Table>>,
     pub indexes: HashMap<String, Arc<Index>>,
     pub views: HashMap<String, Arc<View>>,
+    pub triggers: HashMap<String, Arc<Trigger>>,
     /// TEMP views: the connection's own, kept across schema reloads (SQLite's temp schema,
     /// which is searched first).
     pub temp_views: HashMap<String, Arc<View>>,
@@ -160,6 +173,27 @@ impl Schema {
         self.temp_views.get(&key(name)).or_else(|| self.views.get(&key(name)))
     }
 
+    pub fn trigger(&self, name: &str) -> Option<&Arc<Trigger>> {
+        self.triggers.get(&key(name))
+    }
+
+    /// The triggers on `table` for `event` at `time`, in creation order (sqlite_schema order).
+    pub fn triggers_for(&self, table: &str, time: ast::TriggerTime, event: &str) -> Vec<Arc<Trigger>> {
+        let mut out: Vec<(usize, Arc<Trigger>)> = self
+            .triggers
+            .values()
+            .filter(|t| t.table.eq_ignore_ascii_case(table) && t.time == time)
+            .filter(|t| match (&t.event, event) {
+                (ast::TriggerEvent::Insert, "insert") | (ast::TriggerEvent::Delete, "delete") | (ast::TriggerEvent::Update(_), "update") => true,
+                _ => false,
+            })
+            .map(|t| (self.rows.iter().position(|r| r.kind == "trigger" && r.name.eq_ignore_ascii_case(&t.name)).unwrap_or(usize::MAX), t.clone()))
+            .collect();
+        // SQLite runs a table's triggers newest first.
+        out.sort_by_key(|(pos, _)| std::cmp::Reverse(*pos));
+        out.into_iter().map(|(_, t)| t).collect()
+    }
+
     pub fn is_temp_view(&self, name: &str) -> bool {
         self.temp_views.contains_key(&key(name))
     }
@@ -213,6 +247,12 @@ impl Schema {
                 Arc::make_mut(t).indexes.push(index.name.clone());
             }
             schema.indexes.insert(key(&index.name), Arc::new(index));
+        }
+        for row in rows.iter().filter(|r| r.kind == "trigger") {
+            let Some(sql) = &row.sql else { continue };
+            if let Some(Statement::CreateTrigger(t)) = parse_one(sql).map_err(|e| malformed(&row.name, e))? {
+                schema.triggers.insert(key(&row.name), Arc::new(trigger_from_ast(&t)));
+            }
         }
         for row in rows.iter().filter(|r| r.kind == "view") {
             let Some(sql) = &row.sql else { continue };
@@ -286,6 +326,18 @@ pub fn drive<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPol
         }
     }
     Err(Error::Internal("I/O never completed".into()))
+}
+
+pub fn trigger_from_ast(t: &ast::CreateTrigger) -> Trigger {
+    Trigger {
+        name: t.name.name.clone(),
+        table: t.table.clone(),
+        time: t.time,
+        event: t.event.clone(),
+        when: t.when.clone(),
+        body: t.body.clone(),
+        sql: t.sql.clone(),
+    }
 }
 
 /// Parses the first statement of a stored schema SQL text.

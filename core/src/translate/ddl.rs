@@ -145,10 +145,17 @@ pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Re
 }
 
 /// Deletes the sqlite_schema rows whose `column` (1 = name, 2 = tbl_name) equals `value`.
-fn delete_schema_rows(ctx: &mut Ctx, column: usize, value: &str) {
+/// Deletes the sqlite_schema rows whose `column` (1 = name, 2 = tbl_name) equals `value`, and
+/// whose type is `kind` when given (names of different kinds may coincide).
+fn delete_schema_rows(ctx: &mut Ctx, column: usize, value: &str, kind: Option<&str>) {
     let cursor = open_schema_cursor(ctx);
     let v = ctx.b.alloc_register();
     ctx.b.emit(Insn::String8 { value: Arc::from(value), dest: v });
+    let kind_reg = kind.map(|k| {
+        let r = ctx.b.alloc_register();
+        ctx.b.emit(Insn::String8 { value: Arc::from(k), dest: r });
+        r
+    });
     let done = ctx.b.new_label();
     ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, done);
     let top = ctx.b.current_addr();
@@ -168,6 +175,23 @@ fn delete_schema_rows(ctx: &mut Ctx, column: usize, value: &str) {
         },
         skip,
     );
+    if let Some(k) = kind_reg {
+        let t = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Column { cursor, column: 0, dest: t, default: None });
+        ctx.b.emit_jump(
+            Insn::Compare {
+                op: CmpOp::Ne,
+                lhs: t,
+                rhs: k,
+                target: 0,
+                affinity: Affinity::Blob,
+                collation: Default::default(),
+                jump_if_null: true,
+                null_eq: false,
+            },
+            skip,
+        );
+    }
     ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
     ctx.b.resolve_label(skip);
     ctx.b.emit(Insn::Next { cursor, target: top });
@@ -192,7 +216,7 @@ pub fn drop_table(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result
         ctx.b.emit(Insn::Destroy { root: ix.root, db: 0 });
     }
     ctx.b.emit(Insn::Destroy { root: table.root, db: 0 });
-    delete_schema_rows(ctx, 2, &table.name);
+    delete_schema_rows(ctx, 2, &table.name, None);
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())
@@ -209,7 +233,7 @@ pub fn drop_index(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result
         return Err(Error::sql("index associated with UNIQUE or PRIMARY KEY constraint cannot be dropped"));
     }
     ctx.b.emit(Insn::Destroy { root: index.root, db: 0 });
-    delete_schema_rows(ctx, 1, &index.name);
+    delete_schema_rows(ctx, 1, &index.name, Some("index"));
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())
@@ -268,7 +292,7 @@ pub fn drop_view(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<
         ctx.b.emit(Insn::TempView { name: view.name.clone(), sql: None });
         return Ok(Compiled::none());
     }
-    delete_schema_rows(ctx, 1, &view.name);
+    delete_schema_rows(ctx, 1, &view.name, Some("view"));
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())
@@ -357,5 +381,50 @@ pub fn reindex(ctx: &mut Ctx, schema: &Schema, target: &Option<ast::QualifiedNam
         ctx.b.emit(Insn::OpenWrite { cursor: icursor, root: ix.root, db: 0, info: CursorInfo::Index(index_key_info(&table, &ix)) });
         fill_index(ctx, &table, &ix, icursor)?;
     }
+    Ok(Compiled::write())
+}
+
+pub fn create_trigger(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTrigger) -> Result<Compiled> {
+    let name = &ct.name.name;
+    if schema.trigger(name).is_some() {
+        if ct.if_not_exists {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        return Err(Error::sql(format!("trigger {name} already exists")));
+    }
+    if reserved_name(name) {
+        return Err(Error::sql(format!("object name reserved for internal use: {name}")));
+    }
+    if ct.temporary {
+        return Err(Error::sql("TEMP triggers are not supported yet"));
+    }
+    let table = match schema.table(&ct.table) {
+        Some(t) => t.clone(),
+        None if schema.view(&ct.table).is_some() => return Err(Error::sql("INSTEAD OF triggers on views are not supported yet")),
+        None => return Err(Error::sql(format!("no such table: main.{}", ct.table))),
+    };
+    if table.root == 1 || reserved_name(&table.name) {
+        return Err(Error::sql("cannot create trigger on system table"));
+    }
+    if ct.time == ast::TriggerTime::InsteadOf {
+        return Err(Error::sql(format!("cannot create INSTEAD OF trigger on table: {}", table.name)));
+    }
+    let cursor = open_schema_cursor(ctx);
+    insert_schema_row(ctx, cursor, "trigger", name, &table.name, None, Some(&ct.sql));
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+pub fn drop_trigger(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<Compiled> {
+    let Some(trigger) = schema.trigger(&d.name.name).cloned() else {
+        if d.if_exists {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        return Err(Error::sql(format!("no such trigger: {}", d.name.name)));
+    };
+    delete_schema_rows(ctx, 1, &trigger.name, Some("trigger"));
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())
 }

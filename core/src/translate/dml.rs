@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::expr::{cond_jump, emit_column, expr_to_reg, Ctx, ScopeTable};
 use super::select::{emit_loops, single_table_scope, table_cursor_info};
 use crate::error::{extended, Error, Result};
-use crate::parser::ast::{self, ConflictResolution, Expr, InsertSource};
+use crate::parser::ast::{self, ConflictResolution, Expr, InsertSource, TriggerTime};
 use crate::schema::{Index, Schema, Table};
 use crate::storage::record::KeyInfo;
 use crate::vdbe::insn::{CmpOp, CursorInfo, Insn, OPFLAG_LASTROWID, OPFLAG_NCHANGE};
@@ -433,7 +433,7 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             for row in &rows {
                 let next = ctx.b.new_label();
                 let on = OnConflict::from_ast(ins.or_conflict, next);
-                emit_insert_row(ctx, &target, &targets, row, base, on)?;
+                emit_insert_row(ctx, &target, &targets, row, base, on, next)?;
                 ctx.b.resolve_label(next);
             }
         }
@@ -451,7 +451,7 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             let row: Vec<Expr> = names.iter().map(|nm| Expr::column(nm.clone())).collect();
             let next = ctx.b.new_label();
             let on = OnConflict::from_ast(ins.or_conflict, next);
-            let r = emit_insert_row(ctx, &target, &targets, &row, base, on);
+            let r = emit_insert_row(ctx, &target, &targets, &row, base, on, next);
             ctx.b.resolve_label(next);
             ctx.b.emit(Insn::Next { cursor: scan, target: top });
             ctx.b.resolve_label(done);
@@ -464,7 +464,15 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
 
 /// One row of INSERT: values (supplied, default or NULL), the rowid, affinity, constraint
 /// checks, then the table record and every index entry.
-fn emit_insert_row(ctx: &mut Ctx, t: &Target<'_>, targets: &[usize], row: &[Expr], base: usize, on: OnConflict) -> Result<()> {
+fn emit_insert_row(
+    ctx: &mut Ctx,
+    t: &Target<'_>,
+    targets: &[usize],
+    row: &[Expr],
+    base: usize,
+    on: OnConflict,
+    next: Label,
+) -> Result<()> {
     let table = t.table;
     let cursor = t.cursor;
     let n = table.columns.len();
@@ -515,10 +523,13 @@ fn emit_insert_row(ctx: &mut Ctx, t: &Target<'_>, targets: &[usize], row: &[Expr
         ctx.b.emit(Insn::SCopy { src: rowid, dest: base + a });
     }
     ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(table) });
+    let rows = super::trigger::RowRegs { old: None, new: Some(base) };
+    super::trigger::fire(ctx, table, TriggerTime::Before, "insert", &[], rows, next)?;
     check_constraints(ctx, t, base, None, on)?;
     let rec = table_record(ctx, table, base);
     ctx.b.emit(Insn::Insert { cursor, record: rec, rowid, flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID, table: Some(table.name.clone()) });
     insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
+    super::trigger::fire(ctx, table, TriggerTime::After, "insert", &[], rows, next)?;
     Ok(())
 }
 
@@ -527,7 +538,7 @@ fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> 
     let set = ctx.b.alloc_register();
     ctx.b.emit(Insn::Null { dest: set, end: set });
     let joins = vec![(ast::JoinOperator::Inner, None)];
-    let st = ctx.scope[0].clone();
+    let st = ctx.scope.last().expect("the statement's table").clone();
     ctx.b.emit(Insn::OpenRead { cursor, root: st.table.root, db: 0, info: table_cursor_info(&st.table) });
     emit_loops(ctx, &joins, where_clause, &mut |ctx, _| {
         let r = ctx.b.alloc_register();
@@ -568,7 +579,8 @@ pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Resu
     }
     let cursor = single_table_scope(ctx, table.clone(), del.alias.as_deref());
     let set = collect_rowids(ctx, del.where_clause.as_ref(), cursor)?;
-    ctx.scope.clear();
+    let level_start = *ctx.levels.last().expect("a level");
+    ctx.scope.truncate(level_start);
     let indexes = schema.table_indexes(&table);
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
     let n = table.columns.len();
@@ -579,11 +591,23 @@ pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Resu
     ctx.b.emit_jump(Insn::RowSetRead { set, dest: rowid, target: 0 }, done);
     let next = ctx.b.new_label();
     ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, next);
+    let triggers = super::trigger::has_triggers(ctx, &table, "delete");
+    if triggers {
+        let old = super::trigger::RowRegs { old: Some(base), new: None };
+        load_row(ctx, &table, cursor, base);
+        super::trigger::fire(ctx, &table, TriggerTime::Before, "delete", &[], old, next)?;
+        // The trigger may have changed or removed the row.
+        ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, next);
+    }
     if !indexes.is_empty() {
         load_row(ctx, &table, cursor, base);
         delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, base)?;
     }
     ctx.b.emit(Insn::Delete { cursor, flags: OPFLAG_NCHANGE, table: Some(table.name.clone()) });
+    if triggers {
+        let old = super::trigger::RowRegs { old: Some(base), new: None };
+        super::trigger::fire(ctx, &table, TriggerTime::After, "delete", &[], old, next)?;
+    }
     ctx.b.resolve_label(next);
     ctx.b.emit(Insn::Goto { target: top });
     ctx.b.resolve_label(done);
@@ -687,6 +711,13 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         ctx.b.resolve_label(same);
     }
     ctx.b.emit(Insn::Affinity { start: new, count: n, affinities: affinity_string(&table) });
+    let changed: Vec<usize> = sets.iter().map(|(c, _)| *c).collect();
+    let rows = super::trigger::RowRegs { old: Some(old), new: Some(new) };
+    let triggers = super::trigger::has_triggers(ctx, &table, "update");
+    if triggers {
+        super::trigger::fire(ctx, &table, TriggerTime::Before, "update", &changed, rows, next)?;
+        ctx.b.emit_jump(Insn::NotExists { cursor, rowid: old_rowid, target: 0 }, next);
+    }
     check_constraints(ctx, &target, new, Some(old_rowid), on)?;
     delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, old)?;
     let rec = table_record(ctx, &table, new);
@@ -711,6 +742,9 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         });
     }
     insert_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, new)?;
+    if triggers {
+        super::trigger::fire(ctx, &table, TriggerTime::After, "update", &changed, rows, next)?;
+    }
     ctx.b.resolve_label(next);
     ctx.b.emit(Insn::Goto { target: top });
     ctx.b.resolve_label(done);

@@ -48,6 +48,8 @@ pub enum Dest {
     Exists { reg: usize, done: Label },
     /// Every row into ephemeral table `id`.
     Eph { id: usize },
+    /// Nowhere: a SELECT inside a trigger runs for its side effects (RAISE) only.
+    Discard,
 }
 
 /// Compilation state shared by one statement.
@@ -64,6 +66,10 @@ pub struct Ctx {
     pub dest: Vec<Dest>,
     /// Common table expressions visible here, innermost last.
     pub ctes: Vec<ast::Cte>,
+    /// Triggers being compiled, innermost last (a trigger does not fire itself).
+    pub trigger_stack: Vec<String>,
+    /// Where RAISE(IGNORE) jumps in the trigger being compiled: the firing row's end.
+    pub raise_ignore: Vec<Label>,
     /// The joins of the FROM clause just resolved, for the query body that follows.
     pub pending_joins: Vec<(ast::JoinOperator, Option<Expr>)>,
     /// Parameter names by number (index 0 is ?1).
@@ -90,6 +96,8 @@ impl Ctx {
             dest: vec![Dest::Output],
             ctes: vec![],
             pending_joins: vec![],
+            trigger_stack: vec![],
+            raise_ignore: vec![],
             params: vec![],
             next_param: 0,
             aggs: None,
@@ -678,7 +686,28 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 ctx.b.emit(Insn::Not { src: dest, dest });
             }
         }
-        Expr::Raise { .. } => return Err(Error::sql("RAISE() may only be used within a trigger-program")),
+        Expr::Raise { action, message } => {
+            let Some(&ignore) = ctx.raise_ignore.last() else {
+                return Err(Error::sql("RAISE() may only be used within a trigger-program"));
+            };
+            let oe = match action {
+                ast::RaiseAction::Ignore => {
+                    ctx.b.emit_jump(Insn::Goto { target: 0 }, ignore);
+                    ctx.b.emit(Insn::Null { dest, end: dest });
+                    return Ok(());
+                }
+                ast::RaiseAction::Rollback => crate::vdbe::vm::OE_ROLLBACK,
+                ast::RaiseAction::Abort => crate::vdbe::vm::OE_ABORT,
+                ast::RaiseAction::Fail => crate::vdbe::vm::OE_FAIL,
+            };
+            let text = match message.as_deref() {
+                Some(Expr::Literal(Literal::String(s))) => s.clone(),
+                Some(other) => constant_value(other).map(|v| v.to_string()).unwrap_or_default(),
+                None => String::new(),
+            };
+            ctx.b.emit(Insn::Halt { code: crate::error::extended::CONSTRAINT_TRIGGER, on_error: oe, message: Some(text) });
+            ctx.b.emit(Insn::Null { dest, end: dest });
+        }
     }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod dml;
 pub mod expr;
 pub(crate) mod params;
 mod select;
+mod trigger;
 
 use std::sync::Arc;
 
@@ -203,13 +204,19 @@ fn compile_body(ctx: &mut Ctx, schema: &Schema, stmt: &Statement) -> Result<Comp
             check_main(&cv.name.schema)?;
             ddl::create_view(ctx, schema, cv)
         }
-        Statement::CreateTrigger(_) => Err(Error::sql("CREATE TRIGGER is not supported yet")),
+        Statement::CreateTrigger(ct) => {
+            check_main(&ct.name.schema)?;
+            ddl::create_trigger(ctx, schema, ct)
+        }
         Statement::AlterTable(_) => Err(Error::sql("ALTER TABLE is not supported yet")),
         Statement::DropView(d) => {
             check_main(&d.name.schema)?;
             ddl::drop_view(ctx, schema, d)
         }
-        Statement::DropTrigger(_) => Err(Error::sql("DROP TRIGGER is not supported yet")),
+        Statement::DropTrigger(d) => {
+            check_main(&d.name.schema)?;
+            ddl::drop_trigger(ctx, schema, d)
+        }
         Statement::Vacuum { .. } => Err(Error::sql("VACUUM is not supported yet")),
         Statement::Analyze(_) => Err(Error::sql("ANALYZE is not supported yet")),
         Statement::Reindex(target) => ddl::reindex(ctx, schema, target),

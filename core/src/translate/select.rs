@@ -668,6 +668,7 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
         Dest::Eph { id } => {
             ctx.b.emit(Insn::EphInsert { id, start, count });
         }
+        Dest::Discard => {}
     }
 }
 
