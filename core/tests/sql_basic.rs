@@ -42,7 +42,6 @@ fn both(setup: &str, query: &str) -> (Result<Vec<Vec<Value>>, String>, Result<Ve
     (brisk, sqlite)
 }
 
-
 #[track_caller]
 fn check(setup: &str, query: &str) {
     let (b, s) = both(setup, query);
@@ -171,4 +170,93 @@ fn parameters_bind_by_position_and_name() {
     b.execute("UPDATE t SET b = ? WHERE a = ?", brisk::params!["z", 2]).unwrap();
     let rows = b.prepare("SELECT b FROM t WHERE a = 2").unwrap().query_all(&[]).unwrap();
     assert_eq!(rows, vec![vec![Value::text("z")]]);
+}
+
+/// Runs each statement in both engines (each may fail; failures must agree), then compares the
+/// rows of `query`.
+#[track_caller]
+fn check_steps(steps: &[&str], query: &str) {
+    let b = Connection::open_in_memory().unwrap();
+    let s = rusqlite::Connection::open_in_memory().unwrap();
+    for st in steps {
+        let be = b.execute_batch(st).err().map(|e| e.to_string());
+        let se = s.execute_batch(st).err().map(message);
+        assert_eq!(be, se, "outcome of {st}");
+    }
+    let (bq, sq) = (b.prepare(query).unwrap().query_all(&[]).unwrap(), {
+        let mut st = s.prepare(query).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    });
+    assert_eq!(bq, sq, "rows of {query} after {steps:?}");
+}
+
+#[test]
+fn insert_select_and_conflict_clauses() {
+    let t = "CREATE TABLE t(id INTEGER PRIMARY KEY, u TEXT UNIQUE, n NOT NULL DEFAULT 'd', c CHECK (c > 0))";
+    check_steps(
+        &[
+            t,
+            "INSERT INTO t VALUES (1, 'a', 1, 1), (2, 'b', 2, 2)",
+            "INSERT INTO t SELECT id + 10, u || 'x', n, c FROM t",
+            "INSERT INTO t(u, n, c) SELECT 'z' || id, id, 5 FROM t WHERE id > 10",
+            "INSERT OR IGNORE INTO t VALUES (1, 'q', 1, 1), (3, 'a', 1, 1), (4, 'w', NULL, 1), (5, 'e', 1, -1), (6, 'ok', 1, 1)",
+            "INSERT OR REPLACE INTO t VALUES (1, 'b', 7, 7)",
+            "INSERT OR REPLACE INTO t(id, u, n, c) VALUES (20, 'new', NULL, 1)",
+            "INSERT INTO t VALUES (2, 'dup', 1, 1)",
+            "INSERT OR FAIL INTO t VALUES (30, 'f1', 1, 1), (31, 'a', 1, 1), (32, 'f3', 1, 1)",
+            "INSERT OR ROLLBACK INTO t VALUES (40, 'r1', 1, 1), (41, 'ok', 1, 1)",
+            "UPDATE OR IGNORE t SET u = 'ax' WHERE id = 12",
+            "UPDATE OR REPLACE t SET u = 'bx' WHERE id = 11",
+            "UPDATE t SET id = 1 WHERE id = 6",
+            "UPDATE OR REPLACE t SET id = 1 WHERE id = 6",
+        ],
+        "SELECT * FROM t",
+    );
+    check_steps(
+        &[
+            "CREATE TABLE a(x)",
+            "BEGIN",
+            "INSERT INTO a VALUES (1)",
+            "CREATE TABLE b(y UNIQUE)",
+            "INSERT INTO b VALUES (1)",
+            "INSERT OR ROLLBACK INTO b VALUES (1)",
+            "COMMIT",
+        ],
+        "SELECT * FROM a",
+    );
+}
+
+#[test]
+fn queries_with_subqueries_groups_and_compounds() {
+    let setup = "CREATE TABLE e(id INTEGER PRIMARY KEY, dept TEXT, pay INTEGER, boss INTEGER);
+        INSERT INTO e VALUES (1, 'eng', 100, NULL), (2, 'eng', 80, 1), (3, 'ops', 70, 1), (4, 'ops', NULL, 3), (5, 'eng', 90, 2), (6, NULL, 10, NULL);";
+    for q in [
+        "SELECT dept, count(*), sum(pay), avg(pay), max(pay) FROM e GROUP BY dept",
+        "SELECT dept, count(*) AS n FROM e GROUP BY dept HAVING n > 1 ORDER BY n DESC, dept",
+        "SELECT dept FROM e GROUP BY 1 ORDER BY 1 DESC",
+        "SELECT DISTINCT dept FROM e ORDER BY dept",
+        "SELECT id, (SELECT count(*) FROM e AS x WHERE x.boss = e.id) AS reports FROM e ORDER BY id",
+        "SELECT id FROM e WHERE pay > (SELECT avg(pay) FROM e) ORDER BY pay DESC",
+        "SELECT id FROM e WHERE EXISTS (SELECT 1 FROM e AS x WHERE x.boss = e.id) ORDER BY id",
+        "SELECT id FROM e WHERE id IN (SELECT boss FROM e) ORDER BY id",
+        "SELECT id FROM e WHERE id NOT IN (SELECT boss FROM e WHERE boss IS NOT NULL) ORDER BY id",
+        "SELECT 1 IN (SELECT boss FROM e), 7 IN (SELECT boss FROM e), 7 NOT IN (SELECT boss FROM e)",
+        "SELECT dept FROM e UNION SELECT 'zzz' ORDER BY 1",
+        "SELECT pay FROM e UNION ALL SELECT pay FROM e WHERE id < 3",
+        "SELECT boss FROM e INTERSECT SELECT id FROM e",
+        "SELECT id FROM e EXCEPT SELECT boss FROM e",
+        "SELECT * FROM (SELECT dept, sum(pay) AS total FROM e GROUP BY dept) WHERE total > 100",
+        "WITH rich AS (SELECT id, pay FROM e WHERE pay >= 90) SELECT count(*), sum(pay) FROM rich",
+        "SELECT a.id, b.id FROM e AS a JOIN e AS b ON a.boss = b.id ORDER BY a.id",
+        "SELECT a.id, b.id FROM e AS a LEFT JOIN e AS b ON a.boss = b.id ORDER BY a.id",
+        "SELECT id, pay FROM e ORDER BY pay NULLS FIRST, id LIMIT 3 OFFSET 1",
+        "SELECT count(DISTINCT dept), group_concat(DISTINCT dept) FROM e",
+        "SELECT dept, count(*) FILTER (WHERE pay > 75) FROM e GROUP BY dept",
+    ] {
+        check(setup, q);
+    }
 }

@@ -12,7 +12,12 @@ pub mod slt;
 pub fn temp_dir(label: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!("brisk-test-{}-{}-{}", std::process::id(), label, N.fetch_add(1, Ordering::Relaxed)));
+    let dir = std::env::temp_dir().join(format!(
+        "brisk-test-{}-{}-{}",
+        std::process::id(),
+        label,
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
@@ -38,7 +43,8 @@ pub fn sqlite_rows(path: &str, sql: &str) -> Vec<Vec<Value>> {
 pub fn sqlite_query(db: &rusqlite::Connection, sql: &str) -> Vec<Vec<Value>> {
     let mut st = db.prepare(sql).unwrap();
     let n = st.column_count();
-    let rows = st.query_map([], |r| Ok((0..n).map(|i| from_sqlite(r.get_ref(i).unwrap())).collect::<Vec<_>>())).unwrap();
+    let rows =
+        st.query_map([], |r| Ok((0..n).map(|i| from_sqlite(r.get_ref(i).unwrap())).collect::<Vec<_>>())).unwrap();
     rows.collect::<Result<Vec<_>, _>>().unwrap()
 }
 

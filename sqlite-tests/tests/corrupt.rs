@@ -41,8 +41,15 @@ fn read_all(bytes: Vec<u8>, label: &str) -> Option<Error> {
     let label2 = label.to_string();
     std::thread::spawn(move || {
         let r = (|| -> brisk::Result<()> {
-            let conn = Database::open_with(&path, OpenOptions { io: IoKind::Sync, read_only: true, create: false })?.connect()?;
-            for sql in ["SELECT * FROM t", "SELECT * FROM u", "SELECT count(*) FROM t", "SELECT b FROM t WHERE a = 150", "PRAGMA integrity_check"] {
+            let conn = Database::open_with(&path, OpenOptions { io: IoKind::Sync, read_only: true, create: false })?
+                .connect()?;
+            for sql in [
+                "SELECT * FROM t",
+                "SELECT * FROM u",
+                "SELECT count(*) FROM t",
+                "SELECT b FROM t WHERE a = 150",
+                "PRAGMA integrity_check",
+            ] {
                 let mut st = conn.prepare(sql)?;
                 st.query_all(&[])?;
             }
@@ -65,7 +72,10 @@ fn the_sample_reads_cleanly() {
 
 #[test]
 fn a_non_database_file_is_notadb() {
-    let e = read_all(b"this is not a database, just some text that is long enough to have a header......................".repeat(20), "text");
+    let e = read_all(
+        b"this is not a database, just some text that is long enough to have a header......................".repeat(20),
+        "text",
+    );
     assert!(matches!(e, Some(Error::NotADb)), "{e:?}");
 }
 
@@ -156,7 +166,11 @@ fn a_looping_freelist_is_reported() {
     let dir = temp_dir("freelist");
     let path = dir.join("f.db");
     std::fs::write(&path, &db).unwrap();
-    let conn = Database::open_with(path.to_str().unwrap(), OpenOptions { io: IoKind::Sync, read_only: true, create: false }).unwrap().connect().unwrap();
+    let conn =
+        Database::open_with(path.to_str().unwrap(), OpenOptions { io: IoKind::Sync, read_only: true, create: false })
+            .unwrap()
+            .connect()
+            .unwrap();
     let r = conn.prepare("PRAGMA integrity_check").and_then(|mut s| s.query_all(&[]));
     match r {
         Ok(rows) => assert_ne!(rows, vec![vec![brisk::Value::text("ok")]]),

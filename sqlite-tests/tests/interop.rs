@@ -37,7 +37,11 @@ fn fill_with_sqlite(db: &rusqlite::Connection, rows: i64) {
             };
             let b = format!("text-{:08}-{}", (i * 7919) % rows, "x".repeat((i % 13) as usize));
             let c = if i % 5 == 0 { None } else { Some(i as f64 / 3.0) };
-            let d: Vec<u8> = if i % 1000 == 0 { vec![(i % 251) as u8; 5000 + (i as usize % 3000)] } else { vec![i as u8; (i % 17) as usize] };
+            let d: Vec<u8> = if i % 1000 == 0 {
+                vec![(i % 251) as u8; 5000 + (i as usize % 3000)]
+            } else {
+                vec![i as u8; (i % 17) as usize]
+            };
             ins.execute(rusqlite::params![a, b, c, d]).unwrap();
             if i % 10 == 0 {
                 insw.execute(rusqlite::params![format!("k{i:07}"), i]).unwrap();
@@ -68,15 +72,26 @@ fn brisk_reads_what_sqlite_writes_at_every_page_size() {
             assert_eq!(brisk_rows(&conn, "SELECT * FROM t"), want, "page size {page_size} {io:?}");
             assert_eq!(brisk_rows(&conn, "SELECT * FROM w"), want_w, "page size {page_size} {io:?}");
             assert_eq!(brisk_rows(&conn, "SELECT count(*) FROM t"), sqlite_rows(path, "SELECT count(*) FROM t"));
-            assert_eq!(brisk_rows(&conn, "SELECT b, d FROM t WHERE id = 1001"), sqlite_rows(path, "SELECT b, d FROM t WHERE id = 1001"));
-            assert_eq!(brisk_rows(&conn, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]], "page size {page_size}");
+            assert_eq!(
+                brisk_rows(&conn, "SELECT b, d FROM t WHERE id = 1001"),
+                sqlite_rows(path, "SELECT b, d FROM t WHERE id = 1001")
+            );
+            assert_eq!(
+                brisk_rows(&conn, "PRAGMA integrity_check"),
+                vec![vec![Value::text("ok")]],
+                "page size {page_size}"
+            );
         }
     }
 }
 
 #[test]
 fn brisk_reads_utf16_and_auto_vacuum_databases() {
-    for (pragmas, label) in [("PRAGMA encoding='UTF-16le';", "utf16le"), ("PRAGMA encoding='UTF-16be';", "utf16be"), ("PRAGMA auto_vacuum=FULL;", "autovacuum")] {
+    for (pragmas, label) in [
+        ("PRAGMA encoding='UTF-16le';", "utf16le"),
+        ("PRAGMA encoding='UTF-16be';", "utf16be"),
+        ("PRAGMA auto_vacuum=FULL;", "autovacuum"),
+    ] {
         let dir = temp_dir(label);
         let path = dir.join("s.db");
         let path = path.to_str().unwrap();
@@ -122,13 +137,21 @@ fn sqlite_reads_what_brisk_writes() {
         let mut ins = conn.prepare("INSERT INTO t(a, b, c, d) VALUES (?, ?, ?, ?)").unwrap();
         for i in 0..100_000i64 {
             let d: Vec<u8> = if i % 997 == 0 { vec![(i % 251) as u8; 9000] } else { vec![i as u8; (i % 11) as usize] };
-            ins.execute(&[Value::Integer(i * 31 - 7), Value::text(&format!("row{:06}", (i * 7919) % 100_000)), if i % 4 == 0 { Value::Null } else { Value::Real(i as f64 / 7.0) }, Value::from(d)])
-                .unwrap();
+            ins.execute(&[
+                Value::Integer(i * 31 - 7),
+                Value::text(&format!("row{:06}", (i * 7919) % 100_000)),
+                if i % 4 == 0 { Value::Null } else { Value::Real(i as f64 / 7.0) },
+                Value::from(d),
+            ])
+            .unwrap();
         }
         drop(ins);
         conn.execute_batch("COMMIT").unwrap();
         conn.execute_batch("INSERT INTO u VALUES (1, 'a'), (2, 'b'), ('x', NULL);").unwrap();
-        conn.execute_batch("DELETE FROM t WHERE id % 3 = 0; UPDATE t SET b = b || '!' WHERE id % 5 = 0; DELETE FROM u WHERE x = 2;").unwrap();
+        conn.execute_batch(
+            "DELETE FROM t WHERE id % 3 = 0; UPDATE t SET b = b || '!' WHERE id % 5 = 0; DELETE FROM u WHERE x = 2;",
+        )
+        .unwrap();
         let ours = brisk_rows(&conn, "SELECT * FROM t");
         let ours_u = brisk_rows(&conn, "SELECT * FROM u");
         drop(conn);
@@ -139,7 +162,10 @@ fn sqlite_reads_what_brisk_writes() {
         assert_eq!(sqlite_rows(path, "SELECT * FROM t"), ours, "{io:?}");
         assert_eq!(sqlite_rows(path, "SELECT * FROM u"), ours_u, "{io:?}");
         // The index SQLite uses agrees with the table.
-        assert_eq!(sqlite_rows(path, "SELECT count(*) FROM t INDEXED BY t_b WHERE b > ''"), sqlite_rows(path, "SELECT count(*) FROM t NOT INDEXED WHERE b > ''"));
+        assert_eq!(
+            sqlite_rows(path, "SELECT count(*) FROM t INDEXED BY t_b WHERE b > ''"),
+            sqlite_rows(path, "SELECT count(*) FROM t NOT INDEXED WHERE b > ''")
+        );
     }
 }
 
@@ -161,4 +187,37 @@ fn brisk_writes_into_a_file_sqlite_made() {
     assert_eq!(check, "ok");
     drop(db);
     assert_eq!(sqlite_rows(path, "SELECT * FROM t"), ours);
+}
+
+#[test]
+fn reserved_bytes_at_the_end_of_each_page_are_respected() {
+    // Only the sqlite3 shell sets reserved bytes without FFI (`.filectrl reserve_bytes`).
+    let dir = temp_dir("reserved");
+    let path = dir.join("r.db");
+    let path = path.to_str().unwrap();
+    let status = std::process::Command::new("sqlite3")
+        .args([path, ".filectrl reserve_bytes 40", "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX t_b ON t(b);"])
+        .status()
+        .expect("the sqlite3 shell is installed (scripts/test.sh installs it)");
+    assert!(status.success());
+    {
+        let db = rusqlite::Connection::open(path).unwrap();
+        let tx = db.unchecked_transaction().unwrap();
+        for i in 0..3000i64 {
+            let blob = vec![i as u8; if i % 100 == 0 { 3000 } else { 30 }];
+            tx.execute("INSERT INTO t(b, c) VALUES (?, ?)", rusqlite::params![format!("v{}", (i * 37) % 3000), blob]).unwrap();
+        }
+        tx.commit().unwrap();
+    }
+    let bytes = std::fs::read(path).unwrap();
+    assert_eq!(bytes[20], 40, "the file has 40 reserved bytes per page");
+    let conn = open(path, IoKind::Sync);
+    assert_eq!(brisk_rows(&conn, "SELECT * FROM t"), sqlite_rows(path, "SELECT * FROM t"));
+    conn.execute_batch("INSERT INTO t(b, c) SELECT b || '!', c FROM t WHERE a % 3 = 0; DELETE FROM t WHERE a % 7 = 0;").unwrap();
+    let ours = brisk_rows(&conn, "SELECT * FROM t");
+    assert_eq!(brisk_rows(&conn, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
+    drop(conn);
+    assert_eq!(sqlite_rows(path, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
+    assert_eq!(sqlite_rows(path, "SELECT * FROM t"), ours);
+    assert_eq!(std::fs::read(path).unwrap()[20], 40);
 }

@@ -361,8 +361,11 @@ pub enum CreateTableBody {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ColumnDef {
     pub name: String,
-    /// The declared type exactly as written (`"VARCHAR(10)"`, `"UNSIGNED BIG INT"`), `""` when
-    /// absent.
+    /// The declared type as SQLite records it: the source text from its first token to its
+    /// last (`VARCHAR(10)`, `UNSIGNED  BIG INT` with its spacing), `""` when absent; a type that
+    /// is a single quoted name is dequoted (`"my type"` -> `my type`). SQLite reports the six
+    /// standard names (INT, INTEGER, REAL, TEXT, BLOB, ANY) in upper case; that is the
+    /// consumer's job.
     pub type_name: String,
     pub constraints: Vec<ColumnConstraint>,
 }

@@ -10,23 +10,68 @@ use sqlparser::ast as sp;
 use sqlparser::ast::Spanned;
 use sqlparser::tokenizer::Span;
 
+use super::dialect::is_reserved_word;
+
 use super::ast::*;
-use super::lexer::{offset_of, Kind};
+use super::lexer::{offset_of, Kind, Punct};
 use super::{Ctx, PResult, ParseError, MAX_EXPR_DEPTH};
 
 /// A converter for one statement.
 pub(crate) struct Conv<'c, 'a> {
     pub cx: &'c Ctx<'a>,
+    /// Height of the expression being converted (SQLite's `nHeight`).
     depth: usize,
+    /// Nesting of queries (subqueries, CTEs, derived tables).
+    query_depth: usize,
 }
+
+/// How deeply queries may nest. SQLite 3.54 rejects 45 nested scalar subqueries as too deep an
+/// expression tree; 50 keeps the converter's recursion well inside a 2 MiB thread stack even in
+/// unoptimized builds.
+const MAX_QUERY_DEPTH: usize = 50;
 
 fn start_of(span: Span) -> Option<usize> {
     offset_of(span.start)
 }
 
+/// The parts of a sqlparser SELECT that SQLite has.
+struct SelectParts {
+    distinct: Option<sp::Distinct>,
+    projection: Vec<sp::SelectItem>,
+    from: Vec<sp::TableWithJoins>,
+    selection: Option<sp::Expr>,
+    group_by: sp::GroupByExpr,
+    having: Option<sp::Expr>,
+    named_window: Vec<sp::NamedWindowDefinition>,
+}
+
 impl<'c, 'a> Conv<'c, 'a> {
     pub fn new(cx: &'c Ctx<'a>) -> Self {
-        Conv { cx, depth: 0 }
+        Conv {
+            cx,
+            depth: 0,
+            query_depth: 0,
+        }
+    }
+
+    /// `near "ORDER": syntax error` (or LIMIT) for the first ORDER or LIMIT outside
+    /// parentheses: where SQLite's default build stops on UPDATE/DELETE ... ORDER BY/LIMIT.
+    fn clause_keyword_error(&self) -> ParseError {
+        let mut depth = 0usize;
+        for t in self.cx.toks {
+            match t.kind {
+                Kind::Punct(Punct::LParen) => depth += 1,
+                Kind::Punct(Punct::RParen) => depth = depth.saturating_sub(1),
+                Kind::Word if depth == 0 => {
+                    let w = t.text(self.cx.sql);
+                    if w.eq_ignore_ascii_case("order") || w.eq_ignore_ascii_case("limit") {
+                        return self.cx.near(t.start);
+                    }
+                }
+                _ => {}
+            }
+        }
+        ParseError::new("syntax error", None)
     }
 
     /// A syntax error for sqlparser syntax SQLite does not have, located at `span` if known.
@@ -96,7 +141,7 @@ impl<'c, 'a> Conv<'c, 'a> {
 
     pub fn statement(&mut self, s: sp::Statement) -> PResult<Statement> {
         match s {
-            sp::Statement::Query(q) => self.query_statement(*q),
+            sp::Statement::Query(q) => self.query_statement(q),
             sp::Statement::Insert(i) => Ok(Statement::Insert(Box::new(self.insert(i, None)?))),
             sp::Statement::Update(u) => Ok(Statement::Update(Box::new(self.update(u, None)?))),
             sp::Statement::Delete(d) => Ok(Statement::Delete(Box::new(self.delete(d, None)?))),
@@ -105,39 +150,41 @@ impl<'c, 'a> Conv<'c, 'a> {
     }
 
     /// A query statement, which may be `WITH ... INSERT/UPDATE/DELETE`.
-    fn query_statement(&mut self, q: sp::Query) -> PResult<Statement> {
-        match *q.body {
-            sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_) => {
-                let with = match q.with {
-                    Some(w) => Some(self.with(w)?),
-                    None => None,
-                };
-                if q.order_by.is_some() || q.limit_clause.is_some() {
-                    return Err(ParseError::new(
-                        "ORDER BY and LIMIT are not supported on INSERT, UPDATE and DELETE",
-                        None,
-                    ));
-                }
-                match *q.body {
-                    sp::SetExpr::Insert(sp::Statement::Insert(i)) => {
-                        Ok(Statement::Insert(Box::new(self.insert(i, with)?)))
-                    }
-                    sp::SetExpr::Update(sp::Statement::Update(u)) => {
-                        Ok(Statement::Update(Box::new(self.update(u, with)?)))
-                    }
-                    sp::SetExpr::Delete(sp::Statement::Delete(d)) => {
-                        Ok(Statement::Delete(Box::new(self.delete(d, with)?)))
-                    }
-                    _ => Err(ParseError::new("syntax error", None)),
-                }
+    fn query_statement(&mut self, q: Box<sp::Query>) -> PResult<Statement> {
+        if !matches!(
+            *q.body,
+            sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_)
+        ) {
+            return Ok(Statement::Select(Box::new(self.query(q)?)));
+        }
+        let sp::Query {
+            with,
+            body,
+            order_by,
+            limit_clause,
+            ..
+        } = *q;
+        if order_by.is_some() || limit_clause.is_some() {
+            return Err(ParseError::new(
+                "ORDER BY and LIMIT are not supported on INSERT, UPDATE and DELETE",
+                None,
+            ));
+        }
+        let with = match with {
+            Some(w) => Some(self.with(w)?),
+            None => None,
+        };
+        match *body {
+            sp::SetExpr::Insert(sp::Statement::Insert(i)) => {
+                Ok(Statement::Insert(Box::new(self.insert(i, with)?)))
             }
-            body => {
-                let q = sp::Query {
-                    body: Box::new(body),
-                    ..q
-                };
-                Ok(Statement::Select(Box::new(self.query(q)?)))
+            sp::SetExpr::Update(sp::Statement::Update(u)) => {
+                Ok(Statement::Update(Box::new(self.update(u, with)?)))
             }
+            sp::SetExpr::Delete(sp::Statement::Delete(d)) => {
+                Ok(Statement::Delete(Box::new(self.delete(d, with)?)))
+            }
+            _ => Err(ParseError::new("syntax error", None)),
         }
     }
 
@@ -159,9 +206,20 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         let table = match i.table {
-            sp::TableObject::TableName(n) => self.qualified_name(n)?,
+            sp::TableObject::TableName(n) => {
+                // SQLite requires INTO (sqlparser, like MySQL, does not).
+                if !i.into {
+                    return Err(self.reject_node(&n));
+                }
+                self.qualified_name(n)?
+            }
             _ => return Err(self.reject(span)),
         };
+        if let Some(a) = &i.table_alias {
+            if !a.explicit {
+                return Err(self.reject(a.alias.span));
+            }
+        }
         let or_conflict = match (i.or, i.replace_into) {
             (_, true) => Some(ConflictResolution::Replace),
             (Some(c), false) => Some(conflict(c)),
@@ -174,15 +232,15 @@ impl<'c, 'a> Conv<'c, 'a> {
         let source = match i.source {
             None => InsertSource::DefaultValues,
             Some(q) => {
-                let q = *q;
-                if q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() {
-                    match *q.body {
-                        sp::SetExpr::Values(v) => InsertSource::Values(self.values(v)?),
-                        body => InsertSource::Select(Box::new(self.query(sp::Query {
-                            body: Box::new(body),
-                            ..q
-                        })?)),
-                    }
+                let plain_values = q.with.is_none()
+                    && q.order_by.is_none()
+                    && q.limit_clause.is_none()
+                    && matches!(*q.body, sp::SetExpr::Values(_));
+                if plain_values {
+                    let sp::SetExpr::Values(v) = *q.body else {
+                        unreachable!("checked above")
+                    };
+                    InsertSource::Values(self.values(v)?)
                 } else {
                     InsertSource::Select(Box::new(self.query(q)?))
                 }
@@ -294,10 +352,8 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         if !u.order_by.is_empty() || u.limit.is_some() {
-            return Err(ParseError::new(
-                "ORDER BY and LIMIT on UPDATE are not supported",
-                start_of(span),
-            ));
+            // SQLite's default build has no ORDER BY/LIMIT on UPDATE (SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
+            return Err(self.clause_keyword_error());
         }
         let (table, alias, indexed) = self.target_table(u.table)?;
         let from = match u.from {
@@ -329,10 +385,8 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         if !d.order_by.is_empty() || d.limit.is_some() {
-            return Err(ParseError::new(
-                "ORDER BY and LIMIT on DELETE are not supported",
-                start_of(span),
-            ));
+            // SQLite's default build has no ORDER BY/LIMIT on DELETE (SQLITE_ENABLE_UPDATE_DELETE_LIMIT).
+            return Err(self.clause_keyword_error());
         }
         let mut tables = match d.from {
             sp::FromTable::WithFromKeyword(v) => v,
@@ -355,22 +409,44 @@ impl<'c, 'a> Conv<'c, 'a> {
     // -----------------------------------------------------------------------------------------
     // Queries
 
-    pub fn query(&mut self, q: sp::Query) -> PResult<Select> {
-        if q.fetch.is_some()
-            || !q.locks.is_empty()
-            || q.for_clause.is_some()
-            || q.settings.is_some()
-            || q.format_clause.is_some()
-            || !q.pipe_operators.is_empty()
+    pub fn query(&mut self, q: Box<sp::Query>) -> PResult<Select> {
+        if self.query_depth >= MAX_QUERY_DEPTH {
+            return Err(Self::too_large());
+        }
+        self.query_depth += 1;
+        let r = self.query_inner(q);
+        self.query_depth -= 1;
+        r
+    }
+
+    fn query_inner(&mut self, q: Box<sp::Query>) -> PResult<Select> {
+        let sp::Query {
+            with,
+            body,
+            order_by,
+            limit_clause,
+            fetch,
+            locks,
+            for_clause,
+            settings,
+            format_clause,
+            pipe_operators,
+        } = *q;
+        if fetch.is_some()
+            || !locks.is_empty()
+            || for_clause.is_some()
+            || settings.is_some()
+            || format_clause.is_some()
+            || !pipe_operators.is_empty()
         {
             return Err(ParseError::new("syntax error", None));
         }
-        let with = match q.with {
+        let with = match with {
             Some(w) => Some(self.with(w)?),
             None => None,
         };
-        let body = self.select_body(*q.body)?;
-        let order_by = match q.order_by {
+        let body = self.select_body(body)?;
+        let order_by = match order_by {
             None => Vec::new(),
             Some(ob) => match ob.kind {
                 sp::OrderByKind::Expressions(v) if ob.interpolate.is_none() => {
@@ -379,36 +455,9 @@ impl<'c, 'a> Conv<'c, 'a> {
                 _ => return Err(ParseError::new("syntax error", None)),
             },
         };
-        let limit = match q.limit_clause {
+        let limit = match limit_clause {
             None => None,
-            Some(sp::LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            }) => {
-                if !limit_by.is_empty() {
-                    return Err(ParseError::new("syntax error", None));
-                }
-                match (limit, offset) {
-                    (Some(l), off) => {
-                        let offset = match off {
-                            Some(o) if o.rows == sp::OffsetRows::None => Some(self.expr(o.value)?),
-                            Some(o) => return Err(self.reject_node(&o.value)),
-                            None => None,
-                        };
-                        Some(Limit {
-                            limit: self.expr(l)?,
-                            offset,
-                        })
-                    }
-                    (None, Some(o)) => return Err(self.reject_node(&o.value)),
-                    (None, None) => None,
-                }
-            }
-            Some(sp::LimitClause::OffsetCommaLimit { offset, limit }) => Some(Limit {
-                limit: self.expr(limit)?,
-                offset: Some(self.expr(offset)?),
-            }),
+            Some(l) => Some(self.limit(l)?),
         };
         Ok(Select {
             with,
@@ -416,6 +465,40 @@ impl<'c, 'a> Conv<'c, 'a> {
             order_by,
             limit,
         })
+    }
+
+    fn limit(&mut self, l: sp::LimitClause) -> PResult<Limit> {
+        match l {
+            sp::LimitClause::LimitOffset {
+                limit,
+                offset,
+                limit_by,
+            } => {
+                if !limit_by.is_empty() {
+                    return Err(ParseError::new("syntax error", None));
+                }
+                let Some(limit) = limit else {
+                    // OFFSET without LIMIT.
+                    return Err(match offset {
+                        Some(o) => self.reject_node(&o.value),
+                        None => ParseError::new("syntax error", None),
+                    });
+                };
+                let offset = match offset {
+                    Some(o) if o.rows == sp::OffsetRows::None => Some(self.expr(o.value)?),
+                    Some(o) => return Err(self.reject_node(&o.value)),
+                    None => None,
+                };
+                Ok(Limit {
+                    limit: self.expr(limit)?,
+                    offset,
+                })
+            }
+            sp::LimitClause::OffsetCommaLimit { offset, limit } => Ok(Limit {
+                limit: self.expr(limit)?,
+                offset: Some(self.expr(offset)?),
+            }),
+        }
     }
 
     fn with(&mut self, w: sp::With) -> PResult<With> {
@@ -437,7 +520,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                 materialized: c
                     .materialized
                     .map(|m| matches!(m, sp::CteAsMaterialized::Materialized)),
-                select: Box::new(self.query(*c.query)?),
+                select: Box::new(self.query(c.query)?),
             });
         }
         Ok(With {
@@ -449,7 +532,7 @@ impl<'c, 'a> Conv<'c, 'a> {
     /// Flattens sqlparser's compound tree (which gives INTERSECT a higher precedence than
     /// UNION) into SQLite's left-to-right list: an in-order walk yields the cores and operators
     /// in source order, and SQLite applies them left to right.
-    fn select_body(&mut self, body: sp::SetExpr) -> PResult<SelectBody> {
+    fn select_body(&mut self, body: Box<sp::SetExpr>) -> PResult<SelectBody> {
         let mut cores = Vec::new();
         let mut ops = Vec::new();
         self.flatten(body, &mut cores, &mut ops)?;
@@ -465,13 +548,19 @@ impl<'c, 'a> Conv<'c, 'a> {
 
     fn flatten(
         &mut self,
-        e: sp::SetExpr,
+        e: Box<sp::SetExpr>,
         cores: &mut Vec<SelectCore>,
         ops: &mut Vec<CompoundOp>,
     ) -> PResult<()> {
-        match e {
+        let span = match &*e {
+            sp::SetExpr::Select(_) | sp::SetExpr::Values(_) | sp::SetExpr::SetOperation { .. } => {
+                Span::empty()
+            }
+            other => other.span(),
+        };
+        match *e {
             sp::SetExpr::Select(s) => {
-                cores.push(SelectCore::Select(Box::new(self.simple_select(*s)?)))
+                cores.push(SelectCore::Select(Box::new(self.simple_select(s)?)))
             }
             sp::SetExpr::Values(v) => cores.push(SelectCore::Values(self.values(v)?)),
             sp::SetExpr::SetOperation {
@@ -480,7 +569,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                 set_quantifier,
                 right,
             } => {
-                self.flatten(*left, cores, ops)?;
+                self.flatten(left, cores, ops)?;
                 use sp::SetQuantifier as Q;
                 let op = match (op, set_quantifier) {
                     (sp::SetOperator::Union, Q::All) => CompoundOp::UnionAll,
@@ -490,17 +579,17 @@ impl<'c, 'a> Conv<'c, 'a> {
                     _ => return Err(ParseError::new("syntax error", None)),
                 };
                 ops.push(op);
-                self.flatten(*right, cores, ops)?;
+                self.flatten(right, cores, ops)?;
             }
-            sp::SetExpr::Query(q) => {
-                // A parenthesized query as a compound member: not SQLite syntax.
-                let span = q.span();
+            sp::SetExpr::Query(_) => {
+                // A parenthesized query as a compound member: not SQLite syntax. Point at the
+                // parenthesis if it is just before the query.
                 return Err(match start_of(span).and_then(|o| o.checked_sub(1)) {
                     Some(o) if self.cx.token_at(o).is_some() => self.cx.near(o),
                     _ => self.reject(span),
                 });
             }
-            other => return Err(self.reject_node(&other)),
+            _ => return Err(self.reject(span)),
         }
         Ok(())
     }
@@ -524,7 +613,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         Ok(rows)
     }
 
-    fn simple_select(&mut self, s: sp::Select) -> PResult<SimpleSelect> {
+    fn simple_select(&mut self, s: Box<sp::Select>) -> PResult<SimpleSelect> {
         let span = s.select_token.0.span;
         if !s.optimizer_hints.is_empty()
             || s.select_modifiers.is_some()
@@ -543,6 +632,25 @@ impl<'c, 'a> Conv<'c, 'a> {
         {
             return Err(self.reject(span));
         }
+        let sp::Select {
+            distinct,
+            projection,
+            from,
+            selection,
+            group_by,
+            having,
+            named_window,
+            ..
+        } = *s;
+        let s = SelectParts {
+            distinct,
+            projection,
+            from,
+            selection,
+            group_by,
+            having,
+            named_window,
+        };
         let distinct = match s.distinct {
             None | Some(sp::Distinct::All) => false,
             Some(sp::Distinct::Distinct) => true,
@@ -604,14 +712,14 @@ impl<'c, 'a> Conv<'c, 'a> {
         while i < toks.len() {
             let t = &toks[i];
             match t.kind {
-                Kind::Punct(super::lexer::Punct::LParen) => depth += 1,
-                Kind::Punct(super::lexer::Punct::RParen) => {
+                Kind::Punct(Punct::LParen) => depth += 1,
+                Kind::Punct(Punct::RParen) => {
                     if depth == 0 {
                         break;
                     }
                     depth -= 1;
                 }
-                Kind::Punct(super::lexer::Punct::Comma) if depth == 0 => {
+                Kind::Punct(Punct::Comma) if depth == 0 => {
                     out.push((start, i));
                     start = i + 1;
                 }
@@ -646,13 +754,18 @@ impl<'c, 'a> Conv<'c, 'a> {
         out
     }
 
-    /// Source text of tokens `[a, b)` of the statement.
+    /// Source text of tokens `[a, b)` of the statement as SQLite's `sqlite3DbSpanDup` takes
+    /// it for a column name: from the first token to the start of the token that follows
+    /// (so comments in between are kept), surrounding spaces trimmed.
     fn tokens_text(&self, a: usize, b: usize) -> String {
         if a >= b {
             return String::new();
         }
         let toks = self.cx.toks;
-        self.cx.sql[toks[a].start..toks[b - 1].end].to_string()
+        let end = toks.get(b).map_or(self.cx.end, |t| t.start);
+        self.cx.sql[toks[a].start..end]
+            .trim_end_matches(super::is_sqlite_space)
+            .to_string()
     }
 
     fn result_column(
@@ -854,7 +967,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                 alias,
                 sample: None,
             } => Ok(TableRef::Subquery {
-                select: Box::new(self.query(*subquery)?),
+                select: Box::new(self.query(subquery)?),
                 alias: self.table_alias(alias)?,
             }),
             sp::TableFactor::NestedJoin {
@@ -946,246 +1059,328 @@ impl<'c, 'a> Conv<'c, 'a> {
         }
     }
 
-    fn bexpr(&mut self, e: sp::Expr) -> PResult<Box<Expr>> {
-        Ok(Box::new(self.expr(e)?))
+    fn bexpr(&mut self, e: Box<sp::Expr>) -> PResult<Box<Expr>> {
+        Ok(Box::new(self.expr(*e)?))
     }
 
-    pub fn expr(&mut self, e: sp::Expr) -> PResult<Expr> {
-        self.depth += 1;
-        if self.depth > MAX_EXPR_DEPTH {
-            return Err(ParseError::new(
-                format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"),
-                None,
-            ));
+    fn opt_bexpr(&mut self, e: Option<Box<sp::Expr>>) -> PResult<Option<Box<Expr>>> {
+        match e {
+            None => Ok(None),
+            Some(e) => Ok(Some(self.bexpr(e)?)),
         }
-        let r = self.expr_inner(e);
+    }
+
+    fn too_large() -> ParseError {
+        ParseError::new(
+            format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"),
+            None,
+        )
+    }
+
+    /// Converts an expression. Parentheses are dropped. Left-deep chains of binary operators
+    /// (`a AND b AND c ...`, the common deep case) are walked iteratively; other nesting
+    /// recurses, bounded by sqlparser's recursion limit. As in SQLite, the tree's height may not
+    /// exceed [`MAX_EXPR_DEPTH`].
+    ///
+    /// `expr_inner` hands each variant to its own function so that, in unoptimized builds, the
+    /// frames on the recursive path stay small.
+    pub fn expr(&mut self, mut e: sp::Expr) -> PResult<Expr> {
+        while let sp::Expr::Nested(inner) = e {
+            e = *inner;
+        }
+        if self.depth >= MAX_EXPR_DEPTH {
+            return Err(Self::too_large());
+        }
+        self.depth += 1;
+        let r = match e {
+            sp::Expr::BinaryOp { .. } => self.binary_chain(e),
+            e => self.expr_inner(e),
+        };
         self.depth -= 1;
         r
     }
 
+    fn binary_chain(&mut self, e: sp::Expr) -> PResult<Expr> {
+        let mut rights = Vec::new();
+        let mut cur = e;
+        let leaf = loop {
+            match cur {
+                sp::Expr::BinaryOp { left, op, right } => {
+                    rights.push((op, right));
+                    cur = *left;
+                }
+                sp::Expr::Nested(inner) => cur = *inner,
+                other => break other,
+            }
+        };
+        let height = rights.len();
+        if self.depth + height > MAX_EXPR_DEPTH {
+            return Err(Self::too_large());
+        }
+        self.depth += height;
+        let r = self.fold_chain(leaf, rights);
+        self.depth -= height;
+        r
+    }
+
+    fn fold_chain(
+        &mut self,
+        leaf: sp::Expr,
+        rights: Vec<(sp::BinaryOperator, Box<sp::Expr>)>,
+    ) -> PResult<Expr> {
+        let mut acc = self.expr(leaf)?;
+        for (op, right) in rights.into_iter().rev() {
+            let span = right.span();
+            let like = match op {
+                sp::BinaryOperator::Glob => Some(LikeOp::Glob),
+                sp::BinaryOperator::Regexp => Some(LikeOp::Regexp),
+                sp::BinaryOperator::Match => Some(LikeOp::Match),
+                _ => None,
+            };
+            let right = self.bexpr(right)?;
+            acc = match like {
+                Some(op) => Expr::Like {
+                    op,
+                    not: false,
+                    expr: Box::new(acc),
+                    pattern: right,
+                    escape: None,
+                },
+                None => {
+                    let op = binary_op(op).ok_or_else(|| self.reject(span))?;
+                    Expr::Binary {
+                        op,
+                        left: Box::new(acc),
+                        right,
+                    }
+                }
+            };
+        }
+        Ok(acc)
+    }
+
     fn expr_inner(&mut self, e: sp::Expr) -> PResult<Expr> {
         use sp::Expr as E;
-        Ok(match e {
-            E::Identifier(id) => {
-                let double_quoted = id.quote_style == Some('"');
-                Expr::Column(ColumnRef {
-                    schema: None,
-                    table: None,
-                    column: id.value,
-                    double_quoted,
-                })
-            }
-            E::CompoundIdentifier(ids) => {
-                let span = ids.first().map(|i| i.span).unwrap_or(Span::empty());
-                let mut it = ids.into_iter().map(|i| i.value);
-                let (a, b, c) = (it.next(), it.next(), it.next());
-                if it.next().is_some() {
-                    return Err(self.reject(span));
-                }
-                match (a, b, c) {
-                    (Some(t), Some(c), None) => Expr::Column(ColumnRef {
-                        schema: None,
-                        table: Some(t),
-                        column: c,
-                        double_quoted: false,
-                    }),
-                    (Some(s), Some(t), Some(c)) => Expr::Column(ColumnRef {
-                        schema: Some(s),
-                        table: Some(t),
-                        column: c,
-                        double_quoted: false,
-                    }),
-                    _ => return Err(self.reject(span)),
-                }
-            }
-            E::IsNull(e) => Expr::IsNull {
+        match e {
+            E::Identifier(id) => Ok(Expr::Column(ColumnRef {
+                schema: None,
+                table: None,
+                double_quoted: id.quote_style == Some('"'),
+                column: id.value,
+            })),
+            E::CompoundIdentifier(ids) => self.compound_identifier(ids),
+            E::IsNull(e) => Ok(Expr::IsNull {
                 not: false,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsNotNull(e) => Expr::IsNull {
+                expr: self.bexpr(e)?,
+            }),
+            E::IsNotNull(e) => Ok(Expr::IsNull {
                 not: true,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsTrue(e) => Expr::IsTruth {
-                not: false,
-                truth: true,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsNotTrue(e) => Expr::IsTruth {
-                not: true,
-                truth: true,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsFalse(e) => Expr::IsTruth {
-                not: false,
-                truth: false,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsNotFalse(e) => Expr::IsTruth {
-                not: true,
-                truth: false,
-                expr: self.bexpr(*e)?,
-            },
-            E::IsDistinctFrom(a, b) => Expr::Binary {
-                op: BinaryOp::IsNot,
-                left: self.bexpr(*a)?,
-                right: self.bexpr(*b)?,
-            },
-            E::IsNotDistinctFrom(a, b) => Expr::Binary {
-                op: BinaryOp::Is,
-                left: self.bexpr(*a)?,
-                right: self.bexpr(*b)?,
-            },
+                expr: self.bexpr(e)?,
+            }),
+            E::IsTrue(e) => self.truth(e, false, true),
+            E::IsNotTrue(e) => self.truth(e, true, true),
+            E::IsFalse(e) => self.truth(e, false, false),
+            E::IsNotFalse(e) => self.truth(e, true, false),
+            E::IsDistinctFrom(a, b) => self.binary(BinaryOp::IsNot, a, b),
+            E::IsNotDistinctFrom(a, b) => self.binary(BinaryOp::Is, a, b),
             E::In {
                 expr,
                 target,
                 negated,
                 global: false,
-            } => {
-                let target = match target {
-                    sp::InTarget::List(v) => InTarget::List(self.exprs(v)?),
-                    sp::InTarget::Subquery(q) => InTarget::Select(Box::new(self.query(*q)?)),
-                    sp::InTarget::Table { name, args: None } => {
-                        InTarget::Table(self.qualified_name(name)?)
-                    }
-                    sp::InTarget::Table {
-                        name,
-                        args: Some(args),
-                    } => InTarget::TableFunction {
-                        name: self.qualified_name(name)?,
-                        args: self.function_args_plain(args)?,
-                    },
-                    sp::InTarget::Unnest(e) => return Err(self.reject_node(&*e)),
-                };
-                Expr::In {
-                    not: negated,
-                    expr: self.bexpr(*expr)?,
-                    target,
-                }
-            }
+            } => self.in_expr(expr, target, negated),
             E::Between {
                 expr,
                 negated,
                 low,
                 high,
-            } => Expr::Between {
-                not: negated,
-                expr: self.bexpr(*expr)?,
-                low: self.bexpr(*low)?,
-                high: self.bexpr(*high)?,
-            },
-            E::BinaryOp { left, op, right } => {
-                let like = match op {
-                    sp::BinaryOperator::Glob => Some(LikeOp::Glob),
-                    sp::BinaryOperator::Regexp => Some(LikeOp::Regexp),
-                    sp::BinaryOperator::Match => Some(LikeOp::Match),
-                    _ => None,
-                };
-                if let Some(op) = like {
-                    return Ok(Expr::Like {
-                        op,
-                        not: false,
-                        expr: self.bexpr(*left)?,
-                        pattern: self.bexpr(*right)?,
-                        escape: None,
-                    });
-                }
-                let span = left.span();
-                let op = binary_op(op).ok_or_else(|| self.reject(span))?;
-                Expr::Binary {
-                    op,
-                    left: self.bexpr(*left)?,
-                    right: self.bexpr(*right)?,
-                }
-            }
+            } => self.between(expr, negated, low, high),
             E::Like {
                 negated,
                 any: false,
                 expr,
                 pattern,
                 escape_char,
-            } => Expr::Like {
-                op: LikeOp::Like,
-                not: negated,
-                expr: self.bexpr(*expr)?,
-                pattern: self.bexpr(*pattern)?,
-                escape: match escape_char {
-                    Some(e) => Some(self.bexpr(*e)?),
-                    None => None,
-                },
-            },
+            } => self.like(LikeOp::Like, negated, expr, pattern, escape_char),
             E::RLike {
                 negated,
                 expr,
                 pattern,
                 regexp: true,
-            } => Expr::Like {
-                op: LikeOp::Regexp,
-                not: negated,
-                expr: self.bexpr(*expr)?,
-                pattern: self.bexpr(*pattern)?,
-                escape: None,
-            },
-            E::UnaryOp { op, expr } => self.unary(op, *expr)?,
+            } => self.like(LikeOp::Regexp, negated, expr, pattern, None),
+            E::UnaryOp { op, expr } => self.unary(op, expr),
             E::Cast {
                 kind: sp::CastKind::Cast,
                 expr,
                 data_type,
                 format: None,
-            } => {
-                let type_name = self.type_name(&data_type)?;
-                Expr::Cast {
-                    expr: self.bexpr(*expr)?,
-                    type_name,
-                }
-            }
-            E::Collate { expr, collation } => Expr::Collate {
-                expr: self.bexpr(*expr)?,
-                collation: self.simple_name(collation)?,
-            },
-            E::Nested(e) => self.expr_inner(*e)?,
-            E::Value(v) => self.value(v, false)?,
-            E::Function(f) => self.function(f)?,
+            } => self.cast(expr, data_type),
+            E::Collate { expr, collation } => self.collate(expr, collation),
+            E::Value(v) => self.value(v, false),
+            E::Function(f) => self.function(f),
             E::Case {
                 operand,
                 conditions,
                 else_result,
                 ..
-            } => {
-                let base = match operand {
-                    Some(e) => Some(self.bexpr(*e)?),
-                    None => None,
-                };
-                let mut whens = Vec::with_capacity(conditions.len());
-                for w in conditions {
-                    whens.push((self.expr(w.condition)?, self.expr(w.result)?));
-                }
-                let else_expr = match else_result {
-                    Some(e) => Some(self.bexpr(*e)?),
-                    None => None,
-                };
-                Expr::Case {
-                    base,
-                    whens,
-                    else_expr,
-                }
-            }
-            E::Exists { subquery, negated } => Expr::Exists {
-                not: negated,
-                select: Box::new(self.query(*subquery)?),
-            },
-            E::Subquery(q) => Expr::Subquery(Box::new(self.query(*q)?)),
-            E::Tuple(v) => Expr::Row(self.exprs(v)?),
-            other => return Err(self.reject_node(&other)),
+            } => self.case(operand, conditions, else_result),
+            E::Exists { subquery, negated } => self.exists(subquery, negated),
+            E::Subquery(q) => self.subquery(q),
+            E::Tuple(v) => Ok(Expr::Row(self.exprs(v)?)),
+            other => Err(self.reject_node(&other)),
+        }
+    }
+
+    fn compound_identifier(&mut self, ids: Vec<sp::Ident>) -> PResult<Expr> {
+        let span = ids.first().map(|i| i.span).unwrap_or(Span::empty());
+        // `a.from`: after the dot SQLite wants a name, and reserved words are not names.
+        if let Some(id) = ids
+            .iter()
+            .find(|i| i.quote_style.is_none() && is_reserved_word(&i.value))
+        {
+            return Err(self.reject(id.span));
+        }
+        let mut it = ids.into_iter().map(|i| i.value);
+        let (a, b, c) = (it.next(), it.next(), it.next());
+        if it.next().is_some() {
+            return Err(self.reject(span));
+        }
+        match (a, b, c) {
+            (Some(t), Some(c), None) => Ok(Expr::Column(ColumnRef {
+                schema: None,
+                table: Some(t),
+                column: c,
+                double_quoted: false,
+            })),
+            (Some(s), Some(t), Some(c)) => Ok(Expr::Column(ColumnRef {
+                schema: Some(s),
+                table: Some(t),
+                column: c,
+                double_quoted: false,
+            })),
+            _ => Err(self.reject(span)),
+        }
+    }
+
+    fn truth(&mut self, e: Box<sp::Expr>, not: bool, truth: bool) -> PResult<Expr> {
+        Ok(Expr::IsTruth {
+            not,
+            truth,
+            expr: self.bexpr(e)?,
         })
     }
 
-    fn unary(&mut self, op: sp::UnaryOperator, e: sp::Expr) -> PResult<Expr> {
+    fn binary(&mut self, op: BinaryOp, a: Box<sp::Expr>, b: Box<sp::Expr>) -> PResult<Expr> {
+        Ok(Expr::Binary {
+            op,
+            left: self.bexpr(a)?,
+            right: self.bexpr(b)?,
+        })
+    }
+
+    fn in_expr(&mut self, expr: Box<sp::Expr>, target: sp::InTarget, not: bool) -> PResult<Expr> {
+        let target = match target {
+            sp::InTarget::List(v) => InTarget::List(self.exprs(v)?),
+            sp::InTarget::Subquery(q) => InTarget::Select(Box::new(self.query(q)?)),
+            sp::InTarget::Table { name, args: None } => InTarget::Table(self.qualified_name(name)?),
+            sp::InTarget::Table {
+                name,
+                args: Some(args),
+            } => InTarget::TableFunction {
+                name: self.qualified_name(name)?,
+                args: self.function_args_plain(args)?,
+            },
+            sp::InTarget::Unnest(e) => return Err(self.reject_node(&*e)),
+        };
+        Ok(Expr::In {
+            not,
+            expr: self.bexpr(expr)?,
+            target,
+        })
+    }
+
+    fn between(
+        &mut self,
+        expr: Box<sp::Expr>,
+        not: bool,
+        low: Box<sp::Expr>,
+        high: Box<sp::Expr>,
+    ) -> PResult<Expr> {
+        Ok(Expr::Between {
+            not,
+            expr: self.bexpr(expr)?,
+            low: self.bexpr(low)?,
+            high: self.bexpr(high)?,
+        })
+    }
+
+    fn like(
+        &mut self,
+        op: LikeOp,
+        not: bool,
+        expr: Box<sp::Expr>,
+        pattern: Box<sp::Expr>,
+        escape: Option<Box<sp::Expr>>,
+    ) -> PResult<Expr> {
+        Ok(Expr::Like {
+            op,
+            not,
+            expr: self.bexpr(expr)?,
+            pattern: self.bexpr(pattern)?,
+            escape: self.opt_bexpr(escape)?,
+        })
+    }
+
+    fn cast(&mut self, expr: Box<sp::Expr>, data_type: sp::DataType) -> PResult<Expr> {
+        let type_name = self.type_name(&data_type)?;
+        Ok(Expr::Cast {
+            expr: self.bexpr(expr)?,
+            type_name,
+        })
+    }
+
+    fn collate(&mut self, expr: Box<sp::Expr>, collation: sp::ObjectName) -> PResult<Expr> {
+        Ok(Expr::Collate {
+            expr: self.bexpr(expr)?,
+            collation: self.simple_name(collation)?,
+        })
+    }
+
+    fn case(
+        &mut self,
+        operand: Option<Box<sp::Expr>>,
+        conditions: Vec<sp::CaseWhen>,
+        else_result: Option<Box<sp::Expr>>,
+    ) -> PResult<Expr> {
+        let base = self.opt_bexpr(operand)?;
+        let mut whens = Vec::with_capacity(conditions.len());
+        for w in conditions {
+            whens.push((self.expr(w.condition)?, self.expr(w.result)?));
+        }
+        Ok(Expr::Case {
+            base,
+            whens,
+            else_expr: self.opt_bexpr(else_result)?,
+        })
+    }
+
+    fn exists(&mut self, q: Box<sp::Query>, not: bool) -> PResult<Expr> {
+        Ok(Expr::Exists {
+            not,
+            select: Box::new(self.query(q)?),
+        })
+    }
+
+    fn subquery(&mut self, q: Box<sp::Query>) -> PResult<Expr> {
+        Ok(Expr::Subquery(Box::new(self.query(q)?)))
+    }
+
+    fn unary(&mut self, op: sp::UnaryOperator, e: Box<sp::Expr>) -> PResult<Expr> {
         let op = match op {
             sp::UnaryOperator::Minus => {
                 // Fold the sign into a numeric literal, as SQLite's code generator does; this is
                 // also how -9223372036854775808 can be an integer.
-                if let sp::Expr::Value(v) = e {
+                if let sp::Expr::Value(v) = *e {
                     if matches!(v.value, sp::Value::Number(..)) {
                         return self.value(v, true);
                     }
@@ -1194,12 +1389,44 @@ impl<'c, 'a> Conv<'c, 'a> {
                         expr: Box::new(self.value(v, false)?),
                     });
                 }
-                UnaryOp::Negate
+                // `- -1` and `-(1)`: fold again when the operand became a number.
+                return Ok(match self.expr(*e)? {
+                    Expr::Literal(Literal::Integer(i)) if i != i64::MIN => {
+                        Expr::Literal(Literal::Integer(-i))
+                    }
+                    Expr::Literal(Literal::Real(r)) => Expr::Literal(Literal::Real(-r)),
+                    other => Expr::Unary {
+                        op: UnaryOp::Negate,
+                        expr: Box::new(other),
+                    },
+                });
             }
             sp::UnaryOperator::Plus => UnaryOp::Plus,
-            sp::UnaryOperator::Not => UnaryOp::Not,
+            sp::UnaryOperator::Not => {
+                // `NOT x LIKE y` is `x NOT LIKE y` (NOT binds looser than LIKE); the dialect
+                // builds `x NOT GLOB y` the same way.
+                return Ok(match self.expr(*e)? {
+                    Expr::Like {
+                        op,
+                        not,
+                        expr,
+                        pattern,
+                        escape,
+                    } => Expr::Like {
+                        op,
+                        not: !not,
+                        expr,
+                        pattern,
+                        escape,
+                    },
+                    other => Expr::Unary {
+                        op: UnaryOp::Not,
+                        expr: Box::new(other),
+                    },
+                });
+            }
             sp::UnaryOperator::BitwiseNot => UnaryOp::BitNot,
-            _ => return Err(self.reject_node(&e)),
+            _ => return Err(self.reject_node(&*e)),
         };
         Ok(Expr::Unary {
             op,
@@ -1300,14 +1527,25 @@ impl<'c, 'a> Conv<'c, 'a> {
             [sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard)]
         ) {
             if distinct {
-                return Err(self.reject(span));
+                // `count(DISTINCT *)`: SQLite stops at the `*`.
+                let star = start_of(span)
+                    .and_then(|o| self.cx.index_at(o))
+                    .and_then(|i| {
+                        self.cx.toks[i..]
+                            .iter()
+                            .find(|t| t.kind == Kind::Punct(Punct::Star))
+                    });
+                return Err(match star {
+                    Some(t) => self.cx.near(t.start),
+                    None => self.reject(span),
+                });
             }
             FunctionArgs::Star
         } else {
             FunctionArgs::List(self.function_args_plain(list.args)?)
         };
         let filter = match f.filter {
-            Some(e) => Some(self.bexpr(*e)?),
+            Some(e) => Some(self.bexpr(e)?),
             None => None,
         };
         let over = match f.over {
@@ -1374,9 +1612,9 @@ impl<'c, 'a> Conv<'c, 'a> {
         Ok(match b {
             sp::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
             sp::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
-            sp::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(self.bexpr(*e)?),
+            sp::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(self.bexpr(e)?),
             sp::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
-            sp::WindowFrameBound::Following(Some(e)) => FrameBound::Following(self.bexpr(*e)?),
+            sp::WindowFrameBound::Following(Some(e)) => FrameBound::Following(self.bexpr(e)?),
         })
     }
 
@@ -1428,6 +1666,8 @@ fn binary_op(op: sp::BinaryOperator) -> Option<BinaryOp> {
         B::BitwiseAnd => BinaryOp::BitAnd,
         B::PGBitwiseShiftLeft => BinaryOp::ShiftLeft,
         B::PGBitwiseShiftRight => BinaryOp::ShiftRight,
+        B::Is => BinaryOp::Is,
+        B::IsNot => BinaryOp::IsNot,
         B::Arrow => BinaryOp::JsonExtract,
         B::LongArrow => BinaryOp::JsonExtractText,
         _ => return None,

@@ -48,12 +48,88 @@ fn keyword_of(tok: &Token) -> Keyword {
     }
 }
 
-/// Can this token be one of the names of a SQLite type name (`typename ::= ids | typename ids`)?
-fn is_type_word(tok: &Token) -> bool {
+/// SQLite's reserved words: the keywords that are not in parse.y's `%fallback ID` list, so can
+/// never be a name (checked with `CREATE TABLE kw(a)` against SQLite).
+pub(crate) fn is_reserved(tok: &Token) -> bool {
     match tok {
-        Token::Word(_) | Token::SingleQuotedString(_) => true,
+        Token::Word(w) if w.quote_style.is_none() => {
+            is_reserved_keyword(w.keyword) || w.value.eq_ignore_ascii_case("isnull")
+        }
         _ => false,
     }
+}
+
+/// [`is_reserved`] for an unquoted word's text.
+pub(crate) fn is_reserved_word(word: &str) -> bool {
+    is_reserved_keyword(super::lexer::keyword(word)) || word.eq_ignore_ascii_case("isnull")
+}
+
+fn is_reserved_keyword(k: Keyword) -> bool {
+    use Keyword::*;
+    matches!(
+        k,
+        ADD | ALL
+            | ALTER
+            | AND
+            | AS
+            | AUTOINCREMENT
+            | BETWEEN
+            | CASE
+            | CHECK
+            | COLLATE
+            | COMMIT
+            | CONSTRAINT
+            | CREATE
+            | DEFAULT
+            | DEFERRABLE
+            | DELETE
+            | DISTINCT
+            | DROP
+            | ELSE
+            | ESCAPE
+            | EXCEPT
+            | EXISTS
+            | FOREIGN
+            | FROM
+            | GROUP
+            | HAVING
+            | IN
+            | INDEX
+            | INSERT
+            | INTERSECT
+            | INTO
+            | IS
+            | JOIN
+            | LIMIT
+            | NOT
+            | NOTHING
+            | NOTNULL
+            | NULL
+            | ON
+            | OR
+            | ORDER
+            | PRIMARY
+            | REFERENCES
+            | RETURNING
+            | SELECT
+            | SET
+            | TABLE
+            | THEN
+            | TO
+            | TRANSACTION
+            | UNION
+            | UNIQUE
+            | UPDATE
+            | USING
+            | VALUES
+            | WHEN
+            | WHERE
+    )
+}
+
+/// Can this token be one of the names of a SQLite type name (`typename ::= ids | typename ids`)?
+fn is_type_word(tok: &Token) -> bool {
+    matches!(tok, Token::Word(_) | Token::SingleQuotedString(_))
 }
 
 /// Parses a SQLite type name at the parser's position: names, then optionally `( signed )` or
@@ -204,8 +280,8 @@ impl Dialect for BriskDialect {
     /// keeps that cheap and makes the word parse as a name.
     fn parse_data_type(&self, parser: &mut Parser) -> Option<Result<DataType, ParserError>> {
         if keyword_of(&parser.get_current_token().token) != Keyword::AS {
-            let found = parser.peek_token();
-            return Some(parser.expected("an expression", found));
+            // Speculative call: the error is discarded, so do not spend a formatted message.
+            return Some(Err(ParserError::ParserError(String::new())));
         }
         match parse_type_span(parser, &|t| *t == Token::RParen) {
             Ok(Some(span)) => Some(Ok(type_placeholder(span))),
@@ -250,6 +326,17 @@ impl Dialect for BriskDialect {
                 | Keyword::MAP
                 | Keyword::STRUCT
         );
+        // sqlparser turns keywords without a prefix meaning into column names; SQLite's reserved
+        // words are never names.
+        if is_reserved(&tok.token)
+            && !matches!(
+                keyword_of(&tok.token),
+                Keyword::NOT | Keyword::NULL | Keyword::CASE | Keyword::EXISTS
+            )
+        {
+            let found = parser.peek_token();
+            return Some(parser.expected("an expression", found));
+        }
         if keyword_of(&tok.token) == Keyword::RAISE
             && parser.peek_nth_token_ref(1).token == Token::LParen
         {
@@ -397,6 +484,11 @@ impl Dialect for BriskDialect {
         true
     }
 
+    /// `a CROSS JOIN b ON ...` (SQLite treats CROSS JOIN as an inner join with a fixed order).
+    fn supports_cross_join_constraint(&self) -> bool {
+        true
+    }
+
     fn supports_aggregate_order_by_with_empty_args(&self) -> bool {
         true
     }
@@ -415,6 +507,16 @@ impl Dialect for BriskDialect {
 
     fn between_low_bound_precedence(&self) -> u8 {
         self.inner.between_low_bound_precedence()
+    }
+
+    /// SQLite's reserved words never fall back to being a column name.
+    fn is_reserved_for_identifier(&self, kw: Keyword) -> bool {
+        is_reserved_keyword(kw)
+    }
+
+    /// `INSERT INTO t AS x` (for upsert).
+    fn supports_insert_table_alias(&self) -> bool {
+        true
     }
 
     fn supports_cte_materialization(&self) -> bool {

@@ -14,7 +14,8 @@
 //! Token boundaries always fall on UTF-8 character boundaries because every multi-byte
 //! character is an identifier character, as in SQLite.
 
-use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan};
+use sqlparser::keywords::{Keyword, ALL_KEYWORDS, ALL_KEYWORDS_INDEX};
+use sqlparser::tokenizer::{Location, Span, Token, TokenWithSpan, Word};
 
 /// The operators and punctuation SQLite knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,8 +54,8 @@ pub(crate) enum Punct {
 pub(crate) enum Kind {
     /// Spaces, tabs, newlines, `--` comments and terminated `/* */` comments.
     Space,
-    /// A `/* ...` comment that runs to the end of the input: SQLite parses it as a comment, but
-    /// `sqlite3_complete` reports the input incomplete.
+    /// A `/* ...` or `-- ...` comment that runs to the end of the input: SQLite parses it as a
+    /// comment, but `sqlite3_complete` reports the input incomplete.
     OpenComment,
     Semi,
     /// An unquoted identifier or keyword.
@@ -109,22 +110,11 @@ fn is_space(c: u8) -> bool {
     matches!(c, b' ' | b'\t' | b'\n' | b'\x0c' | b'\r' | b'\x0b')
 }
 
-/// Scans a run of digits accepted by `is_digit`, allowing single `_` separators between digits
-/// as SQLite 3.46+ does. Returns the index after the run.
+/// Scans a run of digits accepted by `is_digit` and `_` digit separators (SQLite 3.46+ takes
+/// any `_` here and checks the placement afterwards). Returns the index after the run.
 fn scan_digits(z: &[u8], mut i: usize, is_digit: fn(&u8) -> bool) -> usize {
-    while i < z.len() {
-        if is_digit(&z[i]) {
-            i += 1;
-        } else if z[i] == b'_'
-            && i + 1 < z.len()
-            && is_digit(&z[i + 1])
-            && i > 0
-            && is_digit(&z[i - 1])
-        {
-            i += 1;
-        } else {
-            break;
-        }
+    while i < z.len() && (is_digit(&z[i]) || z[i] == b'_') {
+        i += 1;
     }
     i
 }
@@ -139,10 +129,11 @@ pub(crate) fn next_token(z: &[u8]) -> (Kind, usize) {
             (Kind::Space, n)
         }
         b'-' => match at(1) {
-            b'-' => {
-                let n = z.iter().position(|&c| c == b'\n').unwrap_or(z.len());
-                (Kind::Space, n)
-            }
+            b'-' => match z.iter().position(|&c| c == b'\n') {
+                Some(n) => (Kind::Space, n),
+                // sqlite3_complete counts a `--` comment that runs to the end as incomplete.
+                None => (Kind::OpenComment, z.len()),
+            },
             b'>' => {
                 if at(2) == b'>' {
                     (Kind::Punct(Punct::LongArrow), 3)
@@ -323,7 +314,22 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
             i = scan_digits(z, i + 2, u8::is_ascii_digit);
         }
     }
-    let mut kind = Kind::Number;
+    // sqlite3DequoteNumber: every `_` must sit between two digits (hex digits in hex).
+    let hex = at(1) == b'x' || at(1) == b'X';
+    let digit = |c: u8| {
+        if hex {
+            c.is_ascii_hexdigit()
+        } else {
+            c.is_ascii_digit()
+        }
+    };
+    let misplaced =
+        (0..i).any(|k| z[k] == b'_' && (k == 0 || !digit(z[k - 1]) || !digit(at(k + 1))));
+    let mut kind = if misplaced {
+        Kind::Illegal
+    } else {
+        Kind::Number
+    };
     while i < z.len() && is_id_char(z[i]) {
         kind = Kind::Illegal;
         i += 1;
@@ -331,19 +337,23 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
     (kind, i)
 }
 
-/// Tokenizes all of `sql`, whitespace and comments included.
+/// Tokenizes `sql`, leaving out spaces and comments (the parser never sees them, and
+/// `sqlite3_complete`'s state machine ignores them).
 pub(crate) fn tokenize(sql: &str) -> Vec<RawToken> {
     let z = sql.as_bytes();
-    let mut out = Vec::with_capacity(z.len() / 3 + 1);
+    let mut out = Vec::with_capacity(z.len() / 4 + 1);
     let mut pos = 0;
     while pos < z.len() {
         let (kind, n) = next_token(&z[pos..]);
         debug_assert!(n > 0 && pos + n <= z.len());
-        out.push(RawToken {
+        let tok = RawToken {
             kind,
             start: pos,
             end: pos + n,
-        });
+        };
+        if !tok.is_space() {
+            out.push(tok);
+        }
         pos += n;
     }
     out
@@ -468,7 +478,11 @@ pub(crate) fn next_statement(toks: &[RawToken], sql: &str, from: usize) -> State
 pub(crate) fn to_sqlparser(tok: &RawToken, sql: &str) -> Result<TokenWithSpan, ()> {
     let text = tok.text(sql);
     let token = match tok.kind {
-        Kind::Word => Token::make_word(text, None),
+        Kind::Word => Token::Word(Word {
+            value: text.to_string(),
+            quote_style: None,
+            keyword: keyword(text),
+        }),
         Kind::QuotedId(q) => {
             let inner = &text[1..text.len() - 1];
             let value = if q == b'[' {
@@ -514,6 +528,57 @@ pub(crate) fn to_sqlparser(tok: &RawToken, sql: &str) -> Result<TokenWithSpan, (
     Ok(TokenWithSpan::new(token, span_of(tok.start, tok.end)))
 }
 
+/// FNV-1a: a fast hash for the short keys of the keyword table.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type KeywordMap =
+    std::collections::HashMap<&'static [u8], Keyword, std::hash::BuildHasherDefault<Fnv>>;
+
+/// sqlparser's keyword for an unquoted word: the same answer as `Token::make_word`, which
+/// binary-searches ~900 keywords folding case in every comparison (the largest single cost of
+/// parsing a short statement when measured). Here the word is upper-cased once into a stack
+/// buffer and looked up in a hash table built on first use.
+pub(crate) fn keyword(word: &str) -> Keyword {
+    static MAP: std::sync::OnceLock<KeywordMap> = std::sync::OnceLock::new();
+    let map = MAP.get_or_init(|| {
+        ALL_KEYWORDS
+            .iter()
+            .zip(ALL_KEYWORDS_INDEX)
+            .map(|(k, v)| (k.as_bytes(), *v))
+            .collect()
+    });
+    let b = word.as_bytes();
+    let mut buf = [0u8; 48];
+    if b.len() > buf.len() {
+        return Keyword::NoKeyword;
+    }
+    for (d, s) in buf.iter_mut().zip(b) {
+        *d = s.to_ascii_uppercase();
+    }
+    map.get(&buf[..b.len()])
+        .copied()
+        .unwrap_or(Keyword::NoKeyword)
+}
+
 pub(crate) fn span_of(start: usize, end: usize) -> Span {
     Span::new(
         Location::new(1, start as u64 + 1),
@@ -552,7 +617,6 @@ mod tests {
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
         tokenize(sql)
             .iter()
-            .filter(|t| !t.is_space())
             .map(|t| (t.kind, t.text(sql)))
             .collect()
     }
@@ -650,6 +714,27 @@ mod tests {
     }
 
     #[test]
+    fn keyword_lookup_agrees_with_sqlparser() {
+        for &k in ALL_KEYWORDS {
+            for w in [k.to_string(), k.to_ascii_lowercase()] {
+                let Token::Word(want) = Token::make_word(&w, None) else {
+                    unreachable!()
+                };
+                assert_eq!(keyword(&w), want.keyword, "{w}");
+            }
+        }
+        for w in [
+            "",
+            "a",
+            "selectx",
+            "é",
+            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
+        ] {
+            assert_eq!(keyword(w), Keyword::NoKeyword, "{w}");
+        }
+    }
+
+    #[test]
     fn complete_matches_sqlite3_complete() {
         // Expected values are what sqlite3_complete() returns (checked with the sqlite3 shell's
         // line continuation and SQLite's own test cases in test/complete.test).
@@ -658,7 +743,8 @@ mod tests {
             ("select 1", false),
             ("select 1;", true),
             ("select 1; ", true),
-            ("select 1; -- c", true),
+            ("select 1; -- c", false),
+            ("select 1; -- c\n", true),
             ("select 1 -- c;", false),
             ("select ';", false),
             ("select 1 /* ; ", false),

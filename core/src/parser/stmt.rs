@@ -16,9 +16,9 @@ use sqlparser::tokenizer::{Token, TokenWithSpan};
 
 use super::ast::*;
 use super::convert::{decode_hex, number, Conv};
-use super::dialect::parse_type_span;
+use super::dialect::{is_reserved, parse_type_span};
 use super::lexer::offset_of;
-use super::{Ctx, PResult, ParseError};
+use super::{is_sqlite_space, Ctx, PResult, ParseError};
 
 pub(crate) fn statement(cx: &Ctx, p: &mut Parser) -> PResult<Statement> {
     StmtParser { cx, p }.statement()
@@ -54,9 +54,17 @@ fn starts_column_constraint(t: &Token) -> bool {
     )
 }
 
-/// SQLite's `sqlite3Isspace`.
-fn is_sqlite_space(c: char) -> bool {
-    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r' | '\x0b')
+/// SQLite's `sqlite3DequoteToken` on a declared type: a type that starts with a quote and has
+/// no other quote character before its last one loses its first and last characters (so
+/// `"my type"` is recorded as `my type`).
+fn dequote_type(t: &str) -> &str {
+    let b = t.as_bytes();
+    let is_quote = |c: &u8| matches!(c, b'"' | b'\'' | b'[' | b'`');
+    if b.len() >= 2 && is_quote(&b[0]) && !b[1..b.len() - 1].iter().any(is_quote) {
+        &t[1..t.len() - 1]
+    } else {
+        t
+    }
 }
 
 impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
@@ -127,6 +135,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn name(&mut self) -> PResult<(String, usize)> {
         let off = self.next_offset();
         match self.peek() {
+            t if is_reserved(t) => return Err(self.near()),
             Token::Word(_) | Token::SingleQuotedString(_) => {}
             _ => return Err(self.near()),
         }
@@ -190,7 +199,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     fn query(&mut self) -> PResult<Select> {
         let q = self.p.parse_query().map_err(|e| self.err(e))?;
-        Conv::new(self.cx).query(*q)
+        Conv::new(self.cx).query(q)
     }
 
     fn if_not_exists(&mut self) -> PResult<bool> {
@@ -257,6 +266,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             | Keyword::REPLACE
             | Keyword::UPDATE
             | Keyword::DELETE => {
+                self.dml_precheck()?;
                 let s = self.p.parse_statement().map_err(|e| self.err(e))?;
                 Conv::new(self.cx).statement(s)
             }
@@ -265,6 +275,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 let query_plan = self.eat_kw(Keyword::QUERY);
                 if query_plan {
                     self.expect_kw(Keyword::PLAN)?;
+                }
+                if self.kw() == Keyword::EXPLAIN {
+                    return Err(self.near());
                 }
                 let stmt = self.statement()?;
                 Ok(Statement::Explain {
@@ -369,6 +382,83 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             Keyword::CREATE => self.create(),
             Keyword::ALTER => self.alter(),
             _ => Err(self.near()),
+        }
+    }
+
+    /// Catches, before sqlparser sees them, the DML forms where sqlparser is more permissive
+    /// than SQLite or reports a different token: `DELETE` without `FROM`, `DEFAULT` not
+    /// followed by `VALUES`, and an UPDATE target followed by anything but `AS`, `SET`,
+    /// `INDEXED` or `NOT INDEXED`.
+    fn dml_precheck(&self) -> PResult<()> {
+        let p = &*self.p;
+        let kw = |n: usize| keyword_of(&p.peek_nth_token_ref(n).token);
+        match self.kw() {
+            Keyword::DELETE if kw(1) != Keyword::FROM => {
+                Err(self.cx.near_token(p.peek_nth_token_ref(1)))
+            }
+            Keyword::INSERT | Keyword::REPLACE => {
+                // After `INTO [schema.]table` comes `AS`, `(`, `VALUES`, `SELECT`, `WITH` or
+                // `DEFAULT`; sqlparser would read another word as an alias.
+                let mut n = 1;
+                if kw(n) == Keyword::OR {
+                    n += 2;
+                }
+                if kw(n) == Keyword::INTO {
+                    n += 2;
+                    if p.peek_nth_token_ref(n).token == Token::Period {
+                        n += 2;
+                    }
+                    let next = p.peek_nth_token_ref(n);
+                    if matches!(next.token, Token::Word(_))
+                        && !matches!(
+                            keyword_of(&next.token),
+                            Keyword::AS
+                                | Keyword::VALUES
+                                | Keyword::SELECT
+                                | Keyword::WITH
+                                | Keyword::DEFAULT
+                        )
+                    {
+                        return Err(self.cx.near_token(next));
+                    }
+                }
+                let mut n = 1;
+                loop {
+                    match &p.peek_nth_token_ref(n).token {
+                        Token::EOF | Token::SemiColon => return Ok(()),
+                        t if keyword_of(t) == Keyword::DEFAULT => {
+                            if kw(n + 1) != Keyword::VALUES {
+                                return Err(self.cx.near_token(p.peek_nth_token_ref(n + 1)));
+                            }
+                            return Ok(());
+                        }
+                        // DEFAULT can only come before the source.
+                        t if matches!(
+                            keyword_of(t),
+                            Keyword::VALUES | Keyword::SELECT | Keyword::WITH
+                        ) =>
+                        {
+                            return Ok(())
+                        }
+                        _ => n += 1,
+                    }
+                }
+            }
+            Keyword::UPDATE => {
+                let mut n = 1;
+                if kw(n) == Keyword::OR {
+                    n += 2;
+                }
+                n += 1;
+                if p.peek_nth_token_ref(n).token == Token::Period {
+                    n += 2;
+                }
+                match kw(n) {
+                    Keyword::AS | Keyword::SET | Keyword::INDEXED | Keyword::NOT => Ok(()),
+                    _ => Err(self.cx.near_token(p.peek_nth_token_ref(n))),
+                }
+            }
+            _ => Ok(()),
         }
     }
 
@@ -504,7 +594,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         let mut columns = Vec::new();
         let mut constraints = Vec::new();
         loop {
-            if self.starts_table_constraint() {
+            if self.starts_table_constraint() && !columns.is_empty() {
                 constraints.push(self.table_constraint()?);
             } else if constraints.is_empty() {
                 columns.push(self.column_def()?);
@@ -530,12 +620,23 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                         Token::Word(w)
                             if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("rowid") => {
                         }
+                        Token::Word(w) => {
+                            return Err(ParseError::new(
+                                format!("unknown table option: {}", w.value),
+                                Some(self.next_offset()),
+                            ))
+                        }
                         _ => return Err(self.near()),
                     }
                     self.p.advance_token();
                     without_rowid = true;
                 } else if self.eat_kw(Keyword::STRICT) {
                     strict = true;
+                } else if let Token::Word(w) = self.peek() {
+                    return Err(ParseError::new(
+                        format!("unknown table option: {}", w.value),
+                        Some(self.next_offset()),
+                    ));
                 } else {
                     return Err(self.near());
                 }
@@ -583,7 +684,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                         offset_of(span.start).unwrap_or(0),
                         offset_of(span.end).unwrap_or(0),
                     );
-                    self.cx.sql[s..e].to_string()
+                    dequote_type(&self.cx.sql[s..e]).to_string()
                 }
                 None => String::new(),
             };

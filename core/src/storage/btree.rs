@@ -47,8 +47,8 @@ use crate::limits;
 use crate::ready;
 use crate::storage::btree_balance::{self, PathLevel};
 use crate::storage::btree_page::{
-    drop_cell, fit_cell, free_space, header_offset, insert_cell, is_table, read_node, zero_page, CellInfo, Geometry,
-    Node, PageInfo, MAX_PAYLOAD_BYTES, MIN_CELL_BYTES, PAGE_INDEX_INTERIOR, PAGE_INDEX_LEAF, PAGE_TABLE_LEAF,
+    cell_rowid, drop_cell, fit_cell, free_space, header_offset, insert_cell, is_table, read_node, zero_page, CellInfo,
+    Geometry, Node, PageInfo, MAX_PAYLOAD_BYTES, MIN_CELL_BYTES, PAGE_INDEX_INTERIOR, PAGE_INDEX_LEAF, PAGE_TABLE_LEAF,
 };
 use crate::storage::header::{get_u32, put_u32};
 pub use crate::storage::integrity::integrity_check;
@@ -140,12 +140,21 @@ enum Probe<'a> {
 /// instead of re-reading the overflow chain from its start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 struct PayloadProgress {
+    /// Which buffer is being filled: a resumed read must append to the same one.
+    buffer: Buffer,
     first_overflow: PageNumber,
     payload_size: u64,
     done_bytes: usize,
     done_pages: u64,
     next: PageNumber,
     stamp: u64,
+}
+
+/// The destination of a payload read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Buffer {
+    Scratch,
+    Payload,
 }
 
 /// The resumable state of `count()`.
@@ -193,6 +202,9 @@ struct Nav<'a> {
     scratch: &'a mut Vec<u8>,
     pins: &'a mut Vec<PageRef>,
     progress: &'a mut Option<PayloadProgress>,
+    /// The cursor's current path, when the tree has not changed since it was loaded: a descent
+    /// reuses its pages instead of asking the pager again (most seeks share the upper levels).
+    hint: Vec<Level>,
 }
 
 fn geometry(pager: &Pager) -> Geometry {
@@ -212,15 +224,20 @@ fn block<T>(pager: &mut Pager, mut f: impl FnMut(&mut Pager) -> Result<IoPoll<T>
 
 /// Reads the whole payload of cell `c` (whose page image is `data`) into `out`, following the
 /// overflow chain. The chain length is bounded by the payload size and the page count, and a
-/// page seen twice is corruption.
+/// chain that loops back to its start is corruption. A read that returns `Pending` resumes where
+/// it stopped when called again for the same cell (`progress`); `pins` keeps the overflow pages
+/// cached for an operation that reads several payloads (a seek comparing keys), so its retry
+/// finds the earlier ones without reading them again.
 fn read_payload(
     pager: &mut Pager,
     geo: &Geometry,
     data: &[u8],
     c: &CellInfo,
     out: &mut Vec<u8>,
+    buffer: Buffer,
     progress: &mut Option<PayloadProgress>,
     root: PageNumber,
+    mut pins: Option<&mut Vec<PageRef>>,
 ) -> Result<IoPoll<()>> {
     let local = &data[c.payload_offset..c.payload_offset + c.local];
     if !c.has_overflow() {
@@ -238,7 +255,8 @@ fn read_payload(
     let stamp = pager.tree_stamp(root);
     let mut state = match *progress {
         Some(p)
-            if p.first_overflow == c.overflow
+            if p.buffer == buffer
+                && p.first_overflow == c.overflow
                 && p.payload_size == c.payload_size
                 && p.stamp == stamp
                 && out.len() == p.done_bytes =>
@@ -250,6 +268,7 @@ fn read_payload(
             out.reserve(c.payload_size as usize);
             out.extend_from_slice(local);
             PayloadProgress {
+                buffer,
                 first_overflow: c.overflow,
                 payload_size: c.payload_size,
                 done_bytes: out.len(),
@@ -273,6 +292,9 @@ fn read_payload(
                 return Ok(IoPoll::Pending);
             }
         };
+        if let Some(pins) = pins.as_deref_mut() {
+            pins.push(page.clone());
+        }
         let d = page.read();
         let take = (c.payload_size as usize - state.done_bytes).min(chunk);
         out.extend_from_slice(&d[4..4 + take]);
@@ -375,6 +397,14 @@ impl Nav<'_> {
             )));
         } else if stack.len() >= limits::MAX_BTREE_DEPTH {
             return Err(Error::corrupt(format!("tree {} deeper than {} levels", self.root, limits::MAX_BTREE_DEPTH)));
+        }
+        if let Some(h) = self.hint.get(stack.len()) {
+            if h.page.pgno() == pgno {
+                let level = Level { page: h.page.clone(), info: h.info, idx: 0 };
+                self.pins.push(level.page.clone());
+                return Ok(IoPoll::Ready(level));
+            }
+            self.hint.truncate(stack.len());
         }
         if pgno == 0 || pgno > self.pager.page_count() {
             return Err(Error::corrupt(format!(
@@ -499,15 +529,29 @@ impl Nav<'_> {
     /// Compares cell `i` of `level` with the probe (the cell's order relative to it).
     fn compare_cell(&mut self, level: &Level, i: usize, probe: &Probe<'_>) -> Result<IoPoll<Ordering>> {
         let data = level.page.read();
+        if let Probe::Rowid(r) = probe {
+            let off = level.info.cell_offset(&data, i, &self.geo)?;
+            return Ok(IoPoll::Ready(cell_rowid(&data, off, self.geo.usable, level.info.page_type)?.cmp(r)));
+        }
         let c = level.info.cell(&data, i, &self.geo)?;
         match probe {
-            Probe::Rowid(r) => Ok(IoPoll::Ready(c.rowid.cmp(r))),
+            Probe::Rowid(_) => unreachable!("handled above"),
             Probe::Values(values) => {
                 if !c.has_overflow() {
                     let local = &data[c.payload_offset..c.payload_offset + c.local];
                     return Ok(IoPoll::Ready(compare_record(local, values, self.key_info())?));
                 }
-                ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+                ready!(read_payload(
+                    self.pager,
+                    &self.geo,
+                    &data,
+                    &c,
+                    self.scratch,
+                    Buffer::Scratch,
+                    self.progress,
+                    self.root,
+                    Some(self.pins)
+                )?);
                 Ok(IoPoll::Ready(compare_record(self.scratch, values, self.key_info())?))
             }
         }
@@ -572,7 +616,17 @@ impl Nav<'_> {
             }
             return Ok(IoPoll::Ready(c.rowid));
         }
-        ready!(read_payload(self.pager, &self.geo, &data, &c, self.scratch, self.progress, self.root)?);
+        ready!(read_payload(
+            self.pager,
+            &self.geo,
+            &data,
+            &c,
+            self.scratch,
+            Buffer::Scratch,
+            self.progress,
+            self.root,
+            None
+        )?);
         Ok(IoPoll::Ready(0))
     }
 }
@@ -639,9 +693,20 @@ impl BTreeCursor {
                 scratch: &mut self.scratch,
                 pins: &mut self.pins,
                 progress: &mut self.progress,
+                hint: Vec::new(),
             },
             &mut self.pos,
         )
+    }
+
+    /// A zero-length file is an empty database (as in SQLite): every tree in it is empty. Moves
+    /// the cursor to EOF and returns true in that case.
+    fn empty_file(&mut self, pager: &Pager) -> bool {
+        if pager.page_count() != 0 {
+            return false;
+        }
+        self.pos.set_eof(pager.tree_stamp(self.root));
+        true
     }
 
     /// Turns the position into a saved key when the tree changed since the cursor last looked.
@@ -733,7 +798,11 @@ impl BTreeCursor {
     /// Moves to the first entry; false when the tree is empty.
     pub fn rewind(&mut self, pager: &mut Pager) -> Result<IoPoll<bool>> {
         self.sync_stamp(pager);
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let root = ready!(nav.load(nav.root, &stack)?);
         stack.push(root);
@@ -745,7 +814,11 @@ impl BTreeCursor {
     /// Moves to the last entry; false when the tree is empty.
     pub fn last(&mut self, pager: &mut Pager) -> Result<IoPoll<bool>> {
         self.sync_stamp(pager);
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let mut stack = Vec::new();
         let mut root = ready!(nav.load(nav.root, &stack)?);
         root.idx = root.info.ncell;
@@ -840,7 +913,11 @@ impl BTreeCursor {
             (SeekKey::Index(v), TreeKind::Index(_)) => Probe::Values(v),
             _ => return Err(Error::Misuse("seek key does not match the tree kind".into())),
         };
+        if self.empty_file(pager) {
+            return Ok(IoPoll::Ready(false));
+        }
         let (mut nav, pos) = self.split(pager);
+        nav.hint = pos.stack.clone();
         let strict = matches!(op, SeekOp::GT | SeekOp::LE);
         let mut stack = Vec::new();
         ready!(nav.seek_position(&mut stack, &probe, strict, false)?);
@@ -900,7 +977,17 @@ impl BTreeCursor {
             let top = self.pos.stack.last().expect("valid cursor has a path");
             let data = top.page.read();
             let c = top.info.cell(&data, top.idx, &geo)?;
-            ready!(read_payload(pager, &geo, &data, &c, &mut self.pos.payload, &mut self.progress, self.root)?);
+            ready!(read_payload(
+                pager,
+                &geo,
+                &data,
+                &c,
+                &mut self.pos.payload,
+                Buffer::Payload,
+                &mut self.progress,
+                self.root,
+                None
+            )?);
             self.pos.payload_ready = true;
         }
         Ok(IoPoll::Ready(&self.pos.payload))
@@ -918,6 +1005,9 @@ impl BTreeCursor {
 
     /// The number of entries in the tree (OP_Count). Resumable across `Pending`.
     pub fn count(&mut self, pager: &mut Pager) -> Result<IoPoll<u64>> {
+        if pager.page_count() == 0 {
+            return Ok(IoPoll::Ready(0));
+        }
         let stamp = pager.tree_stamp(self.root);
         if self.count.as_ref().is_none_or(|c| c.stamp != stamp) {
             self.count = Some(CountState { stack: Vec::new(), total: 0, started: false, stamp });
@@ -971,7 +1061,10 @@ impl BTreeCursor {
     // ---- writes -------------------------------------------------------------------------------
 
     /// Inserts an entry, or replaces the one with the same key (table: the same rowid; index:
-    /// a key record comparing equal). Afterwards the cursor is on the new entry.
+    /// a stored record comparing equal on every column of the new one, with the key info's
+    /// collations, so for a WITHOUT ROWID table a row with the same primary key but other values
+    /// is a different entry: the VM deletes the old row first, as SQLite's does). Afterwards the
+    /// cursor is on the new entry.
     pub fn insert(&mut self, pager: &mut Pager, key: InsertKey<'_>, data: &[u8]) -> Result<()> {
         let (rowid, payload) = match (key, &self.kind) {
             (InsertKey::Rowid(r), TreeKind::Table) => (r, data),
@@ -991,13 +1084,80 @@ impl BTreeCursor {
         };
         let geo = geometry(pager);
         // Load the whole path first: nothing is modified until every page is in hand.
+        let (stack, exact) = match self.insert_position_near(pager, rowid)? {
+            Some(found) => found,
+            None => self.insert_position(pager, &probe)?,
+        };
+        self.insert_at(pager, &geo, stack, exact, rowid, payload, &probe)
+    }
+
+    /// The insert position from a full descent: the path, and whether the key is already there.
+    fn insert_position(&mut self, pager: &mut Pager, probe: &Probe<'_>) -> Result<(Vec<Level>, bool)> {
         let mut stack = Vec::new();
         let exact = block(pager, |p| {
-            let (mut nav, _) = self.split(p);
-            let r = nav.seek_position(&mut stack, &probe, false, true);
-            nav.pins.clear();
+            let stamp_ok = self.pos.stamp == p.tree_stamp(self.root);
+            let (mut nav, pos) = self.split(p);
+            if stamp_ok {
+                nav.hint = pos.stack.clone();
+            }
+            let r = nav.seek_position(&mut stack, probe, false, true);
+            // Pages stay pinned across a retry, so a deep path cannot evict itself.
+            if !matches!(r, Ok(IoPoll::Pending)) {
+                nav.pins.clear();
+            }
             r
         })?;
+        Ok((stack, exact))
+    }
+
+    /// The insert position of `rowid` found from the cursor's own position, without a descent,
+    /// when the cursor is on the entry just before it (SQLite's append case: an insert after an
+    /// insert with the next rowid). `None` when that does not apply.
+    fn insert_position_near(&mut self, pager: &Pager, rowid: i64) -> Result<Option<(Vec<Level>, bool)>> {
+        if !self.kind.is_table()
+            || !matches!(self.pos.state, State::Valid)
+            || self.pos.stamp != pager.tree_stamp(self.root)
+            || rowid <= self.pos.rowid
+        {
+            return Ok(None);
+        }
+        let geo = geometry(pager);
+        let Some(top) = self.pos.stack.last() else { return Ok(None) };
+        let next = top.idx + 1;
+        let exact = if next < top.info.ncell {
+            // Between the current cell and the next one of the same leaf: that leaf holds it.
+            let data = top.page.read();
+            let off = top.info.cell_offset(&data, next, &geo)?;
+            match cell_rowid(&data, off, geo.usable, top.info.page_type)?.cmp(&rowid) {
+                Ordering::Less => return Ok(None),
+                Ordering::Equal => true,
+                Ordering::Greater => false,
+            }
+        } else if self.pos.stack[..self.pos.stack.len() - 1].iter().all(|l| l.idx == l.info.ncell) {
+            // Past the last entry of the rightmost leaf: appended there.
+            false
+        } else {
+            return Ok(None);
+        };
+        let mut stack = self.pos.stack.clone();
+        stack.last_mut().expect("non-empty path").idx = next;
+        Ok(Some((stack, exact)))
+    }
+
+    /// Inserts the cell for `payload` at the position `stack` (replacing the entry there when
+    /// `exact`), balances, and leaves the cursor on the new entry.
+    #[allow(clippy::too_many_arguments)]
+    fn insert_at(
+        &mut self,
+        pager: &mut Pager,
+        geo: &Geometry,
+        mut stack: Vec<Level>,
+        exact: bool,
+        rowid: i64,
+        payload: &[u8],
+        probe: &Probe<'_>,
+    ) -> Result<()> {
+        let geo = *geo;
         pager.bump_tree_stamp(self.root);
         self.count = None;
         let top = stack.len() - 1;
@@ -1033,7 +1193,7 @@ impl BTreeCursor {
             return match done {
                 IoPoll::Ready(_) => Ok(()),
                 // Only an overflowing index key needs reads here; position by seeking instead.
-                IoPoll::Pending => self.position_at(pager, &probe),
+                IoPoll::Pending => self.position_at(pager, probe),
             };
         }
         let mut path: Vec<PathLevel> = stack.iter().map(|l| PathLevel { page: l.page.clone(), idx: l.idx }).collect();
@@ -1053,11 +1213,11 @@ impl BTreeCursor {
                 let d = page.read();
                 read_node(&d, &PageInfo::parse(&d, page.pgno(), &geo)?, &geo)?
             };
-            node.cells.insert(idx, cell);
+            node.cells.insert(idx, &cell);
             overrides[top] = Some(node);
             btree_balance::balance(pager, &geo, &mut path, &mut overrides, top)?;
         }
-        self.position_at(pager, &probe)
+        self.position_at(pager, probe)
     }
 
     /// Positions the cursor on the entry equal to `probe`, which must exist (after an insert).
@@ -1072,7 +1232,9 @@ impl BTreeCursor {
             Self::finish(&mut nav, pos, stack, true)
         })?;
         if !found {
-            return Err(Error::Internal(format!("entry inserted into tree {} not found again", self.root)));
+            // The descent that placed the entry cannot find it: the keys around it are out of
+            // order, which only a damaged file causes.
+            return Err(Error::corrupt(format!("tree {}: keys out of order (inserted entry not found)", self.root)));
         }
         Ok(())
     }
@@ -1133,8 +1295,9 @@ impl BTreeCursor {
                 });
                 if matches!(r, Ok(IoPoll::Pending)) {
                     leaf_stack.truncate(top + 1);
+                } else {
+                    nav.pins.clear();
                 }
-                nav.pins.clear();
                 r
             })?;
             let leaf_level = leaf_stack.len() - 1;
@@ -1161,7 +1324,7 @@ impl BTreeCursor {
                 drop_cell(&mut d, info, idx, &geo)?;
                 if !insert_cell(&mut d, info, idx, &replacement, &geo)? {
                     let mut node = read_node(&d, info, &geo)?;
-                    node.cells.insert(idx, replacement);
+                    node.cells.insert(idx, &replacement);
                     overrides[top] = Some(node);
                 }
             }

@@ -25,8 +25,9 @@
 use crate::error::{Error, Result};
 use crate::limits;
 use crate::storage::btree_page::{
-    cell_child, fit_cell, free_space, header_offset, insert_cell, interior_type_of, is_leaf, is_table, parse_cell,
-    read_node, set_cell_child, table_interior_cell, write_node, Geometry, Node, PageInfo, PAGE_TABLE_LEAF,
+    cell_child, cells_fit, fit_cell, free_space, header_offset, insert_cell, interior_type_of, is_leaf, is_table,
+    parse_cell, read_cells_into, read_node, set_cell_child, table_interior_cell, write_cells, write_node, Cells,
+    Geometry, Node, PageInfo, PAGE_TABLE_LEAF,
 };
 use crate::storage::header::put_u32;
 use crate::storage::pager::{PageNumber, PageRef, Pager};
@@ -133,7 +134,7 @@ fn balance_deeper(
     let root = path[0].page.clone();
     let child = pager.allocate()?;
     pager.write(&root)?;
-    let root_node = Node { page_type: interior_type_of(node.page_type), cells: Vec::new(), right: child.pgno() };
+    let root_node = Node::empty(interior_type_of(node.page_type), child.pgno());
     write_node(&mut root.write(), header_offset(root.pgno()), &root_node, geo);
     path[0].idx = 0;
     path.insert(1, PathLevel { page: child, idx: 0 });
@@ -165,7 +166,9 @@ pub(crate) fn balance_quick(
         info.cell(&d, info.ncell - 1, geo)?.rowid
     };
     let new = pager.allocate()?;
-    write_node(&mut new.write(), 0, &Node { page_type: PAGE_TABLE_LEAF, cells: vec![cell], right: 0 }, geo);
+    let mut node = Node::empty(PAGE_TABLE_LEAF, 0);
+    node.cells.push(&cell);
+    write_node(&mut new.write(), 0, &node, geo);
     let divider = table_interior_cell(leaf.pgno(), last_rowid);
     pager.write(parent)?;
     let mut d = parent.write();
@@ -175,7 +178,7 @@ pub(crate) fn balance_quick(
         put_u32(&mut d, info.hdr + 8, new.pgno());
     } else {
         let mut node = read_node(&d, &info, geo)?;
-        node.cells.push(divider);
+        node.cells.push(&divider);
         node.right = new.pgno();
         overrides[level - 1] = Some(node);
     }
@@ -218,10 +221,14 @@ fn balance_nonroot(
     };
     let mut child = child;
     let mut old_pages: Vec<PageRef> = Vec::with_capacity(n_old);
-    let mut old_nodes: Vec<Node> = Vec::with_capacity(n_old);
+    let mut b = Cells::with_capacity(n_old * geo.usable / 8, n_old * geo.usable);
+    let mut cnt_old = [0usize; NB];
+    let mut page_type = 0;
+    let mut last_right = 0;
+    let dividers: Vec<Vec<u8>> = (nx_div..nx_div + n_old - 1).map(|c| parent.cells.get(c).to_vec()).collect();
     for j in 0..n_old {
         let c = nx_div + j;
-        let pgno = if c == nc { parent.right } else { cell_child(&parent.cells[c])? };
+        let pgno = if c == nc { parent.right } else { cell_child(parent.cells.get(c))? };
         if pgno < 2
             || pgno > pager.page_count()
             || ancestors.contains(&pgno)
@@ -229,62 +236,59 @@ fn balance_nonroot(
         {
             return Err(corrupt(format!("page {parent_pgno}: bad child page {pgno}")));
         }
-        let (page, node) = if c == child_idx {
+        let page = if c == child_idx {
             if pgno != child_page.pgno() {
                 return Err(Error::Internal(format!(
                     "page {parent_pgno}: child {child_idx} is not page {}",
                     child_page.pgno()
                 )));
             }
-            let node = match child.take() {
-                Some(n) => n,
-                None => page_node(child_page, geo)?,
-            };
-            (child_page.clone(), node)
+            child_page.clone()
         } else {
-            let page = pager.get_blocking(pgno)?;
-            let node = page_node(&page, geo)?;
-            (page, node)
+            pager.get_blocking(pgno)?
         };
-        if is_table(node.page_type) != is_table(parent.page_type)
-            || old_nodes.first().is_some_and(|n| n.page_type != node.page_type)
-        {
+        // Gather every cell of the siblings, in order, with the dividers between them (except
+        // for table leaves, whose dividers are only copies of rowids).
+        let (t, right) = match (c == child_idx).then(|| child.take()).flatten() {
+            Some(node) => {
+                b.extend_from(&node.cells, 0..node.cells.len());
+                (node.page_type, node.right)
+            }
+            None => {
+                let d = page.read();
+                let info = PageInfo::parse(&d, pgno, geo)?;
+                read_cells_into(&d, &info, geo, &mut b)?;
+                (info.page_type, info.right_child)
+            }
+        };
+        if is_table(t) != is_table(parent.page_type) || (j > 0 && t != page_type) {
             return Err(corrupt(format!("page {pgno}: page type differs from its siblings or parent")));
         }
+        page_type = t;
+        last_right = right;
         old_pages.push(page);
-        old_nodes.push(node);
-    }
-
-    // Gather every cell of the siblings, in order, with the dividers between them (except for
-    // table leaves, whose dividers are only copies of rowids).
-    let page_type = old_nodes[0].page_type;
-    let leaf = is_leaf(page_type);
-    let leaf_data = page_type == PAGE_TABLE_LEAF;
-    let last_right = old_nodes[n_old - 1].right;
-    let dividers: Vec<Vec<u8>> = parent.cells.drain(nx_div..nx_div + n_old - 1).collect();
-    let mut b: Vec<Vec<u8>> = Vec::new();
-    let mut cnt_old = [0usize; NB];
-    for (j, node) in old_nodes.iter_mut().enumerate() {
-        b.append(&mut node.cells);
         cnt_old[j] = b.len();
-        if j + 1 < n_old && !leaf_data {
+        if j + 1 < n_old && t != PAGE_TABLE_LEAF {
             let div = &dividers[j];
             if div.len() < 4 {
                 return Err(corrupt(format!("page {parent_pgno}: divider cell too short")));
             }
-            let cell = if leaf {
-                fit_cell(div[4..].to_vec(), page_type, geo)?
+            let cell = if is_leaf(t) {
+                fit_cell(div[4..].to_vec(), t, geo)?
             } else {
                 // The divider comes down with the left sibling's right child as its left child.
-                let mut c = node.right.to_be_bytes().to_vec();
-                c.extend_from_slice(&div[4..]);
-                fit_cell(c, page_type, geo)?
+                let mut cell = right.to_be_bytes().to_vec();
+                cell.extend_from_slice(&div[4..]);
+                fit_cell(cell, t, geo)?
             };
-            b.push(cell);
+            b.push(&cell);
         }
     }
+    parent.cells.remove_range(nx_div..nx_div + n_old - 1);
+    let leaf = is_leaf(page_type);
+    let leaf_data = page_type == PAGE_TABLE_LEAF;
     let n_cells = b.len();
-    let size = |i: usize| b[i].len() as i64 + 2;
+    let size = |i: usize| b.get(i).len() as i64 + 2;
 
     // Distribute: first pack each page from the left, adding pages as needed, then move cells
     // right while that evens the pages out (SQLite's two passes, kept exactly so the pages
@@ -355,7 +359,7 @@ fn balance_nonroot(
         while r >= 0 {
             let (ru, du) = (r as usize, d as usize);
             let bias = if i == k - 1 { 0 } else { 2 };
-            if sz_right != 0 && sz_right + size(du) > sz_left - (b[ru].len() as i64 + bias) {
+            if sz_right != 0 && sz_right + size(du) > sz_left - (b.get(ru).len() as i64 + bias) {
                 break;
             }
             sz_right += size(du);
@@ -374,7 +378,7 @@ fn balance_nonroot(
     // Build the new pages' content and the dividers that go up.
     let mut pgnos: Vec<PageNumber> = old_pages.iter().take(k).map(|p| p.pgno()).collect();
     let mut allocated: Vec<PageRef> = Vec::new();
-    let mut new_nodes: Vec<Node> = Vec::with_capacity(k);
+    let mut rights: Vec<PageNumber> = Vec::with_capacity(k);
     let mut new_dividers: Vec<Vec<u8>> = Vec::with_capacity(k);
     // Page numbers are assigned in increasing order, as SQLite does, so that a scan reads the
     // file forwards. Allocation happens only once the cells are known to fit.
@@ -387,11 +391,8 @@ fn balance_nonroot(
         ranges.push((start, end));
         start = if leaf_data { end } else { end + 1 };
     }
-    for &(start, end) in &ranges {
-        let content: usize = b[start..end].iter().map(|c| c.len() + 2).sum();
-        if content + 12 - if leaf { 4 } else { 0 } > geo.usable {
-            return Err(corrupt(format!("page {parent_pgno}: a child's cells do not fit on a page")));
-        }
+    if ranges.iter().any(|&(start, end)| !cells_fit(&b, start..end, page_type, 0, geo)) {
+        return Err(corrupt(format!("page {parent_pgno}: a child's cells do not fit on a page")));
     }
     while pgnos.len() < k {
         let page = pager.allocate()?;
@@ -403,55 +404,64 @@ fn balance_nonroot(
         let right = if leaf {
             0
         } else if j + 1 < k {
-            cell_child(&b[end])?
+            cell_child(b.get(end))?
         } else {
             last_right
         };
         if j + 1 < k {
             let pg = pgnos[j].to_be_bytes();
             let divider = if leaf_data {
-                let last = b[start..end].last().ok_or_else(|| corrupt("empty table leaf in a balance"))?;
+                if end == start {
+                    return Err(corrupt("empty table leaf in a balance"));
+                }
+                let last = b.get(end - 1);
                 table_interior_cell(pgnos[j], parse_cell(last, 0, last.len(), PAGE_TABLE_LEAF, geo)?.rowid)
             } else if leaf {
                 let mut c = pg.to_vec();
-                c.extend_from_slice(&b[end]);
+                c.extend_from_slice(b.get(end));
                 fit_cell(c, interior_type_of(page_type), geo)?
             } else {
                 let mut c = pg.to_vec();
-                c.extend_from_slice(&b[end][4..]);
+                c.extend_from_slice(&b.get(end)[4..]);
                 fit_cell(c, page_type, geo)?
             };
             new_dividers.push(divider);
         }
-        let cells: Vec<Vec<u8>> = b[start..end].iter_mut().map(std::mem::take).collect();
-        new_nodes.push(Node { page_type, cells, right });
+        rights.push(right);
     }
 
     // The parent: new dividers in place of the old, and the pointer to the last sibling.
     let last_was_right = nx_div + n_old - 1 == nc;
-    parent.cells.splice(nx_div..nx_div, new_dividers);
+    for (j, d) in new_dividers.iter().enumerate() {
+        parent.cells.insert(nx_div + j, d);
+    }
     let last_pgno = pgnos[k - 1];
     if last_was_right {
         parent.right = last_pgno;
     } else {
-        set_cell_child(&mut parent.cells[nx_div + k - 1], last_pgno);
+        set_cell_child(parent.cells.get_mut(nx_div + k - 1), last_pgno);
     }
 
     let page_for = |pgno: PageNumber| -> PageRef {
         old_pages.iter().chain(allocated.iter()).find(|p| p.pgno() == pgno).expect("page of the balance").clone()
     };
     let mut to_free: Vec<PageNumber> = old_pages.iter().map(|p| p.pgno()).filter(|p| !pgnos.contains(p)).collect();
-    if parent_is_root && parent.cells.is_empty() && new_nodes[0].fits(header_offset(parent_pgno), geo) {
+    if parent_is_root
+        && parent.cells.is_empty()
+        && cells_fit(&b, ranges[0].0..ranges[0].1, page_type, header_offset(parent_pgno), geo)
+    {
         // The root lost its last divider: it takes its only child's content (SQLite's
         // balance-shallower step), and the child page is freed.
         debug_assert_eq!(k, 1);
-        *parent = new_nodes.pop().expect("one child");
+        let mut cells = Cells::with_capacity(ranges[0].1 - ranges[0].0, geo.usable);
+        cells.extend_from(&b, ranges[0].0..ranges[0].1);
+        *parent = Node { page_type, cells, right: rights[0] };
         to_free.push(pgnos[0]);
     } else {
-        for (&pgno, node) in pgnos.iter().zip(&new_nodes) {
+        for (j, &pgno) in pgnos.iter().enumerate() {
             let page = page_for(pgno);
             pager.write(&page)?;
-            write_node(&mut page.write(), 0, node, geo);
+            write_cells(&mut page.write(), 0, page_type, rights[j], &b, ranges[j].0..ranges[j].1, geo);
         }
     }
     drop(old_pages);

@@ -328,6 +328,18 @@ pub fn parse_cell(data: &[u8], offset: usize, limit: usize, t: u8, geo: &Geometr
     Ok(c)
 }
 
+/// Just the rowid of the table cell at `offset` (the binary searches' hot path).
+pub fn cell_rowid(data: &[u8], offset: usize, limit: usize, t: u8) -> Result<i64> {
+    let buf = data.get(offset..limit).ok_or_else(|| Error::corrupt("cell outside the page"))?;
+    let pos = match t {
+        PAGE_TABLE_INTERIOR => 4,
+        PAGE_TABLE_LEAF => read_varint(buf).ok_or_else(|| Error::corrupt("truncated payload size"))?.1,
+        _ => return Err(Error::Internal("rowid of an index cell".into())),
+    };
+    let (v, _) = buf.get(pos..).and_then(read_varint).ok_or_else(|| Error::corrupt("truncated rowid"))?;
+    Ok(v as i64)
+}
+
 /// The child pointer at the start of an interior cell held in memory.
 pub fn cell_child(cell: &[u8]) -> Result<PageNumber> {
     if cell.len() < 4 {
@@ -349,18 +361,92 @@ pub fn fit_cell(mut cell: Vec<u8>, t: u8, geo: &Geometry) -> Result<Vec<u8>> {
     Ok(cell)
 }
 
+/// Cells held in memory, in one buffer: a balance copies hundreds of cells, and an allocation
+/// per cell would cost more than the copying. Removing a cell only forgets its span; the buffer
+/// lives as long as one balance.
+#[derive(Debug, Clone, Default)]
+pub struct Cells {
+    buf: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+    /// Sum of the cells' lengths.
+    bytes: usize,
+}
+
+impl Cells {
+    pub fn with_capacity(cells: usize, bytes: usize) -> Cells {
+        Cells { buf: Vec::with_capacity(bytes), spans: Vec::with_capacity(cells), bytes: 0 }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Sum of the cells' lengths.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    pub fn get(&self, i: usize) -> &[u8] {
+        let (start, len) = self.spans[i];
+        &self.buf[start..start + len]
+    }
+
+    pub fn get_mut(&mut self, i: usize) -> &mut [u8] {
+        let (start, len) = self.spans[i];
+        &mut self.buf[start..start + len]
+    }
+
+    pub fn push(&mut self, cell: &[u8]) {
+        self.insert(self.spans.len(), cell);
+    }
+
+    pub fn insert(&mut self, i: usize, cell: &[u8]) {
+        let start = self.buf.len();
+        self.buf.extend_from_slice(cell);
+        self.spans.insert(i, (start, cell.len()));
+        self.bytes += cell.len();
+    }
+
+    /// Removes cells `range` and returns copies of them.
+    pub fn remove_range(&mut self, range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+        let removed: Vec<Vec<u8>> = range.clone().map(|i| self.get(i).to_vec()).collect();
+        self.spans.drain(range);
+        self.bytes -= removed.iter().map(Vec::len).sum::<usize>();
+        removed
+    }
+
+    /// Appends copies of `other`'s cells `range`.
+    pub fn extend_from(&mut self, other: &Cells, range: std::ops::Range<usize>) {
+        for i in range {
+            self.push(other.get(i));
+        }
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.spans.iter().map(|&(start, len)| &self.buf[start..start + len])
+    }
+}
+
 /// A page's content held in memory while it is rebuilt: the cells in order and the right child.
 #[derive(Debug, Clone)]
 pub struct Node {
     pub page_type: u8,
-    pub cells: Vec<Vec<u8>>,
+    pub cells: Cells,
     pub right: PageNumber,
 }
 
 impl Node {
+    pub fn empty(page_type: u8, right: PageNumber) -> Node {
+        Node { page_type, cells: Cells::default(), right }
+    }
+
     /// Bytes the cells and their pointers take.
     pub fn content_bytes(&self) -> usize {
-        self.cells.iter().map(|c| c.len() + 2).sum()
+        self.cells.bytes() + 2 * self.cells.len()
     }
 
     /// Whether the node fits on a page whose B-tree header starts at `hdr`.
@@ -371,47 +457,75 @@ impl Node {
 
 /// Copies every cell of a page into a [`Node`].
 pub fn read_node(data: &[u8], info: &PageInfo, geo: &Geometry) -> Result<Node> {
-    let mut cells = Vec::with_capacity(info.ncell);
+    let mut cells = Cells::with_capacity(info.ncell, geo.usable.saturating_sub(info.content_start));
+    read_cells_into(data, info, geo, &mut cells)?;
+    Ok(Node { page_type: info.page_type, cells, right: info.right_child })
+}
+
+/// Appends copies of every cell of a page to `out`.
+pub fn read_cells_into(data: &[u8], info: &PageInfo, geo: &Geometry, out: &mut Cells) -> Result<()> {
     for i in 0..info.ncell {
         let c = info.cell(data, i, geo)?;
-        cells.push(data[c.offset..c.offset + c.size].to_vec());
+        out.push(&data[c.offset..c.offset + c.size]);
     }
-    Ok(Node { page_type: info.page_type, cells, right: info.right_child })
+    Ok(())
+}
+
+/// Whether cells `range` of `cells` fit on a page of type `t` whose header starts at `hdr`.
+pub fn cells_fit(cells: &Cells, range: std::ops::Range<usize>, t: u8, hdr: usize, geo: &Geometry) -> bool {
+    let content: usize = range.map(|i| cells.get(i).len() + 2).sum();
+    hdr + header_size(t) + content <= geo.usable
 }
 
 /// Writes `node` as the whole content of a page (defragmented: no freeblocks, no fragments).
 /// Bytes before `hdr` (the database header on page 1) are kept.
 pub fn write_node(data: &mut [u8], hdr: usize, node: &Node, geo: &Geometry) {
-    assert!(node.fits(hdr, geo), "node does not fit its page");
+    write_cells(data, hdr, node.page_type, node.right, &node.cells, 0..node.cells.len(), geo);
+}
+
+/// Writes cells `range` of `cells` as the whole content of a page of type `t`, like [`write_node`].
+pub fn write_cells(
+    data: &mut [u8],
+    hdr: usize,
+    t: u8,
+    right: PageNumber,
+    cells: &Cells,
+    range: std::ops::Range<usize>,
+    geo: &Geometry,
+) {
+    assert!(cells_fit(cells, range.clone(), t, hdr, geo), "cells do not fit their page");
     let usable = geo.usable;
-    data[hdr..usable].fill(0);
-    data[hdr] = node.page_type;
-    if !is_leaf(node.page_type) {
-        put_u32(data, hdr + 8, node.right);
-    }
-    let ptr_start = hdr + header_size(node.page_type);
+    let ncell = range.len();
+    let ptr_start = hdr + header_size(t);
     let mut top = usable;
-    for (i, cell) in node.cells.iter().enumerate() {
+    for (i, ci) in range.enumerate() {
+        let cell = cells.get(ci);
         top -= cell.len();
         data[top..top + cell.len()].copy_from_slice(cell);
         put_u16(data, ptr_start + 2 * i, top as u16);
     }
+    data[hdr..ptr_start].fill(0);
+    data[ptr_start + 2 * ncell..top].fill(0);
+    data[hdr] = t;
+    if !is_leaf(t) {
+        put_u32(data, hdr + 8, right);
+    }
     let info = PageInfo {
         pgno: 0,
         hdr,
-        page_type: node.page_type,
-        ncell: node.cells.len(),
+        page_type: t,
+        ncell,
         first_freeblock: 0,
         content_start: top,
         frag: 0,
-        right_child: node.right,
+        right_child: right,
     };
     info.store(data);
 }
 
 /// Formats `data` as an empty page of type `t`.
 pub fn zero_page(data: &mut [u8], hdr: usize, t: u8, geo: &Geometry) {
-    write_node(data, hdr, &Node { page_type: t, cells: Vec::new(), right: 0 }, geo);
+    write_node(data, hdr, &Node::empty(t, 0), geo);
 }
 
 /// Free bytes on the page: the gap between the pointer array and the content area, the

@@ -790,3 +790,235 @@ fn huge_cell_count_is_corrupt() {
     patch(&io, t, |d| put_u16(d, 3, 0xffff));
     expect_corrupt(&io, t);
 }
+
+// ---- asynchronous reads ---------------------------------------------------------------------
+
+/// What a caller can observe of a cursor without I/O.
+fn observe(pager: &mut Pager, c: &mut BTreeCursor) -> (bool, Option<i64>, Option<Vec<u8>>) {
+    let key = if c.kind().is_table() || c.is_eof() {
+        None
+    } else {
+        match c.payload(pager).unwrap() {
+            IoPoll::Ready(k) => Some(k.to_vec()),
+            IoPoll::Pending => panic!("an index cursor's key needs no I/O"),
+        }
+    };
+    (c.is_eof(), c.rowid().ok(), key)
+}
+
+/// Drives `f` like a VM would, checking that every `Pending` left the cursor as it was.
+fn poll<T>(
+    pager: &mut Pager,
+    c: &mut BTreeCursor,
+    pendings: &mut usize,
+    mut f: impl FnMut(&mut Pager, &mut BTreeCursor) -> Result<IoPoll<T>>,
+) -> T {
+    for _ in 0..100_000 {
+        let before = observe(pager, c);
+        match f(pager, c).unwrap() {
+            IoPoll::Ready(v) => return v,
+            IoPoll::Pending => {
+                *pendings += 1;
+                assert_eq!(observe(pager, c), before, "Pending changed the cursor");
+                pager.run_io().unwrap();
+            }
+        }
+    }
+    panic!("I/O never completed");
+}
+
+#[test]
+fn pending_reads_leave_the_cursor_unchanged() {
+    use crate::io::simulated::SimIo;
+    let sim = Arc::new(SimIo::new(3));
+    let io: Arc<dyn Io> = sim.clone();
+    let opts = PagerOptions { page_size: 512, cache_size: 10, ..PagerOptions::default() };
+    let mut pager = Pager::open(io.clone(), "sim.db", opts.clone()).unwrap();
+    pager.begin_write(false).unwrap();
+    let t = create_tree(&mut pager, &TreeKind::Table).unwrap();
+    let kind = TreeKind::Index(KeyInfo::new(3, TextEncoding::Utf8));
+    let i = create_tree(&mut pager, &kind).unwrap();
+    let mut rng = Rng::new(77);
+    let mut model = BTreeMap::new();
+    let mut imodel = BTreeSet::new();
+    let mut ct = BTreeCursor::new(t, TreeKind::Table);
+    let mut ci = BTreeCursor::new(i, kind.clone());
+    for k in 0..1500i64 {
+        let key = rng.below(100_000) as i64;
+        let data = payload(key, 0, payload_len(&mut rng));
+        ct.insert(&mut pager, InsertKey::Rowid(key), &data).unwrap();
+        model.insert(key, data);
+        let ik = (key % 50, idx_text(&mut rng), k);
+        ci.insert(&mut pager, InsertKey::Index(&idx_record(&ik)), &[]).unwrap();
+        imodel.insert(ik);
+    }
+    pager.commit().unwrap();
+    drop(pager);
+
+    // A new pager with a tiny cache: nearly every step must read, and every read pends.
+    let mut pager = Pager::open(io, "sim.db", opts).unwrap();
+    pager.begin_read().unwrap();
+    let mut pendings = 0;
+    let mut c = BTreeCursor::new(t, TreeKind::Table);
+    let mut got = Vec::new();
+    let mut on = poll(&mut pager, &mut c, &mut pendings, |p, c| c.rewind(p));
+    while on {
+        let data = poll(&mut pager, &mut c, &mut pendings, |p, c| {
+            c.payload(p).map(|r| match r {
+                IoPoll::Ready(d) => IoPoll::Ready(d.to_vec()),
+                IoPoll::Pending => IoPoll::Pending,
+            })
+        });
+        got.push((c.rowid().unwrap(), data));
+        on = poll(&mut pager, &mut c, &mut pendings, |p, c| c.next(p));
+    }
+    assert!(got == model.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>());
+    for _ in 0..300 {
+        let key = rng.below(100_000) as i64;
+        let op = OPS[rng.below(5) as usize];
+        let found = poll(&mut pager, &mut c, &mut pendings, |p, c| c.seek(p, SeekKey::Rowid(key), op));
+        assert_eq!(found.then(|| c.rowid().unwrap()), model_seek(&model, &key, op));
+        if found {
+            let on = poll(&mut pager, &mut c, &mut pendings, |p, c| c.prev(p));
+            assert_eq!(
+                on.then(|| c.rowid().unwrap()),
+                model.range(..c_rowid_or(&model, key, op)).next_back().map(|(k, _)| *k)
+            );
+        }
+    }
+    assert_eq!(poll(&mut pager, &mut c, &mut pendings, |p, c| c.count(p)), model.len() as u64);
+
+    let mut c = BTreeCursor::new(i, kind);
+    let mut got = Vec::new();
+    let mut on = poll(&mut pager, &mut c, &mut pendings, |p, c| c.last(p));
+    while on {
+        got.push(decode_idx(&cursor_payload(&mut pager, &mut c)));
+        on = poll(&mut pager, &mut c, &mut pendings, |p, c| c.prev(p));
+    }
+    got.reverse();
+    assert!(got == imodel.iter().cloned().collect::<Vec<_>>());
+    for _ in 0..300 {
+        let a = rng.below(50) as i64;
+        let found =
+            poll(&mut pager, &mut c, &mut pendings, |p, c| c.seek(p, SeekKey::Index(&[Value::Integer(a)]), SeekOp::GE));
+        assert_eq!(
+            found.then(|| decode_idx(&cursor_payload(&mut pager, &mut c))),
+            imodel.iter().find(|k| k.0 >= a).cloned()
+        );
+    }
+    assert_eq!(poll(&mut pager, &mut c, &mut pendings, |p, c| c.count(p)), imodel.len() as u64);
+    assert!(pendings > 1000, "only {pendings} reads pended");
+}
+
+/// The key a successful seek landed on, for checking the step before it.
+fn c_rowid_or(model: &BTreeMap<i64, Vec<u8>>, key: i64, op: SeekOp) -> i64 {
+    model_seek(model, &key, op).expect("seek found an entry")
+}
+
+#[test]
+fn a_zero_length_file_has_empty_trees() {
+    let io = Arc::new(MemoryIo::new());
+    let mut pager = open_pager(&io, 4096, 50);
+    pager.begin_read().unwrap();
+    assert_eq!(pager.page_count(), 0);
+    let mut c = BTreeCursor::new(1, TreeKind::Table);
+    assert!(!wait(&mut pager, |p| c.rewind(p)).unwrap());
+    assert!(!wait(&mut pager, |p| c.last(p)).unwrap());
+    assert!(!wait(&mut pager, |p| c.seek(p, SeekKey::Rowid(1), SeekOp::GE)).unwrap());
+    assert!(c.is_eof());
+    assert_eq!(wait(&mut pager, |p| c.count(p)).unwrap(), 0);
+    assert_eq!(max_rowid(&mut pager, 1).unwrap(), None);
+    assert!(integrity_check(&mut pager, &[(1, false, "s".into())], 10).unwrap().is_empty());
+}
+
+/// Random byte damage anywhere in a file: every read and write path returns (an error or a
+/// result), never panics, and finishes (the test's own running time is the bound).
+#[test]
+fn random_damage_never_panics() {
+    use crate::io::simulated::SimIo;
+    let sim = Arc::new(SimIo::new(9));
+    let io: Arc<dyn Io> = sim.clone();
+    let opts = PagerOptions { page_size: 512, cache_size: 20, ..PagerOptions::default() };
+    let mut pager = Pager::open(io.clone(), "fuzz.db", opts.clone()).unwrap();
+    pager.begin_write(false).unwrap();
+    let t = create_tree(&mut pager, &TreeKind::Table).unwrap();
+    let kind = TreeKind::Index(KeyInfo::new(3, TextEncoding::Utf8));
+    let i = create_tree(&mut pager, &kind).unwrap();
+    let mut rng = Rng::new(1234);
+    let mut ct = BTreeCursor::new(t, TreeKind::Table);
+    let mut ci = BTreeCursor::new(i, kind.clone());
+    for k in 0..400i64 {
+        ct.insert(&mut pager, InsertKey::Rowid(k * 3), &payload(k, 0, payload_len(&mut rng))).unwrap();
+        ci.insert(&mut pager, InsertKey::Index(&idx_record(&(k % 13, idx_text(&mut rng), k))), &[]).unwrap();
+    }
+    pager.commit().unwrap();
+    drop(pager);
+    let original = sim.file_bytes("fuzz.db").unwrap();
+    let pages = original.len() / 512;
+    let mut detected = 0;
+    for round in 0..150 {
+        let mut bytes = original.clone();
+        // Damage one to eight spots, mostly in B-tree headers and cell pointer arrays where a
+        // bad value matters most, sometimes anywhere.
+        for _ in 0..1 + rng.below(8) {
+            let page = 1 + rng.below(pages as u64 - 1) as usize;
+            let off = if rng.chance(70) { rng.below(40) as usize } else { rng.below(512) as usize };
+            bytes[page * 512 + off] = rng.next() as u8;
+        }
+        sim.set_file_bytes("fuzz.db", bytes);
+        let mut pager = Pager::open(io.clone(), "fuzz.db", opts.clone()).unwrap();
+        let outcome = (|| -> Result<()> {
+            pager.begin_read()?;
+            let roots = roots(t, i);
+            let errors = integrity_check(&mut pager, &roots, 20)?;
+            if !errors.is_empty() {
+                detected += 1;
+            }
+            for (root, k) in [(t, TreeKind::Table), (i, kind.clone())] {
+                let mut c = BTreeCursor::new(root, k);
+                let _ = wait(&mut pager, |p| c.count(p));
+                let mut on = wait(&mut pager, |p| c.rewind(p))?;
+                while on {
+                    wait(&mut pager, |p| {
+                        c.payload(p).map(|r| match r {
+                            IoPoll::Ready(_) => IoPoll::Ready(()),
+                            IoPoll::Pending => IoPoll::Pending,
+                        })
+                    })?;
+                    on = wait(&mut pager, |p| c.next(p))?;
+                }
+                let mut on = wait(&mut pager, |p| c.last(p))?;
+                while on {
+                    on = wait(&mut pager, |p| c.prev(p))?;
+                }
+            }
+            let mut c = BTreeCursor::new(t, TreeKind::Table);
+            for k in 0..50 {
+                let _ = wait(&mut pager, |p| c.seek(p, SeekKey::Rowid(k * 25), OPS[k as usize % 5]));
+            }
+            pager.end_read();
+            pager.begin_write(false)?;
+            let mut c = BTreeCursor::new(t, TreeKind::Table);
+            for k in 0..60i64 {
+                c.insert(&mut pager, InsertKey::Rowid(k * 7 + round), &payload(k, 1, 300))?;
+                if wait(&mut pager, |p| c.seek(p, SeekKey::Rowid(k * 11), SeekOp::GE))? {
+                    c.delete(&mut pager)?;
+                }
+            }
+            let mut c = BTreeCursor::new(i, kind.clone());
+            for k in 0..40i64 {
+                c.insert(&mut pager, InsertKey::Index(&idx_record(&(k % 5, idx_text(&mut rng), 1000 + k))), &[])?;
+                if wait(&mut pager, |p| c.seek(p, SeekKey::Index(&[Value::Integer(k % 13)]), SeekOp::GE))? {
+                    c.delete(&mut pager)?;
+                }
+            }
+            clear_tree(&mut pager, t)?;
+            Ok(())
+        })();
+        if let Err(e) = outcome {
+            assert!(matches!(e, Error::Corrupt(_)), "round {round}: {e:?}");
+        }
+        let _ = pager.rollback();
+    }
+    assert!(detected > 50, "integrity check found only {detected} of 150 damaged files");
+}

@@ -213,11 +213,12 @@ impl Checker<'_> {
             let mut fb = info.first_freeblock;
             while fb > 0 {
                 let size = get_u16(&data, fb + 2) as usize;
-                spans.push((fb, fb + size - 1));
+                spans.push((fb, (fb + size).saturating_sub(1)));
                 fb = get_u16(&data, fb) as usize;
             }
             spans.sort_unstable();
-            let mut frag = 0usize;
+            // Signed: a corrupt zero-size freeblock makes a span that ends before it starts.
+            let mut frag: i64 = 0;
             let mut prev_end = info.content_start as i64 - 1;
             let mut overlap = false;
             for &(start, end) in &spans {
@@ -226,12 +227,12 @@ impl Checker<'_> {
                     overlap = true;
                     break;
                 }
-                frag += (start as i64 - prev_end - 1) as usize;
+                frag += start as i64 - prev_end - 1;
                 prev_end = end as i64;
             }
             if !overlap {
-                frag += (usable as i64 - prev_end - 1) as usize;
-                if frag != info.frag {
+                frag += usable as i64 - prev_end - 1;
+                if frag != info.frag as i64 {
                     self.msg(format!("Fragmentation of {frag} bytes reported as {} on page {pgno}", info.frag));
                 }
             }

@@ -15,6 +15,8 @@ pub mod wal;
 
 #[cfg(test)]
 mod btree_tests;
+#[cfg(test)]
+mod pager_tests;
 
 /// The outcome of an operation that may need I/O first: `Pending` means a read was submitted and
 /// nothing observable changed, so the caller drives the I/O backend and repeats the same call.

@@ -15,7 +15,8 @@
 //! Invariants:
 //! 1. The database file is written only inside `commit`, after every journal record is durable
 //!    (journal written, then synced, then its header's record count written and synced).
-//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache.
+//!    So until `commit` runs, rolling back is just dropping the dirty pages from the cache
+//!    (an in-memory database, whose cache is its only copy, restores them from its memory journal).
 //! 2. A page is journaled (its original image appended to the journal) at most once per
 //!    transaction, the first time it is made writable, and only if it existed when the
 //!    transaction began (pages past the original size need no undo: the file is truncated back).
@@ -81,7 +82,6 @@ impl Page {
         self.dirty.load(Ordering::Acquire)
     }
 }
-
 
 /// SQLite's journal modes for rollback-journal databases.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -176,32 +176,77 @@ struct Savepoint {
 #[derive(Debug, Default)]
 struct PageCache {
     pages: HashMap<PageNumber, (PageRef, u64)>,
+    /// Clean pages in least-recently-used order (dirty pages are never candidates, so they are
+    /// kept out of it: eviction never scans past them).
     lru: BTreeMap<u64, PageNumber>,
+    /// Dirty pages, in page-number order (the order commit writes them).
+    dirty: std::collections::BTreeSet<PageNumber>,
     tick: u64,
 }
 
 impl PageCache {
     fn get(&mut self, pgno: PageNumber) -> Option<PageRef> {
         let (page, tick) = self.pages.get_mut(&pgno)?;
-        self.lru.remove(tick);
-        self.tick += 1;
-        *tick = self.tick;
-        self.lru.insert(self.tick, pgno);
+        if !self.dirty.contains(&pgno) {
+            self.lru.remove(tick);
+            self.tick += 1;
+            *tick = self.tick;
+            self.lru.insert(self.tick, pgno);
+        }
         Some(page.clone())
     }
 
     fn insert(&mut self, page: PageRef, capacity: usize) {
         self.tick += 1;
         let pgno = page.pgno;
+        let dirty = page.is_dirty();
         if let Some((_, old)) = self.pages.insert(pgno, (page, self.tick)) {
             self.lru.remove(&old);
         }
-        self.lru.insert(self.tick, pgno);
+        if dirty {
+            self.dirty.insert(pgno);
+        } else {
+            self.dirty.remove(&pgno);
+            self.lru.insert(self.tick, pgno);
+        }
         self.evict(capacity);
     }
 
-    /// Evicts clean pages nobody else holds until the cache fits, oldest first. Bounded by the
-    /// number of cached pages.
+    /// Moves a page that became dirty out of the eviction order.
+    fn mark_dirty(&mut self, pgno: PageNumber) {
+        if self.dirty.insert(pgno) {
+            if let Some((_, tick)) = self.pages.get(&pgno) {
+                self.lru.remove(tick);
+            }
+        }
+    }
+
+    /// Makes one dirty page clean again (its original image was put back).
+    fn mark_clean(&mut self, pgno: PageNumber) {
+        if self.dirty.remove(&pgno) {
+            if let Some((page, tick)) = self.pages.get_mut(&pgno) {
+                page.dirty.store(false, Ordering::Release);
+                self.tick += 1;
+                *tick = self.tick;
+                self.lru.insert(self.tick, pgno);
+            }
+        }
+    }
+
+    /// Makes every dirty page clean (after commit or rollback) and returns them to the LRU order.
+    fn mark_all_clean(&mut self) {
+        for pgno in std::mem::take(&mut self.dirty) {
+            if let Some((page, tick)) = self.pages.get_mut(&pgno) {
+                page.dirty.store(false, Ordering::Release);
+                self.tick += 1;
+                *tick = self.tick;
+                self.lru.insert(self.tick, pgno);
+            }
+        }
+    }
+
+    /// Evicts clean pages nobody else holds until the cache fits, oldest first. Only pinned
+    /// pages (held by a cursor) are skipped, and a cursor holds a root-to-leaf path at most.
     fn evict(&mut self, capacity: usize) {
         if self.pages.len() <= capacity {
             return;
@@ -213,7 +258,7 @@ impl PageCache {
                 break;
             }
             let (page, _) = &self.pages[&pgno];
-            if !page.is_dirty() && Arc::strong_count(page) == 1 {
+            if Arc::strong_count(page) == 1 {
                 victims.push((tick, pgno));
             }
         }
@@ -227,17 +272,17 @@ impl PageCache {
         if let Some((_, tick)) = self.pages.remove(&pgno) {
             self.lru.remove(&tick);
         }
+        self.dirty.remove(&pgno);
     }
 
     fn clear(&mut self) {
         self.pages.clear();
         self.lru.clear();
+        self.dirty.clear();
     }
 
     fn dirty_pages(&self) -> Vec<PageRef> {
-        let mut v: Vec<PageRef> = self.pages.values().filter(|(p, _)| p.is_dirty()).map(|(p, _)| p.clone()).collect();
-        v.sort_by_key(|p| p.pgno);
-        v
+        self.dirty.iter().filter_map(|p| self.pages.get(p).map(|(page, _)| page.clone())).collect()
     }
 }
 
@@ -263,12 +308,15 @@ pub struct Pager {
     pending_reads: HashMap<PageNumber, Completion>,
     /// Pages journaled in this write transaction (invariant 2).
     journaled: HashSet<PageNumber>,
+    /// The journal of an in-memory database or of journal_mode=MEMORY: the original image of
+    /// each page changed in this write transaction. An in-memory database's cache is the only
+    /// copy of its data, and a MEMORY-mode commit that fails halfway has no journal file, so
+    /// rollback restores from here.
+    memory_journal: HashMap<PageNumber, Box<[u8]>>,
     journal_offset: u64,
     journal_nonce: u32,
     journal_records: u32,
     journal_writes: Vec<Completion>,
-    /// In-memory databases: original images of pages changed in this transaction.
-    memory_originals: HashMap<PageNumber, Box<[u8]>>,
     savepoints: Vec<Savepoint>,
     /// Bytes 24..40 of the header when the cache was last known valid; another process's commit
     /// changes them, and then the cache is dropped.
@@ -319,11 +367,11 @@ impl Pager {
             cache_capacity: 0,
             pending_reads: HashMap::new(),
             journaled: HashSet::new(),
+            memory_journal: HashMap::new(),
             journal_offset: 0,
             journal_nonce: 0,
             journal_records: 0,
             journal_writes: Vec::new(),
-            memory_originals: HashMap::new(),
             savepoints: Vec::new(),
             header_fingerprint: None,
             wal: None,
@@ -420,8 +468,8 @@ impl Pager {
     pub fn set_cache_size(&mut self, n: i64) {
         self.options.cache_size = n;
         let pages = if n >= 0 { n as usize } else { ((-n) as usize * 1024) / self.page_size };
-        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once.
-        // An in-memory database has no file behind its cache, so nothing may be evicted.
+        // SQLite keeps at least 10 pages; a B-tree operation holds a path of pages at once. An
+        // in-memory database has nothing behind its cache, so no page of it may ever be evicted.
         self.cache_capacity = if self.options.in_memory { usize::MAX } else { pages.max(10) };
         self.cache.evict(self.cache_capacity);
     }
@@ -715,18 +763,21 @@ impl Pager {
             if pgno <= self.original_page_count && self.uses_journal_file() {
                 let image = page.read().clone();
                 self.journal_page(pgno, &image)?;
-            } else if pgno <= self.original_page_count && self.options.in_memory {
-                // With no file to fall back on, rollback needs the original image.
-                self.memory_originals.insert(pgno, page.read().clone());
+            } else if pgno <= self.original_page_count
+                && (self.options.in_memory || self.options.journal_mode == JournalMode::Memory)
+            {
+                self.memory_journal.insert(pgno, page.read().clone());
             }
             self.journaled.insert(pgno);
         }
         page.dirty.store(true, Ordering::Release);
+        self.cache.mark_dirty(pgno);
         Ok(())
     }
 
     fn uses_journal_file(&self) -> bool {
-        !self.options.in_memory && matches!(self.options.journal_mode, JournalMode::Delete | JournalMode::Truncate | JournalMode::Persist)
+        !self.options.in_memory
+            && matches!(self.options.journal_mode, JournalMode::Delete | JournalMode::Truncate | JournalMode::Persist)
     }
 
     fn next_nonce(&mut self) -> u32 {
@@ -857,9 +908,10 @@ impl Pager {
                 put_u32(&mut d, 4, leaves + 1);
                 drop(d);
                 // The freed page's content no longer matters; drop any cached copy so a later
-                // allocate reads (and zeroes) it afresh.
+                // allocate reads (and zeroes) it afresh. Not in memory: the cached copy is the
+                // only one, and a rollback would need it back.
                 if let Some(p) = self.cache.get(pgno) {
-                    if !p.is_dirty() {
+                    if !p.is_dirty() && !self.options.in_memory {
                         self.cache.remove(pgno);
                     }
                 }
@@ -968,10 +1020,20 @@ impl Pager {
         self.savepoints.len()
     }
 
+    /// The number of pages in the cache, dirty ones included (for tests of the cache bound).
+    #[cfg(test)]
+    pub(crate) fn cached_page_count(&self) -> usize {
+        self.cache.pages.len()
+    }
+
     // ---- commit and rollback --------------------------------------------------------------------
 
     /// Commits the write transaction (see invariants 1 and 5) and returns to Reader.
     pub fn commit(&mut self) -> Result<()> {
+        if self.state == PagerState::Error {
+            // The failed commit's transaction is not in the file: only rollback may follow.
+            return Err(Error::Internal("pager is in the error state".into()));
+        }
         if self.state != PagerState::Writer {
             return Ok(());
         }
@@ -982,12 +1044,13 @@ impl Pager {
             return Ok(());
         }
         if self.options.in_memory {
-            for p in &dirty {
-                p.dirty.store(false, Ordering::Release);
-            }
+            drop(dirty);
+            self.cache.mark_all_clean();
             self.finish_write();
             return Ok(());
         }
+        // Unpin the pages: after the commit they may be evicted (see the end of this function).
+        drop(dirty);
         // The change counter and page count live in page 1, which is therefore always written.
         let page1 = self.get_blocking(1)?;
         self.write(&page1)?;
@@ -1000,6 +1063,12 @@ impl Pager {
             put_u32(&mut d, header::OFFSET_PAGE_COUNT, self.page_count);
         }
         let dirty = self.cache.dirty_pages();
+        // A new database has no page to journal, but it still needs a durable journal before its
+        // file is written: the header's original size of 0 is what rolls a crash in the middle
+        // back to the empty file. SQLite opens the journal at the first write in any case.
+        if self.uses_journal_file() && self.journal.is_none() {
+            self.open_journal()?;
+        }
         self.sync_journal()?;
         self.lock_exclusive()?;
         if let Err(e) = self.write_database(&dirty) {
@@ -1010,14 +1079,17 @@ impl Pager {
             self.state = PagerState::Error;
             return Err(e);
         }
-        for p in &dirty {
-            p.dirty.store(false, Ordering::Release);
-        }
+        self.cache.mark_all_clean();
         let d = page1.read();
         let mut fp = [0u8; 16];
         fp.copy_from_slice(&d[24..40]);
         drop(d);
         self.header_fingerprint = Some(fp);
+        // The pages just made clean count against the cache bound again (invariant 3 only let
+        // them exceed it while dirty); our own references must go first or they pin them.
+        drop(dirty);
+        drop(page1);
+        self.cache.evict(self.cache_capacity);
         self.finish_write();
         Ok(())
     }
@@ -1028,9 +1100,6 @@ impl Pager {
             io::wait(self.io.as_ref(), &c)?;
         }
         let Some(jf) = self.journal.clone() else { return Ok(()) };
-        if self.journal_records == 0 {
-            return Ok(());
-        }
         let sync = self.options.synchronous;
         if sync >= Synchronous::Full {
             io::sync_blocking(self.io.as_ref(), jf.as_ref())?;
@@ -1100,8 +1169,8 @@ impl Pager {
     }
 
     fn finish_write(&mut self) {
-        self.memory_originals.clear();
         self.journaled.clear();
+        self.memory_journal.clear();
         self.journal_records = 0;
         self.journal_offset = 0;
         self.journal = None;
@@ -1121,13 +1190,18 @@ impl Pager {
                 for c in std::mem::take(&mut self.journal_writes) {
                     let _ = io::wait(self.io.as_ref(), &c);
                 }
-                self.discard_dirty();
-                if let Some(jf) = self.journal.take() {
-                    drop(jf);
-                    if self.uses_journal_file() {
-                        self.io.delete(&self.journal_path)?;
+                // An in-memory database cannot reread its pages: put the originals back (they
+                // are dirty, so still cached), and only then drop what is left (new pages).
+                for (pgno, image) in std::mem::take(&mut self.memory_journal) {
+                    if let Some(p) = self.cache.get(pgno) {
+                        p.data.write().expect("page lock").copy_from_slice(&image);
+                        self.cache.mark_clean(pgno);
                     }
                 }
+                self.discard_dirty();
+                // The journal ends as after a commit: deleted, truncated or zeroed by the mode,
+                // as SQLite's pager_end_transaction leaves it either way.
+                self.finalize_journal()?;
                 self.page_count = self.original_page_count;
                 self.finish_write();
                 Ok(())
@@ -1138,7 +1212,11 @@ impl Pager {
                 self.journal = None;
                 self.journal_writes.clear();
                 self.header_fingerprint = None;
-                self.rollback_hot_journal()?;
+                if self.uses_journal_file() {
+                    self.rollback_hot_journal()?;
+                } else {
+                    self.rollback_memory_journal()?;
+                }
                 self.finish_write();
                 self.end_read();
                 Ok(())
@@ -1147,13 +1225,28 @@ impl Pager {
         }
     }
 
-    fn discard_dirty(&mut self) {
-        for (pgno, image) in std::mem::take(&mut self.memory_originals) {
-            if let Some(p) = self.cache.get(pgno) {
-                p.data.write().expect("page lock").copy_from_slice(&image);
-                p.dirty.store(false, Ordering::Release);
-            }
+    /// Puts back a failed commit's original pages from the memory journal (MEMORY mode; OFF has
+    /// none, so only the size is restored) and cuts the file to its size before the transaction.
+    fn rollback_memory_journal(&mut self) -> Result<()> {
+        let file = self.file().clone();
+        // Kept until finish_write, so that a rollback failing here can be retried.
+        let mut pgnos: Vec<PageNumber> = self.memory_journal.keys().copied().collect();
+        pgnos.sort_unstable();
+        for pgno in pgnos {
+            let image = self.memory_journal[&pgno].to_vec();
+            io::write_blocking(self.io.as_ref(), file.as_ref(), (pgno as u64 - 1) * self.page_size as u64, image)?;
         }
+        let size = self.original_page_count as u64 * self.page_size as u64;
+        if file.size()? > size {
+            io::truncate_blocking(self.io.as_ref(), file.as_ref(), size)?;
+        }
+        if self.options.synchronous > Synchronous::Off {
+            io::sync_blocking(self.io.as_ref(), file.as_ref())?;
+        }
+        Ok(())
+    }
+
+    fn discard_dirty(&mut self) {
         for p in self.cache.dirty_pages() {
             self.cache.remove(p.pgno);
         }
@@ -1186,7 +1279,8 @@ impl Pager {
         if !self.file().lock(LockLevel::Reserved)? {
             return Err(Error::Busy);
         }
-        self.lock = LockLevel::Reserved;
+        // A failed writer may already hold more than Reserved.
+        self.lock = self.lock.max(LockLevel::Reserved);
         self.lock_exclusive()?;
         let jf = self.io.open(&self.journal_path, OpenOptions { create: false, read_only: false })?;
         let size = jf.size()?;
@@ -1200,7 +1294,11 @@ impl Pager {
             let Some(h) = JournalHeader::parse(&hbuf) else { break };
             let ps = h.page_size as usize;
             let sector = h.sector_size as usize;
-            if !(512..=65536).contains(&ps) || !ps.is_power_of_two() || !(32..=65536).contains(&sector) || !sector.is_power_of_two() {
+            if !(512..=65536).contains(&ps)
+                || !ps.is_power_of_two()
+                || !(32..=65536).contains(&sector)
+                || !sector.is_power_of_two()
+            {
                 break;
             }
             if page_size != 0 && ps != page_size {
@@ -1248,8 +1346,13 @@ impl Pager {
         self.io.delete(&self.journal_path)?;
         self.cache.clear();
         self.header_fingerprint = None;
-        self.file().unlock(had.max(LockLevel::Shared))?;
-        self.lock = had.max(LockLevel::Shared);
+        // Back to the caller's level: a reader returns to Shared; a failed writer (the error
+        // state) keeps Exclusive, which finishing its transaction lowers. Locks are only ever
+        // lowered to Shared or None, so `had` itself cannot be the target.
+        if had <= LockLevel::Shared {
+            self.file().unlock(LockLevel::Shared)?;
+            self.lock = LockLevel::Shared;
+        }
         Ok(())
     }
 }

@@ -66,7 +66,7 @@ fn open_schema_cursor(ctx: &mut Ctx) -> usize {
 pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Result<Compiled> {
     let name = &ct.name.name;
     if name_in_use(schema, name) {
-        if ct.if_not_exists && schema.table(name).is_some() || ct.if_not_exists && schema.view(name).is_some() {
+        if ct.if_not_exists && (schema.table(name).is_some() || schema.view(name).is_some()) {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
         let what = if schema.index(name).is_some() { "index" } else { "table" };
@@ -261,6 +261,59 @@ pub fn drop_index(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result
     }
     ctx.b.emit(Insn::Destroy { root: index.root, db: 0 });
     delete_schema_rows(ctx, 1, &index.name);
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Result<Compiled> {
+    let name = &cv.name.name;
+    if name_in_use(schema, name) {
+        if cv.if_not_exists && schema.view(name).is_some() {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        let what = if schema.index(name).is_some() {
+            "index"
+        } else if schema.view(name).is_some() {
+            "view"
+        } else {
+            "table"
+        };
+        return Err(Error::sql(format!("{what} {name} already exists")));
+    }
+    if reserved_name(name) {
+        return Err(Error::sql(format!("object name reserved for internal use: {name}")));
+    }
+    if cv.temporary {
+        return Err(Error::sql("TEMP views are not supported yet"));
+    }
+    // SQLite checks the view's query when it is created: compile it once, for the errors.
+    {
+        let mut scratch = Ctx::new(ctx.schema.clone());
+        scratch.dest.push(super::expr::Dest::Eph { id: 0 });
+        let (names, _) = super::select::compile_query(&mut scratch, schema, &cv.select)?;
+        if !cv.columns.is_empty() && cv.columns.len() != names.len() {
+            return Err(Error::sql(format!("expected {} columns for '{}' but got {}", cv.columns.len(), name, names.len())));
+        }
+    }
+    let cursor = open_schema_cursor(ctx);
+    insert_schema_row(ctx, cursor, "view", name, name, None, Some(&cv.sql));
+    ctx.b.emit(Insn::BumpSchema { db: 0 });
+    ctx.b.emit(Insn::ParseSchema { db: 0 });
+    Ok(Compiled::write())
+}
+
+pub fn drop_view(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result<Compiled> {
+    let Some(view) = schema.view(&d.name.name).cloned() else {
+        if d.if_exists {
+            return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
+        }
+        if schema.table(&d.name.name).is_some() {
+            return Err(Error::sql(format!("use DROP TABLE to delete table {}", d.name.name)));
+        }
+        return Err(Error::sql(format!("no such view: {}", d.name.name)));
+    };
+    delete_schema_rows(ctx, 1, &view.name);
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())

@@ -32,17 +32,6 @@ fn writable_table(schema: &Schema, name: &ast::QualifiedName) -> Result<Arc<Tabl
     Ok(t)
 }
 
-fn check_conflict(c: Option<ConflictResolution>) -> Result<()> {
-    match c {
-        None | Some(ConflictResolution::Abort) => Ok(()),
-        Some(other) => Err(Error::sql(
-            format!("ON CONFLICT {other:?} is not supported yet")
-                .to_uppercase()
-                .replace("ON CONFLICT ", "OR ")
-                .replace("IS NOT SUPPORTED YET", "is not supported yet"),
-        )),
-    }
-}
 
 pub fn index_key_info(table: &Table, index: &Index) -> KeyInfo {
     let n = index.columns.len() + if table.without_rowid { table.primary_key.len() } else { 1 };
@@ -145,62 +134,123 @@ fn unique_message(table: &Table, ix: &Index) -> String {
     format!("UNIQUE constraint failed: {}", cols.join(", "))
 }
 
-/// NOT NULL, CHECK and UNIQUE checks for the new row in registers. `old_rowid` is set for UPDATE
-/// (an index entry of the row itself is no conflict).
-fn check_constraints(
-    ctx: &mut Ctx,
-    table: &Arc<Table>,
+/// How a statement resolves a constraint failure (INSERT OR ..., UPDATE OR ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnConflict {
+    Abort,
+    Fail,
+    Rollback,
+    /// Skip the row: jump to the label (the next row).
+    Ignore(Label),
+    /// Delete the rows in the way (UNIQUE, PRIMARY KEY); NOT NULL takes the column default.
+    Replace,
+}
+
+impl OnConflict {
+    fn from_ast(c: Option<ConflictResolution>, next_row: Label) -> OnConflict {
+        match c {
+            None | Some(ConflictResolution::Abort) => OnConflict::Abort,
+            Some(ConflictResolution::Fail) => OnConflict::Fail,
+            Some(ConflictResolution::Rollback) => OnConflict::Rollback,
+            Some(ConflictResolution::Ignore) => OnConflict::Ignore(next_row),
+            Some(ConflictResolution::Replace) => OnConflict::Replace,
+        }
+    }
+
+    fn oe(self) -> u8 {
+        match self {
+            OnConflict::Rollback => crate::vdbe::vm::OE_ROLLBACK,
+            OnConflict::Fail => crate::vdbe::vm::OE_FAIL,
+            _ => crate::vdbe::vm::OE_ABORT,
+        }
+    }
+
+    /// Emits the failure: skip the row for IGNORE, else halt with the error.
+    fn fail(self, ctx: &mut Ctx, code: i32, message: String) {
+        match self {
+            OnConflict::Ignore(next) => {
+                ctx.b.emit_jump(Insn::Goto { target: 0 }, next);
+            }
+            other => {
+                ctx.b.emit(Insn::Halt { code, on_error: other.oe(), message: Some(message) });
+            }
+        }
+    }
+}
+
+/// The write context of INSERT or UPDATE: the table, its cursor and its indexes.
+struct Target<'a> {
+    table: &'a Arc<Table>,
     cursor: usize,
-    indexes: &[Arc<Index>],
-    idx_cursors: &[usize],
-    base: usize,
-    old_rowid: Option<usize>,
-) -> Result<()> {
-    let n = table.columns.len();
+    indexes: &'a [Arc<Index>],
+    idx_cursors: &'a [usize],
+}
+
+/// Deletes the row whose rowid is in `rowid` (and its index entries), if it exists: REPLACE
+/// clearing the way.
+fn delete_by_rowid(ctx: &mut Ctx, t: &Target<'_>, rowid: usize) -> Result<()> {
+    let n = t.table.columns.len();
+    let base = ctx.b.alloc_registers(n + 1);
+    let gone = ctx.b.emit(Insn::NotExists { cursor: t.cursor, rowid, target: 0 });
+    load_row(ctx, t.table, t.cursor, base);
+    delete_index_entries(ctx, t.table, t.cursor, t.indexes, t.idx_cursors, base)?;
+    ctx.b.emit(Insn::Delete { cursor: t.cursor, flags: 0, table: None });
+    ctx.b.patch_here(gone);
+    Ok(())
+}
+
+/// NOT NULL, CHECK and UNIQUE checks for the new row in registers `base..`. `old_rowid` is set
+/// for UPDATE (an index entry of the row itself is no conflict).
+fn check_constraints(ctx: &mut Ctx, t: &Target<'_>, base: usize, old_rowid: Option<usize>, on: OnConflict) -> Result<()> {
+    let table = t.table;
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && table.rowid_alias != Some(i) {
-            ctx.b.emit(Insn::HaltIfNull {
-                reg: base + i,
-                code: extended::CONSTRAINT_NOTNULL,
-                on_error: 2,
-                message: format!("NOT NULL constraint failed: {}.{}", table.name, c.name),
-            });
+            let message = format!("NOT NULL constraint failed: {}.{}", table.name, c.name);
+            match (on, &c.default) {
+                (OnConflict::Replace, Some(d)) => {
+                    // REPLACE puts the default in place of a NULL.
+                    let ok = ctx.b.emit(Insn::NotNull { reg: base + i, target: 0 });
+                    expr_to_reg(ctx, d, base + i)?;
+                    ctx.b.patch_here(ok);
+                    ctx.b.emit(Insn::HaltIfNull { reg: base + i, code: extended::CONSTRAINT_NOTNULL, on_error: 2, message });
+                }
+                (OnConflict::Ignore(next), _) => {
+                    ctx.b.emit_jump(Insn::IsNull { reg: base + i, target: 0 }, next);
+                }
+                (other, _) => {
+                    let oe = if other == OnConflict::Replace { crate::vdbe::vm::OE_ABORT } else { other.oe() };
+                    ctx.b.emit(Insn::HaltIfNull { reg: base + i, code: extended::CONSTRAINT_NOTNULL, on_error: oe, message });
+                }
+            }
         }
     }
     if !table.checks.is_empty() {
         let saved = std::mem::take(&mut ctx.scope);
-        ctx.scope.push(row_scope(table, cursor, base));
+        ctx.scope.push(row_scope(table, t.cursor, base));
         for chk in &table.checks {
             let ok = ctx.b.new_label();
-            let fail = ctx.b.new_label();
             // CHECK fails only when the expression is false (NULL passes).
             let r = ctx.b.alloc_register();
             expr_to_reg(ctx, chk, r)?;
-            ctx.b.emit_jump(Insn::IfNot { reg: r, target: 0, jump_if_null: false }, fail);
-            ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
-            ctx.b.resolve_label(fail);
-            ctx.b.emit(Insn::Halt {
-                code: extended::CONSTRAINT_CHECK,
-                on_error: 2,
-                message: Some(format!("CHECK constraint failed: {}", table.name)),
-            });
+            ctx.b.emit_jump(Insn::If { reg: r, target: 0, jump_if_null: true }, ok);
+            let on_check = if on == OnConflict::Replace { OnConflict::Abort } else { on };
+            on_check.fail(ctx, extended::CONSTRAINT_CHECK, format!("CHECK constraint failed: {}", table.name));
             ctx.b.resolve_label(ok);
         }
         ctx.scope = saved;
     }
-    let _ = n;
-    for (ix, &ic) in indexes.iter().zip(idx_cursors) {
+    for (ix, &ic) in t.indexes.iter().zip(t.idx_cursors) {
         if !ix.unique {
             continue;
         }
         let skip = ctx.b.new_label();
-        partial_guard(ctx, table, ix, cursor, base, skip)?;
-        let (key, _) = index_key(ctx, table, ix, cursor, base)?;
+        partial_guard(ctx, table, ix, t.cursor, base, skip)?;
+        let (key, _) = index_key(ctx, table, ix, t.cursor, base)?;
         ctx.b.emit_jump(Insn::NoConflict { cursor: ic, key_start: key, key_count: ix.columns.len(), target: 0 }, skip);
+        let found = ctx.b.alloc_register();
+        ctx.b.emit(Insn::IdxRowid { cursor: ic, dest: found });
         if let Some(old) = old_rowid {
             // The entry found may be this row's own.
-            let found = ctx.b.alloc_register();
-            ctx.b.emit(Insn::IdxRowid { cursor: ic, dest: found });
             ctx.b.emit_jump(
                 Insn::Compare {
                     op: CmpOp::Eq,
@@ -215,8 +265,12 @@ fn check_constraints(
                 skip,
             );
         }
-        let code = if ix.is_primary_key { extended::CONSTRAINT_PRIMARYKEY } else { extended::CONSTRAINT_UNIQUE };
-        ctx.b.emit(Insn::Halt { code, on_error: 2, message: Some(unique_message(table, ix)) });
+        if on == OnConflict::Replace {
+            delete_by_rowid(ctx, t, found)?;
+        } else {
+            let code = if ix.is_primary_key { extended::CONSTRAINT_PRIMARYKEY } else { extended::CONSTRAINT_UNIQUE };
+            on.fail(ctx, code, unique_message(table, ix));
+        }
         ctx.b.resolve_label(skip);
     }
     Ok(())
@@ -290,16 +344,12 @@ fn table_record(ctx: &mut Ctx, table: &Table, base: usize) -> usize {
 }
 
 pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Result<()> {
-    if ins.with.is_some() {
-        return Err(Error::sql("WITH is not supported yet"));
-    }
     if !ins.upsert.is_empty() {
         return Err(Error::sql("upsert is not supported yet"));
     }
     if !ins.returning.is_empty() {
         return Err(Error::sql("RETURNING is not supported yet"));
     }
-    check_conflict(ins.or_conflict)?;
     let table = writable_table(schema, &ins.table)?;
     if table.without_rowid {
         return Err(Error::sql("INSERT into WITHOUT ROWID tables is not supported yet"));
@@ -324,103 +374,151 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
         }
         v
     };
-    let rows: Vec<Vec<Expr>> = match &ins.source {
-        InsertSource::Values(rows) => rows.clone(),
-        InsertSource::DefaultValues => vec![vec![]],
-        InsertSource::Select(s) => match &s.body.first {
-            ast::SelectCore::Values(rows)
-                if s.body.compounds.is_empty() && s.order_by.is_empty() && s.limit.is_none() && s.with.is_none() =>
-            {
-                rows.clone()
-            }
-            _ => return Err(Error::sql("INSERT ... SELECT is not supported yet")),
-        },
-    };
-    let default_values = matches!(ins.source, InsertSource::DefaultValues);
-    for row in &rows {
-        if !default_values && row.len() != targets.len() {
-            return Err(if ins.columns.is_empty() {
-                Error::sql(format!("table {} has {} columns but {} values were supplied", table.name, n, row.len()))
-            } else {
-                Error::sql(format!("{} values for {} columns", row.len(), targets.len()))
-            });
+    let count_error = |supplied: usize| {
+        if ins.columns.is_empty() {
+            Error::sql(format!("table {} has {} columns but {} values were supplied", table.name, n, supplied))
+        } else {
+            Error::sql(format!("{} values for {} columns", supplied, targets.len()))
         }
-    }
+    };
+    // A plain VALUES list is inserted row by row; any other query is materialized first (so a
+    // query reading the table being written sees it as it was, as in SQLite).
+    let values: Option<Vec<Vec<Expr>>> = match &ins.source {
+        InsertSource::Values(rows) if ins.with.is_none() => Some(rows.clone()),
+        InsertSource::DefaultValues => Some(vec![vec![]]),
+        _ => None,
+    };
+    let source = match values {
+        Some(rows) => {
+            for row in &rows {
+                if !matches!(ins.source, InsertSource::DefaultValues) && row.len() != targets.len() {
+                    return Err(count_error(row.len()));
+                }
+            }
+            None
+        }
+        None => {
+            let select = match &ins.source {
+                InsertSource::Select(s) => (**s).clone(),
+                InsertSource::Values(rows) => ast::Select {
+                    with: None,
+                    body: ast::SelectBody { first: ast::SelectCore::Values(rows.clone()), compounds: vec![] },
+                    order_by: vec![],
+                    limit: None,
+                },
+                InsertSource::DefaultValues => unreachable!("handled above"),
+            };
+            let mut select = select;
+            if select.with.is_none() {
+                select.with = ins.with.clone();
+            }
+            let (id, names, _) = super::select::materialize(ctx, schema, &select)?;
+            if names.len() != targets.len() {
+                return Err(count_error(names.len()));
+            }
+            Some((id, names.len()))
+        }
+    };
     let cursor = ctx.b.alloc_cursor();
     let indexes = schema.table_indexes(&table);
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
+    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors };
     let base = ctx.b.alloc_registers(n + 1);
-    let rowid = base + n;
-    for row in &rows {
-        // Column values: supplied, else the default, else NULL.
-        let mut rowid_expr: Option<&Expr> = None;
-        for col in 0..n {
-            let supplied = targets.iter().position(|&t| t == col).and_then(|p| row.get(p));
-            match supplied {
-                Some(e) => expr_to_reg(ctx, e, base + col)?,
-                None => match &table.columns[col].default {
-                    Some(d) => expr_to_reg(ctx, d, base + col)?,
-                    None => {
-                        ctx.b.emit(Insn::Null { dest: base + col, end: base + col });
-                    }
-                },
-            }
-        }
-        if let Some(p) = targets.iter().position(|&t| t == usize::MAX) {
-            rowid_expr = row.get(p);
-        }
-        if table.has_rowid() {
-            let src = match (table.rowid_alias, rowid_expr) {
-                (_, Some(e)) => {
-                    expr_to_reg(ctx, e, rowid)?;
-                    Some(rowid)
-                }
-                (Some(a), None) => {
-                    ctx.b.emit(Insn::SCopy { src: base + a, dest: rowid });
-                    Some(rowid)
-                }
-                (None, None) => None,
+    match (source, &ins.source) {
+        (None, src) => {
+            let rows: Vec<Vec<Expr>> = match src {
+                InsertSource::Values(rows) => rows.clone(),
+                _ => vec![vec![]],
             };
-            let ok = ctx.b.new_label();
-            match src {
-                Some(r) => {
-                    let have = ctx.b.emit(Insn::NotNull { reg: r, target: 0 });
-                    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
-                    ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
-                    ctx.b.patch_here(have);
-                    ctx.b.emit(Insn::MustBeInt { reg: rowid, target: 0 });
-                    ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, ok);
-                    let col =
-                        table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
-                    ctx.b.emit(Insn::Halt {
-                        code: extended::CONSTRAINT_PRIMARYKEY,
-                        on_error: 2,
-                        message: Some(format!("UNIQUE constraint failed: {}.{}", table.name, col)),
-                    });
-                }
-                None => {
-                    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
-                }
-            }
-            ctx.b.resolve_label(ok);
-            if let Some(a) = table.rowid_alias {
-                ctx.b.emit(Insn::SCopy { src: rowid, dest: base + a });
+            for row in &rows {
+                let next = ctx.b.new_label();
+                let on = OnConflict::from_ast(ins.or_conflict, next);
+                emit_insert_row(ctx, &target, &targets, row, base, on)?;
+                ctx.b.resolve_label(next);
             }
         }
-        ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(&table) });
-        check_constraints(ctx, &table, cursor, &indexes, &idx_cursors, base, None)?;
-        {
-            let rec = table_record(ctx, &table, base);
-            ctx.b.emit(Insn::Insert {
-                cursor,
-                record: rec,
-                rowid,
-                flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID,
-                table: Some(table.name.clone()),
-            });
+        (Some((id, width)), _) => {
+            // The source rows, read back as a derived table named by position.
+            ctx.push_level();
+            let names: Vec<String> = (0..width).map(|i| format!("\u{1}{i}")).collect();
+            let src = super::select::derived_table("\u{1}src", &names, &vec![None; width]);
+            let scan = ctx.b.alloc_cursor();
+            ctx.scope.push(ScopeTable { table: src, name: "\u{1}src".into(), cursor: scan, regs: None, null_flag: None, eph: Some(id) });
+            ctx.b.emit(Insn::EphScan { cursor: scan, id });
+            let done = ctx.b.new_label();
+            ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, done);
+            let top = ctx.b.current_addr();
+            let row: Vec<Expr> = names.iter().map(|nm| Expr::column(nm.clone())).collect();
+            let next = ctx.b.new_label();
+            let on = OnConflict::from_ast(ins.or_conflict, next);
+            let r = emit_insert_row(ctx, &target, &targets, &row, base, on);
+            ctx.b.resolve_label(next);
+            ctx.b.emit(Insn::Next { cursor: scan, target: top });
+            ctx.b.resolve_label(done);
+            ctx.pop_level();
+            r?;
         }
-        insert_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, base)?;
     }
+    Ok(())
+}
+
+/// One row of INSERT: values (supplied, default or NULL), the rowid, affinity, constraint
+/// checks, then the table record and every index entry.
+fn emit_insert_row(ctx: &mut Ctx, t: &Target<'_>, targets: &[usize], row: &[Expr], base: usize, on: OnConflict) -> Result<()> {
+    let table = t.table;
+    let cursor = t.cursor;
+    let n = table.columns.len();
+    let rowid = base + n;
+    for col in 0..n {
+        let supplied = targets.iter().position(|&x| x == col).and_then(|p| row.get(p));
+        match supplied {
+            Some(e) => expr_to_reg(ctx, e, base + col)?,
+            None => match &table.columns[col].default {
+                Some(d) => expr_to_reg(ctx, d, base + col)?,
+                None => {
+                    ctx.b.emit(Insn::Null { dest: base + col, end: base + col });
+                }
+            },
+        }
+    }
+    let rowid_expr = targets.iter().position(|&x| x == usize::MAX).and_then(|p| row.get(p));
+    let src = match (table.rowid_alias, rowid_expr) {
+        (_, Some(e)) => {
+            expr_to_reg(ctx, e, rowid)?;
+            true
+        }
+        (Some(a), None) => {
+            ctx.b.emit(Insn::SCopy { src: base + a, dest: rowid });
+            true
+        }
+        (None, None) => false,
+    };
+    let ok = ctx.b.new_label();
+    if src {
+        let have = ctx.b.emit(Insn::NotNull { reg: rowid, target: 0 });
+        ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+        ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
+        ctx.b.patch_here(have);
+        ctx.b.emit(Insn::MustBeInt { reg: rowid, target: 0 });
+        ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, ok);
+        if on == OnConflict::Replace {
+            delete_by_rowid(ctx, t, rowid)?;
+        } else {
+            let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
+            on.fail(ctx, extended::CONSTRAINT_PRIMARYKEY, format!("UNIQUE constraint failed: {}.{}", table.name, col));
+        }
+    } else {
+        ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+    }
+    ctx.b.resolve_label(ok);
+    if let Some(a) = table.rowid_alias {
+        ctx.b.emit(Insn::SCopy { src: rowid, dest: base + a });
+    }
+    ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(table) });
+    check_constraints(ctx, t, base, None, on)?;
+    let rec = table_record(ctx, table, base);
+    ctx.b.emit(Insn::Insert { cursor, record: rec, rowid, flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID, table: Some(table.name.clone()) });
+    insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
     Ok(())
 }
 
@@ -445,7 +543,14 @@ fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> 
 fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
     let n = table.columns.len();
     let saved = std::mem::take(&mut ctx.scope);
-    ctx.scope.push(ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: None, null_flag: None, eph: None });
+    ctx.scope.push(ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor,
+        regs: None,
+        null_flag: None,
+        eph: None,
+    });
     for i in 0..n {
         emit_column(ctx, 0, i, base + i);
     }
@@ -489,7 +594,6 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
     if upd.with.is_some() || !upd.returning.is_empty() || upd.from.is_some() {
         return Err(Error::sql("UPDATE with WITH, FROM or RETURNING is not supported yet"));
     }
-    check_conflict(upd.or_conflict)?;
     let table = writable_table(schema, &upd.table)?;
     if table.without_rowid {
         return Err(Error::sql("UPDATE of WITHOUT ROWID tables is not supported yet"));
@@ -519,11 +623,13 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         .into_iter()
         .filter(|ix| {
             rowid_changes
+                || upd.or_conflict == Some(ConflictResolution::Replace)
                 || ix.partial.is_some()
                 || ix.columns.iter().any(|c| c.column.is_none() || sets.iter().any(|(s, _)| Some(*s) == c.column))
         })
         .collect();
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
+    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors };
     let old = ctx.b.alloc_registers(n + 1);
     let new = ctx.b.alloc_registers(n + 1);
     let old_rowid = old + n;
@@ -532,6 +638,7 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
     let done = ctx.b.new_label();
     ctx.b.emit_jump(Insn::RowSetRead { set, dest: old_rowid, target: 0 }, done);
     let next = ctx.b.new_label();
+    let on = OnConflict::from_ast(upd.or_conflict, next);
     ctx.b.emit_jump(Insn::NotExists { cursor, rowid: old_rowid, target: 0 }, next);
     load_row(ctx, &table, cursor, old);
     // New values, computed against the old row (the cursor is on it).
@@ -571,16 +678,16 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
             same,
         );
         ctx.b.emit_jump(Insn::NotExists { cursor, rowid: new_rowid, target: 0 }, same);
-        let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
-        ctx.b.emit(Insn::Halt {
-            code: extended::CONSTRAINT_PRIMARYKEY,
-            on_error: 2,
-            message: Some(format!("UNIQUE constraint failed: {}.{}", table.name, col)),
-        });
+        if on == OnConflict::Replace {
+            delete_by_rowid(ctx, &target, new_rowid)?;
+        } else {
+            let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
+            on.fail(ctx, extended::CONSTRAINT_PRIMARYKEY, format!("UNIQUE constraint failed: {}.{}", table.name, col));
+        }
         ctx.b.resolve_label(same);
     }
     ctx.b.emit(Insn::Affinity { start: new, count: n, affinities: affinity_string(&table) });
-    check_constraints(ctx, &table, cursor, &indexes, &idx_cursors, new, Some(old_rowid))?;
+    check_constraints(ctx, &target, new, Some(old_rowid), on)?;
     delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, old)?;
     let rec = table_record(ctx, &table, new);
     if rowid_changes {

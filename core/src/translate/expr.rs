@@ -168,11 +168,7 @@ pub fn resolve_column(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<(usize, Op
 /// The column references in `e` outside aggregate calls (not descending into subqueries).
 pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
     match e {
-        Expr::Column(c) => {
-            if !out.contains(c) {
-                out.push(c.clone());
-            }
-        }
+        Expr::Column(c) if !out.contains(c) => out.push(c.clone()),
         Expr::Function(call) => {
             let argc = match &call.args {
                 ast::FunctionArgs::Star => 0,
@@ -185,9 +181,11 @@ pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
                 args.iter().for_each(|a| collect_bare_columns(a, out));
             }
         }
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
-            collect_bare_columns(expr, out)
-        }
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => collect_bare_columns(expr, out),
         Expr::Binary { left, right, .. } => {
             collect_bare_columns(left, out);
             collect_bare_columns(right, out);
@@ -583,7 +581,9 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 let select = table_as_select(name);
                 in_select_value(ctx, expr, &select, *not, dest, d)?
             }
-            InTarget::TableFunction { name, .. } => return Err(Error::sql(format!("no such table-valued function: {}", name.name))),
+            InTarget::TableFunction { name, .. } => {
+                return Err(Error::sql(format!("no such table-valued function: {}", name.name)))
+            }
         },
         Expr::IsNull { not, expr } => {
             let r = ctx.b.alloc_register();
@@ -665,7 +665,6 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
         }
         Expr::Row(_) => return Err(Error::sql("row value misused")),
         Expr::Subquery(select) => {
-            ctx.b.emit(Insn::Null { dest, end: dest });
             let done = ctx.b.new_label();
             let n = subquery(ctx, select, Dest::Scalar { reg: dest, done })?;
             if n != 1 {
@@ -673,7 +672,6 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         }
         Expr::Exists { not, select } => {
-            ctx.b.emit(Insn::Integer { value: 0, dest });
             let done = ctx.b.new_label();
             subquery(ctx, select, Dest::Exists { reg: dest, done })?;
             if *not {
@@ -763,6 +761,16 @@ fn comparison_value(
 /// Returns its column count.
 fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
     let once = ctx.b.emit(Insn::Noop { comment: None });
+    // The result's initial value, set inside the Once guard so a cached result survives.
+    match dest {
+        Dest::Scalar { reg, .. } => {
+            ctx.b.emit(Insn::Null { dest: reg, end: reg });
+        }
+        Dest::Exists { reg, .. } => {
+            ctx.b.emit(Insn::Integer { value: 0, dest: reg });
+        }
+        _ => {}
+    }
     let schema = ctx.schema.clone();
     ctx.push_level();
     ctx.dest.push(dest);
@@ -785,13 +793,21 @@ fn table_as_select(name: &ast::QualifiedName) -> ast::Select {
     let core = ast::SimpleSelect {
         distinct: false,
         columns: vec![ast::ResultColumn::Star],
-        from: Some(ast::FromClause { first: ast::TableRef::Table { name: name.clone(), alias: None, indexed: None }, joins: vec![] }),
+        from: Some(ast::FromClause {
+            first: ast::TableRef::Table { name: name.clone(), alias: None, indexed: None },
+            joins: vec![],
+        }),
         where_clause: None,
         group_by: vec![],
         having: None,
         windows: vec![],
     };
-    ast::Select { with: None, body: ast::SelectBody { first: ast::SelectCore::Select(Box::new(core)), compounds: vec![] }, order_by: vec![], limit: None }
+    ast::Select {
+        with: None,
+        body: ast::SelectBody { first: ast::SelectCore::Select(Box::new(core)), compounds: vec![] },
+        order_by: vec![],
+        limit: None,
+    }
 }
 
 /// `dest = expr [NOT] IN (SELECT ...)`: the subquery fills an ephemeral set once (or per row
@@ -917,7 +933,7 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
         }
         FunctionLookup::Scalar(func) => {
             if call.distinct {
-                return Err(Error::sql(format!("DISTINCT aggregates must have exactly one argument")));
+                return Err(Error::sql("DISTINCT aggregates must have exactly one argument"));
             }
             if call.filter.is_some() {
                 return Err(Error::sql(format!("FILTER may not be used with non-aggregate {}()", call.name)));

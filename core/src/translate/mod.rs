@@ -8,7 +8,7 @@
 mod ddl;
 mod dml;
 pub mod expr;
-mod params;
+pub(crate) mod params;
 mod select;
 
 use std::sync::Arc;
@@ -199,10 +199,16 @@ fn compile_body(ctx: &mut Ctx, schema: &Schema, stmt: &Statement) -> Result<Comp
         }
         Statement::Pragma(p) => compile_pragma(ctx, schema, p),
         Statement::Explain { .. } => Err(Error::sql("near \"EXPLAIN\": syntax error")),
-        Statement::CreateView(_) => Err(Error::sql("CREATE VIEW is not supported yet")),
+        Statement::CreateView(cv) => {
+            check_main(&cv.name.schema)?;
+            ddl::create_view(ctx, schema, cv)
+        }
         Statement::CreateTrigger(_) => Err(Error::sql("CREATE TRIGGER is not supported yet")),
         Statement::AlterTable(_) => Err(Error::sql("ALTER TABLE is not supported yet")),
-        Statement::DropView(_) => Err(Error::sql("DROP VIEW is not supported yet")),
+        Statement::DropView(d) => {
+            check_main(&d.name.schema)?;
+            ddl::drop_view(ctx, schema, d)
+        }
         Statement::DropTrigger(_) => Err(Error::sql("DROP TRIGGER is not supported yet")),
         Statement::Vacuum { .. } => Err(Error::sql("VACUUM is not supported yet")),
         Statement::Analyze(_) => Err(Error::sql("ANALYZE is not supported yet")),

@@ -162,13 +162,87 @@ fn visit_table_ref(t: &mut TableRef, f: &mut Visitor<'_>) {
     }
 }
 
+/// Replaces unqualified column names that match no column in scope but do match a result
+/// column alias with that column's expression (SQLite resolves aliases in WHERE, GROUP BY,
+/// HAVING and ORDER BY this way). Subqueries are left alone.
+pub fn substitute_aliases(e: &mut Expr, lookup: &dyn Fn(&ColumnRef) -> Option<Expr>) {
+    if let Expr::Column(c) = e {
+        if let Some(replacement) = lookup(c) {
+            *e = replacement;
+        }
+        return;
+    }
+    if matches!(e, Expr::Exists { .. } | Expr::Subquery(_)) {
+        return;
+    }
+    if let Expr::In { expr, target: InTarget::Select(_), .. } = e {
+        substitute_aliases(expr, lookup);
+        return;
+    }
+    let mut children: Vec<&mut Expr> = Vec::new();
+    match e {
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
+            children.push(expr)
+        }
+        Expr::Binary { left, right, .. } => {
+            children.push(left);
+            children.push(right);
+        }
+        Expr::Like { expr, pattern, escape, .. } => {
+            children.push(expr);
+            children.push(pattern);
+            if let Some(x) = escape {
+                children.push(x);
+            }
+        }
+        Expr::Between { expr, low, high, .. } => {
+            children.push(expr);
+            children.push(low);
+            children.push(high);
+        }
+        Expr::In { expr, target, .. } => {
+            children.push(expr);
+            if let InTarget::List(l) = target {
+                children.extend(l.iter_mut());
+            }
+        }
+        Expr::Case { base, whens, else_expr } => {
+            if let Some(b) = base {
+                children.push(b);
+            }
+            for (w, t) in whens {
+                children.push(w);
+                children.push(t);
+            }
+            if let Some(x) = else_expr {
+                children.push(x);
+            }
+        }
+        Expr::Function(call) => {
+            if let FunctionArgs::List(args) = &mut call.args {
+                children.extend(args.iter_mut());
+            }
+            if let Some(x) = &mut call.filter {
+                children.push(x);
+            }
+        }
+        Expr::Row(items) => children.extend(items.iter_mut()),
+        _ => {}
+    }
+    for c in children {
+        substitute_aliases(c, lookup);
+    }
+}
+
 fn visit_expr(e: &mut Expr, f: &mut Visitor<'_>) {
     match e {
         Expr::Literal(_) | Expr::Column(_) | Expr::Raise { .. } => {}
         Expr::Param(_) => f(e),
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
-            visit_expr(expr, f)
-        }
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => visit_expr(expr, f),
         Expr::Binary { left, right, .. } => {
             visit_expr(left, f);
             visit_expr(right, f);

@@ -33,6 +33,8 @@ pub fn resolve_from(
     from: &Option<ast::FromClause>,
 ) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
     let Some(from) = from else { return Ok(vec![]) };
+    let flat = flatten_from(from)?;
+    let from = &flat;
     let mut joins = vec![(JoinOperator::Inner, None)];
     add_table(ctx, schema, &from.first)?;
     for j in &from.joins {
@@ -51,6 +53,56 @@ pub fn resolve_from(
         joins.push((j.operator, on));
     }
     Ok(joins)
+}
+
+/// Flattens parenthesized joins, `FROM (a JOIN b) JOIN c`, into one join list. For inner joins
+/// the grouping does not change the result; a LEFT JOIN inside parentheses would, and is refused.
+fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
+    fn is_inner(op: JoinOperator) -> bool {
+        matches!(op, JoinOperator::Comma | JoinOperator::Inner | JoinOperator::Cross)
+    }
+    fn expand(t: &TableRef) -> Result<Option<ast::FromClause>> {
+        match t {
+            TableRef::Nested { from, alias: None } => Ok(Some(flatten_from(from)?)),
+            TableRef::Nested { alias: Some(_), .. } => Err(Error::sql("an alias on a parenthesized join is not supported yet")),
+            _ => Ok(None),
+        }
+    }
+    let mut out = match expand(&from.first)? {
+        Some(inner) => inner,
+        None => ast::FromClause { first: from.first.clone(), joins: vec![] },
+    };
+    for j in &from.joins {
+        match expand(&j.table)? {
+            None => out.joins.push(j.clone()),
+            Some(inner) => {
+                if !is_inner(j.operator) || j.natural || inner.joins.iter().any(|x| !is_inner(x.operator) || x.natural) {
+                    return Err(Error::sql("parenthesized outer joins are not supported yet"));
+                }
+                out.joins.push(ast::Join { operator: j.operator, natural: false, table: inner.first, constraint: None });
+                out.joins.extend(inner.joins);
+                // The outer ON applies once every table of the group is joined.
+                if let Some(c) = &j.constraint {
+                    match c {
+                        ast::JoinConstraint::On(e) => {
+                            let last = out.joins.last_mut().expect("just pushed");
+                            last.constraint = Some(match last.constraint.take() {
+                                Some(ast::JoinConstraint::On(prev)) => ast::JoinConstraint::On(Expr::Binary {
+                                    op: BinaryOp::And,
+                                    left: Box::new(prev),
+                                    right: Box::new(e.clone()),
+                                }),
+                                None => ast::JoinConstraint::On(e.clone()),
+                                Some(other) => return Err(Error::sql(format!("unsupported join constraint {other:?}"))),
+                            });
+                        }
+                        ast::JoinConstraint::Using(_) => return Err(Error::sql("JOIN ... USING is not supported yet")),
+                    }
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
@@ -146,7 +198,38 @@ fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
                     a.iter().for_each(|x| walk(x, st, found));
                 }
             }
+            Expr::IsTruth { expr, .. } => walk(expr, st, found),
+            Expr::Between { expr, low, high, .. } => {
+                walk(expr, st, found);
+                walk(low, st, found);
+                walk(high, st, found);
+            }
+            Expr::Like { expr, pattern, escape, .. } => {
+                walk(expr, st, found);
+                walk(pattern, st, found);
+                if let Some(x) = escape {
+                    walk(x, st, found);
+                }
+            }
+            Expr::In { expr, target: ast::InTarget::List(l), .. } => {
+                walk(expr, st, found);
+                l.iter().for_each(|x| walk(x, st, found));
+            }
+            Expr::Case { base, whens, else_expr } => {
+                if let Some(b) = base {
+                    walk(b, st, found);
+                }
+                for (w, t) in whens {
+                    walk(w, st, found);
+                    walk(t, st, found);
+                }
+                if let Some(x) = else_expr {
+                    walk(x, st, found);
+                }
+            }
+            Expr::Row(items) => items.iter().for_each(|x| walk(x, st, found)),
             Expr::Literal(_) | Expr::Param(_) => {}
+            // Subqueries may read any table in scope: assume they read this one.
             _ => *found = true,
         }
     }
@@ -199,7 +282,8 @@ fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
 /// Opens read cursors for the tables of the innermost query level.
 pub fn open_cursors(ctx: &mut Ctx, write: bool) {
     let start = *ctx.levels.last().expect("a level");
-    for st in ctx.scope[start..].to_vec() {
+    let tables: Vec<ScopeTable> = ctx.scope[start..].to_vec();
+    for st in tables {
         if let Some(id) = st.eph {
             ctx.b.emit(Insn::EphScan { cursor: st.cursor, id });
             continue;
@@ -256,13 +340,23 @@ pub fn emit_loops(
         close: Option<(usize, usize)>, // (cursor, loop top address) for Next
         left_join: Option<(usize, Label)>,
     }
+    // Each WHERE term is tested in the outermost loop where every table it reads is positioned,
+    // so a join filters early instead of enumerating the full product. With a LEFT JOIN all terms
+    // stay innermost: they must also see the NULL row.
+    let any_left = joins.iter().any(|(op, _)| *op == JoinOperator::Left);
+    let placement: Vec<usize> = terms
+        .iter()
+        .map(|t| if any_left { n - 1 } else { (base..n).rev().find(|&si| refers_to_scope(ctx, t, si)).unwrap_or(base) })
+        .collect();
     let mut levels: Vec<Level> = Vec::new();
+    // The outermost level's exit: past its Next.
+    let loop_exit = ctx.b.new_label();
     let mut outer_next: Option<Label> = None;
     for si in base..n {
         let (op, on) = joins.get(si - base).cloned().unwrap_or((JoinOperator::Inner, None));
         let is_left = op == JoinOperator::Left;
         let next = ctx.b.new_label();
-        let done = outer_next.unwrap_or(next);
+        let done = outer_next.unwrap_or(loop_exit);
         let cursor = ctx.scope[si].cursor;
         let mut on_terms = Vec::new();
         if let Some(on) = &on {
@@ -310,20 +404,19 @@ pub fn emit_loops(
             ctx.b.emit(Insn::Integer { value: 1, dest: f });
             ctx.scope[si].null_flag = Some(f);
         }
+        for (t, &at) in terms.iter().zip(&placement) {
+            if at == si {
+                cond_jump(ctx, t, next)?;
+            }
+        }
+        // A LEFT JOIN's exit label is resolved after its loop closes (see below).
         levels.push(Level { next, close, left_join: flag.map(|f| (f, level_exit)) });
         outer_next = Some(next);
-        let _ = level_exit;
         if flag.is_none() {
             ctx.b.resolve_label(level_exit);
-        } else {
-            // Resolved after the loop closes (see below).
-            levels.last_mut().expect("level").left_join = Some((flag.expect("flag"), level_exit));
         }
     }
     let innermost_next = levels.last().expect("at least one level").next;
-    for t in &terms {
-        cond_jump(ctx, t, innermost_next)?;
-    }
     body(ctx, innermost_next)?;
     for (li, level) in levels.into_iter().enumerate().rev() {
         let si = base + li;
@@ -349,9 +442,9 @@ pub fn emit_loops(
             body(ctx, skip)?;
             ctx.b.resolve_label(skip);
             ctx.b.patch_here(matched);
-            let _ = flag;
         }
     }
+    ctx.b.resolve_label(loop_exit);
     Ok(())
 }
 
@@ -431,13 +524,21 @@ fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
 
 /// Compiles a SELECT statement that outputs rows.
 /// Compiles a top-level SELECT whose rows are the statement's output.
-pub fn compile_select(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+pub fn compile_select(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     compile_query(ctx, schema, select)
 }
 
 /// Compiles a query (WITH, compound, simple) sending its rows to the current destination.
 /// Aggregate state is per query: a nested query saves and restores its container's.
-pub fn compile_query(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+pub fn compile_query(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let saved_aggs = (ctx.aggs.take(), ctx.in_agg_output);
     let ctes_before = ctx.ctes.len();
     if let Some(with) = &select.with {
@@ -503,12 +604,18 @@ fn open_distinct(ctx: &mut Ctx, on: bool) -> Option<usize> {
 /// A compound SELECT, left to right: the running result is an ephemeral table, a set once a
 /// UNION, INTERSECT or EXCEPT has applied (rows then come out in sorted order, as SQLite's do),
 /// a bag while only UNION ALL has.
-fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(Vec<String>, Vec<Option<String>>)> {
+fn compile_compound(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let first_distinct = !matches!(select.body.compounds.first(), Some((ast::CompoundOp::UnionAll, _)));
     let cur = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
     ctx.dest.push(Dest::Eph { id: cur });
+    ctx.push_level();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
     for (op, core) in &select.body.compounds {
@@ -528,7 +635,9 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
             }
         };
         ctx.dest.push(Dest::Eph { id: target });
+        ctx.push_level();
         let r = compile_simple(ctx, schema, core, &[], &None);
+        ctx.pop_level();
         ctx.dest.pop();
         let (n2, _) = r?;
         if n2.len() != names.len() {
@@ -538,7 +647,9 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
                 ast::CompoundOp::Except => "EXCEPT",
                 ast::CompoundOp::Intersect => "INTERSECT",
             };
-            return Err(Error::sql(format!("SELECTs to the left and right of {opname} do not have the same number of result columns")));
+            return Err(Error::sql(format!(
+                "SELECTs to the left and right of {opname} do not have the same number of result columns"
+            )));
         }
         if target != cur {
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
@@ -548,7 +659,14 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
     ctx.push_level();
     let table = derived_table("", &names, &decltypes);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, null_flag: None, eph: Some(cur) });
+    ctx.scope.push(ScopeTable {
+        table: table.clone(),
+        name: String::new(),
+        cursor,
+        regs: None,
+        null_flag: None,
+        eph: Some(cur),
+    });
     let columns: Vec<ResultColumn> = names
         .iter()
         .map(|n| ResultColumn::Expr {
@@ -557,7 +675,15 @@ fn compile_compound(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Res
             text: n.clone(),
         })
         .collect();
-    let core = ast::SimpleSelect { distinct: false, columns, from: None, where_clause: None, group_by: vec![], having: None, windows: vec![] };
+    let core = ast::SimpleSelect {
+        distinct: false,
+        columns,
+        from: None,
+        where_clause: None,
+        group_by: vec![],
+        having: None,
+        windows: vec![],
+    };
     let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
     ctx.pop_level();
     r?;
@@ -595,7 +721,11 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
 }
 
 /// Compiles a query into ephemeral table rows (a bag) and returns its column names and types.
-pub fn materialize(ctx: &mut Ctx, schema: &Schema, select: &ast::Select) -> Result<(usize, Vec<String>, Vec<Option<String>>)> {
+pub fn materialize(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+) -> Result<(usize, Vec<String>, Vec<Option<String>>)> {
     let id = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
     ctx.push_level();
@@ -637,11 +767,21 @@ fn compile_simple_over_scope(
     limit: &Option<ast::Limit>,
     from_compound: bool,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    let select = ast::Select { with: None, body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] }, order_by: order_by.to_vec(), limit: limit.clone() };
+    let select = ast::Select {
+        with: None,
+        body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] },
+        order_by: order_by.to_vec(),
+        limit: limit.clone(),
+    };
     let select = &select;
     let joins = if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
     let level_start = *ctx.levels.last().expect("a level");
     let cols = expand_columns(ctx, &core.columns, level_start)?;
+    // Result aliases used in WHERE, GROUP BY, HAVING and ORDER BY stand for their expressions.
+    let mut core = with_aliases_resolved(ctx, core)?;
+    // The loop order of an inner join is the planner's choice (after `*` took the FROM order).
+    let joins = reorder_inner_joins(ctx, joins, &mut core);
+    let core = &core;
     let distinct = open_distinct(ctx, core.distinct);
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
@@ -748,7 +888,16 @@ fn compile_simple_over_scope(
         // Bare columns take their values from the last row scanned.
         let bare_first = ctx.b.alloc_registers(cols.len());
         let aggs2 = aggs.clone();
-        let has_bare: Vec<bool> = cols.iter().map(|c| !contains_aggregate(&c.expr)).collect();
+        // Only columns that read a table take the last row's value; constants are computed at
+        // output (so they have their value even when no row qualified).
+        let has_bare: Vec<bool> = cols
+            .iter()
+            .map(|c| {
+                let mut refs = Vec::new();
+                expr::collect_bare_columns(&c.expr, &mut refs);
+                !contains_aggregate(&c.expr) && !refs.is_empty()
+            })
+            .collect();
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, _skip| {
             for a in &aggs2 {
                 expr::emit_agg_step(ctx, a)?;
@@ -799,6 +948,91 @@ fn compile_simple_over_scope(
     Ok((names, decltypes))
 }
 
+/// Orders the tables of an inner join (comma, JOIN, INNER JOIN: no LEFT, no CROSS, which
+/// fixes the order in SQLite too) so that each next table is the one the most WHERE terms can
+/// be tested on, given the tables already placed: a greedy plan that keeps chains of equality
+/// joins from enumerating the full product. ON clauses join the WHERE terms.
+fn reorder_inner_joins(ctx: &mut Ctx, joins: Vec<(JoinOperator, Option<Expr>)>, core: &mut ast::SimpleSelect) -> Vec<(JoinOperator, Option<Expr>)> {
+    let base = *ctx.levels.last().expect("a level");
+    let n = ctx.scope.len() - base;
+    if n < 2 || joins.iter().any(|(op, _)| matches!(op, JoinOperator::Left | JoinOperator::Cross | JoinOperator::Right | JoinOperator::Full)) {
+        return joins;
+    }
+    // Fold ON into WHERE: for an inner join they mean the same.
+    for (_, on) in &joins {
+        if let Some(on) = on {
+            core.where_clause = Some(match core.where_clause.take() {
+                None => on.clone(),
+                Some(w) => Expr::Binary { op: BinaryOp::And, left: Box::new(w), right: Box::new(on.clone()) },
+            });
+        }
+    }
+    let mut terms = Vec::new();
+    if let Some(w) = &core.where_clause {
+        and_terms(w, &mut terms);
+    }
+    let refs: Vec<Vec<bool>> = terms.iter().map(|t| (0..n).map(|i| refers_to_scope(ctx, t, base + i)).collect()).collect();
+    let weight: Vec<usize> = terms.iter().map(|t| if matches!(t, Expr::Binary { op: BinaryOp::Eq, .. }) { 4 } else { 1 }).collect();
+    let mut chosen: Vec<usize> = Vec::new();
+    let mut placed = vec![false; n];
+    for _ in 0..n {
+        let mut best: Option<(usize, usize)> = None;
+        for cand in (0..n).filter(|&i| !placed[i]) {
+            // Terms that become testable once `cand` joins the placed tables.
+            let score: usize = (0..terms.len())
+                .filter(|&k| refs[k][cand] && (0..n).all(|j| !refs[k][j] || j == cand || placed[j]))
+                .map(|k| weight[k])
+                .sum();
+            if best.is_none_or(|(_, b)| score > b) {
+                best = Some((cand, score));
+            }
+        }
+        let (pick, _) = best.expect("a table remains");
+        placed[pick] = true;
+        chosen.push(pick);
+    }
+    if chosen.iter().enumerate().any(|(i, &c)| i != c) {
+        let old: Vec<ScopeTable> = ctx.scope[base..].to_vec();
+        for (i, &c) in chosen.iter().enumerate() {
+            ctx.scope[base + i] = old[c].clone();
+        }
+    }
+    vec![(JoinOperator::Inner, None); n]
+}
+
+/// A copy of `core` whose WHERE, GROUP BY and HAVING have result aliases replaced by the
+/// aliased expressions, where a name matches no column in scope.
+fn with_aliases_resolved(ctx: &Ctx, core: &ast::SimpleSelect) -> Result<ast::SimpleSelect> {
+    let aliases: Vec<(String, Expr)> = core
+        .columns
+        .iter()
+        .filter_map(|rc| match rc {
+            ResultColumn::Expr { expr, alias: Some(a), .. } => Some((a.clone(), expr.clone())),
+            _ => None,
+        })
+        .collect();
+    let mut out = core.clone();
+    if aliases.is_empty() {
+        return Ok(out);
+    }
+    let lookup = |c: &ast::ColumnRef| -> Option<Expr> {
+        if c.table.is_some() || expr::resolve_column(ctx, c).ok().flatten().is_some() {
+            return None;
+        }
+        aliases.iter().find(|(a, _)| a.eq_ignore_ascii_case(&c.column)).map(|(_, e)| e.clone())
+    };
+    if let Some(w) = &mut out.where_clause {
+        super::params::substitute_aliases(w, &lookup);
+    }
+    for g in &mut out.group_by {
+        super::params::substitute_aliases(g, &lookup);
+    }
+    if let Some(h) = &mut out.having {
+        super::params::substitute_aliases(h, &lookup);
+    }
+    Ok(out)
+}
+
 /// One ORDER BY key: the expression to sort on and how.
 struct OrderKey {
     expr: Expr,
@@ -820,7 +1054,12 @@ fn ordinal(n: usize) -> String {
 /// Resolves ORDER BY terms as SQLite does: an integer is a result column number, a bare name
 /// matching a result column alias is that column, anything else is an expression over the FROM
 /// clause.
-fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColumn], cols: &[OutColumn]) -> Result<Vec<OrderKey>> {
+fn order_by_terms(
+    ctx: &Ctx,
+    terms: &[ast::OrderingTerm],
+    columns: &[ResultColumn],
+    cols: &[OutColumn],
+) -> Result<Vec<OrderKey>> {
     let mut out = Vec::new();
     for (i, t) in terms.iter().enumerate() {
         let (inner, explicit_coll) = match &t.expr {
@@ -830,21 +1069,41 @@ fn order_by_terms(ctx: &Ctx, terms: &[ast::OrderingTerm], columns: &[ResultColum
         let expr = match inner {
             Expr::Literal(ast::Literal::Integer(k)) => {
                 if *k < 1 || *k as usize > cols.len() {
-                    return Err(Error::sql(format!("{} ORDER BY term out of range - should be between 1 and {}", ordinal(i + 1), cols.len())));
+                    return Err(Error::sql(format!(
+                        "{} ORDER BY term out of range - should be between 1 and {}",
+                        ordinal(i + 1),
+                        cols.len()
+                    )));
                 }
                 cols[*k as usize - 1].expr.clone()
             }
             Expr::Column(c) if c.table.is_none() => {
                 let alias = columns.iter().find_map(|rc| match rc {
-                    ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                    ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => {
+                        Some(expr.clone())
+                    }
                     _ => None,
                 });
                 alias.unwrap_or_else(|| inner.clone())
             }
-            e => e.clone(),
+            e => {
+                let mut e = e.clone();
+                let lookup = |c: &ast::ColumnRef| -> Option<Expr> {
+                    if c.table.is_some() || expr::resolve_column(ctx, c).ok().flatten().is_some() {
+                        return None;
+                    }
+                    columns.iter().find_map(|rc| match rc {
+                        ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                        _ => None,
+                    })
+                };
+                super::params::substitute_aliases(&mut e, &lookup);
+                e
+            }
         };
         let collation = match explicit_coll {
-            Some(name) => crate::value::Collation::from_name(&name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
+            Some(name) => crate::value::Collation::from_name(&name)
+                .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
             None => expr::expr_collation(ctx, &expr)?.map(|(c, _)| c).unwrap_or_default(),
         };
         let nulls_first = t.nulls.map(|n| n == ast::NullsOrder::First);
@@ -919,13 +1178,17 @@ struct Grouped<'a> {
 /// keeping the columns the output needs from the group's last row); the output loop reads the
 /// groups in key order, applies HAVING, and emits rows (through a sorter when ORDER BY is given).
 fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Grouped<'_>) -> Result<()> {
-    let group_terms: Vec<ast::OrderingTerm> = g.core.group_by.iter().map(|e| ast::OrderingTerm { expr: e.clone(), desc: false, nulls: None }).collect();
+    let group_terms: Vec<ast::OrderingTerm> =
+        g.core.group_by.iter().map(|e| ast::OrderingTerm { expr: e.clone(), desc: false, nulls: None }).collect();
     let keys = order_by_terms(ctx, &group_terms, &g.core.columns, g.cols)?;
     for k in &keys {
         let mut inner = Vec::new();
         expr::collect_aggregates(&k.expr, &mut inner)?;
         if let Some(a) = inner.first() {
-            return Err(Error::sql(format!("aggregate functions are not allowed in the GROUP BY clause: {}()", a.name)));
+            return Err(Error::sql(format!(
+                "aggregate functions are not allowed in the GROUP BY clause: {}()",
+                a.name
+            )));
         }
     }
     let mut aggs = Vec::new();
@@ -934,7 +1197,9 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
             ast::FunctionArgs::Star => 0,
             ast::FunctionArgs::List(a) => a.len(),
         };
-        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else { unreachable!("collected as aggregate") };
+        let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else {
+            unreachable!("collected as aggregate")
+        };
         let acc_reg = ctx.b.alloc_register();
         aggs.push(AggInfo { expr: call.clone(), func, acc_reg });
     }
@@ -966,7 +1231,12 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         desc: vec![false; keys.len()],
         nulls_first: vec![None; keys.len()],
     };
-    ctx.b.emit(Insn::GroupOpen { id, key: sort_key, aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(), bare: bare.len() });
+    ctx.b.emit(Insn::GroupOpen {
+        id,
+        key: sort_key,
+        aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(),
+        bare: bare.len(),
+    });
     open_cursors(ctx, false);
     let key_first = ctx.b.alloc_registers(keys.len());
     let aggs2 = aggs.clone();

@@ -490,45 +490,116 @@ pub enum Insn {
         dest: usize,
     },
     /// Opens sorter `cursor` ordering rows by their first `key.collations.len()` values.
-    SorterOpen { cursor: usize, key: SortKey },
+    SorterOpen {
+        cursor: usize,
+        key: SortKey,
+    },
     /// Adds the row r[start..start+count] (key values first) to the sorter.
-    SorterInsert { cursor: usize, start: usize, count: usize },
+    SorterInsert {
+        cursor: usize,
+        start: usize,
+        count: usize,
+    },
     /// Sorts; jumps to `target` when the sorter is empty, else positions on the first row.
-    SorterSort { cursor: usize, target: usize },
+    SorterSort {
+        cursor: usize,
+        target: usize,
+    },
     /// Moves to the next sorted row; jumps to `target` while there is one.
-    SorterNext { cursor: usize, target: usize },
+    SorterNext {
+        cursor: usize,
+        target: usize,
+    },
     /// r[dest] = value `column` of the current sorted row.
-    SorterColumn { cursor: usize, column: usize, dest: usize },
+    SorterColumn {
+        cursor: usize,
+        column: usize,
+        dest: usize,
+    },
     /// Opens GROUP BY table `id`: groups ordered by `key`, each with the listed aggregates and
     /// `bare` slots for column values taken from the group's last row.
-    GroupOpen { id: usize, key: SortKey, aggs: Vec<(AggregateFunc, bool)>, bare: usize },
+    GroupOpen {
+        id: usize,
+        key: SortKey,
+        aggs: Vec<(AggregateFunc, bool)>,
+        bare: usize,
+    },
     /// Makes the group with key r[key_start..key_start+key_count] current, creating it.
-    GroupSelect { id: usize, key_start: usize, key_count: usize },
+    GroupSelect {
+        id: usize,
+        key_start: usize,
+        key_count: usize,
+    },
     /// Steps aggregate `agg` of the current group with r[first_arg..first_arg+argc].
-    GroupAggStep { id: usize, agg: usize, first_arg: usize, argc: usize },
+    GroupAggStep {
+        id: usize,
+        agg: usize,
+        first_arg: usize,
+        argc: usize,
+    },
     /// Stores r[reg] in bare slot `slot` of the current group.
-    GroupSetBare { id: usize, slot: usize, reg: usize },
+    GroupSetBare {
+        id: usize,
+        slot: usize,
+        reg: usize,
+    },
     /// Starts reading groups in key order; jumps to `target` when there are none.
-    GroupSort { id: usize, target: usize },
+    GroupSort {
+        id: usize,
+        target: usize,
+    },
     /// Moves to the next group; jumps to `target` while there is one.
-    GroupNext { id: usize, target: usize },
+    GroupNext {
+        id: usize,
+        target: usize,
+    },
     /// r[dest] = a field of the group being read.
-    GroupColumn { id: usize, field: GroupField, dest: usize },
+    GroupColumn {
+        id: usize,
+        field: GroupField,
+        dest: usize,
+    },
     /// Opens (or empties) ephemeral table `id`: a bag of rows in insertion order, or with
     /// `distinct` a set of rows in `key` order.
-    EphOpen { id: usize, distinct: bool, key: SortKey },
+    EphOpen {
+        id: usize,
+        distinct: bool,
+        key: SortKey,
+    },
     /// Adds r[start..start+count] to ephemeral table `id` (a set ignores duplicates).
-    EphInsert { id: usize, start: usize, count: usize },
+    EphInsert {
+        id: usize,
+        start: usize,
+        count: usize,
+    },
     /// Jumps to `target` when ephemeral set `id` holds the row r[start..start+count].
-    EphFound { id: usize, start: usize, count: usize, target: usize },
+    EphFound {
+        id: usize,
+        start: usize,
+        count: usize,
+        target: usize,
+    },
     /// Jumps to `target` when ephemeral table `id` holds a row whose first value is NULL.
-    EphHasNull { id: usize, target: usize },
+    EphHasNull {
+        id: usize,
+        target: usize,
+    },
     /// Turns ephemeral table `id` into a set (`distinct`) or a bag, keeping its rows.
-    EphConvert { id: usize, distinct: bool },
+    EphConvert {
+        id: usize,
+        distinct: bool,
+    },
     /// Removes from set `id` the rows of set `other` (EXCEPT), or keeps only them (INTERSECT).
-    EphCombine { id: usize, other: usize, intersect: bool },
+    EphCombine {
+        id: usize,
+        other: usize,
+        intersect: bool,
+    },
     /// Opens scan cursor `cursor` over ephemeral table `id` (rows read with Rewind/Next/Column).
-    EphScan { cursor: usize, id: usize },
+    EphScan {
+        cursor: usize,
+        id: usize,
+    },
     /// Adds the integer r[value] to the RowSet in register `set`.
     RowSetAdd {
         set: usize,
@@ -805,7 +876,7 @@ impl Insn {
                 let p5 = (affinity_code(*affinity) as u16)
                     | if *jump_if_null { 0x10 } else { 0 }
                     | if *null_eq { 0x80 } else { 0 };
-                let p4 = if *collation == Collation::Binary { s("") } else { format!("{}", collation.name()) };
+                let p4 = if *collation == Collation::Binary { s("") } else { collation.name().to_string() };
                 (
                     op.name().to_string(),
                     *rhs as i64,
@@ -954,24 +1025,68 @@ impl Insn {
                 (s("IntegrityCk"), *max_errors as i64, *dest as i64, 0, format!("{} roots", roots.len()), 0, s(""))
             }
             Pragma { name, dest, .. } => (s("Pragma"), 0, *dest as i64, 0, name.clone(), 0, s("")),
-            SorterOpen { cursor, key } => (s("SorterOpen"), *cursor as i64, key.collations.len() as i64, 0, sort_key_p4(key), 0, s("")),
-            SorterInsert { cursor, start, count } => (s("SorterInsert"), *cursor as i64, *start as i64, *count as i64, s(""), 0, format!("key=r[{start}..{}]", start + count - 1)),
+            SorterOpen { cursor, key } => {
+                (s("SorterOpen"), *cursor as i64, key.collations.len() as i64, 0, sort_key_p4(key), 0, s(""))
+            }
+            SorterInsert { cursor, start, count } => (
+                s("SorterInsert"),
+                *cursor as i64,
+                *start as i64,
+                *count as i64,
+                s(""),
+                0,
+                format!("key=r[{start}..{}]", start + count - 1),
+            ),
             SorterSort { cursor, target } => (s("SorterSort"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
             SorterNext { cursor, target } => (s("SorterNext"), *cursor as i64, *target as i64, 0, s(""), 0, s("")),
-            SorterColumn { cursor, column, dest } => (s("Column"), *cursor as i64, *column as i64, *dest as i64, s(""), 0, format!("r[{dest}]=sorter column {column}")),
-            GroupOpen { id, key, aggs, bare } => (s("GroupOpen"), *id as i64, aggs.len() as i64, *bare as i64, sort_key_p4(key), 0, s("")),
-            GroupSelect { id, key_start, key_count } => (s("GroupSelect"), *id as i64, *key_start as i64, *key_count as i64, s(""), 0, s("")),
-            GroupAggStep { id, agg, first_arg, argc } => (s("AggStep"), *id as i64, *first_arg as i64, *agg as i64, s(""), *argc as u16, s("")),
-            GroupSetBare { id, slot, reg } => (s("GroupSetBare"), *id as i64, *slot as i64, *reg as i64, s(""), 0, s("")),
+            SorterColumn { cursor, column, dest } => (
+                s("Column"),
+                *cursor as i64,
+                *column as i64,
+                *dest as i64,
+                s(""),
+                0,
+                format!("r[{dest}]=sorter column {column}"),
+            ),
+            GroupOpen { id, key, aggs, bare } => {
+                (s("GroupOpen"), *id as i64, aggs.len() as i64, *bare as i64, sort_key_p4(key), 0, s(""))
+            }
+            GroupSelect { id, key_start, key_count } => {
+                (s("GroupSelect"), *id as i64, *key_start as i64, *key_count as i64, s(""), 0, s(""))
+            }
+            GroupAggStep { id, agg, first_arg, argc } => {
+                (s("AggStep"), *id as i64, *first_arg as i64, *agg as i64, s(""), *argc as u16, s(""))
+            }
+            GroupSetBare { id, slot, reg } => {
+                (s("GroupSetBare"), *id as i64, *slot as i64, *reg as i64, s(""), 0, s(""))
+            }
             GroupSort { id, target } => (s("GroupSort"), *id as i64, *target as i64, 0, s(""), 0, s("")),
             GroupNext { id, target } => (s("GroupNext"), *id as i64, *target as i64, 0, s(""), 0, s("")),
-            GroupColumn { id, field, dest } => (s("GroupColumn"), *id as i64, *dest as i64, 0, format!("{field:?}"), 0, s("")),
-            EphOpen { id, distinct, key } => (s("OpenEphemeral"), *id as i64, key.collations.len() as i64, *distinct as i64, sort_key_p4(key), 0, s("")),
-            EphInsert { id, start, count } => (s("IdxInsert"), *id as i64, *start as i64, *count as i64, s(""), 0, s("")),
-            EphFound { id, start, count, target } => (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s("")),
+            GroupColumn { id, field, dest } => {
+                (s("GroupColumn"), *id as i64, *dest as i64, 0, format!("{field:?}"), 0, s(""))
+            }
+            EphOpen { id, distinct, key } => (
+                s("OpenEphemeral"),
+                *id as i64,
+                key.collations.len() as i64,
+                *distinct as i64,
+                sort_key_p4(key),
+                0,
+                s(""),
+            ),
+            EphInsert { id, start, count } => {
+                (s("IdxInsert"), *id as i64, *start as i64, *count as i64, s(""), 0, s(""))
+            }
+            EphFound { id, start, count, target } => {
+                (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s(""))
+            }
             EphHasNull { id, target } => (s("IfNullRow"), *id as i64, *target as i64, 0, s(""), 0, s("")),
-            EphConvert { id, distinct } => (s("Noop"), *id as i64, *distinct as i64, 0, s(""), 0, s("convert ephemeral table")),
-            EphCombine { id, other, intersect } => (s(if *intersect { "Intersect" } else { "Except" }), *id as i64, *other as i64, 0, s(""), 0, s("")),
+            EphConvert { id, distinct } => {
+                (s("Noop"), *id as i64, *distinct as i64, 0, s(""), 0, s("convert ephemeral table"))
+            }
+            EphCombine { id, other, intersect } => {
+                (s(if *intersect { "Intersect" } else { "Except" }), *id as i64, *other as i64, 0, s(""), 0, s(""))
+            }
             EphScan { cursor, id } => (s("OpenDup"), *cursor as i64, *id as i64, 0, s(""), 0, s("")),
             RowSetAdd { set, value } => {
                 (s("RowSetAdd"), *set as i64, *value as i64, 0, s(""), 0, format!("rowset(r[{set}])=r[{value}]"))

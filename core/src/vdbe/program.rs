@@ -34,9 +34,12 @@ pub struct Program {
     pub schema_generation: u64,
 }
 
+/// One EXPLAIN row: addr, opcode, p1, p2, p3, p4, p5, comment.
+pub type ExplainRow = (i64, String, i64, i64, i64, String, u16, String);
+
 impl Program {
     /// The EXPLAIN listing in sqlite3's layout.
-    pub fn explain_rows(&self) -> Vec<(i64, String, i64, i64, i64, String, u16, String)> {
+    pub fn explain_rows(&self) -> Vec<ExplainRow> {
         self.insns
             .iter()
             .enumerate()

@@ -27,6 +27,11 @@ use crate::vdbe::ops::{self, apply_affinity, Affinity};
 use crate::vdbe::program::Program;
 use crate::vdbe::DbState;
 
+/// Conflict resolution codes carried by Halt's `on_error` (SQLite's OE_*).
+pub const OE_ROLLBACK: u8 = 1;
+pub const OE_ABORT: u8 = 2;
+pub const OE_FAIL: u8 = 3;
+
 /// What one call to [`Vm::step`] produced.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepResult {
@@ -74,6 +79,8 @@ pub struct Vm {
     writing: bool,
     savepoint_depth: Option<usize>,
     record_buf: Vec<u8>,
+    /// The conflict resolution of the constraint that failed (OE_ABORT unless a Halt said otherwise).
+    on_error: u8,
     /// Sorters by cursor number: the rows, the ordering, and the read position.
     sorters: std::collections::HashMap<usize, Sorter>,
     /// Ephemeral tables by id, and scan cursors over them (cursor -> (table id, position)).
@@ -103,6 +110,7 @@ impl Vm {
             writing: false,
             savepoint_depth: None,
             record_buf: Vec::new(),
+            on_error: OE_ABORT,
             rowsets: std::collections::HashMap::new(),
             sorters: std::collections::HashMap::new(),
             groups: std::collections::HashMap::new(),
@@ -227,6 +235,7 @@ impl Vm {
         match self.state {
             VmState::Done => return Ok(StepResult::Done),
             VmState::Ready => {
+                self.on_error = OE_ABORT;
                 self.state = VmState::Running;
                 self.pc = 0;
                 self.changes = 0;
@@ -249,17 +258,46 @@ impl Vm {
         self.cursors.iter_mut().for_each(|c| *c = None);
         let mut out = None;
         if self.writing {
-            if db.autocommit {
-                if let Err(e) = db.pager.rollback() {
-                    out = Some(e);
+            match (self.on_error, db.autocommit) {
+                // OR FAIL keeps what the statement did before the failing row.
+                (OE_FAIL, true) => {
+                    if db.active_writers == 1 {
+                        if let Err(e) = db.pager.commit() {
+                            let _ = db.pager.rollback();
+                            out = Some(e);
+                        }
+                    }
                 }
-                db.schema_dirty_check();
-            } else if let Some(depth) = self.savepoint_depth.take() {
-                if let Err(e) = db.pager.savepoint_rollback(depth) {
-                    out = Some(e);
+                (OE_FAIL, false) => {
+                    if let Some(depth) = self.savepoint_depth.take() {
+                        db.pager.savepoint_release(depth);
+                    }
                 }
-                db.pager.savepoint_release(depth);
-                db.schema_dirty_check();
+                // OR ROLLBACK ends the whole transaction.
+                (OE_ROLLBACK, _) => {
+                    if let Err(e) = db.pager.rollback() {
+                        out = Some(e);
+                    }
+                    self.savepoint_depth = None;
+                    db.autocommit = true;
+                    db.savepoints.clear();
+                    db.schema_dirty_check();
+                }
+                (_, true) => {
+                    if let Err(e) = db.pager.rollback() {
+                        out = Some(e);
+                    }
+                    db.schema_dirty_check();
+                }
+                (_, false) => {
+                    if let Some(depth) = self.savepoint_depth.take() {
+                        if let Err(e) = db.pager.savepoint_rollback(depth) {
+                            out = Some(e);
+                        }
+                        db.pager.savepoint_release(depth);
+                        db.schema_dirty_check();
+                    }
+                }
             }
         }
         self.deactivate(db);
@@ -378,8 +416,9 @@ impl Vm {
                     }
                     self.pc = *target;
                 }
-                Insn::Halt { code, message, .. } => {
+                Insn::Halt { code, message, on_error } => {
                     if *code != 0 {
+                        self.on_error = *on_error;
                         let msg = message.clone().unwrap_or_default();
                         return Err(halt_error(*code, msg));
                     }
@@ -388,8 +427,9 @@ impl Vm {
                     db.changes = if program.read_only { db.changes } else { self.changes };
                     return Ok(StepResult::Done);
                 }
-                Insn::HaltIfNull { reg, code, message, .. } => {
+                Insn::HaltIfNull { reg, code, message, on_error } => {
                     if self.regs[*reg].is_null() {
+                        self.on_error = *on_error;
                         return Err(halt_error(*code, message.clone()));
                     }
                     self.pc += 1;
@@ -500,7 +540,13 @@ impl Vm {
                 }
                 Insn::Column { cursor, column, dest, .. } if self.eph_cursors.contains_key(cursor) => {
                     let (id, pos) = self.eph_cursors[cursor];
-                    self.regs[*dest] = self.ephemeral.get(&id).and_then(|t| t.row(pos)).and_then(|r| r.get(*column)).cloned().unwrap_or(Value::Null);
+                    self.regs[*dest] = self
+                        .ephemeral
+                        .get(&id)
+                        .and_then(|t| t.row(pos))
+                        .and_then(|r| r.get(*column))
+                        .cloned()
+                        .unwrap_or(Value::Null);
                     self.pc += 1;
                 }
                 Insn::Rowid { cursor, dest } if self.eph_cursors.contains_key(cursor) => {
@@ -1125,7 +1171,10 @@ impl Vm {
                     self.pc += 1;
                 }
                 Insn::EphCombine { id, other, intersect } => {
-                    let other = self.ephemeral.remove(other).ok_or_else(|| Error::Internal("ephemeral table not open".into()))?;
+                    let other = self
+                        .ephemeral
+                        .remove(other)
+                        .ok_or_else(|| Error::Internal("ephemeral table not open".into()))?;
                     self.eph(*id)?.combine(&other, *intersect);
                     self.pc += 1;
                 }
@@ -1233,7 +1282,13 @@ struct EphTable {
 
 impl EphTable {
     fn new(distinct: bool, key: crate::vdbe::insn::SortKey) -> EphTable {
-        EphTable { key: Arc::new(key), bag: Vec::new(), set: distinct.then(Default::default), frozen: Vec::new(), has_null: false }
+        EphTable {
+            key: Arc::new(key),
+            bag: Vec::new(),
+            set: distinct.then(Default::default),
+            frozen: Vec::new(),
+            has_null: false,
+        }
     }
 
     fn full_key(&self, row: &[Value]) -> Arc<crate::vdbe::insn::SortKey> {
@@ -1343,7 +1398,11 @@ struct GroupTable {
 }
 
 impl GroupTable {
-    fn new(key: crate::vdbe::insn::SortKey, aggs: Vec<(crate::functions::AggregateFunc, bool)>, bare: usize) -> GroupTable {
+    fn new(
+        key: crate::vdbe::insn::SortKey,
+        aggs: Vec<(crate::functions::AggregateFunc, bool)>,
+        bare: usize,
+    ) -> GroupTable {
         GroupTable {
             key: Arc::new(key),
             aggs,
