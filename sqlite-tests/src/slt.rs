@@ -10,8 +10,10 @@
 //! 2. [`run_records`] runs the records against an [`Engine`] and reports one [`RecordResult`] per
 //!    statement or query record: pass, fail (wrong result), error (the engine failed where success
 //!    was expected) or skipped (a condition excludes the database).
-//! 3. [`run_file`] does this in a worker thread with a deadline, so that an engine that hangs
-//!    costs one file, not the run: the records not finished by then count as failed.
+//! 3. [`run_file`] does this in a worker thread with deadlines, so that an engine that hangs
+//!    costs one record, or at worst one file, not the run. A record that takes too long is
+//!    interrupted and fails; if the engine does not come back, or the whole file takes too long,
+//!    the worker is abandoned and the records not finished count as failed.
 //!
 //! Architecture invariant: rendering a value is the runner's job, never the engine's. An engine
 //! returns [`Value`]s and the runner converts them as upstream's SQLite adapter does through
@@ -642,6 +644,10 @@ pub trait Engine {
 /// Brisk, over an in-memory database.
 pub struct BriskEngine {
     conn: brisk::Connection,
+    /// The connection's interrupt flag. Brisk's flag stays set once raised (SQLite's clears when
+    /// no statement runs), so each call lowers it first: an interrupt is meant for the record
+    /// running when the runner's deadline passed, not for the ones after it.
+    interrupt: Arc<AtomicBool>,
     column_count: Option<usize>,
     step_error: Option<String>,
 }
@@ -649,16 +655,19 @@ pub struct BriskEngine {
 impl BriskEngine {
     pub fn new() -> Result<BriskEngine, String> {
         let conn = brisk::Connection::open_in_memory().map_err(|e| e.to_string())?;
-        Ok(BriskEngine { conn, column_count: None, step_error: None })
+        let interrupt = conn.interrupt_handle();
+        Ok(BriskEngine { conn, interrupt, column_count: None, step_error: None })
     }
 }
 
 impl Engine for BriskEngine {
     fn run_statement(&mut self, sql: &str) -> Result<(), String> {
+        self.interrupt.store(false, Ordering::Relaxed);
         self.conn.execute_batch(sql).map_err(|e| e.to_string())
     }
 
     fn run_query(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, String> {
+        self.interrupt.store(false, Ordering::Relaxed);
         self.column_count = None;
         self.step_error = None;
         let mut stmt = self.conn.prepare(sql).map_err(|e| e.to_string())?;
@@ -686,7 +695,7 @@ impl Engine for BriskEngine {
     }
 
     fn interrupter(&self) -> Option<Interrupter> {
-        let flag = self.conn.interrupt_handle();
+        let flag = self.interrupt.clone();
         Some(Box::new(move || flag.store(true, Ordering::Relaxed)))
     }
 }
@@ -1154,11 +1163,24 @@ pub struct RunOptions {
     pub db: String,
     /// How long one file may take before the rest of its records count as failed.
     pub timeout_per_file: Duration,
+    /// How long one record may take before the engine is interrupted. The record then fails
+    /// and the file goes on, if the engine stops within [`INTERRUPT_GRACE`]; otherwise the file
+    /// is given up as on its own timeout.
+    pub timeout_per_record: Duration,
 }
+
+/// How long an interrupted engine has to return from the record it was running.
+pub const INTERRUPT_GRACE: Duration = Duration::from_secs(5);
 
 impl Default for RunOptions {
     fn default() -> Self {
-        RunOptions { db: SQLITE.to_string(), timeout_per_file: Duration::from_secs(120) }
+        RunOptions {
+            db: SQLITE.to_string(),
+            timeout_per_file: Duration::from_secs(300),
+            // Generous: SQLite's slowest file in the corpus takes under 5 s, and a record cut short
+            // on a loaded CI machine would count as a failure.
+            timeout_per_record: Duration::from_secs(60),
+        }
     }
 }
 
@@ -1236,17 +1258,34 @@ pub fn run_text(name: &str, text: &str, factory: &EngineFactory, options: &RunOp
             return report;
         }
     };
-    let deadline = start + options.timeout_per_file;
+    let file_deadline = start + options.timeout_per_file;
+    let mut record_deadline = start + options.timeout_per_record;
+    // The record in progress: everything before `next` has reported.
     let mut next = 0;
     let mut interrupt: Option<Interrupter> = None;
+    // Set when the record `next` was interrupted for taking too long.
+    let mut interrupted: Option<usize> = None;
+    let give_up = |report: &mut FileReport, next: usize, reason: &str| {
+        abandon.store(true, Ordering::Relaxed);
+        report.timed_out = true;
+        count_unrun(report, &records, next, &options.db, reason);
+    };
     let finished = loop {
-        match rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let wait = file_deadline.min(record_deadline).saturating_duration_since(Instant::now());
+        match rx.recv_timeout(wait) {
             Ok(Message::Interrupter(f)) => interrupt = Some(f),
             Ok(Message::Record(index, result)) => {
                 next = index + 1;
-                if let Some(result) = result {
+                record_deadline = Instant::now() + options.timeout_per_record;
+                if let Some(mut result) = result {
+                    if interrupted == Some(index) {
+                        let secs = options.timeout_per_record.as_secs_f64();
+                        let message = format!("timeout: record not done after {secs} s (interrupted)");
+                        result.outcome = Outcome::Error { message };
+                    }
                     report.count(result);
                 }
+                interrupted = None;
             }
             Ok(Message::Done) => break true,
             Ok(Message::EngineFailed(e)) => {
@@ -1254,24 +1293,34 @@ pub fn run_text(name: &str, text: &str, factory: &EngineFactory, options: &RunOp
                 break true;
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {
-                abandon.store(true, Ordering::Relaxed);
-                if let Some(interrupt) = &interrupt {
-                    interrupt();
+                let now = Instant::now();
+                if now >= file_deadline {
+                    if let Some(interrupt) = &interrupt {
+                        interrupt();
+                    }
+                    let secs = options.timeout_per_file.as_secs_f64();
+                    give_up(&mut report, next, &format!("timeout: file not done after {secs} s"));
+                    break false;
                 }
-                report.timed_out = true;
-                let secs = options.timeout_per_file.as_secs_f64();
-                count_unrun(
-                    &mut report,
-                    &records,
-                    next,
-                    &options.db,
-                    &format!("timeout: file not done after {secs} s"),
-                );
-                break false;
+                match (&interrupt, interrupted) {
+                    (Some(interrupt), None) => {
+                        // Stop the slow record and see whether the engine comes back.
+                        interrupt();
+                        interrupted = Some(next);
+                        record_deadline = now + INTERRUPT_GRACE;
+                    }
+                    _ => {
+                        let secs = options.timeout_per_record.as_secs_f64();
+                        let reason =
+                            format!("timeout: record not done after {secs} s, and did not stop when interrupted");
+                        give_up(&mut report, next, &reason);
+                        break false;
+                    }
+                }
             }
             Err(mpsc::RecvTimeoutError::Disconnected) => {
                 // Only a panic outside catch_panic (a runner bug) gets here.
-                count_unrun(&mut report, &records, next, &options.db, "the worker thread died");
+                give_up(&mut report, next, "the worker thread died");
                 break false;
             }
         }
@@ -1544,6 +1593,8 @@ mod tests {
     struct Scripted {
         rows: Vec<Vec<Value>>,
         columns: usize,
+        /// When set, `HANG` stops as soon as it is interrupted.
+        stop: Option<Arc<AtomicBool>>,
     }
 
     impl Engine for Scripted {
@@ -1559,7 +1610,15 @@ mod tests {
 
         fn run_query(&mut self, sql: &str) -> Result<Vec<Vec<Value>>, String> {
             if sql.contains("HANG") {
-                std::thread::sleep(Duration::from_secs(30));
+                let start = Instant::now();
+                while start.elapsed() < Duration::from_secs(30) {
+                    if let Some(stop) = &self.stop {
+                        if stop.swap(false, Ordering::Relaxed) {
+                            return Err("interrupted".into());
+                        }
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
             }
             Ok(self.rows.clone())
         }
@@ -1567,10 +1626,15 @@ mod tests {
         fn last_column_count(&self) -> Option<usize> {
             Some(self.columns)
         }
+
+        fn interrupter(&self) -> Option<Interrupter> {
+            let stop = self.stop.clone()?;
+            Some(Box::new(move || stop.store(true, Ordering::Relaxed)))
+        }
     }
 
     fn run_scripted(text: &str, rows: Vec<Vec<Value>>, columns: usize) -> Vec<Outcome> {
-        let mut engine = Scripted { rows, columns };
+        let mut engine = Scripted { rows, columns, stop: None };
         let mut out = Vec::new();
         run_records(&mut engine, &parse(text), SQLITE, |_, r| {
             out.extend(r.map(|r| r.outcome));
@@ -1612,7 +1676,7 @@ mod tests {
     #[test]
     fn a_hung_file_times_out_and_counts_the_rest_as_failed() {
         let factory: EngineFactory =
-            Arc::new(|| Ok(Box::new(Scripted { rows: vec![], columns: 1 }) as Box<dyn Engine>));
+            Arc::new(|| Ok(Box::new(Scripted { rows: vec![], columns: 1, stop: None }) as Box<dyn Engine>));
         let text =
             "statement ok\nx\n\nquery I nosort\nHANG\n----\n\nstatement ok\nx\n\nskipif sqlite\nstatement ok\nx\n\n\
                     statement ok\nx\n\nhalt\n\nstatement ok\nx\n";
@@ -1622,6 +1686,23 @@ mod tests {
         assert_eq!((report.passed, report.failed, report.skipped, report.not_run), (1, 3, 1, 2));
         assert_eq!(report.failures.len(), 1);
         assert_eq!(report.failures[0].line, 4);
+    }
+
+    #[test]
+    fn a_slow_record_is_interrupted_and_the_file_goes_on() {
+        let factory: EngineFactory = Arc::new(|| {
+            Ok(Box::new(Scripted { rows: vec![], columns: 1, stop: Some(Arc::default()) }) as Box<dyn Engine>)
+        });
+        let text = "statement ok\nx\n\nquery I nosort\nHANG\n----\n\nstatement ok\nx\n\nquery I nosort\nq\n----\n";
+        let options = RunOptions { timeout_per_record: Duration::from_millis(200), ..RunOptions::default() };
+        let report = run_text("slow", text, &factory, &options);
+        assert!(!report.timed_out);
+        assert_eq!((report.passed, report.failed, report.skipped, report.not_run), (3, 1, 0, 0));
+        assert!(
+            matches!(&report.failures[0].outcome, Outcome::Error { message } if message.contains("interrupted")),
+            "{:?}",
+            report.failures
+        );
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //!
 //! ```text
 //! cargo run --release -p sqlite-tests --bin slt -- [--engine brisk|sqlite] [--max-failures N]
-//!     [--timeout-secs-per-file S] [--categories N] [--failures-out FILE] FILES_OR_DIRS...
+//!     [--timeout-secs-per-file S] [--timeout-secs-per-record S] [--categories N]
+//!     [--failures-out FILE] FILES_OR_DIRS...
 //! ```
 //!
 //! Prints `FILE: N passed, M failed, K skipped` per file as it finishes, then the details of the
@@ -17,13 +18,14 @@ use std::time::{Duration, Instant};
 use sqlite_tests::slt::{self, EngineKind, FileReport, RunOptions};
 
 const USAGE: &str = "usage: slt [--engine brisk|sqlite] [--max-failures N] [--timeout-secs-per-file S] \
-                     [--categories N] [--failures-out FILE] FILES_OR_DIRS...";
+                     [--timeout-secs-per-record S] [--categories N] [--failures-out FILE] FILES_OR_DIRS...";
 
 struct Args {
     engine: EngineKind,
     /// Failures whose details are printed (all are counted).
     max_failures: usize,
     timeout: Duration,
+    timeout_per_record: Duration,
     /// Failure categories printed.
     categories: usize,
     /// Where to write the details of every failure.
@@ -36,6 +38,7 @@ fn parse_args() -> Result<Args, String> {
         engine: EngineKind::Brisk,
         max_failures: 10,
         timeout: RunOptions::default().timeout_per_file,
+        timeout_per_record: RunOptions::default().timeout_per_record,
         categories: 15,
         failures_out: None,
         paths: Vec::new(),
@@ -51,6 +54,9 @@ fn parse_args() -> Result<Args, String> {
             "--max-failures" => args.max_failures = number(&value("--max-failures")?)?,
             "--timeout-secs-per-file" => {
                 args.timeout = Duration::from_secs(number(&value("--timeout-secs-per-file")?)? as u64)
+            }
+            "--timeout-secs-per-record" => {
+                args.timeout_per_record = Duration::from_secs(number(&value("--timeout-secs-per-record")?)? as u64)
             }
             "--categories" => args.categories = number(&value("--categories")?)?,
             "--failures-out" => args.failures_out = Some(PathBuf::from(value("--failures-out")?)),
@@ -93,7 +99,11 @@ fn main() -> ExitCode {
     }
     let start = Instant::now();
     let factory = slt::factory(args.engine);
-    let options = RunOptions { timeout_per_file: args.timeout, ..RunOptions::default() };
+    let options = RunOptions {
+        timeout_per_file: args.timeout,
+        timeout_per_record: args.timeout_per_record,
+        ..RunOptions::default()
+    };
     let mut reports: Vec<FileReport> = Vec::with_capacity(files.len());
     for file in &files {
         let report = slt::run_file(file, &factory, &options);
