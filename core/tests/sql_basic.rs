@@ -23,8 +23,11 @@ fn message(e: rusqlite::Error) -> String {
     }
 }
 
+/// A query's rows, or the error message.
+type Outcome = Result<Vec<Vec<Value>>, String>;
+
 /// Runs `setup` then `query` in both engines and returns (brisk rows, sqlite rows).
-fn both(setup: &str, query: &str) -> (Result<Vec<Vec<Value>>, String>, Result<Vec<Vec<Value>>, String>) {
+fn both(setup: &str, query: &str) -> (Outcome, Outcome) {
     let b = Connection::open_in_memory().unwrap();
     let brisk = b.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
         let mut st = b.prepare(query).map_err(|e| e.to_string())?;
@@ -308,10 +311,14 @@ fn temp_views_and_reindex() {
         "SELECT * FROM t WHERE b = 'y'",
     );
     let b = Connection::open_in_memory().unwrap();
-    b.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (5); CREATE TEMP VIEW v AS SELECT a * 2 AS d FROM t").unwrap();
+    b.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (5); CREATE TEMP VIEW v AS SELECT a * 2 AS d FROM t")
+        .unwrap();
     assert_eq!(b.prepare("SELECT d FROM v").unwrap().query_all(&[]).unwrap(), vec![vec![Value::Integer(10)]]);
     // A TEMP view is not in the file's schema.
-    assert_eq!(b.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'view'").unwrap().query_all(&[]).unwrap(), vec![vec![Value::Integer(0)]]);
+    assert_eq!(
+        b.prepare("SELECT count(*) FROM sqlite_schema WHERE type = 'view'").unwrap().query_all(&[]).unwrap(),
+        vec![vec![Value::Integer(0)]]
+    );
 }
 
 #[test]

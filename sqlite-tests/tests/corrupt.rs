@@ -102,7 +102,7 @@ fn flipped_bytes_never_panic_or_hang() {
             state ^= state >> 7;
             state ^= state << 17;
             let pos = (state as usize) % bytes.len();
-            bytes[pos] ^= 1 << (state >> 60) as u8 % 8;
+            bytes[pos] ^= 1 << ((state >> 60) as u8 % 8);
         }
         // Either outcome is fine; what matters is that it returns.
         let _ = read_all(bytes, &format!("flip round {round}"));

@@ -15,6 +15,9 @@ const PATH: &str = "crash.db";
 
 type Model = BTreeMap<i64, (String, Vec<u8>)>;
 
+/// One transaction: its statements with their parameters, and the model after it commits.
+type Txn = (Vec<(String, Vec<Value>)>, Model);
+
 struct Rng(u64);
 
 impl Rng {
@@ -32,7 +35,7 @@ impl Rng {
 }
 
 /// One transaction of the workload: statements and the model after it.
-fn plan(seed: u64, transactions: usize) -> Vec<(Vec<(String, Vec<Value>)>, Model)> {
+fn plan(seed: u64, transactions: usize) -> Vec<Txn> {
     let mut rng = Rng(seed);
     let mut model = Model::new();
     let mut next_id = 1i64;
@@ -90,7 +93,7 @@ fn setup(conn: &Connection) -> brisk::Result<()> {
 
 /// Runs the workload until it finishes or an operation fails; returns how many transactions
 /// committed.
-fn run(conn: &Connection, txns: &[(Vec<(String, Vec<Value>)>, Model)]) -> (usize, bool) {
+fn run(conn: &Connection, txns: &[Txn]) -> (usize, bool) {
     for (i, (stmts, _)) in txns.iter().enumerate() {
         let r = (|| -> brisk::Result<()> {
             conn.execute_batch("BEGIN")?;

@@ -157,11 +157,7 @@ pub struct SimpleSelect {
 pub enum ResultColumn {
     /// An expression; `text` is its source text exactly as written (from its first token to
     /// its last, alias excluded), which SQLite uses as the column name when there is no alias.
-    Expr {
-        expr: Expr,
-        alias: Option<String>,
-        text: String,
-    },
+    Expr { expr: Expr, alias: Option<String>, text: String },
     /// `*`
     Star,
     /// `table.*`
@@ -209,27 +205,13 @@ pub enum JoinConstraint {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableRef {
     /// `[schema.]table [AS alias] [INDEXED BY index | NOT INDEXED]`
-    Table {
-        name: QualifiedName,
-        alias: Option<String>,
-        indexed: Option<Indexed>,
-    },
+    Table { name: QualifiedName, alias: Option<String>, indexed: Option<Indexed> },
     /// `(select) [AS alias]`, including `(VALUES ...)`.
-    Subquery {
-        select: Box<Select>,
-        alias: Option<String>,
-    },
+    Subquery { select: Box<Select>, alias: Option<String> },
     /// A table-valued function: `[schema.]name(args) [AS alias]`.
-    Function {
-        name: QualifiedName,
-        args: Vec<Expr>,
-        alias: Option<String>,
-    },
+    Function { name: QualifiedName, args: Vec<Expr>, alias: Option<String> },
     /// A parenthesized join: `(a JOIN b ON ...)`.
-    Nested {
-        from: Box<FromClause>,
-        alias: Option<String>,
-    },
+    Nested { from: Box<FromClause>, alias: Option<String> },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -296,10 +278,7 @@ pub struct Upsert {
 #[derive(Debug, Clone, PartialEq)]
 pub enum UpsertAction {
     Nothing,
-    Update {
-        sets: Vec<Assignment>,
-        where_clause: Option<Expr>,
-    },
+    Update { sets: Vec<Assignment>, where_clause: Option<Expr> },
 }
 
 /// `col = expr` or `(a, b) = expr`.
@@ -349,12 +328,7 @@ pub struct CreateTable {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum CreateTableBody {
-    Columns {
-        columns: Vec<ColumnDef>,
-        constraints: Vec<TableConstraint>,
-        without_rowid: bool,
-        strict: bool,
-    },
+    Columns { columns: Vec<ColumnDef>, constraints: Vec<TableConstraint>, without_rowid: bool, strict: bool },
     AsSelect(Box<Select>),
 }
 
@@ -414,20 +388,10 @@ pub struct TableConstraint {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableConstraintKind {
-    PrimaryKey {
-        columns: Vec<IndexedColumn>,
-        conflict: Option<ConflictResolution>,
-        autoincrement: bool,
-    },
-    Unique {
-        columns: Vec<IndexedColumn>,
-        conflict: Option<ConflictResolution>,
-    },
+    PrimaryKey { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution>, autoincrement: bool },
+    Unique { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution> },
     Check(Expr),
-    ForeignKey {
-        columns: Vec<String>,
-        clause: ForeignKeyClause,
-    },
+    ForeignKey { columns: Vec<String>, clause: ForeignKeyClause },
 }
 
 /// `REFERENCES table [(columns)] [ON DELETE|UPDATE action]... [[NOT] DEFERRABLE [INITIALLY ...]]`
@@ -849,11 +813,6 @@ impl Expr {
 
     /// A plain unqualified column reference, as the parser builds it.
     pub fn column(name: impl Into<String>) -> Expr {
-        Expr::Column(ColumnRef {
-            schema: None,
-            table: None,
-            column: name.into(),
-            double_quoted: false,
-        })
+        Expr::Column(ColumnRef { schema: None, table: None, column: name.into(), double_quoted: false })
     }
 }

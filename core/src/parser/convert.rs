@@ -47,11 +47,7 @@ struct SelectParts {
 
 impl<'c, 'a> Conv<'c, 'a> {
     pub fn new(cx: &'c Ctx<'a>) -> Self {
-        Conv {
-            cx,
-            depth: 0,
-            query_depth: 0,
-        }
+        Conv { cx, depth: 0, query_depth: 0 }
     }
 
     /// `near "ORDER": syntax error` (or LIMIT) for the first ORDER or LIMIT outside
@@ -121,16 +117,10 @@ impl<'c, 'a> Conv<'c, 'a> {
             }
         }
         match ids.len() {
-            1 => Ok(QualifiedName {
-                schema: None,
-                name: ids.pop().unwrap_or_default(),
-            }),
+            1 => Ok(QualifiedName { schema: None, name: ids.pop().unwrap_or_default() }),
             2 => {
                 let name = ids.pop().unwrap_or_default();
-                Ok(QualifiedName {
-                    schema: ids.pop(),
-                    name,
-                })
+                Ok(QualifiedName { schema: ids.pop(), name })
             }
             _ => Err(self.reject(span)),
         }
@@ -151,39 +141,21 @@ impl<'c, 'a> Conv<'c, 'a> {
 
     /// A query statement, which may be `WITH ... INSERT/UPDATE/DELETE`.
     fn query_statement(&mut self, q: Box<sp::Query>) -> PResult<Statement> {
-        if !matches!(
-            *q.body,
-            sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_)
-        ) {
+        if !matches!(*q.body, sp::SetExpr::Insert(_) | sp::SetExpr::Update(_) | sp::SetExpr::Delete(_)) {
             return Ok(Statement::Select(Box::new(self.query(q)?)));
         }
-        let sp::Query {
-            with,
-            body,
-            order_by,
-            limit_clause,
-            ..
-        } = *q;
+        let sp::Query { with, body, order_by, limit_clause, .. } = *q;
         if order_by.is_some() || limit_clause.is_some() {
-            return Err(ParseError::new(
-                "ORDER BY and LIMIT are not supported on INSERT, UPDATE and DELETE",
-                None,
-            ));
+            return Err(ParseError::new("ORDER BY and LIMIT are not supported on INSERT, UPDATE and DELETE", None));
         }
         let with = match with {
             Some(w) => Some(self.with(w)?),
             None => None,
         };
         match *body {
-            sp::SetExpr::Insert(sp::Statement::Insert(i)) => {
-                Ok(Statement::Insert(Box::new(self.insert(i, with)?)))
-            }
-            sp::SetExpr::Update(sp::Statement::Update(u)) => {
-                Ok(Statement::Update(Box::new(self.update(u, with)?)))
-            }
-            sp::SetExpr::Delete(sp::Statement::Delete(d)) => {
-                Ok(Statement::Delete(Box::new(self.delete(d, with)?)))
-            }
+            sp::SetExpr::Insert(sp::Statement::Insert(i)) => Ok(Statement::Insert(Box::new(self.insert(i, with)?))),
+            sp::SetExpr::Update(sp::Statement::Update(u)) => Ok(Statement::Update(Box::new(self.update(u, with)?))),
+            sp::SetExpr::Delete(sp::Statement::Delete(d)) => Ok(Statement::Delete(Box::new(self.delete(d, with)?))),
             _ => Err(ParseError::new("syntax error", None)),
         }
     }
@@ -237,9 +209,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                     && q.limit_clause.is_none()
                     && matches!(*q.body, sp::SetExpr::Values(_));
                 if plain_values {
-                    let sp::SetExpr::Values(v) = *q.body else {
-                        unreachable!("checked above")
-                    };
+                    let sp::SetExpr::Values(v) = *q.body else { unreachable!("checked above") };
                     InsertSource::Values(self.values(v)?)
                 } else {
                     InsertSource::Select(Box::new(self.query(q)?))
@@ -270,11 +240,7 @@ impl<'c, 'a> Conv<'c, 'a> {
             Some(sp::ConflictTarget::Columns { columns, predicate }) => {
                 let target = columns
                     .into_iter()
-                    .map(|c| IndexedColumn {
-                        expr: Expr::column(c.value),
-                        collation: None,
-                        desc: false,
-                    })
+                    .map(|c| IndexedColumn { expr: Expr::column(c.value), collation: None, desc: false })
                     .collect();
                 (target, self.opt_expr(predicate)?)
             }
@@ -287,11 +253,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                 where_clause: self.opt_expr(u.selection)?,
             },
         };
-        Ok(Upsert {
-            target,
-            target_where,
-            action,
-        })
+        Ok(Upsert { target, target_where, action })
     }
 
     fn returning(&mut self, r: Option<Vec<sp::SelectItem>>) -> PResult<Vec<ResultColumn>> {
@@ -320,28 +282,18 @@ impl<'c, 'a> Conv<'c, 'a> {
                     cols
                 }
             };
-            out.push(Assignment {
-                columns,
-                value: self.expr(a.value)?,
-            });
+            out.push(Assignment { columns, value: self.expr(a.value)? });
         }
         Ok(out)
     }
 
     /// The single table an UPDATE or DELETE names, with its alias and INDEXED BY.
-    fn target_table(
-        &mut self,
-        t: sp::TableWithJoins,
-    ) -> PResult<(QualifiedName, Option<String>, Option<Indexed>)> {
+    fn target_table(&mut self, t: sp::TableWithJoins) -> PResult<(QualifiedName, Option<String>, Option<Indexed>)> {
         if !t.joins.is_empty() {
             return Err(self.reject_node(&t.joins[0].relation));
         }
         match self.table_factor(t.relation)? {
-            TableRef::Table {
-                name,
-                alias,
-                indexed,
-            } => Ok((name, alias, indexed)),
+            TableRef::Table { name, alias, indexed } => Ok((name, alias, indexed)),
             _ => Err(ParseError::new("syntax error", None)),
         }
     }
@@ -449,9 +401,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         let order_by = match order_by {
             None => Vec::new(),
             Some(ob) => match ob.kind {
-                sp::OrderByKind::Expressions(v) if ob.interpolate.is_none() => {
-                    self.ordering_terms(v)?
-                }
+                sp::OrderByKind::Expressions(v) if ob.interpolate.is_none() => self.ordering_terms(v)?,
                 _ => return Err(ParseError::new("syntax error", None)),
             },
         };
@@ -459,21 +409,12 @@ impl<'c, 'a> Conv<'c, 'a> {
             None => None,
             Some(l) => Some(self.limit(l)?),
         };
-        Ok(Select {
-            with,
-            body,
-            order_by,
-            limit,
-        })
+        Ok(Select { with, body, order_by, limit })
     }
 
     fn limit(&mut self, l: sp::LimitClause) -> PResult<Limit> {
         match l {
-            sp::LimitClause::LimitOffset {
-                limit,
-                offset,
-                limit_by,
-            } => {
+            sp::LimitClause::LimitOffset { limit, offset, limit_by } => {
                 if !limit_by.is_empty() {
                     return Err(ParseError::new("syntax error", None));
                 }
@@ -489,15 +430,11 @@ impl<'c, 'a> Conv<'c, 'a> {
                     Some(o) => return Err(self.reject_node(&o.value)),
                     None => None,
                 };
-                Ok(Limit {
-                    limit: self.expr(limit)?,
-                    offset,
-                })
+                Ok(Limit { limit: self.expr(limit)?, offset })
             }
-            sp::LimitClause::OffsetCommaLimit { offset, limit } => Ok(Limit {
-                limit: self.expr(limit)?,
-                offset: Some(self.expr(offset)?),
-            }),
+            sp::LimitClause::OffsetCommaLimit { offset, limit } => {
+                Ok(Limit { limit: self.expr(limit)?, offset: Some(self.expr(offset)?) })
+            }
         }
     }
 
@@ -517,16 +454,11 @@ impl<'c, 'a> Conv<'c, 'a> {
             ctes.push(Cte {
                 name: c.alias.name.value,
                 columns,
-                materialized: c
-                    .materialized
-                    .map(|m| matches!(m, sp::CteAsMaterialized::Materialized)),
+                materialized: c.materialized.map(|m| matches!(m, sp::CteAsMaterialized::Materialized)),
                 select: Box::new(self.query(c.query)?),
             });
         }
-        Ok(With {
-            recursive: w.recursive,
-            ctes,
-        })
+        Ok(With { recursive: w.recursive, ctes })
     }
 
     /// Flattens sqlparser's compound tree (which gives INTERSECT a higher precedence than
@@ -537,38 +469,19 @@ impl<'c, 'a> Conv<'c, 'a> {
         let mut ops = Vec::new();
         self.flatten(body, &mut cores, &mut ops)?;
         let mut cores = cores.into_iter();
-        let first = cores
-            .next()
-            .ok_or_else(|| ParseError::new("syntax error", None))?;
-        Ok(SelectBody {
-            first,
-            compounds: ops.into_iter().zip(cores).collect(),
-        })
+        let first = cores.next().ok_or_else(|| ParseError::new("syntax error", None))?;
+        Ok(SelectBody { first, compounds: ops.into_iter().zip(cores).collect() })
     }
 
-    fn flatten(
-        &mut self,
-        e: Box<sp::SetExpr>,
-        cores: &mut Vec<SelectCore>,
-        ops: &mut Vec<CompoundOp>,
-    ) -> PResult<()> {
+    fn flatten(&mut self, e: Box<sp::SetExpr>, cores: &mut Vec<SelectCore>, ops: &mut Vec<CompoundOp>) -> PResult<()> {
         let span = match &*e {
-            sp::SetExpr::Select(_) | sp::SetExpr::Values(_) | sp::SetExpr::SetOperation { .. } => {
-                Span::empty()
-            }
+            sp::SetExpr::Select(_) | sp::SetExpr::Values(_) | sp::SetExpr::SetOperation { .. } => Span::empty(),
             other => other.span(),
         };
         match *e {
-            sp::SetExpr::Select(s) => {
-                cores.push(SelectCore::Select(Box::new(self.simple_select(s)?)))
-            }
+            sp::SetExpr::Select(s) => cores.push(SelectCore::Select(Box::new(self.simple_select(s)?))),
             sp::SetExpr::Values(v) => cores.push(SelectCore::Values(self.values(v)?)),
-            sp::SetExpr::SetOperation {
-                left,
-                op,
-                set_quantifier,
-                right,
-            } => {
+            sp::SetExpr::SetOperation { left, op, set_quantifier, right } => {
                 self.flatten(left, cores, ops)?;
                 use sp::SetQuantifier as Q;
                 let op = match (op, set_quantifier) {
@@ -603,10 +516,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         for row in v.rows {
             let row: Vec<sp::Expr> = row.content;
             if *width.get_or_insert(row.len()) != row.len() {
-                return Err(ParseError::new(
-                    "all VALUES must have the same number of terms",
-                    None,
-                ));
+                return Err(ParseError::new("all VALUES must have the same number of terms", None));
             }
             rows.push(self.exprs(row)?);
         }
@@ -632,33 +542,14 @@ impl<'c, 'a> Conv<'c, 'a> {
         {
             return Err(self.reject(span));
         }
-        let sp::Select {
-            distinct,
-            projection,
-            from,
-            selection,
-            group_by,
-            having,
-            named_window,
-            ..
-        } = *s;
-        let s = SelectParts {
-            distinct,
-            projection,
-            from,
-            selection,
-            group_by,
-            having,
-            named_window,
-        };
+        let sp::Select { distinct, projection, from, selection, group_by, having, named_window, .. } = *s;
+        let s = SelectParts { distinct, projection, from, selection, group_by, having, named_window };
         let distinct = match s.distinct {
             None | Some(sp::Distinct::All) => false,
             Some(sp::Distinct::Distinct) => true,
             Some(sp::Distinct::On(_)) => return Err(self.reject(span)),
         };
-        let texts = start_of(span)
-            .and_then(|o| self.cx.index_at(o))
-            .map(|i| self.projection_ranges(i));
+        let texts = start_of(span).and_then(|o| self.cx.index_at(o)).map(|i| self.projection_ranges(i));
         let texts = texts.filter(|t| t.len() == s.projection.len());
         let mut columns = Vec::with_capacity(s.projection.len());
         for (n, item) in s.projection.into_iter().enumerate() {
@@ -673,12 +564,9 @@ impl<'c, 'a> Conv<'c, 'a> {
         for sp::NamedWindowDefinition(name, w) in s.named_window {
             let spec = match w {
                 sp::NamedWindowExpr::WindowSpec(spec) => self.window_spec(spec)?,
-                sp::NamedWindowExpr::NamedWindow(base) => WindowSpec {
-                    base: Some(base.value),
-                    partition_by: Vec::new(),
-                    order_by: Vec::new(),
-                    frame: None,
-                },
+                sp::NamedWindowExpr::NamedWindow(base) => {
+                    WindowSpec { base: Some(base.value), partition_by: Vec::new(), order_by: Vec::new(), frame: None }
+                }
             };
             windows.push((name.value, spec));
         }
@@ -699,9 +587,7 @@ impl<'c, 'a> Conv<'c, 'a> {
     fn projection_ranges(&self, select: usize) -> Vec<(usize, usize)> {
         let toks = self.cx.toks;
         let sql = self.cx.sql;
-        let is_word = |i: usize, w: &str| {
-            toks[i].kind == Kind::Word && toks[i].text(sql).eq_ignore_ascii_case(w)
-        };
+        let is_word = |i: usize, w: &str| toks[i].kind == Kind::Word && toks[i].text(sql).eq_ignore_ascii_case(w);
         let mut i = select + 1;
         if i < toks.len() && (is_word(i, "distinct") || is_word(i, "all")) {
             i += 1;
@@ -740,9 +626,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                     .iter()
                     .any(|k| w.eq_ignore_ascii_case(k));
                     // `x IS [NOT] DISTINCT FROM y` is not the FROM clause.
-                    if ends
-                        && !(w.eq_ignore_ascii_case("from") && i > 0 && is_word(i - 1, "distinct"))
-                    {
+                    if ends && !(w.eq_ignore_ascii_case("from") && i > 0 && is_word(i - 1, "distinct")) {
                         break;
                     }
                 }
@@ -763,33 +647,20 @@ impl<'c, 'a> Conv<'c, 'a> {
         }
         let toks = self.cx.toks;
         let end = toks.get(b).map_or(self.cx.end, |t| t.start);
-        self.cx.sql[toks[a].start..end]
-            .trim_end_matches(super::is_sqlite_space)
-            .to_string()
+        self.cx.sql[toks[a].start..end].trim_end_matches(super::is_sqlite_space).to_string()
     }
 
-    fn result_column(
-        &mut self,
-        item: sp::SelectItem,
-        range: Option<(usize, usize)>,
-    ) -> PResult<ResultColumn> {
+    fn result_column(&mut self, item: sp::SelectItem, range: Option<(usize, usize)>) -> PResult<ResultColumn> {
         match item {
             sp::SelectItem::UnnamedExpr(e) => {
                 let text = match range {
                     Some((a, b)) => self.tokens_text(a, b),
                     None => self.span_text(e.span()).to_string(),
                 };
-                Ok(ResultColumn::Expr {
-                    expr: self.expr(e)?,
-                    alias: None,
-                    text,
-                })
+                Ok(ResultColumn::Expr { expr: self.expr(e)?, alias: None, text })
             }
             sp::SelectItem::ExprWithAlias { expr, alias } => {
-                let text = match (
-                    range,
-                    start_of(alias.span).and_then(|o| self.cx.index_at(o)),
-                ) {
+                let text = match (range, start_of(alias.span).and_then(|o| self.cx.index_at(o))) {
                     (Some((a, _)), Some(mut end)) => {
                         let toks = self.cx.toks;
                         if end > a
@@ -802,11 +673,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                     }
                     _ => self.span_text(expr.span()).to_string(),
                 };
-                Ok(ResultColumn::Expr {
-                    expr: self.expr(expr)?,
-                    alias: Some(alias.value),
-                    text,
-                })
+                Ok(ResultColumn::Expr { expr: self.expr(expr)?, alias: Some(alias.value), text })
             }
             sp::SelectItem::Wildcard(opts) => {
                 self.check_wildcard(&opts)?;
@@ -845,18 +712,10 @@ impl<'c, 'a> Conv<'c, 'a> {
         for twj in v {
             let table = self.table_factor(twj.relation)?;
             match from.as_mut() {
-                None => {
-                    from = Some(FromClause {
-                        first: table,
-                        joins: Vec::with_capacity(twj.joins.len()),
-                    })
+                None => from = Some(FromClause { first: table, joins: Vec::with_capacity(twj.joins.len()) }),
+                Some(f) => {
+                    f.joins.push(Join { operator: JoinOperator::Comma, natural: false, table, constraint: None })
                 }
-                Some(f) => f.joins.push(Join {
-                    operator: JoinOperator::Comma,
-                    natural: false,
-                    table,
-                    constraint: None,
-                }),
             }
             let f = from.as_mut().expect("set above");
             for j in twj.joins {
@@ -894,12 +753,7 @@ impl<'c, 'a> Conv<'c, 'a> {
             }
             sp::JoinConstraint::UsingAlias(..) => return Err(self.reject(span)),
         };
-        Ok(Join {
-            operator,
-            natural,
-            table,
-            constraint,
-        })
+        Ok(Join { operator, natural, table, constraint })
     }
 
     fn table_alias(&self, a: Option<sp::TableAlias>) -> PResult<Option<String>> {
@@ -943,11 +797,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                     if args.settings.is_some() || !index_directives.is_empty() {
                         return Err(self.reject(span));
                     }
-                    return Ok(TableRef::Function {
-                        name,
-                        args: self.function_args_plain(args.args)?,
-                        alias,
-                    });
+                    return Ok(TableRef::Function { name, args: self.function_args_plain(args.args)?, alias });
                 }
                 let indexed = match index_directives.into_iter().next() {
                     None => None,
@@ -955,49 +805,27 @@ impl<'c, 'a> Conv<'c, 'a> {
                     Some(sp::TableIndexDirective::NotIndexed) => Some(Indexed::NotIndexed),
                     Some(_) => return Err(self.reject(span)),
                 };
-                Ok(TableRef::Table {
-                    name,
-                    alias,
-                    indexed,
-                })
+                Ok(TableRef::Table { name, alias, indexed })
             }
-            sp::TableFactor::Derived {
-                lateral: false,
-                subquery,
-                alias,
-                sample: None,
-            } => Ok(TableRef::Subquery {
-                select: Box::new(self.query(subquery)?),
-                alias: self.table_alias(alias)?,
-            }),
-            sp::TableFactor::NestedJoin {
-                table_with_joins,
-                alias,
-            } => {
-                let from = self
-                    .from(vec![*table_with_joins])?
-                    .ok_or_else(|| self.reject(span))?;
+            sp::TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+                Ok(TableRef::Subquery { select: Box::new(self.query(subquery)?), alias: self.table_alias(alias)? })
+            }
+            sp::TableFactor::NestedJoin { table_with_joins, alias } => {
+                let from = self.from(vec![*table_with_joins])?.ok_or_else(|| self.reject(span))?;
                 let alias = self.table_alias(alias)?;
                 // `(t)` and `(t AS x)` are just the table.
                 if from.joins.is_empty() && alias.is_none() {
                     return Ok(from.first);
                 }
-                Ok(TableRef::Nested {
-                    from: Box::new(from),
-                    alias,
+                Ok(TableRef::Nested { from: Box::new(from), alias })
+            }
+            sp::TableFactor::Function { lateral: false, name, args, with_ordinality: false, alias } => {
+                Ok(TableRef::Function {
+                    name: self.qualified_name(name)?,
+                    args: self.function_args_plain(args)?,
+                    alias: self.table_alias(alias)?,
                 })
             }
-            sp::TableFactor::Function {
-                lateral: false,
-                name,
-                args,
-                with_ordinality: false,
-                alias,
-            } => Ok(TableRef::Function {
-                name: self.qualified_name(name)?,
-                args: self.function_args_plain(args)?,
-                alias: self.table_alias(alias)?,
-            }),
             _ => Err(self.reject(span)),
         }
     }
@@ -1025,18 +853,8 @@ impl<'c, 'a> Conv<'c, 'a> {
                 Some(sp::OrderBySort::Desc) => true,
                 Some(sp::OrderBySort::Using(_)) => return Err(self.reject_node(&o.expr)),
             };
-            let nulls = o.options.nulls_first.map(|f| {
-                if f {
-                    NullsOrder::First
-                } else {
-                    NullsOrder::Last
-                }
-            });
-            out.push(OrderingTerm {
-                expr: self.expr(o.expr)?,
-                desc,
-                nulls,
-            });
+            let nulls = o.options.nulls_first.map(|f| if f { NullsOrder::First } else { NullsOrder::Last });
+            out.push(OrderingTerm { expr: self.expr(o.expr)?, desc, nulls });
         }
         Ok(out)
     }
@@ -1071,10 +889,7 @@ impl<'c, 'a> Conv<'c, 'a> {
     }
 
     fn too_large() -> ParseError {
-        ParseError::new(
-            format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"),
-            None,
-        )
+        ParseError::new(format!("Expression tree is too large (maximum depth {MAX_EXPR_DEPTH})"), None)
     }
 
     /// Converts an expression. Parentheses are dropped. Left-deep chains of binary operators
@@ -1123,11 +938,7 @@ impl<'c, 'a> Conv<'c, 'a> {
         r
     }
 
-    fn fold_chain(
-        &mut self,
-        leaf: sp::Expr,
-        rights: Vec<(sp::BinaryOperator, Box<sp::Expr>)>,
-    ) -> PResult<Expr> {
+    fn fold_chain(&mut self, leaf: sp::Expr, rights: Vec<(sp::BinaryOperator, Box<sp::Expr>)>) -> PResult<Expr> {
         let mut acc = self.expr(leaf)?;
         for (op, right) in rights.into_iter().rev() {
             let span = right.span();
@@ -1139,20 +950,10 @@ impl<'c, 'a> Conv<'c, 'a> {
             };
             let right = self.bexpr(right)?;
             acc = match like {
-                Some(op) => Expr::Like {
-                    op,
-                    not: false,
-                    expr: Box::new(acc),
-                    pattern: right,
-                    escape: None,
-                },
+                Some(op) => Expr::Like { op, not: false, expr: Box::new(acc), pattern: right, escape: None },
                 None => {
                     let op = binary_op(op).ok_or_else(|| self.reject(span))?;
-                    Expr::Binary {
-                        op,
-                        left: Box::new(acc),
-                        right,
-                    }
+                    Expr::Binary { op, left: Box::new(acc), right }
                 }
             };
         }
@@ -1169,61 +970,28 @@ impl<'c, 'a> Conv<'c, 'a> {
                 column: id.value,
             })),
             E::CompoundIdentifier(ids) => self.compound_identifier(ids),
-            E::IsNull(e) => Ok(Expr::IsNull {
-                not: false,
-                expr: self.bexpr(e)?,
-            }),
-            E::IsNotNull(e) => Ok(Expr::IsNull {
-                not: true,
-                expr: self.bexpr(e)?,
-            }),
+            E::IsNull(e) => Ok(Expr::IsNull { not: false, expr: self.bexpr(e)? }),
+            E::IsNotNull(e) => Ok(Expr::IsNull { not: true, expr: self.bexpr(e)? }),
             E::IsTrue(e) => self.truth(e, false, true),
             E::IsNotTrue(e) => self.truth(e, true, true),
             E::IsFalse(e) => self.truth(e, false, false),
             E::IsNotFalse(e) => self.truth(e, true, false),
             E::IsDistinctFrom(a, b) => self.binary(BinaryOp::IsNot, a, b),
             E::IsNotDistinctFrom(a, b) => self.binary(BinaryOp::Is, a, b),
-            E::In {
-                expr,
-                target,
-                negated,
-                global: false,
-            } => self.in_expr(expr, target, negated),
-            E::Between {
-                expr,
-                negated,
-                low,
-                high,
-            } => self.between(expr, negated, low, high),
-            E::Like {
-                negated,
-                any: false,
-                expr,
-                pattern,
-                escape_char,
-            } => self.like(LikeOp::Like, negated, expr, pattern, escape_char),
-            E::RLike {
-                negated,
-                expr,
-                pattern,
-                regexp: true,
-            } => self.like(LikeOp::Regexp, negated, expr, pattern, None),
+            E::In { expr, target, negated, global: false } => self.in_expr(expr, target, negated),
+            E::Between { expr, negated, low, high } => self.between(expr, negated, low, high),
+            E::Like { negated, any: false, expr, pattern, escape_char } => {
+                self.like(LikeOp::Like, negated, expr, pattern, escape_char)
+            }
+            E::RLike { negated, expr, pattern, regexp: true } => {
+                self.like(LikeOp::Regexp, negated, expr, pattern, None)
+            }
             E::UnaryOp { op, expr } => self.unary(op, expr),
-            E::Cast {
-                kind: sp::CastKind::Cast,
-                expr,
-                data_type,
-                format: None,
-            } => self.cast(expr, data_type),
+            E::Cast { kind: sp::CastKind::Cast, expr, data_type, format: None } => self.cast(expr, data_type),
             E::Collate { expr, collation } => self.collate(expr, collation),
             E::Value(v) => self.value(v, false),
             E::Function(f) => self.function(f),
-            E::Case {
-                operand,
-                conditions,
-                else_result,
-                ..
-            } => self.case(operand, conditions, else_result),
+            E::Case { operand, conditions, else_result, .. } => self.case(operand, conditions, else_result),
             E::Exists { subquery, negated } => self.exists(subquery, negated),
             E::Subquery(q) => self.subquery(q),
             E::Tuple(v) => Ok(Expr::Row(self.exprs(v)?)),
@@ -1234,10 +1002,7 @@ impl<'c, 'a> Conv<'c, 'a> {
     fn compound_identifier(&mut self, ids: Vec<sp::Ident>) -> PResult<Expr> {
         let span = ids.first().map(|i| i.span).unwrap_or(Span::empty());
         // `a.from`: after the dot SQLite wants a name, and reserved words are not names.
-        if let Some(id) = ids
-            .iter()
-            .find(|i| i.quote_style.is_none() && is_reserved_word(&i.value))
-        {
+        if let Some(id) = ids.iter().find(|i| i.quote_style.is_none() && is_reserved_word(&i.value)) {
             return Err(self.reject(id.span));
         }
         let mut it = ids.into_iter().map(|i| i.value);
@@ -1246,36 +1011,22 @@ impl<'c, 'a> Conv<'c, 'a> {
             return Err(self.reject(span));
         }
         match (a, b, c) {
-            (Some(t), Some(c), None) => Ok(Expr::Column(ColumnRef {
-                schema: None,
-                table: Some(t),
-                column: c,
-                double_quoted: false,
-            })),
-            (Some(s), Some(t), Some(c)) => Ok(Expr::Column(ColumnRef {
-                schema: Some(s),
-                table: Some(t),
-                column: c,
-                double_quoted: false,
-            })),
+            (Some(t), Some(c), None) => {
+                Ok(Expr::Column(ColumnRef { schema: None, table: Some(t), column: c, double_quoted: false }))
+            }
+            (Some(s), Some(t), Some(c)) => {
+                Ok(Expr::Column(ColumnRef { schema: Some(s), table: Some(t), column: c, double_quoted: false }))
+            }
             _ => Err(self.reject(span)),
         }
     }
 
     fn truth(&mut self, e: Box<sp::Expr>, not: bool, truth: bool) -> PResult<Expr> {
-        Ok(Expr::IsTruth {
-            not,
-            truth,
-            expr: self.bexpr(e)?,
-        })
+        Ok(Expr::IsTruth { not, truth, expr: self.bexpr(e)? })
     }
 
     fn binary(&mut self, op: BinaryOp, a: Box<sp::Expr>, b: Box<sp::Expr>) -> PResult<Expr> {
-        Ok(Expr::Binary {
-            op,
-            left: self.bexpr(a)?,
-            right: self.bexpr(b)?,
-        })
+        Ok(Expr::Binary { op, left: self.bexpr(a)?, right: self.bexpr(b)? })
     }
 
     fn in_expr(&mut self, expr: Box<sp::Expr>, target: sp::InTarget, not: bool) -> PResult<Expr> {
@@ -1283,35 +1034,16 @@ impl<'c, 'a> Conv<'c, 'a> {
             sp::InTarget::List(v) => InTarget::List(self.exprs(v)?),
             sp::InTarget::Subquery(q) => InTarget::Select(Box::new(self.query(q)?)),
             sp::InTarget::Table { name, args: None } => InTarget::Table(self.qualified_name(name)?),
-            sp::InTarget::Table {
-                name,
-                args: Some(args),
-            } => InTarget::TableFunction {
-                name: self.qualified_name(name)?,
-                args: self.function_args_plain(args)?,
-            },
+            sp::InTarget::Table { name, args: Some(args) } => {
+                InTarget::TableFunction { name: self.qualified_name(name)?, args: self.function_args_plain(args)? }
+            }
             sp::InTarget::Unnest(e) => return Err(self.reject_node(&*e)),
         };
-        Ok(Expr::In {
-            not,
-            expr: self.bexpr(expr)?,
-            target,
-        })
+        Ok(Expr::In { not, expr: self.bexpr(expr)?, target })
     }
 
-    fn between(
-        &mut self,
-        expr: Box<sp::Expr>,
-        not: bool,
-        low: Box<sp::Expr>,
-        high: Box<sp::Expr>,
-    ) -> PResult<Expr> {
-        Ok(Expr::Between {
-            not,
-            expr: self.bexpr(expr)?,
-            low: self.bexpr(low)?,
-            high: self.bexpr(high)?,
-        })
+    fn between(&mut self, expr: Box<sp::Expr>, not: bool, low: Box<sp::Expr>, high: Box<sp::Expr>) -> PResult<Expr> {
+        Ok(Expr::Between { not, expr: self.bexpr(expr)?, low: self.bexpr(low)?, high: self.bexpr(high)? })
     }
 
     fn like(
@@ -1333,17 +1065,11 @@ impl<'c, 'a> Conv<'c, 'a> {
 
     fn cast(&mut self, expr: Box<sp::Expr>, data_type: sp::DataType) -> PResult<Expr> {
         let type_name = self.type_name(&data_type)?;
-        Ok(Expr::Cast {
-            expr: self.bexpr(expr)?,
-            type_name,
-        })
+        Ok(Expr::Cast { expr: self.bexpr(expr)?, type_name })
     }
 
     fn collate(&mut self, expr: Box<sp::Expr>, collation: sp::ObjectName) -> PResult<Expr> {
-        Ok(Expr::Collate {
-            expr: self.bexpr(expr)?,
-            collation: self.simple_name(collation)?,
-        })
+        Ok(Expr::Collate { expr: self.bexpr(expr)?, collation: self.simple_name(collation)? })
     }
 
     fn case(
@@ -1357,18 +1083,11 @@ impl<'c, 'a> Conv<'c, 'a> {
         for w in conditions {
             whens.push((self.expr(w.condition)?, self.expr(w.result)?));
         }
-        Ok(Expr::Case {
-            base,
-            whens,
-            else_expr: self.opt_bexpr(else_result)?,
-        })
+        Ok(Expr::Case { base, whens, else_expr: self.opt_bexpr(else_result)? })
     }
 
     fn exists(&mut self, q: Box<sp::Query>, not: bool) -> PResult<Expr> {
-        Ok(Expr::Exists {
-            not,
-            select: Box::new(self.query(q)?),
-        })
+        Ok(Expr::Exists { not, select: Box::new(self.query(q)?) })
     }
 
     fn subquery(&mut self, q: Box<sp::Query>) -> PResult<Expr> {
@@ -1384,21 +1103,13 @@ impl<'c, 'a> Conv<'c, 'a> {
                     if matches!(v.value, sp::Value::Number(..)) {
                         return self.value(v, true);
                     }
-                    return Ok(Expr::Unary {
-                        op: UnaryOp::Negate,
-                        expr: Box::new(self.value(v, false)?),
-                    });
+                    return Ok(Expr::Unary { op: UnaryOp::Negate, expr: Box::new(self.value(v, false)?) });
                 }
                 // `- -1` and `-(1)`: fold again when the operand became a number.
                 return Ok(match self.expr(*e)? {
-                    Expr::Literal(Literal::Integer(i)) if i != i64::MIN => {
-                        Expr::Literal(Literal::Integer(-i))
-                    }
+                    Expr::Literal(Literal::Integer(i)) if i != i64::MIN => Expr::Literal(Literal::Integer(-i)),
                     Expr::Literal(Literal::Real(r)) => Expr::Literal(Literal::Real(-r)),
-                    other => Expr::Unary {
-                        op: UnaryOp::Negate,
-                        expr: Box::new(other),
-                    },
+                    other => Expr::Unary { op: UnaryOp::Negate, expr: Box::new(other) },
                 });
             }
             sp::UnaryOperator::Plus => UnaryOp::Plus,
@@ -1406,46 +1117,26 @@ impl<'c, 'a> Conv<'c, 'a> {
                 // `NOT x LIKE y` is `x NOT LIKE y` (NOT binds looser than LIKE); the dialect
                 // builds `x NOT GLOB y` the same way.
                 return Ok(match self.expr(*e)? {
-                    Expr::Like {
-                        op,
-                        not,
-                        expr,
-                        pattern,
-                        escape,
-                    } => Expr::Like {
-                        op,
-                        not: !not,
-                        expr,
-                        pattern,
-                        escape,
-                    },
-                    other => Expr::Unary {
-                        op: UnaryOp::Not,
-                        expr: Box::new(other),
-                    },
+                    Expr::Like { op, not, expr, pattern, escape } => {
+                        Expr::Like { op, not: !not, expr, pattern, escape }
+                    }
+                    other => Expr::Unary { op: UnaryOp::Not, expr: Box::new(other) },
                 });
             }
             sp::UnaryOperator::BitwiseNot => UnaryOp::BitNot,
             _ => return Err(self.reject_node(&*e)),
         };
-        Ok(Expr::Unary {
-            op,
-            expr: self.bexpr(e)?,
-        })
+        Ok(Expr::Unary { op, expr: self.bexpr(e)? })
     }
 
     /// The declared type a cast names: its source text (see the dialect's type hook).
     pub fn type_name(&self, dt: &sp::DataType) -> PResult<String> {
         match dt {
             sp::DataType::Unspecified => Ok(String::new()),
-            sp::DataType::Custom(name, mods) if mods.is_empty() && name.0.len() == 1 => {
-                match &name.0[0] {
-                    sp::ObjectNamePart::Identifier(id) if id.value.is_empty() => {
-                        Ok(self.span_text(id.span).to_string())
-                    }
-                    _ => Err(ParseError::new("syntax error", None)),
-                }
-            }
+            sp::DataType::Custom(name, mods) if mods.is_empty() && name.0.len() == 1 => match &name.0[0] {
+                sp::ObjectNamePart::Identifier(id) if id.value.is_empty() => Ok(self.span_text(id.span).to_string()),
+                _ => Err(ParseError::new("syntax error", None)),
+            },
             _ => Err(ParseError::new("syntax error", None)),
         }
     }
@@ -1455,19 +1146,9 @@ impl<'c, 'a> Conv<'c, 'a> {
         let offset = start_of(v.span);
         let lit = match v.value {
             sp::Value::Number(text, _) => {
-                let source = offset
-                    .and_then(|o| self.cx.token_at(o))
-                    .map(|t| t.text(self.cx.sql))
-                    .unwrap_or(&text);
+                let source = offset.and_then(|o| self.cx.token_at(o)).map(|t| t.text(self.cx.sql)).unwrap_or(&text);
                 number(&text, negate).map_err(|()| {
-                    ParseError::new(
-                        format!(
-                            "hex literal too big: {}{}",
-                            if negate { "-" } else { "" },
-                            source
-                        ),
-                        offset,
-                    )
+                    ParseError::new(format!("hex literal too big: {}{}", if negate { "-" } else { "" }, source), offset)
                 })?
             }
             sp::Value::SingleQuotedString(s) => Literal::String(s),
@@ -1522,19 +1203,12 @@ impl<'c, 'a> Conv<'c, 'a> {
                 _ => return Err(self.reject(span)),
             }
         }
-        let args = if matches!(
-            list.args.as_slice(),
-            [sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard)]
-        ) {
+        let args = if matches!(list.args.as_slice(), [sp::FunctionArg::Unnamed(sp::FunctionArgExpr::Wildcard)]) {
             if distinct {
                 // `count(DISTINCT *)`: SQLite stops at the `*`.
                 let star = start_of(span)
                     .and_then(|o| self.cx.index_at(o))
-                    .and_then(|i| {
-                        self.cx.toks[i..]
-                            .iter()
-                            .find(|t| t.kind == Kind::Punct(Punct::Star))
-                    });
+                    .and_then(|i| self.cx.toks[i..].iter().find(|t| t.kind == Kind::Punct(Punct::Star)));
                 return Err(match star {
                     Some(t) => self.cx.near(t.start),
                     None => self.reject(span),
@@ -1553,14 +1227,7 @@ impl<'c, 'a> Conv<'c, 'a> {
             Some(sp::WindowType::NamedWindow(n)) => Some(Over::Window(n.value)),
             Some(sp::WindowType::WindowSpec(s)) => Some(Over::Spec(self.window_spec(s)?)),
         };
-        Ok(Expr::Function(Box::new(FunctionCall {
-            name,
-            args,
-            distinct,
-            order_by,
-            filter,
-            over,
-        })))
+        Ok(Expr::Function(Box::new(FunctionCall { name, args, distinct, order_by, filter, over })))
     }
 
     /// `RAISE(action [, message])`, which the statement parser encodes as a call of `raise`
@@ -1621,16 +1288,8 @@ impl<'c, 'a> Conv<'c, 'a> {
     /// Splits an index key `expr [COLLATE name]` into the expression and its collation.
     pub fn indexed_column(&mut self, e: sp::Expr, desc: bool) -> PResult<IndexedColumn> {
         match self.expr(e)? {
-            Expr::Collate { expr, collation } => Ok(IndexedColumn {
-                expr: *expr,
-                collation: Some(collation),
-                desc,
-            }),
-            expr => Ok(IndexedColumn {
-                expr,
-                collation: None,
-                desc,
-            }),
+            Expr::Collate { expr, collation } => Ok(IndexedColumn { expr: *expr, collation: Some(collation), desc }),
+            expr => Ok(IndexedColumn { expr, collation: None, desc }),
         }
     }
 }
@@ -1684,11 +1343,7 @@ pub(crate) fn number(text: &str, negate: bool) -> Result<Literal, ()> {
         if digits.len() > 16 {
             return Err(());
         }
-        let v = if digits.is_empty() {
-            0
-        } else {
-            u64::from_str_radix(digits, 16).map_err(|_| ())? as i64
-        };
+        let v = if digits.is_empty() { 0 } else { u64::from_str_radix(digits, 16).map_err(|_| ())? as i64 };
         if negate {
             // -0x8000000000000000 has no i64 negation; SQLite reports it too big.
             return v.checked_neg().map(Literal::Integer).ok_or(());
@@ -1714,10 +1369,7 @@ pub(crate) fn decode_hex(h: &str) -> Vec<u8> {
         b'a'..=b'f' => c - b'a' + 10,
         _ => c - b'A' + 10,
     };
-    h.as_bytes()
-        .chunks_exact(2)
-        .map(|p| (nib(p[0]) << 4) | nib(p[1]))
-        .collect()
+    h.as_bytes().chunks_exact(2).map(|p| (nib(p[0]) << 4) | nib(p[1])).collect()
 }
 
 fn param(text: String) -> Param {

@@ -16,8 +16,8 @@
 use std::any::TypeId;
 
 use sqlparser::ast::{
-    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList,
-    FunctionArguments, Ident, ObjectName, ObjectNamePart, Statement, UnaryOperator,
+    BinaryOperator, DataType, Expr, Function, FunctionArg, FunctionArgExpr, FunctionArgumentList, FunctionArguments,
+    Ident, ObjectName, ObjectNamePart, Statement, UnaryOperator,
 };
 use sqlparser::dialect::{BindPlaceholderStyle, Dialect, Precedence, SQLiteDialect};
 use sqlparser::keywords::Keyword;
@@ -136,10 +136,7 @@ fn is_type_word(tok: &Token) -> bool {
 /// `( signed , signed )`. Returns the byte span of the whole type (None if no name is next),
 /// leaving the parser after it. `stop` tells which names end the type (constraint keywords in
 /// a column definition).
-pub(crate) fn parse_type_span(
-    parser: &mut Parser,
-    stop: &dyn Fn(&Token) -> bool,
-) -> Result<Option<Span>, ParserError> {
+pub(crate) fn parse_type_span(parser: &mut Parser, stop: &dyn Fn(&Token) -> bool) -> Result<Option<Span>, ParserError> {
     let first = parser.peek_token_ref();
     if !is_type_word(&first.token) || stop(&first.token) {
         return Ok(None);
@@ -183,11 +180,7 @@ pub(crate) fn parse_type_span(
 /// whose span is the type's text in the source.
 pub(crate) fn type_placeholder(span: Span) -> DataType {
     DataType::Custom(
-        ObjectName(vec![ObjectNamePart::Identifier(Ident {
-            value: String::new(),
-            quote_style: None,
-            span,
-        })]),
+        ObjectName(vec![ObjectNamePart::Identifier(Ident { value: String::new(), quote_style: None, span })]),
         vec![],
     )
 }
@@ -197,9 +190,7 @@ pub(crate) fn type_placeholder(span: Span) -> DataType {
 /// in SQLite, so no real function call can look like this. The converter decodes it.
 fn parse_raise(parser: &mut Parser) -> Result<Expr, ParserError> {
     let t = parser.next_token();
-    let Token::Word(w) = t.token else {
-        unreachable!("checked by the caller")
-    };
+    let Token::Word(w) = t.token else { unreachable!("checked by the caller") };
     let name = ObjectName(vec![ObjectNamePart::Identifier(w.into_ident(t.span))]);
     parser.expect_token(&Token::LParen)?;
     let action = parser.next_token();
@@ -208,28 +199,18 @@ fn parse_raise(parser: &mut Parser) -> Result<Expr, ParserError> {
         Keyword::ROLLBACK | Keyword::ABORT | Keyword::FAIL => false,
         _ => return parser.expected("IGNORE, ROLLBACK, ABORT or FAIL", action),
     };
-    let Token::Word(aw) = action.token else {
-        unreachable!("a keyword is a word")
-    };
-    let mut args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(
-        Expr::Identifier(aw.into_ident(action.span)),
-    ))];
+    let Token::Word(aw) = action.token else { unreachable!("a keyword is a word") };
+    let mut args = vec![FunctionArg::Unnamed(FunctionArgExpr::Expr(Expr::Identifier(aw.into_ident(action.span))))];
     if !ignore {
         parser.expect_token(&Token::Comma)?;
-        args.push(FunctionArg::Unnamed(FunctionArgExpr::Expr(
-            parser.parse_expr()?,
-        )));
+        args.push(FunctionArg::Unnamed(FunctionArgExpr::Expr(parser.parse_expr()?)));
     }
     parser.expect_token(&Token::RParen)?;
     Ok(Expr::Function(Function {
         name,
         uses_odbc_syntax: false,
         parameters: FunctionArguments::None,
-        args: FunctionArguments::List(FunctionArgumentList {
-            duplicate_treatment: None,
-            args,
-            clauses: vec![],
-        }),
+        args: FunctionArguments::List(FunctionArgumentList { duplicate_treatment: None, args, clauses: vec![] }),
         filter: None,
         null_treatment: None,
         over: None,
@@ -303,10 +284,7 @@ impl Dialect for BriskDialect {
         };
         if let Some(op) = op {
             parser.advance_token();
-            return Some(parser.parse_subexpr(UNARY_PREC).map(|e| Expr::UnaryOp {
-                op,
-                expr: Box::new(e),
-            }));
+            return Some(parser.parse_subexpr(UNARY_PREC).map(|e| Expr::UnaryOp { op, expr: Box::new(e) }));
         }
         // Words sqlparser gives special syntax that are plain functions in SQLite.
         let special = matches!(
@@ -329,36 +307,24 @@ impl Dialect for BriskDialect {
         // sqlparser turns keywords without a prefix meaning into column names; SQLite's reserved
         // words are never names.
         if is_reserved(&tok.token)
-            && !matches!(
-                keyword_of(&tok.token),
-                Keyword::NOT | Keyword::NULL | Keyword::CASE | Keyword::EXISTS
-            )
+            && !matches!(keyword_of(&tok.token), Keyword::NOT | Keyword::NULL | Keyword::CASE | Keyword::EXISTS)
         {
             let found = parser.peek_token();
             return Some(parser.expected("an expression", found));
         }
-        if keyword_of(&tok.token) == Keyword::RAISE
-            && parser.peek_nth_token_ref(1).token == Token::LParen
-        {
+        if keyword_of(&tok.token) == Keyword::RAISE && parser.peek_nth_token_ref(1).token == Token::LParen {
             return Some(parse_raise(parser));
         }
         if special && parser.peek_nth_token_ref(1).token == Token::LParen {
             let t = parser.next_token();
-            let Token::Word(w) = t.token else {
-                unreachable!("checked above")
-            };
+            let Token::Word(w) = t.token else { unreachable!("checked above") };
             let name = ObjectName(vec![ObjectNamePart::Identifier(w.into_ident(t.span))]);
             return Some(parser.parse_function(name));
         }
         None
     }
 
-    fn parse_infix(
-        &self,
-        parser: &mut Parser,
-        expr: &Expr,
-        precedence: u8,
-    ) -> Option<Result<Expr, ParserError>> {
+    fn parse_infix(&self, parser: &mut Parser, expr: &Expr, precedence: u8) -> Option<Result<Expr, ParserError>> {
         let tok = &parser.peek_token_ref().token;
         if is_word(tok, "isnull") {
             parser.advance_token();
@@ -378,15 +344,8 @@ impl Dialect for BriskDialect {
                     Ok(e) => e,
                     Err(e) => return Some(Err(e)),
                 };
-                let inner = Expr::BinaryOp {
-                    left: Box::new(expr.clone()),
-                    op,
-                    right: Box::new(right),
-                };
-                return Some(Ok(Expr::UnaryOp {
-                    op: UnaryOperator::Not,
-                    expr: Box::new(inner),
-                }));
+                let inner = Expr::BinaryOp { left: Box::new(expr.clone()), op, right: Box::new(right) };
+                return Some(Ok(Expr::UnaryOp { op: UnaryOperator::Not, expr: Box::new(inner) }));
             }
         }
         self.inner.parse_infix(parser, expr, precedence)

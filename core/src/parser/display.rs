@@ -146,43 +146,19 @@ impl Display for Expr {
             Expr::Unary { op, expr } => {
                 let inner = expr.to_string();
                 // `- -1` must not print as `--1`, which is a comment.
-                let sep = if *op == UnaryOp::Negate && inner.starts_with('-') {
-                    " "
-                } else {
-                    ""
-                };
+                let sep = if *op == UnaryOp::Negate && inner.starts_with('-') { " " } else { "" };
                 write!(f, "({}{sep}{inner})", op.as_str())
             }
             Expr::Binary { op, left, right } => write!(f, "({left} {} {right})", op.as_str()),
-            Expr::Like {
-                op,
-                not,
-                expr,
-                pattern,
-                escape,
-            } => {
-                write!(
-                    f,
-                    "({expr} {}{} {pattern}",
-                    if *not { "NOT " } else { "" },
-                    op.as_str()
-                )?;
+            Expr::Like { op, not, expr, pattern, escape } => {
+                write!(f, "({expr} {}{} {pattern}", if *not { "NOT " } else { "" }, op.as_str())?;
                 if let Some(e) = escape {
                     write!(f, " ESCAPE {e}")?;
                 }
                 f.write_char(')')
             }
-            Expr::Between {
-                not,
-                expr,
-                low,
-                high,
-            } => {
-                write!(
-                    f,
-                    "({expr} {}BETWEEN {low} AND {high})",
-                    if *not { "NOT " } else { "" }
-                )
+            Expr::Between { not, expr, low, high } => {
+                write!(f, "({expr} {}BETWEEN {low} AND {high})", if *not { "NOT " } else { "" })
             }
             Expr::In { not, expr, target } => {
                 write!(f, "({expr} {}IN ", if *not { "NOT " } else { "" })?;
@@ -209,11 +185,7 @@ impl Display for Expr {
                 write!(f, "({}EXISTS ({select}))", if *not { "NOT " } else { "" })
             }
             Expr::Subquery(s) => write!(f, "({s})"),
-            Expr::Case {
-                base,
-                whens,
-                else_expr,
-            } => {
+            Expr::Case { base, whens, else_expr } => {
                 f.write_str("CASE")?;
                 if let Some(b) = base {
                     write!(f, " {b}")?;
@@ -234,12 +206,9 @@ impl Display for Expr {
                 list(f, v)?;
                 f.write_char(')')
             }
-            Expr::IsTruth { not, truth, expr } => write!(
-                f,
-                "({expr} IS {}{})",
-                if *not { "NOT " } else { "" },
-                if *truth { "TRUE" } else { "FALSE" }
-            ),
+            Expr::IsTruth { not, truth, expr } => {
+                write!(f, "({expr} IS {}{})", if *not { "NOT " } else { "" }, if *truth { "TRUE" } else { "FALSE" })
+            }
             Expr::Raise { action, message } => {
                 let a = match action {
                     RaiseAction::Ignore => "IGNORE",
@@ -372,11 +341,7 @@ impl Display for Select {
 
 impl Display for With {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
-        f.write_str(if self.recursive {
-            "WITH RECURSIVE "
-        } else {
-            "WITH "
-        })?;
+        f.write_str(if self.recursive { "WITH RECURSIVE " } else { "WITH " })?;
         for (i, c) in self.ctes.iter().enumerate() {
             if i > 0 {
                 f.write_str(", ")?;
@@ -417,11 +382,7 @@ impl Display for SelectCore {
         match self {
             SelectCore::Values(rows) => values(f, rows),
             SelectCore::Select(s) => {
-                f.write_str(if s.distinct {
-                    "SELECT DISTINCT "
-                } else {
-                    "SELECT "
-                })?;
+                f.write_str(if s.distinct { "SELECT DISTINCT " } else { "SELECT " })?;
                 list(f, &s.columns)?;
                 if let Some(from) = &s.from {
                     write!(f, " FROM {from}")?;
@@ -510,11 +471,7 @@ fn indexed(f: &mut Formatter<'_>, i: &Option<Indexed>) -> fmt::Result {
 impl Display for TableRef {
     fn fmt(&self, f: &mut Formatter<'_>) -> fmt::Result {
         match self {
-            TableRef::Table {
-                name,
-                alias: a,
-                indexed: i,
-            } => {
+            TableRef::Table { name, alias: a, indexed: i } => {
                 write!(f, "{name}")?;
                 alias(f, a)?;
                 indexed(f, i)
@@ -523,11 +480,7 @@ impl Display for TableRef {
                 write!(f, "({select})")?;
                 alias(f, a)
             }
-            TableRef::Function {
-                name,
-                args,
-                alias: a,
-            } => {
+            TableRef::Function { name, args, alias: a } => {
                 write!(f, "{name}(")?;
                 list(f, args)?;
                 f.write_char(')')?;
@@ -620,11 +573,7 @@ impl Display for ColumnDef {
                 write!(f, " CONSTRAINT {n}")?;
             }
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey {
-                    desc,
-                    conflict: c,
-                    autoincrement,
-                } => {
+                ColumnConstraintKind::PrimaryKey { desc, conflict: c, autoincrement } => {
                     f.write_str(" PRIMARY KEY")?;
                     if *desc {
                         f.write_str(" DESC")?;
@@ -646,11 +595,9 @@ impl Display for ColumnDef {
                 ColumnConstraintKind::Default { expr, .. } => write!(f, " DEFAULT ({expr})")?,
                 ColumnConstraintKind::Collate(c) => write!(f, " COLLATE {c}")?,
                 ColumnConstraintKind::References(fk) => write!(f, " {fk}")?,
-                ColumnConstraintKind::Generated { expr, stored } => write!(
-                    f,
-                    " AS ({expr}) {}",
-                    if *stored { "STORED" } else { "VIRTUAL" }
-                )?,
+                ColumnConstraintKind::Generated { expr, stored } => {
+                    write!(f, " AS ({expr}) {}", if *stored { "STORED" } else { "VIRTUAL" })?
+                }
             }
         }
         Ok(())
@@ -663,11 +610,7 @@ impl Display for TableConstraint {
             write!(f, "CONSTRAINT {n} ")?;
         }
         match &self.kind {
-            TableConstraintKind::PrimaryKey {
-                columns,
-                conflict: c,
-                autoincrement,
-            } => {
+            TableConstraintKind::PrimaryKey { columns, conflict: c, autoincrement } => {
                 f.write_str("PRIMARY KEY (")?;
                 list(f, columns)?;
                 if *autoincrement {
@@ -676,10 +619,7 @@ impl Display for TableConstraint {
                 f.write_char(')')?;
                 conflict(f, c)
             }
-            TableConstraintKind::Unique {
-                columns,
-                conflict: c,
-            } => {
+            TableConstraintKind::Unique { columns, conflict: c } => {
                 f.write_str("UNIQUE (")?;
                 list(f, columns)?;
                 f.write_char(')')?;
@@ -779,23 +719,14 @@ impl Display for Statement {
                 returning(f, &d.returning)
             }
             Statement::CreateTable(t) => {
-                f.write_str(if t.temporary {
-                    "CREATE TEMP TABLE "
-                } else {
-                    "CREATE TABLE "
-                })?;
+                f.write_str(if t.temporary { "CREATE TEMP TABLE " } else { "CREATE TABLE " })?;
                 if t.if_not_exists {
                     f.write_str("IF NOT EXISTS ")?;
                 }
                 write!(f, "{}", t.name)?;
                 match &t.body {
                     CreateTableBody::AsSelect(s) => write!(f, " AS {s}"),
-                    CreateTableBody::Columns {
-                        columns,
-                        constraints,
-                        without_rowid,
-                        strict,
-                    } => {
+                    CreateTableBody::Columns { columns, constraints, without_rowid, strict } => {
                         f.write_str(" (")?;
                         list(f, columns)?;
                         for c in constraints {
@@ -815,11 +746,7 @@ impl Display for Statement {
                 }
             }
             Statement::CreateIndex(i) => {
-                f.write_str(if i.unique {
-                    "CREATE UNIQUE INDEX "
-                } else {
-                    "CREATE INDEX "
-                })?;
+                f.write_str(if i.unique { "CREATE UNIQUE INDEX " } else { "CREATE INDEX " })?;
                 if i.if_not_exists {
                     f.write_str("IF NOT EXISTS ")?;
                 }
@@ -832,11 +759,7 @@ impl Display for Statement {
                 Ok(())
             }
             Statement::CreateView(v) => {
-                f.write_str(if v.temporary {
-                    "CREATE TEMP VIEW "
-                } else {
-                    "CREATE VIEW "
-                })?;
+                f.write_str(if v.temporary { "CREATE TEMP VIEW " } else { "CREATE VIEW " })?;
                 if v.if_not_exists {
                     f.write_str("IF NOT EXISTS ")?;
                 }
@@ -849,11 +772,7 @@ impl Display for Statement {
                 write!(f, " AS {}", v.select)
             }
             Statement::CreateTrigger(t) => {
-                f.write_str(if t.temporary {
-                    "CREATE TEMP TRIGGER "
-                } else {
-                    "CREATE TRIGGER "
-                })?;
+                f.write_str(if t.temporary { "CREATE TEMP TRIGGER " } else { "CREATE TRIGGER " })?;
                 if t.if_not_exists {
                     f.write_str("IF NOT EXISTS ")?;
                 }
@@ -898,22 +817,14 @@ impl Display for Statement {
                     AlterTableAction::DropColumn(c) => write!(f, "DROP COLUMN {c}"),
                 }
             }
-            Statement::DropTable(d)
-            | Statement::DropIndex(d)
-            | Statement::DropView(d)
-            | Statement::DropTrigger(d) => {
+            Statement::DropTable(d) | Statement::DropIndex(d) | Statement::DropView(d) | Statement::DropTrigger(d) => {
                 let kind = match self {
                     Statement::DropTable(_) => "TABLE",
                     Statement::DropIndex(_) => "INDEX",
                     Statement::DropView(_) => "VIEW",
                     _ => "TRIGGER",
                 };
-                write!(
-                    f,
-                    "DROP {kind} {}{}",
-                    if d.if_exists { "IF EXISTS " } else { "" },
-                    d.name
-                )
+                write!(f, "DROP {kind} {}{}", if d.if_exists { "IF EXISTS " } else { "" }, d.name)
             }
             Statement::Begin(k) => match k {
                 TransactionKind::Deferred => f.write_str("BEGIN DEFERRED"),
@@ -941,11 +852,7 @@ impl Display for Statement {
                 }
             }
             Statement::Explain { query_plan, stmt } => {
-                write!(
-                    f,
-                    "EXPLAIN {}{stmt}",
-                    if *query_plan { "QUERY PLAN " } else { "" }
-                )
+                write!(f, "EXPLAIN {}{stmt}", if *query_plan { "QUERY PLAN " } else { "" })
             }
             Statement::Vacuum { schema, into } => {
                 f.write_str("VACUUM")?;
@@ -958,11 +865,7 @@ impl Display for Statement {
                 Ok(())
             }
             Statement::Analyze(t) | Statement::Reindex(t) => {
-                f.write_str(if matches!(self, Statement::Analyze(_)) {
-                    "ANALYZE"
-                } else {
-                    "REINDEX"
-                })?;
+                f.write_str(if matches!(self, Statement::Analyze(_)) { "ANALYZE" } else { "REINDEX" })?;
                 match t {
                     Some(t) => write!(f, " {t}"),
                     None => Ok(()),

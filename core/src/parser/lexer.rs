@@ -308,8 +308,7 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
             }
         }
         if (at(i) == b'e' || at(i) == b'E')
-            && (at(i + 1).is_ascii_digit()
-                || ((at(i + 1) == b'+' || at(i + 1) == b'-') && at(i + 2).is_ascii_digit()))
+            && (at(i + 1).is_ascii_digit() || ((at(i + 1) == b'+' || at(i + 1) == b'-') && at(i + 2).is_ascii_digit()))
         {
             i = scan_digits(z, i + 2, u8::is_ascii_digit);
         }
@@ -323,13 +322,8 @@ fn scan_number(z: &[u8]) -> (Kind, usize) {
             c.is_ascii_digit()
         }
     };
-    let misplaced =
-        (0..i).any(|k| z[k] == b'_' && (k == 0 || !digit(z[k - 1]) || !digit(at(k + 1))));
-    let mut kind = if misplaced {
-        Kind::Illegal
-    } else {
-        Kind::Number
-    };
+    let misplaced = (0..i).any(|k| z[k] == b'_' && (k == 0 || !digit(z[k - 1]) || !digit(at(k + 1))));
+    let mut kind = if misplaced { Kind::Illegal } else { Kind::Number };
     while i < z.len() && is_id_char(z[i]) {
         kind = Kind::Illegal;
         i += 1;
@@ -346,11 +340,7 @@ pub(crate) fn tokenize(sql: &str) -> Vec<RawToken> {
     while pos < z.len() {
         let (kind, n) = next_token(&z[pos..]);
         debug_assert!(n > 0 && pos + n <= z.len());
-        let tok = RawToken {
-            kind,
-            start: pos,
-            end: pos + n,
-        };
+        let tok = RawToken { kind, start: pos, end: pos + n };
         if !tok.is_space() {
             out.push(tok);
         }
@@ -419,11 +409,7 @@ pub fn is_complete(sql: &str) -> bool {
     let mut pos = 0;
     while pos < z.len() {
         let (kind, n) = next_token(&z[pos..]);
-        let tok = RawToken {
-            kind,
-            start: pos,
-            end: pos + n,
-        };
+        let tok = RawToken { kind, start: pos, end: pos + n };
         if matches!(kind, Kind::Unterminated | Kind::OpenComment) {
             return false;
         }
@@ -454,22 +440,12 @@ pub(crate) fn next_statement(toks: &[RawToken], sql: &str, from: usize) -> State
         let t = &toks[i];
         let s = TRANS[state as usize][classify(t, sql) as usize];
         if matches!(t.kind, Kind::Semi) && s == 1 {
-            return StatementTokens {
-                first: from,
-                last: i,
-                end: t.start,
-                has_semi: true,
-            };
+            return StatementTokens { first: from, last: i, end: t.start, has_semi: true };
         }
         state = s;
         i += 1;
     }
-    StatementTokens {
-        first: from,
-        last: toks.len(),
-        end: sql.len(),
-        has_semi: false,
-    }
+    StatementTokens { first: from, last: toks.len(), end: sql.len(), has_semi: false }
 }
 
 /// Builds the sqlparser token for a significant raw token. Spans encode byte offsets: line 1,
@@ -478,18 +454,10 @@ pub(crate) fn next_statement(toks: &[RawToken], sql: &str, from: usize) -> State
 pub(crate) fn to_sqlparser(tok: &RawToken, sql: &str) -> Result<TokenWithSpan, ()> {
     let text = tok.text(sql);
     let token = match tok.kind {
-        Kind::Word => Token::Word(Word {
-            value: text.to_string(),
-            quote_style: None,
-            keyword: keyword(text),
-        }),
+        Kind::Word => Token::Word(Word { value: text.to_string(), quote_style: None, keyword: keyword(text) }),
         Kind::QuotedId(q) => {
             let inner = &text[1..text.len() - 1];
-            let value = if q == b'[' {
-                inner.to_string()
-            } else {
-                dequote(inner, q as char)
-            };
+            let value = if q == b'[' { inner.to_string() } else { dequote(inner, q as char) };
             Token::make_word(&value, Some(q as char))
         }
         Kind::String => Token::SingleQuotedString(dequote(&text[1..text.len() - 1], '\'')),
@@ -534,11 +502,7 @@ struct Fnv(u64);
 
 impl std::hash::Hasher for Fnv {
     fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
         for b in bytes {
             h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
         }
@@ -550,8 +514,7 @@ impl std::hash::Hasher for Fnv {
     }
 }
 
-type KeywordMap =
-    std::collections::HashMap<&'static [u8], Keyword, std::hash::BuildHasherDefault<Fnv>>;
+type KeywordMap = std::collections::HashMap<&'static [u8], Keyword, std::hash::BuildHasherDefault<Fnv>>;
 
 /// sqlparser's keyword for an unquoted word: the same answer as `Token::make_word`, which
 /// binary-searches ~900 keywords folding case in every comparison (the largest single cost of
@@ -559,13 +522,8 @@ type KeywordMap =
 /// buffer and looked up in a hash table built on first use.
 pub(crate) fn keyword(word: &str) -> Keyword {
     static MAP: std::sync::OnceLock<KeywordMap> = std::sync::OnceLock::new();
-    let map = MAP.get_or_init(|| {
-        ALL_KEYWORDS
-            .iter()
-            .zip(ALL_KEYWORDS_INDEX)
-            .map(|(k, v)| (k.as_bytes(), *v))
-            .collect()
-    });
+    let map =
+        MAP.get_or_init(|| ALL_KEYWORDS.iter().zip(ALL_KEYWORDS_INDEX).map(|(k, v)| (k.as_bytes(), *v)).collect());
     let b = word.as_bytes();
     let mut buf = [0u8; 48];
     if b.len() > buf.len() {
@@ -574,16 +532,11 @@ pub(crate) fn keyword(word: &str) -> Keyword {
     for (d, s) in buf.iter_mut().zip(b) {
         *d = s.to_ascii_uppercase();
     }
-    map.get(&buf[..b.len()])
-        .copied()
-        .unwrap_or(Keyword::NoKeyword)
+    map.get(&buf[..b.len()]).copied().unwrap_or(Keyword::NoKeyword)
 }
 
 pub(crate) fn span_of(start: usize, end: usize) -> Span {
-    Span::new(
-        Location::new(1, start as u64 + 1),
-        Location::new(1, end as u64 + 1),
-    )
+    Span::new(Location::new(1, start as u64 + 1), Location::new(1, end as u64 + 1))
 }
 
 /// The byte offset a sqlparser location stands for (see [`to_sqlparser`]); None for the empty
@@ -615,10 +568,7 @@ mod tests {
     use super::*;
 
     fn kinds(sql: &str) -> Vec<(Kind, &str)> {
-        tokenize(sql)
-            .iter()
-            .map(|t| (t.kind, t.text(sql)))
-            .collect()
+        tokenize(sql).iter().map(|t| (t.kind, t.text(sql))).collect()
     }
 
     #[test]
@@ -629,22 +579,11 @@ mod tests {
             ("0x", &[(Illegal, "0x")]),
             ("1abc", &[(Illegal, "1abc")]),
             ("1e", &[(Illegal, "1e")]),
-            (
-                "1e+5 1.5e-3 .5 1.",
-                &[
-                    (Number, "1e+5"),
-                    (Number, "1.5e-3"),
-                    (Number, ".5"),
-                    (Number, "1."),
-                ],
-            ),
+            ("1e+5 1.5e-3 .5 1.", &[(Number, "1e+5"), (Number, "1.5e-3"), (Number, ".5"), (Number, "1.")]),
             ("1.5.5", &[(Number, "1.5"), (Number, ".5")]),
             ("1_000", &[(Number, "1_000")]),
             ("1__0", &[(Illegal, "1__0")]),
-            (
-                "x'0a' X'' x'0'",
-                &[(Blob, "x'0a'"), (Blob, "X''"), (Illegal, "x'0'")],
-            ),
+            ("x'0a' X'' x'0'", &[(Blob, "x'0a'"), (Blob, "X''"), (Illegal, "x'0'")]),
             (
                 "? ?12 :a @b $c #d",
                 &[
@@ -702,10 +641,7 @@ mod tests {
                     (Word, "j"),
                 ],
             ),
-            (
-                "a$b é_1 -- c\n/* d */ e",
-                &[(Word, "a$b"), (Word, "é_1"), (Word, "e")],
-            ),
+            ("a$b é_1 -- c\n/* d */ e", &[(Word, "a$b"), (Word, "é_1"), (Word, "e")]),
             ("! #", &[(Illegal, "!"), (Illegal, "#")]),
         ];
         for (sql, want) in cases {
@@ -717,19 +653,11 @@ mod tests {
     fn keyword_lookup_agrees_with_sqlparser() {
         for &k in ALL_KEYWORDS {
             for w in [k.to_string(), k.to_ascii_lowercase()] {
-                let Token::Word(want) = Token::make_word(&w, None) else {
-                    unreachable!()
-                };
+                let Token::Word(want) = Token::make_word(&w, None) else { unreachable!() };
                 assert_eq!(keyword(&w), want.keyword, "{w}");
             }
         }
-        for w in [
-            "",
-            "a",
-            "selectx",
-            "é",
-            "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
-        ] {
+        for w in ["", "a", "selectx", "é", "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz"] {
             assert_eq!(keyword(w), Keyword::NoKeyword, "{w}");
         }
     }
@@ -750,22 +678,10 @@ mod tests {
             ("select 1 /* ; ", false),
             ("select 1 /* ; */;", true),
             ("create trigger t after insert on x begin select 1;", false),
-            (
-                "create trigger t after insert on x begin select 1; end",
-                false,
-            ),
-            (
-                "create trigger t after insert on x begin select 1; end;",
-                true,
-            ),
-            (
-                "create temp trigger t after insert on x begin select 1; end ;",
-                true,
-            ),
-            (
-                "explain create trigger t after insert on x begin select 1;",
-                false,
-            ),
+            ("create trigger t after insert on x begin select 1; end", false),
+            ("create trigger t after insert on x begin select 1; end;", true),
+            ("create temp trigger t after insert on x begin select 1; end ;", true),
+            ("explain create trigger t after insert on x begin select 1;", false),
             ("create table trigger(a);", true),
             ("select [a;", false),
             (";", true),

@@ -82,10 +82,7 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(message: impl Into<String>, offset: Option<usize>) -> ParseError {
-        ParseError {
-            message: message.into(),
-            offset,
-        }
+        ParseError { message: message.into(), offset }
     }
 }
 
@@ -173,10 +170,11 @@ impl Iterator for Script<'_> {
         let st = next_range(&self.toks, self.sql, &mut self.pos)?;
         let tail = if st.has_semi { st.end + 1 } else { st.end };
         let span = self.toks[st.first].start..st.end;
-        Some(
-            parse_statement(self.sql, &self.toks[st.first..st.last], st)
-                .map(|stmt| ParsedStatement { stmt, span, tail }),
-        )
+        Some(parse_statement(self.sql, &self.toks[st.first..st.last], st).map(|stmt| ParsedStatement {
+            stmt,
+            span,
+            tail,
+        }))
     }
 }
 
@@ -206,10 +204,7 @@ impl Ctx<'_> {
     }
 
     fn unrecognized(&self, t: &RawToken) -> ParseError {
-        ParseError::new(
-            format!("unrecognized token: \"{}\"", t.text(self.sql)),
-            Some(t.start),
-        )
+        ParseError::new(format!("unrecognized token: \"{}\"", t.text(self.sql)), Some(t.start))
     }
 
     /// The error for a statement that ended before the grammar was satisfied.
@@ -226,10 +221,7 @@ impl Ctx<'_> {
     /// `near "X": syntax error` for the token starting at `offset`.
     pub fn near(&self, offset: usize) -> ParseError {
         match self.token_at(offset) {
-            Some(t) => ParseError::new(
-                format!("near \"{}\": syntax error", t.text(self.sql)),
-                Some(offset),
-            ),
+            Some(t) => ParseError::new(format!("near \"{}\": syntax error", t.text(self.sql)), Some(offset)),
             None if offset >= self.end => self.at_end(),
             None => ParseError::new("syntax error", Some(offset)),
         }
@@ -253,17 +245,11 @@ impl Ctx<'_> {
     /// Maps a sqlparser error to SQLite's message for the same input.
     pub fn parser_error(&self, e: ParserError, p: &Parser) -> ParseError {
         let msg = match e {
-            ParserError::RecursionLimitExceeded => {
-                return ParseError::new("parser stack overflow", None)
-            }
+            ParserError::RecursionLimitExceeded => return ParseError::new("parser stack overflow", None),
             ParserError::ParserError(m) | ParserError::TokenizerError(m) => m,
         };
         if let Some(i) = msg.rfind(" at Line: ") {
-            if let Some(col) = msg[i..]
-                .rsplit("Column: ")
-                .next()
-                .and_then(|c| c.trim().parse::<usize>().ok())
-            {
+            if let Some(col) = msg[i..].rsplit("Column: ").next().and_then(|c| c.trim().parse::<usize>().ok()) {
                 if col > 0 {
                     return self.near(col - 1);
                 }
@@ -295,17 +281,9 @@ fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult
             }
         }
     }
-    let cx = Ctx {
-        sql,
-        toks: &toks[..sp_tokens.len()],
-        end: st.end,
-        has_semi: st.has_semi,
-        illegal,
-    };
+    let cx = Ctx { sql, toks: &toks[..sp_tokens.len()], end: st.end, has_semi: st.has_semi, illegal };
     let dialect = dialect::BriskDialect::default();
-    let mut p = Parser::new(&dialect)
-        .with_recursion_limit(RECURSION_LIMIT)
-        .with_tokens_with_locations(sp_tokens);
+    let mut p = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(sp_tokens);
     let stmt = stmt::statement(&cx, &mut p)?;
     match &p.peek_token_ref().token {
         Token::EOF => {}

@@ -151,21 +151,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         let (first, off) = self.name()?;
         if self.eat_tok(&Token::Period) {
             let (name, off) = self.name()?;
-            return Ok((
-                QualifiedName {
-                    schema: Some(first),
-                    name,
-                },
-                off,
-            ));
+            return Ok((QualifiedName { schema: Some(first), name }, off));
         }
-        Ok((
-            QualifiedName {
-                schema: None,
-                name: first,
-            },
-            off,
-        ))
+        Ok((QualifiedName { schema: None, name: first }, off))
     }
 
     /// `( name, ... )`
@@ -235,9 +223,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     /// `[ON CONFLICT resolution]`
     fn on_conflict(&mut self) -> PResult<Option<ConflictResolution>> {
-        if self.kw() == Keyword::ON
-            && keyword_of(&self.p.peek_nth_token_ref(1).token) == Keyword::CONFLICT
-        {
+        if self.kw() == Keyword::ON && keyword_of(&self.p.peek_nth_token_ref(1).token) == Keyword::CONFLICT {
             self.p.advance_token();
             self.p.advance_token();
             return Ok(Some(self.resolution()?));
@@ -280,10 +266,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     return Err(self.near());
                 }
                 let stmt = self.statement()?;
-                Ok(Statement::Explain {
-                    query_plan,
-                    stmt: Box::new(stmt),
-                })
+                Ok(Statement::Explain { query_plan, stmt: Box::new(stmt) })
             }
             Keyword::PRAGMA => self.pragma(),
             Keyword::BEGIN => {
@@ -294,10 +277,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     Keyword::EXCLUSIVE => TransactionKind::Exclusive,
                     _ => TransactionKind::Deferred,
                 };
-                if matches!(
-                    self.kw(),
-                    Keyword::DEFERRED | Keyword::IMMEDIATE | Keyword::EXCLUSIVE
-                ) {
+                if matches!(self.kw(), Keyword::DEFERRED | Keyword::IMMEDIATE | Keyword::EXCLUSIVE) {
                     self.p.advance_token();
                 }
                 self.transaction_opt()?;
@@ -313,9 +293,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 self.transaction_opt()?;
                 if self.eat_kw(Keyword::TO) {
                     self.eat_kw(Keyword::SAVEPOINT);
-                    return Ok(Statement::Rollback {
-                        savepoint: Some(self.name()?.0),
-                    });
+                    return Ok(Statement::Rollback { savepoint: Some(self.name()?.0) });
                 }
                 Ok(Statement::Rollback { savepoint: None })
             }
@@ -330,34 +308,18 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             Keyword::VACUUM => {
                 self.p.advance_token();
-                let schema = if !self.at_end() && self.kw() != Keyword::INTO {
-                    Some(self.name()?.0)
-                } else {
-                    None
-                };
-                let into = if self.eat_kw(Keyword::INTO) {
-                    Some(self.expr()?)
-                } else {
-                    None
-                };
+                let schema = if !self.at_end() && self.kw() != Keyword::INTO { Some(self.name()?.0) } else { None };
+                let into = if self.eat_kw(Keyword::INTO) { Some(self.expr()?) } else { None };
                 Ok(Statement::Vacuum { schema, into })
             }
             Keyword::ANALYZE => {
                 self.p.advance_token();
-                let target = if self.at_end() {
-                    None
-                } else {
-                    Some(self.qualified_name()?.0)
-                };
+                let target = if self.at_end() { None } else { Some(self.qualified_name()?.0) };
                 Ok(Statement::Analyze(target))
             }
             Keyword::REINDEX => {
                 self.p.advance_token();
-                let target = if self.at_end() {
-                    None
-                } else {
-                    Some(self.qualified_name()?.0)
-                };
+                let target = if self.at_end() { None } else { Some(self.qualified_name()?.0) };
                 Ok(Statement::Reindex(target))
             }
             Keyword::ATTACH => {
@@ -366,11 +328,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 let file = self.expr()?;
                 self.expect_kw(Keyword::AS)?;
                 let schema = self.expr()?;
-                let key = if self.eat_kw(Keyword::KEY) {
-                    Some(self.expr()?)
-                } else {
-                    None
-                };
+                let key = if self.eat_kw(Keyword::KEY) { Some(self.expr()?) } else { None };
                 Ok(Statement::Attach { file, schema, key })
             }
             Keyword::DETACH => {
@@ -393,9 +351,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         let p = &*self.p;
         let kw = |n: usize| keyword_of(&p.peek_nth_token_ref(n).token);
         match self.kw() {
-            Keyword::DELETE if kw(1) != Keyword::FROM => {
-                Err(self.cx.near_token(p.peek_nth_token_ref(1)))
-            }
+            Keyword::DELETE if kw(1) != Keyword::FROM => Err(self.cx.near_token(p.peek_nth_token_ref(1))),
             Keyword::INSERT | Keyword::REPLACE => {
                 // After `INTO [schema.]table` comes `AS`, `(`, `VALUES`, `SELECT`, `WITH` or
                 // `DEFAULT`; sqlparser would read another word as an alias.
@@ -412,11 +368,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     if matches!(next.token, Token::Word(_))
                         && !matches!(
                             keyword_of(&next.token),
-                            Keyword::AS
-                                | Keyword::VALUES
-                                | Keyword::SELECT
-                                | Keyword::WITH
-                                | Keyword::DEFAULT
+                            Keyword::AS | Keyword::VALUES | Keyword::SELECT | Keyword::WITH | Keyword::DEFAULT
                         )
                     {
                         return Err(self.cx.near_token(next));
@@ -433,11 +385,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                             return Ok(());
                         }
                         // DEFAULT can only come before the source.
-                        t if matches!(
-                            keyword_of(t),
-                            Keyword::VALUES | Keyword::SELECT | Keyword::WITH
-                        ) =>
-                        {
+                        t if matches!(keyword_of(t), Keyword::VALUES | Keyword::SELECT | Keyword::WITH) => {
                             return Ok(())
                         }
                         _ => n += 1,
@@ -483,11 +431,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         } else {
             None
         };
-        Ok(Statement::Pragma(Pragma {
-            schema: name.schema,
-            name: name.name,
-            value,
-        }))
+        Ok(Statement::Pragma(Pragma { schema: name.schema, name: name.name, value }))
     }
 
     /// `[+|-] number | name | string | ON | DELETE | DEFAULT | ...` (`nmnum`, `plus_num`,
@@ -524,10 +468,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn drop(&mut self) -> PResult<Statement> {
         self.p.advance_token();
         let kind = self.kw();
-        if !matches!(
-            kind,
-            Keyword::TABLE | Keyword::INDEX | Keyword::VIEW | Keyword::TRIGGER
-        ) {
+        if !matches!(kind, Keyword::TABLE | Keyword::INDEX | Keyword::VIEW | Keyword::TRIGGER) {
             return Err(self.near());
         }
         self.p.advance_token();
@@ -566,10 +507,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 self.p.advance_token();
                 self.create_trigger(temporary)
             }
-            Keyword::VIRTUAL if !unique && !temporary => Err(ParseError::new(
-                "virtual tables are not supported",
-                Some(self.next_offset()),
-            )),
+            Keyword::VIRTUAL if !unique && !temporary => {
+                Err(ParseError::new("virtual tables are not supported", Some(self.next_offset())))
+            }
             _ => Err(self.near()),
         }
     }
@@ -617,9 +557,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             loop {
                 if self.eat_kw(Keyword::WITHOUT) {
                     match self.peek() {
-                        Token::Word(w)
-                            if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("rowid") => {
-                        }
+                        Token::Word(w) if w.quote_style.is_none() && w.value.eq_ignore_ascii_case("rowid") => {}
                         Token::Word(w) => {
                             return Err(ParseError::new(
                                 format!("unknown table option: {}", w.value),
@@ -654,12 +592,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
-            body: CreateTableBody::Columns {
-                columns,
-                constraints,
-                without_rowid,
-                strict,
-            },
+            body: CreateTableBody::Columns { columns, constraints, without_rowid, strict },
             sql: Some(sql),
         })))
     }
@@ -667,34 +600,22 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn starts_table_constraint(&self) -> bool {
         matches!(
             self.kw(),
-            Keyword::CONSTRAINT
-                | Keyword::PRIMARY
-                | Keyword::UNIQUE
-                | Keyword::CHECK
-                | Keyword::FOREIGN
+            Keyword::CONSTRAINT | Keyword::PRIMARY | Keyword::UNIQUE | Keyword::CHECK | Keyword::FOREIGN
         )
     }
 
     fn column_def(&mut self) -> PResult<ColumnDef> {
         let (name, _) = self.name()?;
-        let type_name =
-            match parse_type_span(self.p, &starts_column_constraint).map_err(|e| self.err(e))? {
-                Some(span) => {
-                    let (s, e) = (
-                        offset_of(span.start).unwrap_or(0),
-                        offset_of(span.end).unwrap_or(0),
-                    );
-                    dequote_type(&self.cx.sql[s..e]).to_string()
-                }
-                None => String::new(),
-            };
+        let type_name = match parse_type_span(self.p, &starts_column_constraint).map_err(|e| self.err(e))? {
+            Some(span) => {
+                let (s, e) = (offset_of(span.start).unwrap_or(0), offset_of(span.end).unwrap_or(0));
+                dequote_type(&self.cx.sql[s..e]).to_string()
+            }
+            None => String::new(),
+        };
         let mut constraints = Vec::new();
         loop {
-            let cname = if self.eat_kw(Keyword::CONSTRAINT) {
-                Some(self.name()?.0)
-            } else {
-                None
-            };
+            let cname = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
             let kind = match self.kw() {
                 Keyword::PRIMARY => {
                     self.p.advance_token();
@@ -702,18 +623,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     let desc = self.sort_order();
                     let conflict = self.on_conflict()?;
                     let autoincrement = self.eat_kw(Keyword::AUTOINCREMENT);
-                    ColumnConstraintKind::PrimaryKey {
-                        desc,
-                        conflict,
-                        autoincrement,
-                    }
+                    ColumnConstraintKind::PrimaryKey { desc, conflict, autoincrement }
                 }
                 Keyword::NOT => {
                     self.p.advance_token();
                     self.expect_kw(Keyword::NULL)?;
-                    ColumnConstraintKind::NotNull {
-                        conflict: self.on_conflict()?,
-                    }
+                    ColumnConstraintKind::NotNull { conflict: self.on_conflict()? }
                 }
                 Keyword::NULL => {
                     // `NULL [conflict]` is accepted and means nothing.
@@ -723,9 +638,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 }
                 Keyword::UNIQUE => {
                     self.p.advance_token();
-                    ColumnConstraintKind::Unique {
-                        conflict: self.on_conflict()?,
-                    }
+                    ColumnConstraintKind::Unique { conflict: self.on_conflict()? }
                 }
                 Keyword::CHECK => {
                     self.p.advance_token();
@@ -760,11 +673,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             };
             constraints.push(ColumnConstraint { name: cname, kind });
         }
-        Ok(ColumnDef {
-            name,
-            type_name,
-            constraints,
-        })
+        Ok(ColumnDef { name, type_name, constraints })
     }
 
     /// `DEFAULT (expr) | DEFAULT [+|-] literal | DEFAULT name` (the name is a string, except
@@ -772,10 +681,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn default_value(&mut self) -> PResult<ColumnConstraintKind> {
         if *self.peek() == Token::LParen {
             let (expr, range) = self.paren_expr()?;
-            return Ok(ColumnConstraintKind::Default {
-                expr,
-                text: self.cx.sql[range].to_string(),
-            });
+            return Ok(ColumnConstraintKind::Default { expr, text: self.cx.sql[range].to_string() });
         }
         let start = self.next_offset();
         let sign = match self.peek() {
@@ -793,24 +699,16 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 let neg = sign == Some(UnaryOp::Negate);
                 let lit = number(&text, neg).map_err(|()| {
                     let src = &self.cx.sql[tok_off..self.prev_end()];
-                    ParseError::new(
-                        format!("hex literal too big: {}{src}", if neg { "-" } else { "" }),
-                        Some(start),
-                    )
+                    ParseError::new(format!("hex literal too big: {}{src}", if neg { "-" } else { "" }), Some(start))
                 })?;
                 let e = Expr::Literal(lit);
                 match sign {
-                    Some(UnaryOp::Plus) => Expr::Unary {
-                        op: UnaryOp::Plus,
-                        expr: Box::new(e),
-                    },
+                    Some(UnaryOp::Plus) => Expr::Unary { op: UnaryOp::Plus, expr: Box::new(e) },
                     _ => e,
                 }
             }
             Token::SingleQuotedString(s) => self.signed(sign, Expr::Literal(Literal::String(s))),
-            Token::HexStringLiteral(h) => {
-                self.signed(sign, Expr::Literal(Literal::Blob(decode_hex(&h))))
-            }
+            Token::HexStringLiteral(h) => self.signed(sign, Expr::Literal(Literal::Blob(decode_hex(&h)))),
             Token::Word(w) => {
                 let lit = match (w.quote_style, w.keyword) {
                     (None, Keyword::NULL) => Literal::Null,
@@ -838,10 +736,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     fn signed(&self, sign: Option<UnaryOp>, e: Expr) -> Expr {
         match sign {
-            Some(op) => Expr::Unary {
-                op,
-                expr: Box::new(e),
-            },
+            Some(op) => Expr::Unary { op, expr: Box::new(e) },
             None => e,
         }
     }
@@ -850,22 +745,10 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     /// [[NOT] DEFERRABLE [INITIALLY DEFERRED|IMMEDIATE]]`
     fn foreign_key_clause(&mut self) -> PResult<ForeignKeyClause> {
         let (table, _) = self.name()?;
-        let columns = if *self.peek() == Token::LParen {
-            self.name_list()?
-        } else {
-            Vec::new()
-        };
-        let mut fk = ForeignKeyClause {
-            table,
-            columns,
-            on_delete: None,
-            on_update: None,
-            deferred: false,
-        };
+        let columns = if *self.peek() == Token::LParen { self.name_list()? } else { Vec::new() };
+        let mut fk = ForeignKeyClause { table, columns, on_delete: None, on_update: None, deferred: false };
         loop {
-            if self.kw() == Keyword::ON
-                && keyword_of(&self.p.peek_nth_token_ref(1).token) != Keyword::CONFLICT
-            {
+            if self.kw() == Keyword::ON && keyword_of(&self.p.peek_nth_token_ref(1).token) != Keyword::CONFLICT {
                 self.p.advance_token();
                 let event = self.kw();
                 if !matches!(event, Keyword::DELETE | Keyword::UPDATE | Keyword::INSERT) {
@@ -899,8 +782,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 break;
             }
         }
-        let not = self.kw() == Keyword::NOT
-            && keyword_of(&self.p.peek_nth_token_ref(1).token) == Keyword::DEFERRABLE;
+        let not = self.kw() == Keyword::NOT && keyword_of(&self.p.peek_nth_token_ref(1).token) == Keyword::DEFERRABLE;
         if not {
             self.p.advance_token();
         }
@@ -920,10 +802,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     /// `( expr [COLLATE name] [ASC|DESC], ... [AUTOINCREMENT] )`; AUTOINCREMENT only where
     /// `allow_autoincrement` (a table PRIMARY KEY).
-    fn indexed_columns(
-        &mut self,
-        allow_autoincrement: bool,
-    ) -> PResult<(Vec<IndexedColumn>, bool)> {
+    fn indexed_columns(&mut self, allow_autoincrement: bool) -> PResult<(Vec<IndexedColumn>, bool)> {
         self.expect_tok(&Token::LParen)?;
         let mut out = Vec::new();
         loop {
@@ -940,29 +819,18 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     }
 
     fn table_constraint(&mut self) -> PResult<TableConstraint> {
-        let name = if self.eat_kw(Keyword::CONSTRAINT) {
-            Some(self.name()?.0)
-        } else {
-            None
-        };
+        let name = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
         let kind = match self.kw() {
             Keyword::PRIMARY => {
                 self.p.advance_token();
                 self.expect_kw(Keyword::KEY)?;
                 let (columns, autoincrement) = self.indexed_columns(true)?;
-                TableConstraintKind::PrimaryKey {
-                    columns,
-                    conflict: self.on_conflict()?,
-                    autoincrement,
-                }
+                TableConstraintKind::PrimaryKey { columns, conflict: self.on_conflict()?, autoincrement }
             }
             Keyword::UNIQUE => {
                 self.p.advance_token();
                 let (columns, _) = self.indexed_columns(false)?;
-                TableConstraintKind::Unique {
-                    columns,
-                    conflict: self.on_conflict()?,
-                }
+                TableConstraintKind::Unique { columns, conflict: self.on_conflict()? }
             }
             Keyword::CHECK => {
                 self.p.advance_token();
@@ -976,10 +844,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 self.expect_kw(Keyword::KEY)?;
                 let columns = self.name_list()?;
                 self.expect_kw(Keyword::REFERENCES)?;
-                TableConstraintKind::ForeignKey {
-                    columns,
-                    clause: self.foreign_key_clause()?,
-                }
+                TableConstraintKind::ForeignKey { columns, clause: self.foreign_key_clause()? }
             }
             _ => return Err(self.near()),
         };
@@ -995,17 +860,10 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         self.expect_kw(Keyword::ON)?;
         let (table, _) = self.name()?;
         let (columns, _) = self.indexed_columns(false)?;
-        let where_clause = if self.eat_kw(Keyword::WHERE) {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let where_clause = if self.eat_kw(Keyword::WHERE) { Some(self.expr()?) } else { None };
         // sqlite3CreateIndex: from the index name to the end of the statement.
-        let sql = format!(
-            "CREATE{} INDEX {}",
-            if unique { " UNIQUE" } else { "" },
-            &self.cx.sql[name_start..self.cx.end]
-        );
+        let sql =
+            format!("CREATE{} INDEX {}", if unique { " UNIQUE" } else { "" }, &self.cx.sql[name_start..self.cx.end]);
         Ok(Statement::CreateIndex(Box::new(CreateIndex {
             unique,
             if_not_exists,
@@ -1020,19 +878,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     fn create_view(&mut self, temporary: bool) -> PResult<Statement> {
         let if_not_exists = self.if_not_exists()?;
         let (name, name_start) = self.qualified_name()?;
-        let columns = if *self.peek() == Token::LParen {
-            self.name_list()?
-        } else {
-            Vec::new()
-        };
+        let columns = if *self.peek() == Token::LParen { self.name_list()? } else { Vec::new() };
         self.expect_kw(Keyword::AS)?;
         let select = self.query()?;
         // sqlite3CreateView: from the view name to the end of the statement, trailing spaces
         // trimmed.
-        let sql = format!(
-            "CREATE VIEW {}",
-            self.cx.sql[name_start..self.cx.end].trim_end_matches(is_sqlite_space)
-        );
+        let sql = format!("CREATE VIEW {}", self.cx.sql[name_start..self.cx.end].trim_end_matches(is_sqlite_space));
         Ok(Statement::CreateView(Box::new(CreateView {
             temporary,
             if_not_exists,
@@ -1089,11 +940,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             self.expect_kw(Keyword::EACH)?;
             self.expect_kw(Keyword::ROW)?;
         }
-        let when = if self.eat_kw(Keyword::WHEN) {
-            Some(self.expr()?)
-        } else {
-            None
-        };
+        let when = if self.eat_kw(Keyword::WHEN) { Some(self.expr()?) } else { None };
         self.expect_kw(Keyword::BEGIN)?;
         let mut body = Vec::new();
         loop {
@@ -1116,10 +963,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
         }
         // sqlite3FinishTrigger: from the trigger name to the end of END.
-        let sql = format!(
-            "CREATE TRIGGER {}",
-            &self.cx.sql[name_start..self.prev_end()]
-        );
+        let sql = format!("CREATE TRIGGER {}", &self.cx.sql[name_start..self.prev_end()]);
         Ok(Statement::CreateTrigger(Box::new(CreateTrigger {
             temporary,
             if_not_exists,
@@ -1163,9 +1007,6 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             _ => return Err(self.near()),
         };
-        Ok(Statement::AlterTable(Box::new(AlterTable {
-            table,
-            action,
-        })))
+        Ok(Statement::AlterTable(Box::new(AlterTable { table, action })))
     }
 }

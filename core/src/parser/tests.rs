@@ -200,8 +200,7 @@ fn precedence_matches_sqlite_evaluation() {
     ];
     let db = rusqlite::Connection::open_in_memory().unwrap();
     let eval = |sql: &str| -> rusqlite::types::Value {
-        db.query_row(&format!("SELECT {sql}"), [], |r| r.get(0))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        db.query_row(&format!("SELECT {sql}"), [], |r| r.get(0)).unwrap_or_else(|e| panic!("{sql}: {e}"))
     };
     for e in exprs {
         let rendered = select_expr(e).to_string();
@@ -218,15 +217,9 @@ fn literals() {
     assert_eq!(lit("0x00000000000000001"), Literal::Integer(1));
     assert_eq!(lit("-0x10"), Literal::Integer(-16));
     assert_eq!(lit("9223372036854775807"), Literal::Integer(i64::MAX));
-    assert_eq!(
-        lit("9223372036854775808"),
-        Literal::Real(9.223372036854776e18)
-    );
+    assert_eq!(lit("9223372036854775808"), Literal::Real(9.223372036854776e18));
     assert_eq!(lit("-9223372036854775808"), Literal::Integer(i64::MIN));
-    assert_eq!(
-        lit("-9223372036854775809"),
-        Literal::Real(-9.223372036854776e18)
-    );
+    assert_eq!(lit("-9223372036854775809"), Literal::Real(-9.223372036854776e18));
     assert_eq!(lit("1e3"), Literal::Real(1000.0));
     assert_eq!(lit("1."), Literal::Real(1.0));
     assert_eq!(lit(".5"), Literal::Real(0.5));
@@ -240,14 +233,8 @@ fn literals() {
     assert_eq!(lit("CURRENT_TIME"), Literal::CurrentTime);
     assert_eq!(lit("current_date"), Literal::CurrentDate);
     assert_eq!(lit("CURRENT_TIMESTAMP"), Literal::CurrentTimestamp);
-    assert_eq!(
-        err("SELECT 0x1FFFFFFFFFFFFFFFF").message,
-        "hex literal too big: 0x1FFFFFFFFFFFFFFFF"
-    );
-    assert_eq!(
-        err("SELECT -0x8000000000000000").message,
-        "hex literal too big: -0x8000000000000000"
-    );
+    assert_eq!(err("SELECT 0x1FFFFFFFFFFFFFFFF").message, "hex literal too big: 0x1FFFFFFFFFFFFFFFF");
+    assert_eq!(err("SELECT -0x8000000000000000").message, "hex literal too big: -0x8000000000000000");
 }
 
 #[test]
@@ -259,10 +246,7 @@ fn parameters_keep_kind_and_text() {
                     .columns
                     .into_iter()
                     .map(|c| match c {
-                        ResultColumn::Expr {
-                            expr: Expr::Param(p),
-                            ..
-                        } => p,
+                        ResultColumn::Expr { expr: Expr::Param(p), .. } => p,
                         other => panic!("{other:?}"),
                     })
                     .collect(),
@@ -293,34 +277,10 @@ fn parameters_keep_kind_and_text() {
 #[test]
 fn double_quoted_names_are_marked() {
     // SQLite reads a lone double-quoted identifier as a string when no column matches.
-    assert!(matches!(
-        select_expr("\"a\""),
-        Expr::Column(ColumnRef {
-            double_quoted: true,
-            ..
-        })
-    ));
-    assert!(matches!(
-        select_expr("[a]"),
-        Expr::Column(ColumnRef {
-            double_quoted: false,
-            ..
-        })
-    ));
-    assert!(matches!(
-        select_expr("`a`"),
-        Expr::Column(ColumnRef {
-            double_quoted: false,
-            ..
-        })
-    ));
-    assert!(matches!(
-        select_expr("a"),
-        Expr::Column(ColumnRef {
-            double_quoted: false,
-            ..
-        })
-    ));
+    assert!(matches!(select_expr("\"a\""), Expr::Column(ColumnRef { double_quoted: true, .. })));
+    assert!(matches!(select_expr("[a]"), Expr::Column(ColumnRef { double_quoted: false, .. })));
+    assert!(matches!(select_expr("`a`"), Expr::Column(ColumnRef { double_quoted: false, .. })));
+    assert!(matches!(select_expr("a"), Expr::Column(ColumnRef { double_quoted: false, .. })));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,50 +431,17 @@ fn pragmas() {
     use PragmaValue::*;
     let cases = [
         ("PRAGMA foreign_keys", p(None, "foreign_keys", None)),
-        (
-            "PRAGMA foreign_keys = ON",
-            p(None, "foreign_keys", Some(Name("ON".into()))),
-        ),
-        (
-            "PRAGMA journal_mode=WAL",
-            p(None, "journal_mode", Some(Name("WAL".into()))),
-        ),
-        (
-            "PRAGMA journal_mode = 'wal'",
-            p(None, "journal_mode", Some(String("wal".into()))),
-        ),
-        (
-            "PRAGMA main.cache_size = -2000",
-            p(Some("main"), "cache_size", Some(Number("-2000".into()))),
-        ),
-        (
-            "PRAGMA page_size = +4096",
-            p(None, "page_size", Some(Number("4096".into()))),
-        ),
-        (
-            "PRAGMA mmap_size = 0x10",
-            p(None, "mmap_size", Some(Number("0x10".into()))),
-        ),
-        (
-            "PRAGMA cache_size(-500)",
-            p(None, "cache_size", Some(Number("-500".into()))),
-        ),
-        (
-            "PRAGMA table_info(t1)",
-            p(None, "table_info", Some(Name("t1".into()))),
-        ),
-        (
-            "PRAGMA aux.table_info(\"t 1\")",
-            p(Some("aux"), "table_info", Some(Name("t 1".into()))),
-        ),
-        (
-            "PRAGMA secure_delete = DELETE",
-            p(None, "secure_delete", Some(Name("DELETE".into()))),
-        ),
-        (
-            "PRAGMA locking_mode = default",
-            p(None, "locking_mode", Some(Name("default".into()))),
-        ),
+        ("PRAGMA foreign_keys = ON", p(None, "foreign_keys", Some(Name("ON".into())))),
+        ("PRAGMA journal_mode=WAL", p(None, "journal_mode", Some(Name("WAL".into())))),
+        ("PRAGMA journal_mode = 'wal'", p(None, "journal_mode", Some(String("wal".into())))),
+        ("PRAGMA main.cache_size = -2000", p(Some("main"), "cache_size", Some(Number("-2000".into())))),
+        ("PRAGMA page_size = +4096", p(None, "page_size", Some(Number("4096".into())))),
+        ("PRAGMA mmap_size = 0x10", p(None, "mmap_size", Some(Number("0x10".into())))),
+        ("PRAGMA cache_size(-500)", p(None, "cache_size", Some(Number("-500".into())))),
+        ("PRAGMA table_info(t1)", p(None, "table_info", Some(Name("t1".into())))),
+        ("PRAGMA aux.table_info(\"t 1\")", p(Some("aux"), "table_info", Some(Name("t 1".into())))),
+        ("PRAGMA secure_delete = DELETE", p(None, "secure_delete", Some(Name("DELETE".into())))),
+        ("PRAGMA locking_mode = default", p(None, "locking_mode", Some(Name("default".into())))),
     ];
     for (sql, want) in cases {
         assert_eq!(pragma(sql), want, "{sql}");
@@ -530,65 +457,33 @@ fn create_table_details() {
     };
     let t = table("CREATE TEMP TABLE IF NOT EXISTS t (a INTEGER PRIMARY KEY AUTOINCREMENT, b UNSIGNED BIG INT, c)");
     assert!(t.temporary && t.if_not_exists);
-    let CreateTableBody::Columns {
-        columns,
-        constraints,
-        without_rowid,
-        strict,
-    } = t.body
-    else {
-        panic!()
-    };
+    let CreateTableBody::Columns { columns, constraints, without_rowid, strict } = t.body else { panic!() };
     assert!(constraints.is_empty() && !without_rowid && !strict);
     let types: Vec<&str> = columns.iter().map(|c| c.type_name.as_str()).collect();
     assert_eq!(types, ["INTEGER", "UNSIGNED BIG INT", ""]);
     assert_eq!(
         columns[0].constraints[0].kind,
-        ColumnConstraintKind::PrimaryKey {
-            desc: false,
-            conflict: None,
-            autoincrement: true
-        }
+        ColumnConstraintKind::PrimaryKey { desc: false, conflict: None, autoincrement: true }
     );
 
     // Table-level UNIQUE with a conflict clause (sqlparser's SQLiteDialect rejects it).
     let t = table("CREATE TABLE t (a, b, UNIQUE (b) ON CONFLICT IGNORE)");
-    let CreateTableBody::Columns { constraints, .. } = t.body else {
-        panic!()
-    };
+    let CreateTableBody::Columns { constraints, .. } = t.body else { panic!() };
     assert_eq!(constraints.len(), 1);
-    let TableConstraintKind::Unique { columns, conflict } = &constraints[0].kind else {
-        panic!()
-    };
+    let TableConstraintKind::Unique { columns, conflict } = &constraints[0].kind else { panic!() };
     assert_eq!(*conflict, Some(ConflictResolution::Ignore));
     assert_eq!(columns[0].column_name(), Some("b"));
 
-    let t = table("CREATE TABLE t (a DEFAULT (1 +  2), b DEFAULT -  5, c CONSTRAINT x REFERENCES p ON DELETE SET DEFAULT)");
-    let CreateTableBody::Columns { columns, .. } = t.body else {
-        panic!()
-    };
-    let ColumnConstraintKind::Default { expr, text } = &columns[0].constraints[0].kind else {
-        panic!()
-    };
-    assert_eq!(
-        (expr.to_string().as_str(), text.as_str()),
-        ("(1 + 2)", "1 +  2")
-    );
-    let ColumnConstraintKind::Default { expr, text } = &columns[1].constraints[0].kind else {
-        panic!()
-    };
-    assert_eq!(
-        (expr, text.as_str()),
-        (&Expr::Literal(Literal::Integer(-5)), "-  5")
-    );
+    let t =
+        table("CREATE TABLE t (a DEFAULT (1 +  2), b DEFAULT -  5, c CONSTRAINT x REFERENCES p ON DELETE SET DEFAULT)");
+    let CreateTableBody::Columns { columns, .. } = t.body else { panic!() };
+    let ColumnConstraintKind::Default { expr, text } = &columns[0].constraints[0].kind else { panic!() };
+    assert_eq!((expr.to_string().as_str(), text.as_str()), ("(1 + 2)", "1 +  2"));
+    let ColumnConstraintKind::Default { expr, text } = &columns[1].constraints[0].kind else { panic!() };
+    assert_eq!((expr, text.as_str()), (&Expr::Literal(Literal::Integer(-5)), "-  5"));
     assert_eq!(columns[2].constraints[0].name.as_deref(), Some("x"));
-    let ColumnConstraintKind::References(fk) = &columns[2].constraints[0].kind else {
-        panic!()
-    };
-    assert_eq!(
-        (fk.table.as_str(), fk.on_delete),
-        ("p", Some(ForeignKeyAction::SetDefault))
-    );
+    let ColumnConstraintKind::References(fk) = &columns[2].constraints[0].kind else { panic!() };
+    assert_eq!((fk.table.as_str(), fk.on_delete), ("p", Some(ForeignKeyAction::SetDefault)));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -623,8 +518,7 @@ fn create_sql_matches_sqlite_schema() {
             Statement::CreateTrigger(t) => t.sql,
             other => panic!("{other:?}"),
         };
-        db.execute_batch(&format!("{sql};"))
-            .unwrap_or_else(|e| panic!("{sql}: {e}"));
+        db.execute_batch(&format!("{sql};")).unwrap_or_else(|e| panic!("{sql}: {e}"));
         let found: bool = db
             .query_row(
                 "SELECT count(*) FROM (SELECT sql FROM sqlite_schema UNION ALL SELECT sql FROM sqlite_temp_schema) WHERE sql = ?1",
@@ -642,9 +536,7 @@ fn create_sql_matches_sqlite_schema() {
     };
     assert_eq!(ours, "CREATE INDEX z on t(a)  ");
     // CREATE TABLE ... AS SELECT: SQLite generates the text from the result columns.
-    assert!(
-        matches!(one("create table x as select 1"), Statement::CreateTable(t) if t.sql.is_none())
-    );
+    assert!(matches!(one("create table x as select 1"), Statement::CreateTable(t) if t.sql.is_none()));
 }
 
 /// Declared types and default texts are what `PRAGMA table_info` shows.
@@ -656,20 +548,11 @@ fn types_and_defaults_match_table_info() {
                p default true, q int not null default 7)";
     let db = rusqlite::Connection::open_in_memory().unwrap();
     db.execute_batch(sql).unwrap();
-    let mut stmt = db
-        .prepare("SELECT name, type, dflt_value FROM pragma_table_info('t')")
-        .unwrap();
-    let theirs: Vec<(String, String, Option<String>)> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    let Statement::CreateTable(t) = one(sql) else {
-        panic!()
-    };
-    let CreateTableBody::Columns { columns, .. } = t.body else {
-        panic!()
-    };
+    let mut stmt = db.prepare("SELECT name, type, dflt_value FROM pragma_table_info('t')").unwrap();
+    let theirs: Vec<(String, String, Option<String>)> =
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).unwrap().map(Result::unwrap).collect();
+    let Statement::CreateTable(t) = one(sql) else { panic!() };
+    let CreateTableBody::Columns { columns, .. } = t.body else { panic!() };
     let ours: Vec<(String, String, Option<String>)> = columns
         .iter()
         .map(|c| {
@@ -686,11 +569,7 @@ fn types_and_defaults_match_table_info() {
     let ours: Vec<_> = ours
         .into_iter()
         .map(|(n, t, d)| {
-            let t = if std_types.iter().any(|s| s.eq_ignore_ascii_case(&t)) {
-                t.to_ascii_uppercase()
-            } else {
-                t
-            };
+            let t = if std_types.iter().any(|s| s.eq_ignore_ascii_case(&t)) { t.to_ascii_uppercase() } else { t };
             (n, t, d)
         })
         .collect();
@@ -707,12 +586,8 @@ fn result_column_text_matches_sqlite_names() {
     db.execute_batch("CREATE TABLE t(a, b)").unwrap();
     let stmt = db.prepare(sql).unwrap();
     let theirs: Vec<String> = stmt.column_names().map(String::from).collect();
-    let Statement::Select(s) = one(sql) else {
-        panic!()
-    };
-    let SelectCore::Select(core) = s.body.first else {
-        panic!()
-    };
+    let Statement::Select(s) = one(sql) else { panic!() };
+    let SelectCore::Select(core) = s.body.first else { panic!() };
     let ours: Vec<String> = core
         .columns
         .iter()
@@ -731,20 +606,14 @@ fn result_column_text_matches_sqlite_names() {
 #[test]
 fn scripts_split_like_sqlite() {
     let sql = "  select 1 ; ;select 'a;b' -- ;\n; create trigger t after insert on x begin select 1; end; select 2";
-    let got: Vec<(&str, usize)> = parse_script(sql)
-        .map(|r| r.unwrap())
-        .map(|p| (&sql[p.span], p.tail))
-        .collect();
+    let got: Vec<(&str, usize)> = parse_script(sql).map(|r| r.unwrap()).map(|p| (&sql[p.span], p.tail)).collect();
     let tail1 = sql.find("; ;").unwrap() + 1;
     assert_eq!(
         got,
         [
             ("select 1 ", tail1),
             ("select 'a;b' -- ;\n", sql.find("\n;").unwrap() + 2),
-            (
-                "create trigger t after insert on x begin select 1; end",
-                sql.rfind("; select 2").unwrap() + 1
-            ),
+            ("create trigger t after insert on x begin select 1; end", sql.rfind("; select 2").unwrap() + 1),
             ("select 2", sql.len()),
         ]
     );
@@ -754,10 +623,7 @@ fn scripts_split_like_sqlite() {
     // Statements before an error are returned first, as sqlite3_exec runs them.
     let mut it = parse_script("create table t(a); selec 1; select 2");
     assert!(it.next().unwrap().is_ok());
-    assert_eq!(
-        it.next().unwrap().unwrap_err().message,
-        "near \"selec\": syntax error"
-    );
+    assert_eq!(it.next().unwrap().unwrap_err().message, "near \"selec\": syntax error");
     assert!(it.next().unwrap().is_ok());
 }
 
@@ -800,21 +666,9 @@ fn error_messages_and_offsets() {
         ("select 1 +", "incomplete input", None),
         ("select 1 +;", "near \";\": syntax error", Some(10)),
         ("select 'abc", "unrecognized token: \"'abc\"", Some(7)),
-        (
-            "select * from t where a = = 1",
-            "near \"=\": syntax error",
-            Some(26),
-        ),
-        (
-            "create table t(a int,)",
-            "near \")\": syntax error",
-            Some(21),
-        ),
-        (
-            "select 1; select \"a\" b c",
-            "near \"c\": syntax error",
-            Some(23),
-        ),
+        ("select * from t where a = = 1", "near \"=\": syntax error", Some(26)),
+        ("create table t(a int,)", "near \")\": syntax error", Some(21)),
+        ("select 1; select \"a\" b c", "near \"c\": syntax error", Some(23)),
         ("select 1abc", "unrecognized token: \"1abc\"", Some(7)),
         ("create table t(a) x", "unknown table option: x", Some(18)),
     ];
@@ -838,50 +692,30 @@ fn syntax_matches_sqlite() {
             let theirs = sqlite_syntax_error(&db, gap);
             let ours = parse(gap).err().map(|e| e.to_string());
             if theirs.is_some() || ours.is_none() {
-                diffs.push(format!(
-                    "gap {gap}\n    sqlite: {theirs:?}\n    brisk:  {ours:?}"
-                ));
+                diffs.push(format!("gap {gap}\n    sqlite: {theirs:?}\n    brisk:  {ours:?}"));
             }
             continue;
         }
         let theirs = sqlite_syntax_error(&db, line);
         let ours = parse(line).err().map(|e| e.to_string());
         if theirs != ours {
-            diffs.push(format!(
-                "{line}\n    sqlite: {theirs:?}\n    brisk:  {ours:?}"
-            ));
+            diffs.push(format!("{line}\n    sqlite: {theirs:?}\n    brisk:  {ours:?}"));
         }
     }
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.join("\n")
-    );
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
 }
 
 #[test]
 fn deep_input_is_an_error_not_a_crash() {
     let and_chain = |n: usize| format!("select 1{}", " and 1".repeat(n));
     assert!(parse(&and_chain(998)).is_ok());
-    assert_eq!(
-        err(&and_chain(1000)).message,
-        "Expression tree is too large (maximum depth 1000)"
-    );
-    let nested = |open: &str, close: &str, n: usize| {
-        format!("select {}1{}", open.repeat(n), close.repeat(n))
-    };
+    assert_eq!(err(&and_chain(1000)).message, "Expression tree is too large (maximum depth 1000)");
+    let nested = |open: &str, close: &str, n: usize| format!("select {}1{}", open.repeat(n), close.repeat(n));
     assert!(parse(&nested("(", ")", 100)).is_ok());
     assert!(parse(&nested("abs(", ")", 100)).is_ok());
     assert!(parse(&nested("(select ", ")", 40)).is_ok());
-    assert_eq!(
-        err(&nested("(", ")", 2000)).message,
-        "parser stack overflow"
-    );
-    assert_eq!(
-        err(&nested("abs(", ")", 2000)).message,
-        "parser stack overflow"
-    );
+    assert_eq!(err(&nested("(", ")", 2000)).message, "parser stack overflow");
+    assert_eq!(err(&nested("abs(", ")", 2000)).message, "parser stack overflow");
     assert!(parse(&nested("(select ", ")", 100)).is_err());
     assert!(parse(&format!("select {}1", "- ".repeat(2000))).is_err());
 }
@@ -891,8 +725,7 @@ fn deep_input_is_an_error_not_a_crash() {
 fn sqlite_syntax_error(db: &rusqlite::Connection, sql: &str) -> Option<String> {
     match db.prepare(sql) {
         Ok(_) => None,
-        Err(rusqlite::Error::SqlInputError { msg, .. })
-        | Err(rusqlite::Error::SqliteFailure(_, Some(msg))) => {
+        Err(rusqlite::Error::SqlInputError { msg, .. }) | Err(rusqlite::Error::SqliteFailure(_, Some(msg))) => {
             let syntax = msg.starts_with("near ")
                 || msg == "incomplete input"
                 || msg.starts_with("unrecognized token")
@@ -914,11 +747,7 @@ fn sqlite_syntax_error(db: &rusqlite::Connection, sql: &str) -> Option<String> {
 /// honored, `halt` stops the file.
 fn slt_records(text: &str) -> Vec<(&'static str, String)> {
     let mut out = Vec::new();
-    let lines: Vec<&str> = text
-        .lines()
-        .map(|l| l.trim_end_matches('\r'))
-        .filter(|l| !l.starts_with('#'))
-        .collect();
+    let lines: Vec<&str> = text.lines().map(|l| l.trim_end_matches('\r')).filter(|l| !l.starts_with('#')).collect();
     let mut i = 0;
     while i < lines.len() {
         if lines[i].trim().is_empty() {
@@ -926,13 +755,9 @@ fn slt_records(text: &str) -> Vec<(&'static str, String)> {
             continue;
         }
         let mut skip = false;
-        while i < lines.len() && (lines[i].starts_with("skipif") || lines[i].starts_with("onlyif"))
-        {
+        while i < lines.len() && (lines[i].starts_with("skipif") || lines[i].starts_with("onlyif")) {
             let mut w = lines[i].split_whitespace();
-            let (cond, db) = (
-                w.next().unwrap_or(""),
-                w.next().unwrap_or("").to_ascii_lowercase(),
-            );
+            let (cond, db) = (w.next().unwrap_or(""), w.next().unwrap_or("").to_ascii_lowercase());
             if (cond == "skipif" && db == "sqlite") || (cond == "onlyif" && db != "sqlite") {
                 skip = true;
             }
@@ -977,12 +802,7 @@ fn slt_records(text: &str) -> Vec<(&'static str, String)> {
 /// Parses every record; returns (records, failures). A failure is a `statement ok` or `query`
 /// record we reject, or any single-statement record whose syntax verdict differs from
 /// SQLite's.
-fn check_slt(
-    name: &str,
-    text: &str,
-    db: &rusqlite::Connection,
-    failures: &mut Vec<String>,
-) -> usize {
+fn check_slt(name: &str, text: &str, db: &rusqlite::Connection, failures: &mut Vec<String>) -> usize {
     let records = slt_records(text);
     for (kind, sql) in &records {
         let ours = parse(sql);
@@ -996,9 +816,7 @@ fn check_slt(
             let theirs = sqlite_syntax_error(db, sql);
             let ours = ours.err().map(|e| e.to_string());
             if theirs.is_some() != ours.is_some() || (theirs.is_some() && theirs != ours) {
-                failures.push(format!(
-                    "{name}: sqlite {theirs:?}, brisk {ours:?}\n    {sql}"
-                ));
+                failures.push(format!("{name}: sqlite {theirs:?}, brisk {ours:?}\n    {sql}"));
             }
         }
     }
@@ -1009,12 +827,7 @@ fn check_slt(
 fn sqllogictest_sample_parses() {
     let db = rusqlite::Connection::open_in_memory().unwrap();
     let mut failures = Vec::new();
-    let n = check_slt(
-        "slt_sample.test",
-        include_str!("testdata/slt_sample.test"),
-        &db,
-        &mut failures,
-    );
+    let n = check_slt("slt_sample.test", include_str!("testdata/slt_sample.test"), &db, &mut failures);
     assert!(n > 400, "{n} records");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
@@ -1043,20 +856,10 @@ fn sqllogictest_corpus_parses() {
         n += check_slt(&f.display().to_string(), &text, &db, &mut failures);
     }
     if files.is_empty() {
-        n += check_slt(
-            "slt_sample.test",
-            include_str!("testdata/slt_sample.test"),
-            &db,
-            &mut failures,
-        );
+        n += check_slt("slt_sample.test", include_str!("testdata/slt_sample.test"), &db, &mut failures);
     }
     assert!(n > 0);
-    assert!(
-        failures.is_empty(),
-        "{} failures of {n} records:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} failures of {n} records:\n{}", failures.len(), failures.join("\n"));
 }
 
 /// Truncations and byte-level mutations of every statement in the syntax table, and the same

@@ -183,11 +183,23 @@ impl Schema {
             .triggers
             .values()
             .filter(|t| t.table.eq_ignore_ascii_case(table) && t.time == time)
-            .filter(|t| match (&t.event, event) {
-                (ast::TriggerEvent::Insert, "insert") | (ast::TriggerEvent::Delete, "delete") | (ast::TriggerEvent::Update(_), "update") => true,
-                _ => false,
+            .filter(|t| {
+                matches!(
+                    (&t.event, event),
+                    (ast::TriggerEvent::Insert, "insert")
+                        | (ast::TriggerEvent::Delete, "delete")
+                        | (ast::TriggerEvent::Update(_), "update")
+                )
             })
-            .map(|t| (self.rows.iter().position(|r| r.kind == "trigger" && r.name.eq_ignore_ascii_case(&t.name)).unwrap_or(usize::MAX), t.clone()))
+            .map(|t| {
+                (
+                    self.rows
+                        .iter()
+                        .position(|r| r.kind == "trigger" && r.name.eq_ignore_ascii_case(&t.name))
+                        .unwrap_or(usize::MAX),
+                    t.clone(),
+                )
+            })
             .collect();
         // SQLite runs a table's triggers newest first.
         out.sort_by_key(|(pos, _)| std::cmp::Reverse(*pos));
@@ -208,7 +220,12 @@ impl Schema {
                 let Some(Statement::CreateView(v)) = parse_one(sql)? else {
                     return Err(Error::Internal("TEMP view text is not CREATE VIEW".into()));
                 };
-                let view = View { name: name.to_string(), columns: v.columns.clone(), select: (*v.select).clone(), sql: sql.to_string() };
+                let view = View {
+                    name: name.to_string(),
+                    columns: v.columns.clone(),
+                    select: (*v.select).clone(),
+                    sql: sql.to_string(),
+                };
                 self.temp_views.insert(key(name), Arc::new(view));
             }
         }

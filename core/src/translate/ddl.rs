@@ -263,7 +263,12 @@ pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Resu
         scratch.dest.push(super::expr::Dest::Eph { id: 0 });
         let (names, _) = super::select::compile_query(&mut scratch, schema, &cv.select)?;
         if !cv.columns.is_empty() && cv.columns.len() != names.len() {
-            return Err(Error::sql(format!("expected {} columns for '{}' but got {}", cv.columns.len(), name, names.len())));
+            return Err(Error::sql(format!(
+                "expected {} columns for '{}' but got {}",
+                cv.columns.len(),
+                name,
+                names.len()
+            )));
         }
     }
     if cv.temporary {
@@ -378,7 +383,12 @@ pub fn reindex(ctx: &mut Ctx, schema: &Schema, target: &Option<ast::QualifiedNam
         let Some(table) = schema.table(&ix.table).cloned() else { continue };
         ctx.b.emit(Insn::Clear { root: ix.root, db: 0 });
         let icursor = ctx.b.alloc_cursor();
-        ctx.b.emit(Insn::OpenWrite { cursor: icursor, root: ix.root, db: 0, info: CursorInfo::Index(index_key_info(&table, &ix)) });
+        ctx.b.emit(Insn::OpenWrite {
+            cursor: icursor,
+            root: ix.root,
+            db: 0,
+            info: CursorInfo::Index(index_key_info(&table, &ix)),
+        });
         fill_index(ctx, &table, &ix, icursor)?;
     }
     Ok(Compiled::write())
@@ -400,7 +410,9 @@ pub fn create_trigger(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTrigger) -
     }
     let table = match schema.table(&ct.table) {
         Some(t) => t.clone(),
-        None if schema.view(&ct.table).is_some() => return Err(Error::sql("INSTEAD OF triggers on views are not supported yet")),
+        None if schema.view(&ct.table).is_some() => {
+            return Err(Error::sql("INSTEAD OF triggers on views are not supported yet"))
+        }
         None => return Err(Error::sql(format!("no such table: main.{}", ct.table))),
     };
     if table.root == 1 || reserved_name(&table.name) {

@@ -32,7 +32,6 @@ fn writable_table(schema: &Schema, name: &ast::QualifiedName) -> Result<Arc<Tabl
     Ok(t)
 }
 
-
 pub fn index_key_info(table: &Table, index: &Index) -> KeyInfo {
     let n = index.columns.len() + if table.without_rowid { table.primary_key.len() } else { 1 };
     let mut k = KeyInfo::new(n, Default::default());
@@ -201,7 +200,13 @@ fn delete_by_rowid(ctx: &mut Ctx, t: &Target<'_>, rowid: usize) -> Result<()> {
 
 /// NOT NULL, CHECK and UNIQUE checks for the new row in registers `base..`. `old_rowid` is set
 /// for UPDATE (an index entry of the row itself is no conflict).
-fn check_constraints(ctx: &mut Ctx, t: &Target<'_>, base: usize, old_rowid: Option<usize>, on: OnConflict) -> Result<()> {
+fn check_constraints(
+    ctx: &mut Ctx,
+    t: &Target<'_>,
+    base: usize,
+    old_rowid: Option<usize>,
+    on: OnConflict,
+) -> Result<()> {
     let table = t.table;
     for (i, c) in table.columns.iter().enumerate() {
         if c.not_null && table.rowid_alias != Some(i) {
@@ -212,14 +217,24 @@ fn check_constraints(ctx: &mut Ctx, t: &Target<'_>, base: usize, old_rowid: Opti
                     let ok = ctx.b.emit(Insn::NotNull { reg: base + i, target: 0 });
                     expr_to_reg(ctx, d, base + i)?;
                     ctx.b.patch_here(ok);
-                    ctx.b.emit(Insn::HaltIfNull { reg: base + i, code: extended::CONSTRAINT_NOTNULL, on_error: 2, message });
+                    ctx.b.emit(Insn::HaltIfNull {
+                        reg: base + i,
+                        code: extended::CONSTRAINT_NOTNULL,
+                        on_error: 2,
+                        message,
+                    });
                 }
                 (OnConflict::Ignore(next), _) => {
                     ctx.b.emit_jump(Insn::IsNull { reg: base + i, target: 0 }, next);
                 }
                 (other, _) => {
                     let oe = if other == OnConflict::Replace { crate::vdbe::vm::OE_ABORT } else { other.oe() };
-                    ctx.b.emit(Insn::HaltIfNull { reg: base + i, code: extended::CONSTRAINT_NOTNULL, on_error: oe, message });
+                    ctx.b.emit(Insn::HaltIfNull {
+                        reg: base + i,
+                        code: extended::CONSTRAINT_NOTNULL,
+                        on_error: oe,
+                        message,
+                    });
                 }
             }
         }
@@ -443,7 +458,14 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             let names: Vec<String> = (0..width).map(|i| format!("\u{1}{i}")).collect();
             let src = super::select::derived_table("\u{1}src", &names, &vec![None; width]);
             let scan = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable { table: src, name: "\u{1}src".into(), cursor: scan, regs: None, null_flag: None, eph: Some(id) });
+            ctx.scope.push(ScopeTable {
+                table: src,
+                name: "\u{1}src".into(),
+                cursor: scan,
+                regs: None,
+                null_flag: None,
+                eph: Some(id),
+            });
             ctx.b.emit(Insn::EphScan { cursor: scan, id });
             let done = ctx.b.new_label();
             ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, done);
@@ -527,7 +549,13 @@ fn emit_insert_row(
     super::trigger::fire(ctx, table, TriggerTime::Before, "insert", &[], rows, next)?;
     check_constraints(ctx, t, base, None, on)?;
     let rec = table_record(ctx, table, base);
-    ctx.b.emit(Insn::Insert { cursor, record: rec, rowid, flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID, table: Some(table.name.clone()) });
+    ctx.b.emit(Insn::Insert {
+        cursor,
+        record: rec,
+        rowid,
+        flags: OPFLAG_NCHANGE | OPFLAG_LASTROWID,
+        table: Some(table.name.clone()),
+    });
     insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
     super::trigger::fire(ctx, table, TriggerTime::After, "insert", &[], rows, next)?;
     Ok(())

@@ -705,7 +705,11 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 Some(other) => constant_value(other).map(|v| v.to_string()).unwrap_or_default(),
                 None => String::new(),
             };
-            ctx.b.emit(Insn::Halt { code: crate::error::extended::CONSTRAINT_TRIGGER, on_error: oe, message: Some(text) });
+            ctx.b.emit(Insn::Halt {
+                code: crate::error::extended::CONSTRAINT_TRIGGER,
+                on_error: oe,
+                message: Some(text),
+            });
             ctx.b.emit(Insn::Null { dest, end: dest });
         }
     }

@@ -181,9 +181,11 @@ pub fn substitute_aliases(e: &mut Expr, lookup: &dyn Fn(&ColumnRef) -> Option<Ex
     }
     let mut children: Vec<&mut Expr> = Vec::new();
     match e {
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::Collate { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
-            children.push(expr)
-        }
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => children.push(expr),
         Expr::Binary { left, right, .. } => {
             children.push(left);
             children.push(right);

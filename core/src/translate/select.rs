@@ -26,7 +26,10 @@ enum Access {
     RowidEq(Expr),
     /// `a = x AND b = y` on the leading columns of an index: seek the index, then the table by
     /// each entry's rowid.
-    IndexEq { index: Arc<crate::schema::Index>, keys: Vec<(Expr, crate::vdbe::ops::Affinity)> },
+    IndexEq {
+        index: Arc<crate::schema::Index>,
+        keys: Vec<(Expr, crate::vdbe::ops::Affinity)>,
+    },
 }
 
 /// Resolves the FROM clause into scope tables (opening no cursors yet).
@@ -67,7 +70,9 @@ fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
     fn expand(t: &TableRef) -> Result<Option<ast::FromClause>> {
         match t {
             TableRef::Nested { from, alias: None } => Ok(Some(flatten_from(from)?)),
-            TableRef::Nested { alias: Some(_), .. } => Err(Error::sql("an alias on a parenthesized join is not supported yet")),
+            TableRef::Nested { alias: Some(_), .. } => {
+                Err(Error::sql("an alias on a parenthesized join is not supported yet"))
+            }
             _ => Ok(None),
         }
     }
@@ -79,10 +84,16 @@ fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
         match expand(&j.table)? {
             None => out.joins.push(j.clone()),
             Some(inner) => {
-                if !is_inner(j.operator) || j.natural || inner.joins.iter().any(|x| !is_inner(x.operator) || x.natural) {
+                if !is_inner(j.operator) || j.natural || inner.joins.iter().any(|x| !is_inner(x.operator) || x.natural)
+                {
                     return Err(Error::sql("parenthesized outer joins are not supported yet"));
                 }
-                out.joins.push(ast::Join { operator: j.operator, natural: false, table: inner.first, constraint: None });
+                out.joins.push(ast::Join {
+                    operator: j.operator,
+                    natural: false,
+                    table: inner.first,
+                    constraint: None,
+                });
                 out.joins.extend(inner.joins);
                 // The outer ON applies once every table of the group is joined.
                 if let Some(c) = &j.constraint {
@@ -96,7 +107,9 @@ fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
                                     right: Box::new(e.clone()),
                                 }),
                                 None => ast::JoinConstraint::On(e.clone()),
-                                Some(other) => return Err(Error::sql(format!("unsupported join constraint {other:?}"))),
+                                Some(other) => {
+                                    return Err(Error::sql(format!("unsupported join constraint {other:?}")))
+                                }
                             });
                         }
                         ast::JoinConstraint::Using(_) => return Err(Error::sql("JOIN ... USING is not supported yet")),
@@ -286,7 +299,8 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
         return None;
     }
     // For each table column: an equality term giving its value, with the comparison rules.
-    let mut eq: Vec<Option<(Expr, crate::vdbe::ops::Affinity, crate::value::Collation)>> = vec![None; st.table.columns.len()];
+    let mut eq: Vec<Option<(Expr, crate::vdbe::ops::Affinity, crate::value::Collation)>> =
+        vec![None; st.table.columns.len()];
     for t in terms {
         let Expr::Binary { op: BinaryOp::Eq, left, right } = t else { continue };
         for (col_side, other) in [(left, right), (right, left)] {
@@ -301,7 +315,8 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
             }
         }
     }
-    let mut best: Option<(usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>)> = None;
+    type Candidate = (usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>);
+    let mut best: Option<Candidate> = None;
     for ix in ctx.schema.table_indexes(&st.table) {
         if ix.partial.is_some() {
             continue;
@@ -431,7 +446,12 @@ pub fn emit_loops(
             Access::IndexEq { index, keys } => {
                 let cols: Vec<String> = index.columns[..keys.len()]
                     .iter()
-                    .map(|c| format!("{}=?", c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()))
+                    .map(|c| {
+                        format!(
+                            "{}=?",
+                            c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
+                        )
+                    })
                     .collect();
                 format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
             }
@@ -467,12 +487,24 @@ pub fn emit_loops(
                 ctx.b.emit(Insn::Affinity { start: first, count: keys.len(), affinities: letters });
                 let key_count = keys.len();
                 ctx.b.emit_jump(
-                    Insn::Seek { op: crate::storage::btree::SeekOp::GE, cursor: icursor, key_start: first, key_count, target: 0 },
+                    Insn::Seek {
+                        op: crate::storage::btree::SeekOp::GE,
+                        cursor: icursor,
+                        key_start: first,
+                        key_count,
+                        target: 0,
+                    },
                     done,
                 );
                 let top = ctx.b.current_addr();
                 ctx.b.emit_jump(
-                    Insn::IdxCompare { op: crate::storage::btree::SeekOp::GT, cursor: icursor, key_start: first, key_count, target: 0 },
+                    Insn::IdxCompare {
+                        op: crate::storage::btree::SeekOp::GT,
+                        cursor: icursor,
+                        key_start: first,
+                        key_count,
+                        target: 0,
+                    },
                     done,
                 );
                 let rowid = ctx.b.alloc_register();
@@ -1039,10 +1071,18 @@ fn compile_simple_over_scope(
 /// fixes the order in SQLite too) so that each next table is the one the most WHERE terms can
 /// be tested on, given the tables already placed: a greedy plan that keeps chains of equality
 /// joins from enumerating the full product. ON clauses join the WHERE terms.
-fn reorder_inner_joins(ctx: &mut Ctx, joins: Vec<(JoinOperator, Option<Expr>)>, core: &mut ast::SimpleSelect) -> Vec<(JoinOperator, Option<Expr>)> {
+fn reorder_inner_joins(
+    ctx: &mut Ctx,
+    joins: Vec<(JoinOperator, Option<Expr>)>,
+    core: &mut ast::SimpleSelect,
+) -> Vec<(JoinOperator, Option<Expr>)> {
     let base = *ctx.levels.last().expect("a level");
     let n = ctx.scope.len() - base;
-    if n < 2 || joins.iter().any(|(op, _)| matches!(op, JoinOperator::Left | JoinOperator::Cross | JoinOperator::Right | JoinOperator::Full)) {
+    if n < 2
+        || joins.iter().any(|(op, _)| {
+            matches!(op, JoinOperator::Left | JoinOperator::Cross | JoinOperator::Right | JoinOperator::Full)
+        })
+    {
         return joins;
     }
     // Fold ON into WHERE: for an inner join they mean the same.
@@ -1058,8 +1098,10 @@ fn reorder_inner_joins(ctx: &mut Ctx, joins: Vec<(JoinOperator, Option<Expr>)>, 
     if let Some(w) = &core.where_clause {
         and_terms(w, &mut terms);
     }
-    let refs: Vec<Vec<bool>> = terms.iter().map(|t| (0..n).map(|i| refers_to_scope(ctx, t, base + i)).collect()).collect();
-    let weight: Vec<usize> = terms.iter().map(|t| if matches!(t, Expr::Binary { op: BinaryOp::Eq, .. }) { 4 } else { 1 }).collect();
+    let refs: Vec<Vec<bool>> =
+        terms.iter().map(|t| (0..n).map(|i| refers_to_scope(ctx, t, base + i)).collect()).collect();
+    let weight: Vec<usize> =
+        terms.iter().map(|t| if matches!(t, Expr::Binary { op: BinaryOp::Eq, .. }) { 4 } else { 1 }).collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut placed = vec![false; n];
     for _ in 0..n {
@@ -1180,7 +1222,9 @@ fn order_by_terms(
                         return None;
                     }
                     columns.iter().find_map(|rc| match rc {
-                        ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => Some(expr.clone()),
+                        ResultColumn::Expr { expr, alias: Some(a), .. } if a.eq_ignore_ascii_case(&c.column) => {
+                            Some(expr.clone())
+                        }
                         _ => None,
                     })
                 };

@@ -23,7 +23,9 @@ pub struct RowRegs {
 
 /// Whether `table` has any trigger for `event` ("insert", "update", "delete").
 pub fn has_triggers(ctx: &Ctx, table: &Table, event: &str) -> bool {
-    [TriggerTime::Before, TriggerTime::After].iter().any(|t| !ctx.schema.triggers_for(&table.name, *t, event).is_empty())
+    [TriggerTime::Before, TriggerTime::After]
+        .iter()
+        .any(|t| !ctx.schema.triggers_for(&table.name, *t, event).is_empty())
 }
 
 /// Emits the bodies of the `time` triggers on `table` for `event`. `changed` lists the columns an
@@ -58,7 +60,14 @@ pub fn fire(
         for (name, base) in [("old", rows.old), ("new", rows.new)] {
             if let Some(base) = base {
                 let cursor = ctx.b.alloc_cursor();
-                ctx.scope.push(ScopeTable { table: table.clone(), name: name.into(), cursor, regs: Some(base), null_flag: None, eph: None });
+                ctx.scope.push(ScopeTable {
+                    table: table.clone(),
+                    name: name.into(),
+                    cursor,
+                    regs: Some(base),
+                    null_flag: None,
+                    eph: None,
+                });
             }
         }
         ctx.trigger_stack.push(trigger.name.clone());

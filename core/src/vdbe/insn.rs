@@ -601,7 +601,10 @@ pub enum Insn {
         id: usize,
     },
     /// Creates (with `sql`) or drops a TEMP view in the connection's schema.
-    TempView { name: String, sql: Option<String> },
+    TempView {
+        name: String,
+        sql: Option<String>,
+    },
     /// Adds the integer r[value] to the RowSet in register `set`.
     RowSetAdd {
         set: usize,
@@ -1090,7 +1093,9 @@ impl Insn {
                 (s(if *intersect { "Intersect" } else { "Except" }), *id as i64, *other as i64, 0, s(""), 0, s(""))
             }
             EphScan { cursor, id } => (s("OpenDup"), *cursor as i64, *id as i64, 0, s(""), 0, s("")),
-            TempView { name, sql } => (s(if sql.is_some() { "CreateTempView" } else { "DropTempView" }), 0, 0, 0, name.clone(), 0, s("")),
+            TempView { name, sql } => {
+                (s(if sql.is_some() { "CreateTempView" } else { "DropTempView" }), 0, 0, 0, name.clone(), 0, s(""))
+            }
             RowSetAdd { set, value } => {
                 (s("RowSetAdd"), *set as i64, *value as i64, 0, s(""), 0, format!("rowset(r[{set}])=r[{value}]"))
             }
