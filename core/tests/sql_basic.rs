@@ -351,3 +351,21 @@ fn triggers_fire_like_sqlite() {
     check_steps(&steps, "SELECT * FROM log");
     check_steps(&steps, "SELECT name FROM sqlite_schema WHERE type = 'trigger' ORDER BY name");
 }
+
+#[test]
+fn natural_and_using_joins() {
+    let setup = "CREATE TABLE a(id INTEGER, x TEXT, k INTEGER); CREATE TABLE b(id INTEGER, y TEXT, k INTEGER);
+        INSERT INTO a VALUES (1, 'a1', 10), (2, 'a2', 20), (3, 'a3', 30);
+        INSERT INTO b VALUES (1, 'b1', 10), (2, 'b2', 99), (4, 'b4', 40);";
+    for q in [
+        "SELECT * FROM a JOIN b USING (id) ORDER BY id",
+        "SELECT * FROM a JOIN b USING (id, k)",
+        "SELECT * FROM a NATURAL JOIN b",
+        "SELECT * FROM a LEFT JOIN b USING (id) ORDER BY id",
+        "SELECT id, x, y FROM a JOIN b USING (id) ORDER BY id",
+        "SELECT b.*, a.id FROM a JOIN b USING (id) ORDER BY a.id",
+        "SELECT * FROM a JOIN b USING (nosuch)",
+    ] {
+        check(setup, q);
+    }
+}

@@ -66,6 +66,8 @@ pub struct Ctx {
     pub dest: Vec<Dest>,
     /// Common table expressions visible here, innermost last.
     pub ctes: Vec<ast::Cte>,
+    /// Columns a NATURAL or USING join hides: (cursor, column) of the right-hand copies.
+    pub hidden_columns: Vec<(usize, usize)>,
     /// Triggers being compiled, innermost last (a trigger does not fire itself).
     pub trigger_stack: Vec<String>,
     /// Where RAISE(IGNORE) jumps in the trigger being compiled: the firing row's end.
@@ -97,6 +99,7 @@ impl Ctx {
             ctes: vec![],
             pending_joins: vec![],
             trigger_stack: vec![],
+            hidden_columns: vec![],
             raise_ignore: vec![],
             params: vec![],
             next_param: 0,
@@ -105,6 +108,12 @@ impl Ctx {
             plan_details: vec![],
             query_plan_rows: vec![],
         }
+    }
+
+    /// Whether column `name` of scope table `si` is a hidden USING/NATURAL copy.
+    pub fn is_hidden(&self, si: usize, name: &str) -> bool {
+        let st = &self.scope[si];
+        st.table.column_index(name).is_some_and(|c| self.hidden_columns.contains(&(st.cursor, c)))
     }
 
     /// Marks every level inside `outer` as depending on it.
@@ -272,6 +281,10 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
             }
         }
         if let Some(ci) = st.table.column_index(&c.column) {
+            // An unqualified name of a USING column means the left-hand copy.
+            if c.table.is_none() && ctx.hidden_columns.contains(&(st.cursor, ci)) {
+                continue;
+            }
             if found.is_some() {
                 return Err(Error::sql(format!("ambiguous column name: {}", display_name(c))));
             }

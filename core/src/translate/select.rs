@@ -43,16 +43,59 @@ pub fn resolve_from(
     let from = &flat;
     let mut joins = vec![(JoinOperator::Inner, None)];
     add_table(ctx, schema, &from.first)?;
+    let level_start = *ctx.levels.last().expect("a level");
     for j in &from.joins {
-        if j.natural {
-            return Err(Error::sql("NATURAL joins are not supported yet"));
-        }
         add_table(ctx, schema, &j.table)?;
-        let on = match &j.constraint {
+        let mut on = match &j.constraint {
             None => None,
             Some(ast::JoinConstraint::On(e)) => Some(e.clone()),
-            Some(ast::JoinConstraint::Using(_)) => return Err(Error::sql("JOIN ... USING is not supported yet")),
+            Some(ast::JoinConstraint::Using(_)) => None,
         };
+        // NATURAL and USING: each shared column is equal on both sides, and the right side's
+        // copy is hidden (from `*` and from unqualified names), as in SQLite.
+        let right = ctx.scope.len() - 1;
+        let shared: Vec<String> = match (&j.constraint, j.natural) {
+            (Some(ast::JoinConstraint::Using(cols)), _) => cols.clone(),
+            (_, true) => ctx.scope[right]
+                .table
+                .columns
+                .iter()
+                .filter(|c| (level_start..right).any(|l| ctx.scope[l].table.column_index(&c.name).is_some()))
+                .map(|c| c.name.clone())
+                .collect(),
+            _ => vec![],
+        };
+        for col in &shared {
+            let left = (level_start..right)
+                .find(|&l| ctx.scope[l].table.column_index(col).is_some() && !ctx.is_hidden(l, col))
+                .ok_or_else(|| {
+                    Error::sql(format!("cannot join using column {col} - column not present in both tables"))
+                })?;
+            let rcol = ctx.scope[right].table.column_index(col).ok_or_else(|| {
+                Error::sql(format!("cannot join using column {col} - column not present in both tables"))
+            })?;
+            let eq = Expr::Binary {
+                op: BinaryOp::Eq,
+                left: Box::new(Expr::Column(ast::ColumnRef {
+                    schema: None,
+                    table: Some(ctx.scope[left].name.clone()),
+                    column: col.clone(),
+                    double_quoted: false,
+                })),
+                right: Box::new(Expr::Column(ast::ColumnRef {
+                    schema: None,
+                    table: Some(ctx.scope[right].name.clone()),
+                    column: col.clone(),
+                    double_quoted: false,
+                })),
+            };
+            on = Some(match on.take() {
+                None => eq,
+                Some(prev) => Expr::Binary { op: BinaryOp::And, left: Box::new(prev), right: Box::new(eq) },
+            });
+            let cursor = ctx.scope[right].cursor;
+            ctx.hidden_columns.push((cursor, rcol));
+        }
         if matches!(j.operator, JoinOperator::Right | JoinOperator::Full) {
             return Err(Error::sql("RIGHT and FULL OUTER JOIN are not supported yet"));
         }
@@ -597,7 +640,7 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -
                     return Err(Error::sql("no tables specified"));
                 }
                 for st in level {
-                    push_table_columns(st, &mut out);
+                    push_table_columns(ctx, st, &mut out, true);
                 }
             }
             ResultColumn::TableStar(t) => {
@@ -605,15 +648,19 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -
                     .iter()
                     .find(|s| s.name.eq_ignore_ascii_case(t))
                     .ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
-                push_table_columns(st, &mut out);
+                push_table_columns(ctx, st, &mut out, false);
             }
         }
     }
     Ok(out)
 }
 
-fn push_table_columns(st: &ScopeTable, out: &mut Vec<OutColumn>) {
-    for c in &st.table.columns {
+/// A table's columns for `*` (without the copies a USING/NATURAL join hides) or `t.*` (all).
+fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, skip_hidden: bool) {
+    for (i, c) in st.table.columns.iter().enumerate() {
+        if skip_hidden && ctx.hidden_columns.contains(&(st.cursor, i)) {
+            continue;
+        }
         out.push(OutColumn {
             name: c.name.clone(),
             decltype: Some(c.decl_type.clone()).filter(|d| !d.is_empty()),
