@@ -369,3 +369,17 @@ fn natural_and_using_joins() {
         check(setup, q);
     }
 }
+
+#[test]
+fn recursive_ctes() {
+    let setup = "CREATE TABLE emp(id INTEGER PRIMARY KEY, boss INTEGER, name TEXT);
+        INSERT INTO emp VALUES (1, NULL, 'root'), (2, 1, 'a'), (3, 1, 'b'), (4, 2, 'c'), (5, 4, 'd');";
+    for q in [
+        "WITH RECURSIVE c(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM c WHERE n < 10) SELECT sum(n), count(*) FROM c",
+        "WITH RECURSIVE c(x) AS (VALUES (1) UNION SELECT x % 3 + 1 FROM c) SELECT x FROM c ORDER BY x",
+        "WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM emp WHERE boss IS NULL UNION ALL SELECT emp.id, depth + 1 FROM emp JOIN sub ON emp.boss = sub.id) SELECT * FROM sub ORDER BY id",
+        "WITH RECURSIVE fib(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM fib WHERE b < 100) SELECT group_concat(a) FROM fib",
+    ] {
+        check(setup, q);
+    }
+}

@@ -50,6 +50,8 @@ pub enum Dest {
     Eph { id: usize },
     /// Nowhere: a SELECT inside a trigger runs for its side effects (RAISE) only.
     Discard,
+    /// Into ephemeral table `id`, skipping rows already in set `seen` (a recursive CTE's queue).
+    EphUnique { id: usize, seen: Option<usize> },
 }
 
 /// Compilation state shared by one statement.
@@ -66,6 +68,10 @@ pub struct Ctx {
     pub dest: Vec<Dest>,
     /// Common table expressions visible here, innermost last.
     pub ctes: Vec<ast::Cte>,
+    /// Names of the recursive CTEs in scope.
+    pub recursive_ctes: Vec<String>,
+    /// A recursive CTE's step reads its own name as this ephemeral table: (name, id, columns).
+    pub recursive_bindings: Vec<(String, usize, Vec<String>)>,
     /// Columns a NATURAL or USING join hides: (cursor, column) of the right-hand copies.
     pub hidden_columns: Vec<(usize, usize)>,
     /// Triggers being compiled, innermost last (a trigger does not fire itself).
@@ -100,6 +106,8 @@ impl Ctx {
             pending_joins: vec![],
             trigger_stack: vec![],
             hidden_columns: vec![],
+            recursive_ctes: vec![],
+            recursive_bindings: vec![],
             raise_ignore: vec![],
             params: vec![],
             next_param: 0,

@@ -173,12 +173,26 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                 }
             }
             let display = alias.clone().unwrap_or_else(|| name.name.clone());
+            // Inside a recursive CTE's recursive step, its own name is the current row.
+            if let Some((_, id, names)) =
+                ctx.recursive_bindings.iter().rev().find(|(n, _, _)| n.eq_ignore_ascii_case(&name.name)).cloned()
+            {
+                let table = derived_table(&display, &names, &vec![None; names.len()]);
+                let cursor = ctx.b.alloc_cursor();
+                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None, eph: Some(id) });
+                return Ok(());
+            }
             if name.schema.is_none() {
                 if let Some(cte) = ctx.ctes.iter().rev().find(|c| c.name.eq_ignore_ascii_case(&name.name)).cloned() {
                     // The CTE sees only the CTEs defined before it.
                     let pos = ctx.ctes.iter().rposition(|c| c.name.eq_ignore_ascii_case(&name.name)).expect("found");
                     let hidden = ctx.ctes.split_off(pos);
-                    let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns);
+                    let recursive = ctx.recursive_ctes.iter().any(|n| n.eq_ignore_ascii_case(&cte.name));
+                    let r = if recursive {
+                        add_recursive(ctx, schema, &cte, &display)
+                    } else {
+                        add_derived(ctx, schema, &cte.select, &display, &cte.columns)
+                    };
                     ctx.ctes.extend(hidden);
                     return r;
                 }
@@ -216,6 +230,85 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
     let table = derived_table(name, &names, &decltypes);
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, null_flag: None, eph: Some(id) });
+    Ok(())
+}
+
+/// A recursive CTE, `anchor UNION [ALL] step`: the anchor's rows start a queue; each queued row,
+/// in order, becomes the one-row table the step reads its own name as, and the step's rows join
+/// the queue (with UNION, only rows not seen before). The queue, in order, is the CTE's content.
+fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str) -> Result<()> {
+    let select = &cte.select;
+    let (op, step) = match select.body.compounds.as_slice() {
+        [(op @ (ast::CompoundOp::Union | ast::CompoundOp::UnionAll), step)]
+            if select.order_by.is_empty() && select.limit.is_none() =>
+        {
+            (op, step)
+        }
+        _ => return Err(Error::sql(
+            "recursive common table expressions must be anchor UNION [ALL] step, without ORDER BY or LIMIT, for now",
+        )),
+    };
+    let queue = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id: queue, distinct: false, key: Default::default() });
+    let seen = (*op == ast::CompoundOp::Union).then(|| {
+        let id = ctx.b.alloc_cursor();
+        ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });
+        id
+    });
+    let dest = Dest::EphUnique { id: queue, seen };
+    ctx.push_level();
+    ctx.dest.push(dest);
+    let anchor = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    ctx.dest.pop();
+    ctx.pop_level();
+    let (mut names, _) = anchor?;
+    if !cte.columns.is_empty() {
+        if cte.columns.len() != names.len() {
+            return Err(Error::sql(format!(
+                "table {} has {} values for {} columns",
+                cte.name,
+                names.len(),
+                cte.columns.len()
+            )));
+        }
+        names = cte.columns.clone();
+    }
+    let width = names.len();
+    let qcur = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphScan { cursor: qcur, id: queue });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor: qcur, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    let current = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id: current, distinct: false, key: Default::default() });
+    let regs = ctx.b.alloc_registers(width.max(1));
+    for i in 0..width {
+        ctx.b.emit(Insn::Column { cursor: qcur, column: i, dest: regs + i, default: None });
+    }
+    ctx.b.emit(Insn::EphInsert { id: current, start: regs, count: width });
+    ctx.recursive_bindings.push((cte.name.clone(), current, names.clone()));
+    ctx.push_level();
+    ctx.dest.push(dest);
+    let r = compile_simple(ctx, schema, step, &[], &None);
+    ctx.dest.pop();
+    ctx.pop_level();
+    ctx.recursive_bindings.pop();
+    let (step_names, _) = r?;
+    if step_names.len() != width {
+        return Err(Error::sql("SELECTs to the left and right of UNION do not have the same number of result columns"));
+    }
+    ctx.b.emit(Insn::Next { cursor: qcur, target: top });
+    ctx.b.resolve_label(done);
+    let table = derived_table(display, &names, &vec![None; width]);
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable {
+        table,
+        name: display.to_string(),
+        cursor,
+        regs: None,
+        null_flag: None,
+        eph: Some(queue),
+    });
     Ok(())
 }
 
@@ -706,10 +799,11 @@ pub fn compile_query(
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let saved_aggs = (ctx.aggs.take(), ctx.in_agg_output);
     let ctes_before = ctx.ctes.len();
+    let recursive_before = ctx.recursive_ctes.len();
     if let Some(with) = &select.with {
         for cte in &with.ctes {
             if with.recursive && select_mentions(&cte.select, &cte.name) {
-                return Err(Error::sql("recursive common table expressions are not supported yet"));
+                ctx.recursive_ctes.push(cte.name.clone());
             }
             ctx.ctes.push(cte.clone());
         }
@@ -720,6 +814,7 @@ pub fn compile_query(
         compile_compound(ctx, schema, select)
     };
     ctx.ctes.truncate(ctes_before);
+    ctx.recursive_ctes.truncate(recursive_before);
     ctx.aggs = saved_aggs.0;
     ctx.in_agg_output = saved_aggs.1;
     r
@@ -748,6 +843,15 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
             ctx.b.emit(Insn::EphInsert { id, start, count });
         }
         Dest::Discard => {}
+        Dest::EphUnique { id, seen } => {
+            let skip = ctx.b.new_label();
+            if let Some(seen) = seen {
+                ctx.b.emit_jump(Insn::EphFound { id: seen, start, count, target: 0 }, skip);
+                ctx.b.emit(Insn::EphInsert { id: seen, start, count });
+            }
+            ctx.b.emit(Insn::EphInsert { id, start, count });
+            ctx.b.resolve_label(skip);
+        }
     }
 }
 

@@ -533,6 +533,9 @@ impl Vm {
                     self.jump_if(empty, *target);
                 }
                 Insn::Next { cursor, target } if self.eph_cursors.contains_key(cursor) => {
+                    if db.is_interrupted() {
+                        return Err(Error::Interrupt);
+                    }
                     let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
                     *pos += 1;
                     let more = self.ephemeral.get(id).map(|t| *pos < t.len()).unwrap_or(false);
