@@ -383,3 +383,25 @@ fn recursive_ctes() {
         check(setup, q);
     }
 }
+
+#[test]
+fn autoincrement_keeps_sqlite_sequence() {
+    let steps = [
+        "CREATE TABLE t(id INTEGER PRIMARY KEY AUTOINCREMENT, v TEXT)",
+        "INSERT INTO t(v) VALUES ('a'), ('b'), ('c')",
+        "DELETE FROM t WHERE id = 3",
+        "INSERT INTO t(v) VALUES ('d')",
+        "INSERT INTO t VALUES (10, 'e')",
+        "DELETE FROM t WHERE id >= 4",
+        "INSERT INTO t(v) VALUES ('f')",
+        "CREATE TABLE u(id INTEGER PRIMARY KEY AUTOINCREMENT, w)",
+        "INSERT INTO u(w) SELECT v FROM t",
+        "CREATE TABLE bad(id INTEGER, x PRIMARY KEY AUTOINCREMENT)",
+    ];
+    check_steps(&steps, "SELECT * FROM t");
+    check_steps(&steps, "SELECT * FROM sqlite_sequence ORDER BY name");
+    let mut with_drop = steps.to_vec();
+    with_drop.push("DROP TABLE t");
+    check_steps(&with_drop, "SELECT * FROM sqlite_sequence ORDER BY name");
+    check_steps(&with_drop, "SELECT name, sql FROM sqlite_schema ORDER BY name");
+}

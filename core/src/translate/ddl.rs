@@ -80,9 +80,6 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     };
     // Validate the definition now, as SQLite does at prepare time.
     let table = schema::table_from_ast(ct, 0, sql.clone())?;
-    if table.autoincrement {
-        return Err(Error::sql("AUTOINCREMENT is not supported yet"));
-    }
     let autos = schema::auto_index_specs(ct, &table)?;
     let root = ctx.b.alloc_register();
     ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: table.without_rowid });
@@ -97,6 +94,20 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     for (i, r) in auto_roots.iter().enumerate() {
         let iname = format!("sqlite_autoindex_{}_{}", name, i + 1);
         insert_schema_row(ctx, cursor, "index", &iname, name, Some(*r), None);
+    }
+    // The first AUTOINCREMENT table brings sqlite_sequence, as in SQLite.
+    if table.autoincrement && schema.table("sqlite_sequence").is_none() {
+        let seq_root = ctx.b.alloc_register();
+        ctx.b.emit(Insn::CreateBtree { db: 0, dest: seq_root, index: false });
+        insert_schema_row(
+            ctx,
+            cursor,
+            "table",
+            "sqlite_sequence",
+            "sqlite_sequence",
+            Some(seq_root),
+            Some("CREATE TABLE sqlite_sequence(name,seq)"),
+        );
     }
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
@@ -217,6 +228,13 @@ pub fn drop_table(ctx: &mut Ctx, schema: &Schema, d: &ast::DropObject) -> Result
     }
     ctx.b.emit(Insn::Destroy { root: table.root, db: 0 });
     delete_schema_rows(ctx, 2, &table.name, None);
+    if table.autoincrement {
+        if let Some(seq) = schema.table("sqlite_sequence") {
+            let c = ctx.b.alloc_cursor();
+            ctx.b.emit(Insn::OpenWrite { cursor: c, root: seq.root, db: 0, info: CursorInfo::Table { columns: 2 } });
+            super::dml::delete_sequence_row(ctx, c, &table.name);
+        }
+    }
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())

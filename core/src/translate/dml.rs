@@ -183,6 +183,8 @@ struct Target<'a> {
     cursor: usize,
     indexes: &'a [Arc<Index>],
     idx_cursors: &'a [usize],
+    /// AUTOINCREMENT: the register holding the largest rowid ever used (sqlite_sequence).
+    sequence: Option<usize>,
 }
 
 /// Deletes the row whose rowid is in `rowid` (and its index entries), if it exists: REPLACE
@@ -369,9 +371,6 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
     if table.without_rowid {
         return Err(Error::sql("INSERT into WITHOUT ROWID tables is not supported yet"));
     }
-    if table.autoincrement {
-        return Err(Error::sql("AUTOINCREMENT is not supported yet"));
-    }
     let n = table.columns.len();
     // Map each supplied value to a table column (usize::MAX: the rowid).
     let targets: Vec<usize> = if ins.columns.is_empty() {
@@ -437,7 +436,17 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
     let cursor = ctx.b.alloc_cursor();
     let indexes = schema.table_indexes(&table);
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
-    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors };
+    // AUTOINCREMENT: read the table's sqlite_sequence entry now, write it back at the end.
+    let sequence = match (table.autoincrement, schema.table("sqlite_sequence")) {
+        (true, Some(seq)) => {
+            let c = ctx.b.alloc_cursor();
+            ctx.b.emit(Insn::OpenWrite { cursor: c, root: seq.root, db: 0, info: CursorInfo::Table { columns: 2 } });
+            Some((c, load_sequence(ctx, c, &table.name)))
+        }
+        _ => None,
+    };
+    let target =
+        Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors, sequence: sequence.map(|s| s.1) };
     let base = ctx.b.alloc_registers(n + 1);
     match (source, &ins.source) {
         (None, src) => {
@@ -481,7 +490,87 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             r?;
         }
     }
+    if let Some((c, seq)) = sequence {
+        store_sequence(ctx, c, &table.name, seq);
+    }
     Ok(())
+}
+
+/// AUTOINCREMENT: a new rowid is never below the largest ever used plus one.
+fn above_sequence(ctx: &mut Ctx, t: &Target<'_>, rowid: usize) {
+    let Some(seq) = t.sequence else { return };
+    let one = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 1, dest: one });
+    let floor = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Arith { op: crate::vdbe::ops::ArithOp::Add, lhs: seq, rhs: one, dest: floor });
+    let skip = ctx.b.emit(eq_jump(rowid, floor, CmpOp::Ge));
+    ctx.b.emit(Insn::SCopy { src: floor, dest: rowid });
+    ctx.b.patch_here(skip);
+}
+
+/// Reads `table`'s sqlite_sequence value into a new register (0 when it has none).
+fn load_sequence(ctx: &mut Ctx, cursor: usize, table: &str) -> usize {
+    let seq = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 0, dest: seq });
+    let name = ctx.b.alloc_register();
+    ctx.b.emit(Insn::String8 { value: Arc::from(table), dest: name });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    let col = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Column { cursor, column: 0, dest: col, default: None });
+    let next = ctx.b.new_label();
+    ctx.b.emit_jump(eq_jump(col, name, CmpOp::Ne), next);
+    ctx.b.emit(Insn::Column { cursor, column: 1, dest: seq, default: None });
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Next { cursor, target: top });
+    ctx.b.resolve_label(done);
+    seq
+}
+
+fn eq_jump(lhs: usize, rhs: usize, op: CmpOp) -> Insn {
+    Insn::Compare {
+        op,
+        lhs,
+        rhs,
+        target: 0,
+        affinity: Affinity::Blob,
+        collation: Default::default(),
+        jump_if_null: true,
+        null_eq: false,
+    }
+}
+
+/// Deletes `table`'s row from sqlite_sequence (open on `cursor`).
+pub fn delete_sequence_row(ctx: &mut Ctx, cursor: usize, table: &str) {
+    let name = ctx.b.alloc_register();
+    ctx.b.emit(Insn::String8 { value: Arc::from(table), dest: name });
+    let done = ctx.b.new_label();
+    ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, done);
+    let top = ctx.b.current_addr();
+    let col = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Column { cursor, column: 0, dest: col, default: None });
+    let next = ctx.b.new_label();
+    ctx.b.emit_jump(eq_jump(col, name, CmpOp::Ne), next);
+    ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::Next { cursor, target: top });
+    ctx.b.resolve_label(done);
+}
+
+/// Writes `table`'s sequence value back to sqlite_sequence, once it is above 0.
+fn store_sequence(ctx: &mut Ctx, cursor: usize, table: &str, seq: usize) {
+    let skip = ctx.b.emit(Insn::IfNot { reg: seq, target: 0, jump_if_null: true });
+    delete_sequence_row(ctx, cursor, table);
+    let rec_regs = ctx.b.alloc_registers(2);
+    ctx.b.emit(Insn::String8 { value: Arc::from(table), dest: rec_regs });
+    ctx.b.emit(Insn::SCopy { src: seq, dest: rec_regs + 1 });
+    let rec = ctx.b.alloc_register();
+    ctx.b.emit(Insn::MakeRecord { start: rec_regs, count: 2, dest: rec, affinities: None });
+    let rowid = ctx.b.alloc_register();
+    ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+    ctx.b.emit(Insn::Insert { cursor, record: rec, rowid, flags: 0, table: None });
+    ctx.b.patch_here(skip);
 }
 
 /// One row of INSERT: values (supplied, default or NULL), the rowid, affinity, constraint
@@ -527,6 +616,7 @@ fn emit_insert_row(
     if src {
         let have = ctx.b.emit(Insn::NotNull { reg: rowid, target: 0 });
         ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+        above_sequence(ctx, t, rowid);
         ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
         ctx.b.patch_here(have);
         ctx.b.emit(Insn::MustBeInt { reg: rowid, target: 0 });
@@ -539,6 +629,7 @@ fn emit_insert_row(
         }
     } else {
         ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
+        above_sequence(ctx, t, rowid);
     }
     ctx.b.resolve_label(ok);
     if let Some(a) = table.rowid_alias {
@@ -557,6 +648,12 @@ fn emit_insert_row(
         table: Some(table.name.clone()),
     });
     insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
+    if let Some(seq) = t.sequence {
+        // The sequence only grows: it remembers the largest rowid ever inserted.
+        let skip = ctx.b.emit(eq_jump(seq, rowid, CmpOp::Ge));
+        ctx.b.emit(Insn::SCopy { src: rowid, dest: seq });
+        ctx.b.patch_here(skip);
+    }
     super::trigger::fire(ctx, table, TriggerTime::After, "insert", &[], rows, next)?;
     Ok(())
 }
@@ -681,7 +778,7 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         })
         .collect();
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
-    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors };
+    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors, sequence: None };
     let old = ctx.b.alloc_registers(n + 1);
     let new = ctx.b.alloc_registers(n + 1);
     let old_rowid = old + n;
