@@ -405,3 +405,18 @@ fn autoincrement_keeps_sqlite_sequence() {
     check_steps(&with_drop, "SELECT * FROM sqlite_sequence ORDER BY name");
     check_steps(&with_drop, "SELECT name, sql FROM sqlite_schema ORDER BY name");
 }
+
+#[test]
+fn printf_matches_sqlite() {
+    for q in [
+        "SELECT printf('%d|%5d|%-5d|%05d|%+d|% d|%,d', 42, 42, 42, 42, 42, 42, 1234567)",
+        "SELECT printf('%x|%X|%o|%#x|%#o|%08.3x', 255, 255, 8, 255, 8, 10)",
+        "SELECT printf('%f|%.2f|%10.3f|%-10.1f|%e|%.3E|%g|%g|%g|%G', 3.14159, 2.5, -1.5, 2.25, 12345.678, 0.000123, 100000.0, 1000000.0, 0.0001, 1e-5)",
+        "SELECT printf('%s|%10s|%-10s|%.2s|%q|%Q|%Q|%w', 'abc', 'abc', 'abc', 'abc', 'it''s', 'it''s', NULL, 'a\"b')",
+        "SELECT printf('%c|%5.2s|%%|%*d|%.*f', 'xyz', 'hello', 6, 7, 2, 3.14159)",
+        "SELECT format('%d items at %.2f', 3, 9.5), printf(NULL), printf('%d'), printf('%s and %s', 1)",
+        "SELECT printf('%.0f|%.0f|%.1f|%g|%g', 0.5, 1.5, 0.05, 123456789.0, 0.0)",
+    ] {
+        check("", q);
+    }
+}

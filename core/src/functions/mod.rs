@@ -2,6 +2,7 @@
 //! name and argument count the way SQLite's function table is searched.
 
 pub mod aggregate;
+pub mod printf;
 pub mod scalar;
 
 use std::fmt;

@@ -18,6 +18,7 @@ const TABLE: &[(&str, usize, usize, bool, ScalarImpl)] = &[
     ("coalesce", 2, usize::MAX, true, coalesce),
     ("concat", 1, usize::MAX, true, concat),
     ("concat_ws", 2, usize::MAX, true, concat_ws),
+    ("format", 1, usize::MAX, true, printf),
     ("glob", 2, 2, true, glob_fn),
     ("hex", 1, 1, true, hex),
     ("ifnull", 2, 2, true, coalesce),
@@ -35,6 +36,7 @@ const TABLE: &[(&str, usize, usize, bool, ScalarImpl)] = &[
     ("min", 2, usize::MAX, true, min),
     ("nullif", 2, 2, true, nullif),
     ("octet_length", 1, 1, true, octet_length),
+    ("printf", 1, usize::MAX, true, printf),
     ("quote", 1, 1, true, quote),
     ("random", 0, 0, false, random),
     ("randomblob", 1, 1, false, randomblob),
@@ -74,6 +76,13 @@ pub fn lookup(name: &str, argc: usize) -> FunctionLookup {
 
 fn text(s: String) -> Value {
     Value::Text(Arc::from(s.as_str()))
+}
+
+fn printf(_: &FuncContext, a: &[Value]) -> Result<Value> {
+    match to_text(&a[0]) {
+        None => Ok(Value::Null),
+        Some(f) => Ok(text(super::printf::format(&f, &a[1..]))),
+    }
 }
 
 fn first(_: &FuncContext, a: &[Value]) -> Result<Value> {
