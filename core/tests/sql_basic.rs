@@ -420,3 +420,19 @@ fn printf_matches_sqlite() {
         check("", q);
     }
 }
+
+#[test]
+fn row_values() {
+    let setup = "CREATE TABLE t(a, b); INSERT INTO t VALUES (1, 2), (1, 3), (2, 1), (NULL, 1), (2, NULL);";
+    for q in [
+        "SELECT (1, 2) = (1, 2), (1, 2) = (1, 3), (1, NULL) = (1, 2), (1, NULL) = (2, 2), (1, 2) <> (1, 3)",
+        "SELECT (1, 2) < (1, 3), (1, 2) < (2, 0), (1, NULL) < (2, 0), (1, 2) < (1, NULL), (2, 1) >= (1, 9), (1, 2, 3) <= (1, 2, 3)",
+        "SELECT (1, NULL) IS (1, NULL), (1, 2) IS NOT (1, 2)",
+        "SELECT a, b FROM t WHERE (a, b) > (1, 2) ORDER BY a, b",
+        "SELECT a, b FROM t WHERE (a, b) IN ((1, 3), (2, 1)) ORDER BY a",
+        "SELECT a, b FROM t WHERE (a, b) NOT IN ((1, 3), (2, 1)) ORDER BY a, b",
+        "SELECT (1, 2) = (1, 2, 3)",
+    ] {
+        check(setup, q);
+    }
+}

@@ -520,6 +520,9 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         },
         Expr::Binary { op, left, right } => {
+            if let Some(rewritten) = expand_row_comparison(*op, left, right)? {
+                return expr_to_reg_depth(ctx, &rewritten, dest, d);
+            }
             if let Some(cmp) = cmp_op(*op) {
                 return comparison_value(ctx, cmp, left, right, dest, false, d);
             }
@@ -602,6 +605,20 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             } else {
                 expr_to_reg_depth(ctx, &both, dest, d)?;
             }
+        }
+        Expr::In { not, expr, target: InTarget::List(list) } if matches!(**expr, Expr::Row(_)) => {
+            // (a, b) IN ((1, 2), (3, 4)) is the OR of the row equalities.
+            let mut any: Option<Expr> = None;
+            for item in list {
+                let eq = Expr::Binary { op: BinaryOp::Eq, left: expr.clone(), right: Box::new(item.clone()) };
+                any = Some(match any {
+                    None => eq,
+                    Some(prev) => Expr::Binary { op: BinaryOp::Or, left: Box::new(prev), right: Box::new(eq) },
+                });
+            }
+            let any = any.unwrap_or(Expr::Literal(Literal::Integer(0)));
+            let e = if *not { Expr::Unary { op: UnaryOp::Not, expr: Box::new(any) } } else { any };
+            expr_to_reg_depth(ctx, &e, dest, d)?;
         }
         Expr::In { not, expr, target } => match target {
             InTarget::List(list) => in_list_value(ctx, expr, list, *not, dest, d)?,
@@ -770,6 +787,61 @@ fn emit_literal(ctx: &mut Ctx, l: &Literal, dest: usize) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A comparison of row values, `(a, b) < (c, d)`, as the scalar expression SQLite defines it:
+/// `=` is the AND of the pairs, `<>` its negation, `IS` pairwise IS, and the orderings compare
+/// lexicographically (`a < c OR (a = c AND b < d)`), with SQL's NULL rules throughout.
+fn expand_row_comparison(op: BinaryOp, left: &Expr, right: &Expr) -> Result<Option<Expr>> {
+    let (Expr::Row(l), Expr::Row(r)) = (left, right) else {
+        if matches!(left, Expr::Row(_)) || matches!(right, Expr::Row(_)) {
+            if matches!(
+                op,
+                BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge
+                    | BinaryOp::Is
+                    | BinaryOp::IsNot
+            ) {
+                if matches!(left, Expr::Subquery(_)) || matches!(right, Expr::Subquery(_)) {
+                    return Err(Error::sql("row value subqueries are not supported yet"));
+                }
+                return Err(Error::sql("row value misused"));
+            }
+        }
+        return Ok(None);
+    };
+    if l.len() != r.len() {
+        return Err(Error::sql("row value misused"));
+    }
+    let bin = |op, a: &Expr, b: &Expr| Expr::Binary { op, left: Box::new(a.clone()), right: Box::new(b.clone()) };
+    let and = |a: Expr, b: Expr| Expr::Binary { op: BinaryOp::And, left: Box::new(a), right: Box::new(b) };
+    let or = |a: Expr, b: Expr| Expr::Binary { op: BinaryOp::Or, left: Box::new(a), right: Box::new(b) };
+    let pairwise =
+        |op: BinaryOp| l.iter().zip(r).map(|(a, b)| bin(op, a, b)).reduce(and).expect("rows have two or more values");
+    Ok(Some(match op {
+        BinaryOp::Eq => pairwise(BinaryOp::Eq),
+        BinaryOp::Is => pairwise(BinaryOp::Is),
+        BinaryOp::Ne => Expr::Unary { op: UnaryOp::Not, expr: Box::new(pairwise(BinaryOp::Eq)) },
+        BinaryOp::IsNot => Expr::Unary { op: UnaryOp::Not, expr: Box::new(pairwise(BinaryOp::Is)) },
+        BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            let strict = match op {
+                BinaryOp::Lt | BinaryOp::Le => BinaryOp::Lt,
+                _ => BinaryOp::Gt,
+            };
+            // Built from the last pair outward: last uses op itself, earlier ones strict-or-equal.
+            let n = l.len();
+            let mut e = bin(op, &l[n - 1], &r[n - 1]);
+            for k in (0..n - 1).rev() {
+                e = or(bin(strict, &l[k], &r[k]), and(bin(BinaryOp::Eq, &l[k], &r[k]), e));
+            }
+            e
+        }
+        _ => return Err(Error::sql("row value misused")),
+    }))
 }
 
 /// `dest = (left op right)`: 1, 0 or NULL.
