@@ -794,23 +794,22 @@ fn emit_literal(ctx: &mut Ctx, l: &Literal, dest: usize) -> Result<()> {
 /// lexicographically (`a < c OR (a = c AND b < d)`), with SQL's NULL rules throughout.
 fn expand_row_comparison(op: BinaryOp, left: &Expr, right: &Expr) -> Result<Option<Expr>> {
     let (Expr::Row(l), Expr::Row(r)) = (left, right) else {
-        if matches!(left, Expr::Row(_)) || matches!(right, Expr::Row(_)) {
-            if matches!(
-                op,
-                BinaryOp::Eq
-                    | BinaryOp::Ne
-                    | BinaryOp::Lt
-                    | BinaryOp::Le
-                    | BinaryOp::Gt
-                    | BinaryOp::Ge
-                    | BinaryOp::Is
-                    | BinaryOp::IsNot
-            ) {
-                if matches!(left, Expr::Subquery(_)) || matches!(right, Expr::Subquery(_)) {
-                    return Err(Error::sql("row value subqueries are not supported yet"));
-                }
-                return Err(Error::sql("row value misused"));
+        let comparison = matches!(
+            op,
+            BinaryOp::Eq
+                | BinaryOp::Ne
+                | BinaryOp::Lt
+                | BinaryOp::Le
+                | BinaryOp::Gt
+                | BinaryOp::Ge
+                | BinaryOp::Is
+                | BinaryOp::IsNot
+        );
+        if comparison && (matches!(left, Expr::Row(_)) || matches!(right, Expr::Row(_))) {
+            if matches!(left, Expr::Subquery(_)) || matches!(right, Expr::Subquery(_)) {
+                return Err(Error::sql("row value subqueries are not supported yet"));
             }
+            return Err(Error::sql("row value misused"));
         }
         return Ok(None);
     };
