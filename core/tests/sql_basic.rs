@@ -436,3 +436,30 @@ fn row_values() {
         check(setup, q);
     }
 }
+
+#[test]
+fn index_range_scans_match_sqlite() {
+    let setup = "CREATE TABLE r(a INTEGER, b TEXT, c);
+        CREATE INDEX r_a ON r(a); CREATE INDEX r_bc ON r(b, c); CREATE INDEX r_c ON r(c);
+        INSERT INTO r VALUES (1, 'x', 1), (2, 'x', 5), (3, 'y', 2.5), (NULL, 'y', NULL), (5, 'z', 'text'), (8, NULL, x'00'), (13, 'x', 9);";
+    for q in [
+        "SELECT a FROM r WHERE a > 2",
+        "SELECT a FROM r WHERE a >= 2 AND a < 8",
+        "SELECT a FROM r WHERE a <= 3",
+        "SELECT a FROM r WHERE 3 < a",
+        "SELECT a FROM r WHERE a BETWEEN 2 AND 5",
+        "SELECT a FROM r WHERE a > '2'",
+        "SELECT a FROM r WHERE a < NULL",
+        "SELECT b, c FROM r WHERE b = 'x' AND c > 1",
+        "SELECT b, c FROM r WHERE b = 'x' AND c <= 5",
+        "SELECT c FROM r WHERE c > 2",
+        "SELECT c FROM r WHERE c < 'u'",
+        "SELECT c FROM r WHERE c >= 'text'",
+    ] {
+        check(setup, q);
+    }
+    let b = Connection::open_in_memory().unwrap();
+    b.execute_batch(setup).unwrap();
+    let plan = b.prepare("EXPLAIN QUERY PLAN SELECT a FROM r WHERE a > 2").unwrap().query_all(&[]).unwrap();
+    assert_eq!(plan[0][3], Value::text("SEARCH r USING INDEX r_a (a>?)"));
+}

@@ -29,8 +29,14 @@ enum Access {
     IndexEq {
         index: Arc<crate::schema::Index>,
         keys: Vec<(Expr, crate::vdbe::ops::Affinity)>,
+        /// Bounds on the next index column (`>`, `>=`, `<`, `<=`, BETWEEN): value, affinity,
+        /// and whether the bound itself is included.
+        lower: Option<Bound>,
+        upper: Option<Bound>,
     },
 }
+
+type Bound = (Expr, crate::vdbe::ops::Affinity, bool);
 
 /// Resolves the FROM clause into scope tables (opening no cursors yet).
 pub fn resolve_from(
@@ -451,7 +457,45 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
             }
         }
     }
-    type Candidate = (usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>);
+    // Range bounds per column, each with the comparison's collation.
+    let mut lows: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
+    let mut highs: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
+    let mut note = |ctx: &Ctx, col_side: &Expr, other: &Expr, op: BinaryOp| {
+        let Expr::Column(c) = col_side else { return };
+        let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { return };
+        if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
+            return;
+        }
+        let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { return };
+        let bound = ((other.clone(), aff, matches!(op, BinaryOp::Ge | BinaryOp::Le)), coll);
+        match op {
+            BinaryOp::Gt | BinaryOp::Ge if lows[col].is_none() => lows[col] = Some(bound),
+            BinaryOp::Lt | BinaryOp::Le if highs[col].is_none() => highs[col] = Some(bound),
+            _ => {}
+        }
+    };
+    let flip = |op: BinaryOp| match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Ge => BinaryOp::Le,
+        other => other,
+    };
+    for t in terms {
+        match t {
+            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
+                note(ctx, left, right, *op);
+                note(ctx, right, left, flip(*op));
+            }
+            Expr::Between { not: false, expr, low, high } => {
+                note(ctx, expr, low, BinaryOp::Ge);
+                note(ctx, expr, high, BinaryOp::Le);
+            }
+            _ => {}
+        }
+    }
+    type Candidate =
+        (usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>, Option<Bound>, Option<Bound>);
     let mut best: Option<Candidate> = None;
     for ix in ctx.schema.table_indexes(&st.table) {
         if ix.partial.is_some() {
@@ -465,13 +509,25 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
                 _ => break,
             }
         }
-        // A unique index fully pinned beats any other.
-        let score = keys.len() * 2 + usize::from(ix.unique && keys.len() == ix.columns.len());
-        if !keys.is_empty() && best.as_ref().is_none_or(|(b, _, _)| score > *b) {
-            best = Some((score, ix, keys));
+        // A range on the next column, if it is an ascending plain column with the same collation.
+        let (mut lower, mut upper) = (None, None);
+        if let Some(ic) = ix.columns.get(keys.len()) {
+            if let (Some(col), false) = (ic.column, ic.desc) {
+                lower = lows[col].clone().filter(|(_, c)| *c == ic.collation).map(|(b, _)| b);
+                upper = highs[col].clone().filter(|(_, c)| *c == ic.collation).map(|(b, _)| b);
+            }
+        }
+        // A unique index fully pinned beats any other; each pinned column counts more than a bound.
+        let score = keys.len() * 4
+            + usize::from(lower.is_some())
+            + usize::from(upper.is_some())
+            + 2 * usize::from(ix.unique && keys.len() == ix.columns.len());
+        let useful = !keys.is_empty() || lower.is_some() || upper.is_some();
+        if useful && best.as_ref().is_none_or(|(b, ..)| score > *b) {
+            best = Some((score, ix, keys, lower, upper));
         }
     }
-    best.map(|(_, index, keys)| Access::IndexEq { index, keys })
+    best.map(|(_, index, keys, lower, upper)| Access::IndexEq { index, keys, lower, upper })
 }
 
 fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
@@ -579,16 +635,20 @@ pub fn emit_loops(
         ctx.plan_details.push(match &access {
             Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
             Access::Scan => format!("SCAN {shown}"),
-            Access::IndexEq { index, keys } => {
-                let cols: Vec<String> = index.columns[..keys.len()]
-                    .iter()
-                    .map(|c| {
-                        format!(
-                            "{}=?",
-                            c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
-                        )
-                    })
-                    .collect();
+            Access::IndexEq { index, keys, lower, upper } => {
+                let name = |c: &crate::schema::IndexColumn| {
+                    c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
+                };
+                let mut cols: Vec<String> =
+                    index.columns[..keys.len()].iter().map(|c| format!("{}=?", name(c))).collect();
+                if let Some(ic) = index.columns.get(keys.len()) {
+                    if lower.is_some() {
+                        cols.push(format!("{}>?", name(ic)));
+                    }
+                    if upper.is_some() {
+                        cols.push(format!("{}<?", name(ic)));
+                    }
+                }
                 format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
             }
         });
@@ -605,14 +665,18 @@ pub fn emit_loops(
                 ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, if is_left { level_exit } else { done });
                 Some((cursor, ctx.b.current_addr()))
             }
-            Access::IndexEq { index, keys } => {
+            Access::IndexEq { index, keys, lower, upper } => {
+                use crate::storage::btree::SeekOp;
                 let table = ctx.scope[si].table.clone();
                 let icursor = ctx.b.alloc_cursor();
                 let opened = ctx.b.emit(Insn::Once { target: 0 });
                 let info = CursorInfo::Index(super::dml::index_key_info(&table, &index));
                 ctx.b.emit(Insn::OpenRead { cursor: icursor, root: index.root, db: 0, info });
                 ctx.b.patch_here(opened);
-                let first = ctx.b.alloc_registers(keys.len());
+                let m = keys.len();
+                // Registers: the equality prefix and the lower bound; the prefix and the upper bound.
+                let first = ctx.b.alloc_registers(m + 1);
+                let upper_key = ctx.b.alloc_registers(m + 1);
                 let mut letters = String::new();
                 for (i, (e, aff)) in keys.iter().enumerate() {
                     expr::expr_to_reg(ctx, e, first + i)?;
@@ -620,29 +684,50 @@ pub fn emit_loops(
                     // `= NULL` is never true: no row.
                     ctx.b.emit_jump(Insn::IsNull { reg: first + i, target: 0 }, done);
                 }
-                ctx.b.emit(Insn::Affinity { start: first, count: keys.len(), affinities: letters });
-                let key_count = keys.len();
-                ctx.b.emit_jump(
-                    Insn::Seek {
-                        op: crate::storage::btree::SeekOp::GE,
-                        cursor: icursor,
-                        key_start: first,
-                        key_count,
-                        target: 0,
-                    },
-                    done,
-                );
+                if m > 0 {
+                    ctx.b.emit(Insn::Affinity { start: first, count: m, affinities: letters });
+                }
+                let seek_op = match &lower {
+                    Some((e, aff, inclusive)) => {
+                        expr::expr_to_reg(ctx, e, first + m)?;
+                        ctx.b.emit_jump(Insn::IsNull { reg: first + m, target: 0 }, done);
+                        ctx.b.emit(Insn::Affinity { start: first + m, count: 1, affinities: aff.letter().to_string() });
+                        Some(if *inclusive { SeekOp::GE } else { SeekOp::GT })
+                    }
+                    // Only an upper bound: start past the NULLs, which sort first.
+                    None if upper.is_some() => {
+                        ctx.b.emit(Insn::Null { dest: first + m, end: first + m });
+                        Some(SeekOp::GT)
+                    }
+                    None => None,
+                };
+                if let Some((e, aff, _)) = &upper {
+                    if m > 0 {
+                        ctx.b.emit(Insn::Copy { src: first, dest: upper_key, extra: m - 1 });
+                    }
+                    expr::expr_to_reg(ctx, e, upper_key + m)?;
+                    ctx.b.emit_jump(Insn::IsNull { reg: upper_key + m, target: 0 }, done);
+                    ctx.b.emit(Insn::Affinity { start: upper_key + m, count: 1, affinities: aff.letter().to_string() });
+                }
+                let (op, key_count) = match seek_op {
+                    Some(op) => (op, m + 1),
+                    None => (SeekOp::GE, m),
+                };
+                ctx.b.emit_jump(Insn::Seek { op, cursor: icursor, key_start: first, key_count, target: 0 }, done);
                 let top = ctx.b.current_addr();
-                ctx.b.emit_jump(
-                    Insn::IdxCompare {
-                        op: crate::storage::btree::SeekOp::GT,
-                        cursor: icursor,
-                        key_start: first,
-                        key_count,
-                        target: 0,
-                    },
-                    done,
-                );
+                if let Some((_, _, inclusive)) = &upper {
+                    let op = if *inclusive { SeekOp::GT } else { SeekOp::GE };
+                    ctx.b.emit_jump(
+                        Insn::IdxCompare { op, cursor: icursor, key_start: upper_key, key_count: m + 1, target: 0 },
+                        done,
+                    );
+                }
+                if m > 0 {
+                    ctx.b.emit_jump(
+                        Insn::IdxCompare { op: SeekOp::GT, cursor: icursor, key_start: first, key_count: m, target: 0 },
+                        done,
+                    );
+                }
                 let rowid = ctx.b.alloc_register();
                 ctx.b.emit(Insn::IdxRowid { cursor: icursor, dest: rowid });
                 ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid, target: 0 }, next);
