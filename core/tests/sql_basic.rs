@@ -463,3 +463,53 @@ fn index_range_scans_match_sqlite() {
     let plan = b.prepare("EXPLAIN QUERY PLAN SELECT a FROM r WHERE a > 2").unwrap().query_all(&[]).unwrap();
     assert_eq!(plan[0][3], Value::text("SEARCH r USING INDEX r_a (a>?)"));
 }
+
+/// Reproductions the differential test found, each compared with bundled SQLite.
+#[test]
+fn differential_findings() {
+    let setup = "CREATE TABLE t1(a, b NUMERIC); INSERT INTO t1 VALUES (1, 2), ('a', 3), (-9223372036854775808, 1);";
+    for q in [
+        "SELECT 1 FROM t1 HAVING count(*)",
+        "SELECT min(0.0, 0), min(0, 0.0), max(0.0, 0), max(0, 0.0)",
+        "SELECT substr(1, -9223372036854775808, '-3'), substr('abc', 9223372036854775807, 9223372036854775807)",
+        "SELECT NULL FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t1)",
+        "SELECT count(*) FROM t1 WHERE NOT EXISTS (SELECT 1 FROM t1 AS x WHERE x.a = t1.b)",
+        "SELECT sum(a) FROM (SELECT 'a' AS a UNION ALL SELECT -9223372036854775808 UNION ALL SELECT -9223372036854775808)",
+        "SELECT 1 % '1e2', ~ '1e-05', 1 << '1e2', 7 & '3.9', 7 % 2.5, '12abc' | 0",
+        "SELECT CAST(-9223372036854775808.0 AS NUMERIC), typeof(CAST(4503599627370496.0 AS NUMERIC)), typeof(CAST(1125899906842624.0 AS NUMERIC))",
+    ] {
+        check(setup, q);
+    }
+    check_steps(
+        &[
+            "CREATE TABLE n(x NUMERIC)",
+            "INSERT INTO n VALUES (-9223372036854775808.0), (2251799813685248.0), (2251799813685247.0)",
+        ],
+        "SELECT x, typeof(x) FROM n",
+    );
+}
+
+/// More differential findings: comparison affinity between two columns, index lookups whose
+/// comparison affinity does not suit the index, CAST of numeric text, repeated compound columns,
+/// and cached subquery results in UPDATE.
+#[test]
+fn differential_findings_affinity_and_caching() {
+    for (setup, q) in [
+        ("CREATE TABLE t1(c0 INTEGER); CREATE TABLE t3(c0 REAL, c1 TEXT); INSERT INTO t1 VALUES (10.0); INSERT INTO t3 VALUES (NULL, 10); CREATE INDEX t3_i0 ON t3(c1, c0);", "SELECT count(*) FROM t1 a7 JOIN t3 a9 ON a7.c0 = a9.c1"),
+        ("CREATE TABLE t1(c0 INTEGER COLLATE NOCASE, c1); CREATE TABLE t3(c0 TEXT, c1, c2 TEXT); CREATE INDEX t3_i1 ON t3(c2); INSERT INTO t1 VALUES (0, 42); INSERT INTO t3 VALUES (NULL, 1e10, 0);", "SELECT count(*) FROM t1 a2 JOIN t3 a4 ON a2.c0 = a4.c2"),
+        ("CREATE TABLE t1(c0 TEXT COLLATE NOCASE, c1, c2 NUMERIC, c3 TEXT); INSERT INTO t1 VALUES (10, 2, 42, 'B');", "SELECT c1 <= c0, c0 >= c1, c1 < '10', c0 = 10 FROM t1"),
+        ("CREATE TABLE t1(c4 TEXT); INSERT INTO t1 VALUES (3.0), ('1e2'), ('2.5');", "SELECT CAST(c4 AS NUMERIC), typeof(CAST(c4 AS NUMERIC)) FROM t1"),
+        ("CREATE TABLE t1(c0 NUMERIC COLLATE NOCASE); CREATE TABLE t3(c0 BLOB, c1, c2 NUMERIC, c3 NUMERIC); INSERT INTO t1 VALUES ('ABC'); INSERT INTO t3 VALUES (1, 2, 3, 4);", "SELECT a0.c1, a0.c1 FROM t3 a0 UNION ALL SELECT 1, NULL FROM t1"),
+    ] {
+        check(setup, q);
+    }
+    check_steps(
+        &[
+            "CREATE TABLE t1(c0 REAL, c1 BLOB)",
+            "CREATE TABLE t2(c0 INTEGER, c1 BLOB, c2 NUMERIC, c3 NUMERIC, c4 INTEGER)",
+            "INSERT INTO t2 VALUES (0, 2.25, x'', '10', 10), (1e-5, 1e10, 42, 10.0, 42)",
+            "UPDATE t2 SET c2 = t2.c3, c4 = (SELECT NULL FROM t1 LIMIT 1)",
+        ],
+        "SELECT * FROM t2",
+    );
+}

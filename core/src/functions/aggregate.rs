@@ -111,8 +111,12 @@ impl Accumulator {
                     return Ok(());
                 }
                 self.count += 1;
+                // Only INTEGER values keep the sum exact: anything else (a REAL, or text and blobs
+                // read as numbers) makes it approximate, as in SQLite's sumStep.
+                let exact = matches!(v, Value::Integer(_));
                 match to_numeric(v) {
-                    Value::Integer(i) if !self.saw_real && !self.overflow => match self.int_sum.checked_add(i) {
+                    Value::Integer(i) if exact && !self.saw_real && !self.overflow => match self.int_sum.checked_add(i)
+                    {
                         Some(s) => self.int_sum = s,
                         None => {
                             self.overflow = true;
@@ -124,7 +128,7 @@ impl Accumulator {
                         if !self.saw_real && !self.overflow {
                             self.real_sum = self.int_sum as f64;
                         }
-                        if matches!(other, Value::Real(_)) {
+                        if !exact {
                             self.saw_real = true;
                         }
                         kbn_add(&mut self.real_sum, &mut self.real_err, to_f64(&other));

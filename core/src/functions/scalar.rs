@@ -256,8 +256,9 @@ fn minmax(a: &[Value], want_max: bool) -> Result<Value> {
     }
     let mut best = &a[0];
     for v in &a[1..] {
+        // As SQLite's minmaxFunc: min() moves to a later equal argument, max() keeps the first.
         let o = v.compare(best, Collation::Binary);
-        if (want_max && o.is_gt()) || (!want_max && o.is_lt()) {
+        if (want_max && o.is_gt()) || (!want_max && o.is_le()) {
             best = v;
         }
     }
@@ -406,12 +407,13 @@ fn substr(_: &FuncContext, a: &[Value]) -> Result<Value> {
     let len = a.get(2).map(to_i64);
     // Operates on characters for text and bytes for blobs (SQLite's substrFunc).
     fn window(n: i64, start: i64, len: Option<i64>) -> (usize, usize) {
+        // Saturating throughout: the arguments may be anywhere in i64's range.
         let mut p1 = start;
         let mut p2 = len.unwrap_or(n.saturating_add(1).max(0));
         if p1 < 0 {
-            p1 += n;
+            p1 = p1.saturating_add(n);
             if p1 < 0 {
-                p2 += p1;
+                p2 = p2.saturating_add(p1);
                 if p2 < 0 {
                     p2 = 0;
                 }
@@ -423,12 +425,12 @@ fn substr(_: &FuncContext, a: &[Value]) -> Result<Value> {
             p2 -= 1;
         }
         if p2 < 0 {
-            if p2 < -p1 {
+            if p2 < p1.saturating_neg() {
                 p2 = p1;
             } else {
-                p2 = -p2;
+                p2 = p2.saturating_neg();
             }
-            p1 -= p2;
+            p1 = p1.saturating_sub(p2);
         }
         let p1 = p1.clamp(0, n);
         let end = p1.saturating_add(p2).clamp(p1, n);

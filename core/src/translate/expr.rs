@@ -394,15 +394,21 @@ pub fn constant_value(e: &Expr) -> Option<crate::value::Value> {
 
 /// The affinity an expression carries into a comparison (SQLite's sqlite3ExprAffinity).
 pub fn expr_affinity(ctx: &Ctx, e: &Expr) -> Affinity {
+    declared_affinity(ctx, e).unwrap_or(Affinity::Blob)
+}
+
+/// The affinity an expression has, or None for "no affinity" (a literal, an arithmetic result):
+/// SQLite tells a column of BLOB affinity apart from an expression with none.
+fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
     match e {
         Expr::Column(c) => match resolve(ctx, c) {
-            Ok(Some(Resolved::Column { scope, column })) => ctx.scope[scope].table.columns[column].affinity,
-            Ok(Some(Resolved::Rowid { .. })) => Affinity::Integer,
-            _ => Affinity::Blob,
+            Ok(Some(Resolved::Column { scope, column })) => Some(ctx.scope[scope].table.columns[column].affinity),
+            Ok(Some(Resolved::Rowid { .. })) => Some(Affinity::Integer),
+            _ => None,
         },
-        Expr::Cast { type_name, .. } => Affinity::from_decl_type(type_name),
-        Expr::Collate { expr, .. } => expr_affinity(ctx, expr),
-        _ => Affinity::Blob,
+        Expr::Cast { type_name, .. } => Some(Affinity::from_decl_type(type_name)),
+        Expr::Collate { expr, .. } => declared_affinity(ctx, expr),
+        _ => None,
     }
 }
 
@@ -425,13 +431,24 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
 
 /// The affinity and collation a comparison between `l` and `r` uses.
 pub fn comparison_rules(ctx: &Ctx, l: &Expr, r: &Expr) -> Result<(Affinity, Collation)> {
-    let (la, ra) = (expr_affinity(ctx, l), expr_affinity(ctx, r));
-    let aff = if la.is_numeric() || ra.is_numeric() {
-        Affinity::Numeric
-    } else if la == Affinity::Text || ra == Affinity::Text {
-        Affinity::Text
-    } else {
-        Affinity::Blob
+    // SQLite's sqlite3CompareAffinity: two operands with affinity compare numerically if either
+    // is numeric and as they are otherwise; one operand with affinity lends it to the other.
+    let aff = match (declared_affinity(ctx, l), declared_affinity(ctx, r)) {
+        (Some(a), Some(b)) => {
+            if a.is_numeric() || b.is_numeric() {
+                Affinity::Numeric
+            } else {
+                Affinity::Blob
+            }
+        }
+        (Some(a), None) | (None, Some(a)) => {
+            if a.is_numeric() {
+                Affinity::Numeric
+            } else {
+                a
+            }
+        }
+        (None, None) => Affinity::Blob,
     };
     let lc = expr_collation(ctx, l)?;
     let rc = expr_collation(ctx, r)?;
@@ -712,16 +729,24 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
         Expr::Row(_) => return Err(Error::sql("row value misused")),
         Expr::Subquery(select) => {
             let done = ctx.b.new_label();
-            let n = subquery(ctx, select, Dest::Scalar { reg: dest, done })?;
+            // The result is cached across rows (Once) in a register of its own: `dest` may be
+            // overwritten between evaluations.
+            let result = ctx.b.alloc_register();
+            let n = subquery(ctx, select, Dest::Scalar { reg: result, done })?;
+            ctx.b.emit(Insn::SCopy { src: result, dest });
             if n != 1 {
                 return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
             }
         }
         Expr::Exists { not, select } => {
             let done = ctx.b.new_label();
-            subquery(ctx, select, Dest::Exists { reg: dest, done })?;
+            // The subquery's result may be cached across rows (Once), so NOT must not overwrite it.
+            let found = ctx.b.alloc_register();
+            subquery(ctx, select, Dest::Exists { reg: found, done })?;
             if *not {
-                ctx.b.emit(Insn::Not { src: dest, dest });
+                ctx.b.emit(Insn::Not { src: found, dest });
+            } else {
+                ctx.b.emit(Insn::SCopy { src: found, dest });
             }
         }
         Expr::Raise { action, message } => {

@@ -452,6 +452,9 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
                 continue;
             }
             let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { continue };
+            if !index_affinity_ok(aff, st.table.columns[col].affinity) {
+                continue;
+            }
             if eq[col].is_none() {
                 eq[col] = Some(((**other).clone(), aff, coll));
             }
@@ -467,6 +470,9 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
             return;
         }
         let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { return };
+        if !index_affinity_ok(aff, st.table.columns[col].affinity) {
+            return;
+        }
         let bound = ((other.clone(), aff, matches!(op, BinaryOp::Ge | BinaryOp::Le)), coll);
         match op {
             BinaryOp::Gt | BinaryOp::Ge if lows[col].is_none() => lows[col] = Some(bound),
@@ -528,6 +534,18 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
         }
     }
     best.map(|(_, index, keys, lower, upper)| Access::IndexEq { index, keys, lower, upper })
+}
+
+/// Whether an index on a column of affinity `column` can serve a comparison made with affinity
+/// `cmp` (SQLite's sqlite3IndexAffinityOk): the index holds values converted to the column's
+/// affinity, so the comparison must convert the same way.
+fn index_affinity_ok(cmp: crate::vdbe::ops::Affinity, column: crate::vdbe::ops::Affinity) -> bool {
+    use crate::vdbe::ops::Affinity;
+    match cmp {
+        Affinity::Blob => true,
+        Affinity::Text => column == Affinity::Text,
+        _ => column.is_numeric(),
+    }
 }
 
 fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
@@ -1010,9 +1028,11 @@ fn compile_compound(
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
         }
     }
-    // Read the result back as a derived table, so ORDER BY can name its columns.
+    // Read the result back as a derived table, so ORDER BY can name its columns. The table's
+    // columns have positional names (the result's may repeat); the result names are aliases.
     ctx.push_level();
-    let table = derived_table("", &names, &decltypes);
+    let positional: Vec<String> = (0..names.len()).map(|i| format!("\u{1}{i}")).collect();
+    let table = derived_table("", &positional, &decltypes);
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable {
         table: table.clone(),
@@ -1024,9 +1044,10 @@ fn compile_compound(
     });
     let columns: Vec<ResultColumn> = names
         .iter()
-        .map(|n| ResultColumn::Expr {
-            expr: Expr::Column(ast::ColumnRef { schema: None, table: None, column: n.clone(), double_quoted: false }),
-            alias: None,
+        .zip(&positional)
+        .map(|(n, p)| ResultColumn::Expr {
+            expr: Expr::Column(ast::ColumnRef { schema: None, table: None, column: p.clone(), double_quoted: false }),
+            alias: Some(n.clone()),
             text: n.clone(),
         })
         .collect();
@@ -1163,6 +1184,16 @@ fn compile_simple_over_scope(
         }
     }
 
+    if core.group_by.is_empty() && core.having.is_some() {
+        // Without GROUP BY, HAVING is allowed only when the result columns aggregate.
+        let mut in_columns = Vec::new();
+        for c in &cols {
+            expr::collect_aggregates(&c.expr, &mut in_columns)?;
+        }
+        if in_columns.is_empty() {
+            return Err(Error::sql("HAVING clause on a non-aggregate query"));
+        }
+    }
     if !core.group_by.is_empty() {
         for t in &select.order_by {
             expr::collect_aggregates(&t.expr, &mut agg_calls)?;

@@ -91,13 +91,19 @@ pub fn apply_affinity(v: Value, aff: Affinity) -> Value {
 
 /// A REAL that is exactly an integer within ±2^63 converts under NUMERIC/INTEGER affinity.
 fn real_to_int_if_exact(r: f64) -> Option<i64> {
-    if r.fract() == 0.0 && (-9223372036854775808.0..9223372036854775808.0).contains(&r) {
-        let i = r as i64;
-        // SQLite only converts when the round trip is exact and the magnitude is below 2^51-ish
-        // precision concerns; the range check above plus exactness is its rule.
-        if i as f64 == r {
-            return Some(i);
-        }
+    // SQLite's sqlite3VdbeIntegerAffinity: an exact integer strictly between i64's extremes.
+    if r.fract() == 0.0 && r > -9223372036854775808.0 && r < 9223372036854775807.0 {
+        return Some(r as i64);
+    }
+    None
+}
+
+/// CAST(... AS NUMERIC) converts a real only when it is an integer within ±2^51
+/// (SQLite's sqlite3RealSameAsInt), a narrower rule than column affinity's.
+fn real_same_as_int(r: f64) -> Option<i64> {
+    const LIMIT: f64 = 2251799813685248.0;
+    if r.fract() == 0.0 && r > -LIMIT && r < LIMIT {
+        return Some(r as i64);
     }
     None
 }
@@ -206,6 +212,40 @@ fn text_prefix_numeric(s: &str) -> Value {
     Value::Real(parse_f64(num).unwrap_or(0.0))
 }
 
+/// The integer value as SQLite's integer operators (`%` on reals, `&`, `|`, `~`, `<<`, `>>`)
+/// take it (sqlite3VdbeIntValue): reals truncate toward zero, text and blobs give the integer
+/// at their start (`'1e2'` is 1), saturating.
+pub fn int_value(v: &Value) -> i64 {
+    match v {
+        Value::Null => 0,
+        Value::Integer(i) => *i,
+        Value::Real(r) => real_to_i64(*r),
+        Value::Text(s) => integer_prefix(s.as_bytes()),
+        Value::Blob(b) => integer_prefix(b),
+    }
+}
+
+fn integer_prefix(b: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < b.len() && b[i].is_ascii_whitespace() {
+        i += 1;
+    }
+    let neg = i < b.len() && b[i] == b'-';
+    if i < b.len() && (b[i] == b'-' || b[i] == b'+') {
+        i += 1;
+    }
+    let mut v: i64 = 0;
+    while i < b.len() && b[i].is_ascii_digit() {
+        let d = i64::from(b[i] - b'0');
+        v = match v.checked_mul(10).and_then(|x| if neg { x.checked_sub(d) } else { x.checked_add(d) }) {
+            Some(x) => x,
+            None => return if neg { i64::MIN } else { i64::MAX },
+        };
+        i += 1;
+    }
+    v
+}
+
 /// The integer value (sqlite3VdbeIntValue): reals truncate toward zero, saturating.
 pub fn to_i64(v: &Value) -> i64 {
     match to_numeric(v) {
@@ -306,7 +346,9 @@ pub fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
             }
         }
         ArithOp::Remainder => {
-            let (ix, iy) = (real_to_i64(fx), real_to_i64(fy));
+            // SQLite takes the operands' integer values here, not their numeric ones.
+            let (ix, iy) = (int_value(a), int_value(b));
+            let _ = (fx, fy);
             if iy == 0 {
                 return Value::Null;
             }
@@ -395,25 +437,11 @@ pub fn cast(v: &Value, aff: Affinity) -> Value {
             other => {
                 let n = to_numeric(other);
                 match n {
-                    Value::Real(r) => real_to_int_if_exact(r)
-                        .filter(|_| !text_has_real_syntax(other))
-                        .map(Value::Integer)
-                        .unwrap_or(n),
+                    Value::Real(r) => real_same_as_int(r).map(Value::Integer).unwrap_or(n),
                     n => n,
                 }
             }
         },
-    }
-}
-
-fn text_has_real_syntax(v: &Value) -> bool {
-    match v {
-        Value::Text(s) => {
-            let t = s.trim();
-            let (len, is_int) = scan_number(t.as_bytes());
-            len > 0 && !is_int
-        }
-        _ => false,
     }
 }
 

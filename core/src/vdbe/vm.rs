@@ -878,7 +878,7 @@ impl Vm {
                     self.regs[*dest] = if self.regs[*src].is_null() {
                         Value::Null
                     } else {
-                        Value::Integer(!ops::to_i64(&self.regs[*src]))
+                        Value::Integer(!ops::int_value(&self.regs[*src]))
                     };
                     self.pc += 1;
                 }
@@ -910,7 +910,7 @@ impl Vm {
                     self.regs[*dest] = if a.is_null() || b.is_null() {
                         Value::Null
                     } else {
-                        let (x, y) = (ops::to_i64(a), ops::to_i64(b));
+                        let (x, y) = (ops::int_value(a), ops::int_value(b));
                         Value::Integer(match op {
                             BitOp::And => x & y,
                             BitOp::Or => x | y,
