@@ -196,7 +196,11 @@ fn reserved_bytes_at_the_end_of_each_page_are_respected() {
     let path = dir.join("r.db");
     let path = path.to_str().unwrap();
     let status = std::process::Command::new("sqlite3")
-        .args([path, ".filectrl reserve_bytes 40", "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX t_b ON t(b);"])
+        .args([
+            path,
+            ".filectrl reserve_bytes 40",
+            "PRAGMA page_size=1024; CREATE TABLE t(a INTEGER PRIMARY KEY, b TEXT, c BLOB); CREATE INDEX t_b ON t(b);",
+        ])
         .status()
         .expect("the sqlite3 shell is installed (scripts/test.sh installs it)");
     assert!(status.success());
@@ -205,7 +209,8 @@ fn reserved_bytes_at_the_end_of_each_page_are_respected() {
         let tx = db.unchecked_transaction().unwrap();
         for i in 0..3000i64 {
             let blob = vec![i as u8; if i % 100 == 0 { 3000 } else { 30 }];
-            tx.execute("INSERT INTO t(b, c) VALUES (?, ?)", rusqlite::params![format!("v{}", (i * 37) % 3000), blob]).unwrap();
+            tx.execute("INSERT INTO t(b, c) VALUES (?, ?)", rusqlite::params![format!("v{}", (i * 37) % 3000), blob])
+                .unwrap();
         }
         tx.commit().unwrap();
     }
@@ -213,7 +218,8 @@ fn reserved_bytes_at_the_end_of_each_page_are_respected() {
     assert_eq!(bytes[20], 40, "the file has 40 reserved bytes per page");
     let conn = open(path, IoKind::Sync);
     assert_eq!(brisk_rows(&conn, "SELECT * FROM t"), sqlite_rows(path, "SELECT * FROM t"));
-    conn.execute_batch("INSERT INTO t(b, c) SELECT b || '!', c FROM t WHERE a % 3 = 0; DELETE FROM t WHERE a % 7 = 0;").unwrap();
+    conn.execute_batch("INSERT INTO t(b, c) SELECT b || '!', c FROM t WHERE a % 3 = 0; DELETE FROM t WHERE a % 7 = 0;")
+        .unwrap();
     let ours = brisk_rows(&conn, "SELECT * FROM t");
     assert_eq!(brisk_rows(&conn, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
     drop(conn);
