@@ -12,8 +12,11 @@ fn brisk_matches_sqlite_on_generated_cases() {
     let first = env("DIFF_SEED", 0);
     let mut differences = Vec::new();
     let mut messages = 0;
+    let mut timeouts = 0;
     for seed in first..first + cases {
-        let (diff, soft) = check_seed(seed);
+        let checked = check_seed(seed);
+        timeouts += checked.timed_out as usize;
+        let (diff, soft) = (checked.difference, checked.messages);
         // Both engines failing with different messages is a softer signal: shown, not failed.
         for m in soft {
             messages += 1;
@@ -26,6 +29,6 @@ fn brisk_matches_sqlite_on_generated_cases() {
             differences.push(seed);
         }
     }
-    println!("{cases} cases, {messages} error-message mismatch(es)");
+    println!("{cases} cases, {messages} error-message mismatch(es), {timeouts} abandoned as too slow");
     assert!(differences.is_empty(), "Brisk differs from SQLite on seeds {differences:?} (reproductions above)");
 }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::time::Instant;
 
-use sqlite_tests::diffgen::check_seed;
+use sqlite_tests::diffgen::{check_seed, run_brisk, run_sqlite};
 
 fn arg(i: usize, var: &str, default: u64) -> u64 {
     std::env::args()
@@ -16,13 +16,30 @@ fn arg(i: usize, var: &str, default: u64) -> u64 {
 }
 
 fn main() {
+    // `diff --script FILE`: run a reproduction (one statement per line) on both engines.
+    if std::env::args().nth(1).as_deref() == Some("--script") {
+        let path = std::env::args().nth(2).expect("diff --script FILE");
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let brisk = brisk::Connection::open_in_memory().unwrap();
+        let sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        for sql in text.split(";\n").map(str::trim).filter(|s| !s.is_empty()) {
+            let a = run_sqlite(&sqlite, sql);
+            let b = run_brisk(&brisk, sql);
+            let mark = if a == b { "same" } else { "DIFFERENT" };
+            println!("{sql}\n  [{mark}] SQLite: {}\n  Brisk:  {}", a.describe(), b.describe());
+        }
+        return;
+    }
     let cases = arg(1, "DIFF_CASES", 10_000);
     let first = arg(2, "DIFF_SEED", 0);
     let start = Instant::now();
     let mut differences = 0;
+    let mut timeouts = 0;
     let mut seen_messages = BTreeSet::new();
     for seed in first..first + cases {
-        let (diff, messages) = check_seed(seed);
+        let checked = check_seed(seed);
+        timeouts += checked.timed_out as usize;
+        let (diff, messages) = (checked.difference, checked.messages);
         for m in messages {
             if seen_messages.insert((m.sqlite.clone(), m.brisk.clone())) {
                 println!("message mismatch: {}\n    SQLite: {}\n    Brisk:  {}", m.sql, m.sqlite, m.brisk);
@@ -33,7 +50,10 @@ fn main() {
             println!("{text}");
         }
     }
-    println!("{cases} cases from seed {first}: {differences} difference(s) in {:.1?}", start.elapsed());
+    println!(
+        "{cases} cases from seed {first}: {differences} difference(s), {timeouts} abandoned as too slow, in {:.1?}",
+        start.elapsed()
+    );
     if differences > 0 {
         std::process::exit(1);
     }
