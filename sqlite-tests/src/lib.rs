@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use brisk::{Connection, Value};
 
+pub mod diffgen;
 pub mod slt;
 
 /// A fresh, empty directory under the system temp dir, unique per call.
