@@ -512,6 +512,14 @@ fn above_sequence(ctx: &mut Ctx, t: &Target<'_>, rowid: usize) {
 fn load_sequence(ctx: &mut Ctx, cursor: usize, table: &str) -> usize {
     let seq = ctx.b.alloc_register();
     ctx.b.emit(Insn::Integer { value: 0, dest: seq });
+    for_sequence_rows(ctx, cursor, table, |ctx| {
+        ctx.b.emit(Insn::Column { cursor, column: 1, dest: seq, default: None });
+    });
+    seq
+}
+
+/// Emits a scan of sqlite_sequence (open on `cursor`) that runs `body` on each row named `table`.
+fn for_sequence_rows(ctx: &mut Ctx, cursor: usize, table: &str, body: impl FnOnce(&mut Ctx)) {
     let name = ctx.b.alloc_register();
     ctx.b.emit(Insn::String8 { value: Arc::from(table), dest: name });
     let done = ctx.b.new_label();
@@ -521,11 +529,10 @@ fn load_sequence(ctx: &mut Ctx, cursor: usize, table: &str) -> usize {
     ctx.b.emit(Insn::Column { cursor, column: 0, dest: col, default: None });
     let next = ctx.b.new_label();
     ctx.b.emit_jump(eq_jump(col, name, CmpOp::Ne), next);
-    ctx.b.emit(Insn::Column { cursor, column: 1, dest: seq, default: None });
+    body(ctx);
     ctx.b.resolve_label(next);
     ctx.b.emit(Insn::Next { cursor, target: top });
     ctx.b.resolve_label(done);
-    seq
 }
 
 fn eq_jump(lhs: usize, rhs: usize, op: CmpOp) -> Insn {
@@ -543,19 +550,9 @@ fn eq_jump(lhs: usize, rhs: usize, op: CmpOp) -> Insn {
 
 /// Deletes `table`'s row from sqlite_sequence (open on `cursor`).
 pub fn delete_sequence_row(ctx: &mut Ctx, cursor: usize, table: &str) {
-    let name = ctx.b.alloc_register();
-    ctx.b.emit(Insn::String8 { value: Arc::from(table), dest: name });
-    let done = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, done);
-    let top = ctx.b.current_addr();
-    let col = ctx.b.alloc_register();
-    ctx.b.emit(Insn::Column { cursor, column: 0, dest: col, default: None });
-    let next = ctx.b.new_label();
-    ctx.b.emit_jump(eq_jump(col, name, CmpOp::Ne), next);
-    ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
-    ctx.b.resolve_label(next);
-    ctx.b.emit(Insn::Next { cursor, target: top });
-    ctx.b.resolve_label(done);
+    for_sequence_rows(ctx, cursor, table, |ctx| {
+        ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
+    });
 }
 
 /// Writes `table`'s sequence value back to sqlite_sequence, once it is above 0.
