@@ -301,16 +301,7 @@ fn insert_index_entries(
     idx_cursors: &[usize],
     base: usize,
 ) -> Result<()> {
-    for (ix, &ic) in indexes.iter().zip(idx_cursors) {
-        let skip = ctx.b.new_label();
-        partial_guard(ctx, table, ix, cursor, base, skip)?;
-        let (key, count) = index_key(ctx, table, ix, cursor, base)?;
-        let rec = ctx.b.alloc_register();
-        ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
-        ctx.b.emit(Insn::IdxInsert { cursor: ic, record: rec, key_start: key, key_count: count });
-        ctx.b.resolve_label(skip);
-    }
-    Ok(())
+    index_entries(ctx, table, cursor, indexes, idx_cursors, base, true)
 }
 
 fn delete_index_entries(
@@ -321,11 +312,31 @@ fn delete_index_entries(
     idx_cursors: &[usize],
     base: usize,
 ) -> Result<()> {
+    index_entries(ctx, table, cursor, indexes, idx_cursors, base, false)
+}
+
+/// Adds (`insert`) or removes the row in registers `base..` to or from every index, skipping
+/// partial indexes whose WHERE the row does not satisfy.
+fn index_entries(
+    ctx: &mut Ctx,
+    table: &Arc<Table>,
+    cursor: usize,
+    indexes: &[Arc<Index>],
+    idx_cursors: &[usize],
+    base: usize,
+    insert: bool,
+) -> Result<()> {
     for (ix, &ic) in indexes.iter().zip(idx_cursors) {
         let skip = ctx.b.new_label();
         partial_guard(ctx, table, ix, cursor, base, skip)?;
         let (key, count) = index_key(ctx, table, ix, cursor, base)?;
-        ctx.b.emit(Insn::IdxDelete { cursor: ic, key_start: key, key_count: count });
+        if insert {
+            let rec = ctx.b.alloc_register();
+            ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
+            ctx.b.emit(Insn::IdxInsert { cursor: ic, record: rec, key_start: key, key_count: count });
+        } else {
+            ctx.b.emit(Insn::IdxDelete { cursor: ic, key_start: key, key_count: count });
+        }
         ctx.b.resolve_label(skip);
     }
     Ok(())
