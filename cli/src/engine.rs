@@ -9,6 +9,10 @@ use crate::input::is_space;
 use crate::output::{Printer, StatementKind};
 use crate::shell::{ExecError, Executor, Phase};
 
+/// The shell prints REALs with the 15 significant digits of the sqlite3 shell it is checked
+/// against (3.40; SQLite 3.52 and later keep 17, the library's default).
+pub const SHELL_FP_DIGITS: u8 = 15;
+
 /// A database opened on first use, as sqlite3 opens it only when the first SQL runs (so that a
 /// mistyped filename with no SQL creates no file).
 pub struct BriskExecutor {
@@ -35,6 +39,7 @@ impl BriskExecutor {
         let db = Database::open_with(&self.path, self.options.clone()).map_err(open_failed)?;
         match db.connect() {
             Ok(conn) => {
+                conn.set_fp_digits(SHELL_FP_DIGITS);
                 self.conn = Some(conn.clone());
                 Ok(conn)
             }

@@ -63,6 +63,8 @@ fn run(argv: &[String]) -> i32 {
         }
     };
 
+    // Values printed outside a statement's step convert with the shell's digits too.
+    let _fp_digits = brisk::value::FpDigitsGuard::set(engine::SHELL_FP_DIGITS);
     let path = opts.filename.clone().unwrap_or_else(|| ":memory:".to_string());
     let executor = engine::BriskExecutor::new(&path, opts.io, opts.read_only);
     let stdout_is_terminal = io::stdout().is_terminal();

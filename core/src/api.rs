@@ -206,6 +206,17 @@ impl Connection {
         flag.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Sets how many significant digits a REAL keeps when this connection turns it into text
+    /// (SQLite's SQLITE_DBCONFIG_FP_DIGITS: 3 to 23; 17 by default as in SQLite 3.52 and later,
+    /// 15 in earlier versions). Another value leaves the setting alone. Returns the setting.
+    pub fn set_fp_digits(&self, digits: u8) -> u8 {
+        let mut db = self.lock();
+        if (3..=23).contains(&digits) {
+            db.fp_digits = digits;
+        }
+        db.fp_digits
+    }
+
     /// A handle that interrupts this connection from another thread without locking it.
     pub fn interrupt_handle(&self) -> Arc<std::sync::atomic::AtomicBool> {
         self.lock().interrupted.clone()
@@ -293,6 +304,7 @@ impl Statement {
     pub fn step_async(&mut self) -> Result<StepResult> {
         let conn = self.conn.clone();
         let mut db = conn.lock();
+        let _digits = crate::value::FpDigitsGuard::set(db.fp_digits);
         // Bounded: a schema change makes us recompile at most a few times in a row.
         for _ in 0..8 {
             match self.vm.step(&mut db) {

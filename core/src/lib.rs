@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod error;
+pub mod fp;
 pub mod functions;
 pub mod io;
 pub mod limits;

@@ -175,45 +175,166 @@ impl fmt::Display for Value {
     }
 }
 
-/// Formats a REAL the way SQLite's `%!.15g` does: 15 significant digits, always with a decimal
-/// point or exponent, so `1.0` prints as `1.0` and `1e100` as `1.0e+100`.
+/// Significant digits SQLite keeps when it turns a REAL into text (`SQLITE_DBCONFIG_FP_DIGITS`):
+/// 17 since SQLite 3.52, 15 before.
+pub const DEFAULT_FP_DIGITS: u8 = 17;
+
+thread_local! {
+    /// The digits in force for REAL-to-text conversions on this thread: a statement's step sets
+    /// its connection's setting for its duration (see `FpDigitsGuard`).
+    static FP_DIGITS: std::cell::Cell<u8> = const { std::cell::Cell::new(DEFAULT_FP_DIGITS) };
+}
+
+/// The digits REAL-to-text conversions on this thread use now.
+pub fn fp_digits() -> u8 {
+    FP_DIGITS.with(|d| d.get())
+}
+
+/// Sets this thread's REAL-to-text digits (3..=23, as SQLite accepts) until the guard drops.
+pub struct FpDigitsGuard(u8);
+
+impl FpDigitsGuard {
+    pub fn set(digits: u8) -> FpDigitsGuard {
+        assert!((3..=23).contains(&digits), "fp digits out of range: {digits}");
+        FpDigitsGuard(FP_DIGITS.with(|d| d.replace(digits)))
+    }
+}
+
+impl Drop for FpDigitsGuard {
+    fn drop(&mut self) {
+        FP_DIGITS.with(|d| d.set(self.0));
+    }
+}
+
+/// Formats a REAL as SQLite turns it into text, with this thread's digits (`fp_digits`).
 pub fn format_real(r: f64) -> String {
+    format_real_digits(r, fp_digits())
+}
+
+/// Formats a REAL the way SQLite's `%!.<digits>g` does: always with a decimal point or an
+/// exponent (`1.0`, `1.0e+100`), trailing zeros removed. With 17 digits SQLite first tries a
+/// shorter form that reads back as the same double (`0.1`, not `0.10000000000000001`).
+pub fn format_real_digits(r: f64, digits: u8) -> String {
     if r.is_nan() {
         return String::new();
     }
     if r.is_infinite() {
         return if r > 0.0 { "Inf".into() } else { "-Inf".into() };
     }
-    if r == 0.0 {
-        return if r.is_sign_negative() { "-0.0".into() } else { "0.0".into() };
+    let (negative, mut z, dp) = decimal_digits(r, digits as usize);
+    // %g: exponent notation when the exponent is below -4 or at least the precision.
+    let precision = digits as i32 - 1;
+    let exp = dp - 1;
+    let mut out = String::with_capacity(24);
+    if negative {
+        out.push('-');
     }
-    // %.15g: choose between fixed and exponent notation by the decimal exponent.
-    let s = format!("{:.14e}", r);
-    let (mantissa, exp) = s.split_once('e').expect("exponent format");
-    let exp: i32 = exp.parse().expect("exponent digits");
-    if !(-4..15).contains(&exp) {
-        let mut m = mantissa.trim_end_matches('0').to_string();
-        if m.ends_with('.') {
-            m.push('0');
-        }
-        if !m.contains('.') {
-            m.push_str(".0");
+    if exp < -4 || exp > precision {
+        out.push(z[0] as char);
+        out.push('.');
+        if z.len() > 1 {
+            out.push_str(std::str::from_utf8(&z[1..]).expect("digits"));
+        } else {
+            out.push('0');
         }
         let sign = if exp < 0 { '-' } else { '+' };
-        format!("{m}e{sign}{:02}", exp.abs())
-    } else {
-        let decimals = (14 - exp).max(0) as usize;
-        let mut out = format!("{:.*}", decimals, r);
-        if out.contains('.') {
-            out = out.trim_end_matches('0').to_string();
-            if out.ends_with('.') {
-                out.push('0');
-            }
-        } else {
-            out.push_str(".0");
+        out.push('e');
+        out.push(sign);
+        let e = exp.unsigned_abs();
+        if e < 10 {
+            out.push('0');
         }
-        out
+        out.push_str(&e.to_string());
+        return out;
     }
+    if dp <= 0 {
+        out.push_str("0.");
+        for _ in dp..0 {
+            out.push('0');
+        }
+        out.push_str(std::str::from_utf8(&z).expect("digits"));
+        return out;
+    }
+    let int_len = dp as usize;
+    while z.len() < int_len {
+        z.push(b'0');
+    }
+    out.push_str(std::str::from_utf8(&z[..int_len]).expect("digits"));
+    out.push('.');
+    if z.len() > int_len {
+        out.push_str(std::str::from_utf8(&z[int_len..]).expect("digits"));
+    } else {
+        out.push('0');
+    }
+    out
+}
+
+/// SQLite's sqlite3FpDecode for `%!.<digits>g`: the sign, the significant digits (no trailing
+/// zeros, at least one) and the position of the decimal point (`digits × 10^(dp - len)`).
+fn decimal_digits(r: f64, digits: usize) -> (bool, Vec<u8>, i32) {
+    if r == 0.0 {
+        // Negative zero prints without its sign.
+        return (false, vec![b'0'], 1);
+    }
+    let negative = r < 0.0;
+    let a = r.abs();
+    let (v, p) = crate::fp::decimal_significand(a, if digits >= 17 { 18 } else { digits as i32 + 1 });
+    let mut z: Vec<u8> = v.to_string().into_bytes();
+    let mut dp = z.len() as i32 + p;
+    let n = z.len();
+    let mut round_at = digits.min(n);
+    if digits == 17 {
+        // Try a shorter text that reads back as the same double: a run of 9s rounded up or of
+        // 0s dropped around the 15th and 16th digits.
+        let reads_back = |v: u64, p: i32| format!("{v}e{p}").parse::<f64>().ok() == Some(a);
+        if z[15] == b'9' && z[14] == b'9' {
+            let mut jj = 14;
+            while jj > 0 && z[jj - 1] == b'9' {
+                jj -= 1;
+            }
+            let v2 = if jj == 0 { 1 } else { digits_value(&z[..jj]) + 1 };
+            if reads_back(v2, dp - jj as i32) {
+                round_at = jj + 1;
+            }
+        } else if dp >= n as i32 || (z[15] == b'0' && z[14] == b'0' && z[13] == b'0') {
+            let mut jj = 13;
+            while jj > 1 && z[jj - 1] == b'0' {
+                jj -= 1;
+            }
+            if reads_back(digits_value(&z[..jj]), dp - jj as i32) {
+                round_at = jj + 1;
+            }
+        }
+    }
+    if round_at < n {
+        let up = z[round_at] >= b'5';
+        z.truncate(round_at);
+        if up {
+            let mut j = round_at;
+            loop {
+                if j == 0 {
+                    z.insert(0, b'1');
+                    dp += 1;
+                    break;
+                }
+                j -= 1;
+                if z[j] == b'9' {
+                    z[j] = b'0';
+                } else {
+                    z[j] += 1;
+                    break;
+                }
+            }
+        }
+    }
+    while z.len() > 1 && *z.last().expect("a digit") == b'0' {
+        z.pop();
+    }
+    (negative, z, dp)
+}
+
+fn digits_value(z: &[u8]) -> u64 {
+    z.iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'))
 }
 
 #[cfg(test)]
@@ -234,7 +355,7 @@ mod tests {
             (-2.5, "-2.5"),
             (1.2345678901234567, "1.23456789012346"),
         ] {
-            assert_eq!(format_real(v), want, "{v}");
+            assert_eq!(format_real_digits(v, 15), want, "{v}");
         }
     }
 

@@ -67,6 +67,9 @@ pub struct Accumulator {
     text: String,
     /// DISTINCT aggregates: the values seen so far.
     seen: Option<Vec<Value>>,
+    /// Whether the last step of a min() or max() left the best value alone (so the row's bare
+    /// columns are not the result's).
+    pub skipped: bool,
 }
 
 fn kbn_add(sum: &mut f64, err: &mut f64, x: f64) {
@@ -80,12 +83,19 @@ fn kbn_add(sum: &mut f64, err: &mut f64, x: f64) {
     *sum = t;
 }
 
+impl AggKind {
+    pub fn is_min_max(self) -> bool {
+        matches!(self, AggKind::Min | AggKind::Max)
+    }
+}
+
 impl Accumulator {
     pub fn new(distinct: bool) -> Accumulator {
         Accumulator { seen: distinct.then(Vec::new), ..Default::default() }
     }
 
     pub fn step(&mut self, kind: AggKind, args: &[Value]) -> Result<()> {
+        self.skipped = false;
         if kind == AggKind::CountStar {
             self.count += 1;
             return Ok(());
@@ -139,7 +149,11 @@ impl Accumulator {
                 }
             }
             AggKind::Min | AggKind::Max => {
+                // SQLite's "skip accumulator load": a row that does not become the new min or
+                // max does not lend its bare columns to the result.
+                self.skipped = true;
                 if v.is_null() {
+                    self.skipped = self.best.is_some();
                     return Ok(());
                 }
                 let replace = match &self.best {
@@ -155,6 +169,7 @@ impl Accumulator {
                 };
                 if replace {
                     self.best = Some(v.clone());
+                    self.skipped = false;
                 }
             }
             AggKind::GroupConcat => {

@@ -346,12 +346,16 @@ fn zeroblob(_: &FuncContext, a: &[Value]) -> Result<Value> {
 }
 
 fn replace(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    let (Some(s), Some(from), Some(to)) = (to_text(&a[0]), to_text(&a[1]), to_text(&a[2])) else {
+    // SQLite's order: an empty pattern returns the string before the replacement is looked at.
+    let (Some(s), Some(from)) = (to_text(&a[0]), to_text(&a[1])) else {
         return Ok(Value::Null);
     };
     if from.is_empty() {
         return Ok(Value::Text(s));
     }
+    let Some(to) = to_text(&a[2]) else {
+        return Ok(Value::Null);
+    };
     Ok(text(s.replace(from.as_ref(), &to)))
 }
 
@@ -401,6 +405,10 @@ fn sqlite_version(_: &FuncContext, _: &[Value]) -> Result<Value> {
 
 fn substr(_: &FuncContext, a: &[Value]) -> Result<Value> {
     if a.iter().any(|v| v.is_null()) {
+        return Ok(Value::Null);
+    }
+    // SQLite reads a zero-length blob as a NULL pointer and returns NULL.
+    if matches!(&a[0], Value::Blob(b) if b.is_empty()) {
         return Ok(Value::Null);
     }
     let start = to_i64(&a[1]);
@@ -592,10 +600,16 @@ fn glob_match(p: &[char], t: &[char], depth: usize) -> bool {
     ti == t.len()
 }
 
+/// SQLite matches LIKE and GLOB over C strings: a NUL (from a blob, say) ends the text.
+fn up_to_nul(s: &str) -> &str {
+    s.split('\0').next().unwrap_or("")
+}
+
 fn like_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
     let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else {
         return Ok(Value::Null);
     };
+    let (p, s) = (up_to_nul(&p), up_to_nul(&s));
     let esc = match a.get(2) {
         None => None,
         Some(v) => match to_text(v) {
@@ -609,14 +623,14 @@ fn like_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
             }
         },
     };
-    Ok(Value::Integer(like(&p, &s, esc) as i64))
+    Ok(Value::Integer(like(p, s, esc) as i64))
 }
 
 fn glob_fn(_: &FuncContext, a: &[Value]) -> Result<Value> {
     let (Some(p), Some(s)) = (to_text(&a[0]), to_text(&a[1])) else {
         return Ok(Value::Null);
     };
-    Ok(Value::Integer(glob(&p, &s) as i64))
+    Ok(Value::Integer(glob(up_to_nul(&p), up_to_nul(&s)) as i64))
 }
 
 #[allow(dead_code)]

@@ -37,6 +37,9 @@ pub struct AggInfo {
     pub acc_reg: usize,
 }
 
+/// A result column's comparison affinity (None: no affinity) and collation (true: explicit).
+pub type ColumnRules = (Option<Affinity>, Option<(Collation, bool)>);
+
 /// Where a query's rows go.
 #[derive(Debug, Clone, Copy)]
 pub enum Dest {
@@ -91,6 +94,9 @@ pub struct Ctx {
     /// EXPLAIN QUERY PLAN details of the loops emitted so far ("SCAN t").
     pub plan_details: Vec<String>,
     pub query_plan_rows: Vec<(i64, i64, String)>,
+    /// The affinity and collation of each result column of the simple SELECT compiled last
+    /// (for a compound, its rightmost member): what `x IN (SELECT ...)` compares with.
+    pub result_rules: Vec<ColumnRules>,
 }
 
 impl Ctx {
@@ -115,6 +121,7 @@ impl Ctx {
             in_agg_output: false,
             plan_details: vec![],
             query_plan_rows: vec![],
+            result_rules: vec![],
         }
     }
 
@@ -399,7 +406,7 @@ pub fn expr_affinity(ctx: &Ctx, e: &Expr) -> Affinity {
 
 /// The affinity an expression has, or None for "no affinity" (a literal, an arithmetic result):
 /// SQLite tells a column of BLOB affinity apart from an expression with none.
-fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
+pub fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
     match e {
         Expr::Column(c) => match resolve(ctx, c) {
             Ok(Some(Resolved::Column { scope, column })) => Some(ctx.scope[scope].table.columns[column].affinity),
@@ -968,20 +975,41 @@ fn in_select_value(ctx: &mut Ctx, expr: &Expr, select: &ast::Select, not: bool, 
     }
     let x = ctx.b.alloc_register();
     expr_to_reg_depth(ctx, expr, x, d)?;
-    let coll = expr_collation(ctx, expr)?.map(|(c, _)| c).unwrap_or_default();
     let id = ctx.b.alloc_cursor();
-    let key = crate::vdbe::insn::SortKey { collations: vec![coll], desc: vec![false], nulls_first: vec![None] };
-    // The set is (re)built where the subquery runs: once, or each time when correlated.
+    // The set is (re)built where the subquery runs: once, or each time when correlated. Its key
+    // collation and affinity depend on the subquery's column, known once it is compiled.
     let open_at = ctx.b.current_addr();
-    ctx.b.emit(Insn::EphOpen { id, distinct: true, key: key.clone() });
+    ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });
+    ctx.b.emit(Insn::Noop { comment: None });
+    ctx.result_rules.clear();
     let n = subquery(ctx, select, Dest::Eph { id })?;
-    if let Insn::Once { target } = ctx.b.insns[open_at + 1].clone() {
+    if n != 1 {
+        return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
+    }
+    // SQLite's rules for IN (SELECT): the comparison affinity of the left operand and the
+    // subquery's column, as for `=`; the left operand's collation first, then the column's.
+    let (col_aff, col_coll) = ctx.result_rules.first().cloned().unwrap_or((None, None));
+    let left_aff = declared_affinity(ctx, expr);
+    let aff = match (left_aff, col_aff) {
+        (Some(a), Some(b)) if a.is_numeric() || b.is_numeric() => Affinity::Numeric,
+        (Some(_), Some(_)) | (None, None) => Affinity::Blob,
+        (Some(a), None) | (None, Some(a)) => a,
+    };
+    let coll = match (expr_collation(ctx, expr)?, col_coll) {
+        (Some((c, true)), _) | (_, Some((c, true))) | (Some((c, false)), _) | (_, Some((c, false))) => c,
+        (None, None) => Collation::Binary,
+    };
+    let key = crate::vdbe::insn::SortKey { collations: vec![coll], desc: vec![false], nulls_first: vec![None] };
+    ctx.b.insns[open_at] = Insn::EphOpen { id, distinct: true, key: key.clone() };
+    ctx.b.insns[open_at + 1] = Insn::EphAffinity { id, affinity: aff };
+    if let Insn::Once { target } = ctx.b.insns[open_at + 2].clone() {
         // Uncorrelated: move the Once guard before EphOpen so the set is built once.
         ctx.b.insns[open_at] = Insn::Once { target };
         ctx.b.insns[open_at + 1] = Insn::EphOpen { id, distinct: true, key };
+        ctx.b.insns[open_at + 2] = Insn::EphAffinity { id, affinity: aff };
     }
-    if n != 1 {
-        return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
+    if aff != Affinity::Blob {
+        ctx.b.emit(Insn::Affinity { start: x, count: 1, affinities: aff.letter().to_string() });
     }
     let end = ctx.b.new_label();
     let found = ctx.b.new_label();
@@ -1022,9 +1050,12 @@ fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usi
     } else {
         ctx.b.emit_jump(Insn::IsNull { reg: x, target: 0 }, end);
     }
+    // SQLite compares with the left operand's affinity and collation alone (the list's items
+    // lend theirs to nothing), unlike `=`.
+    let aff = declared_affinity(ctx, expr).unwrap_or(Affinity::Blob);
+    let coll = expr_collation(ctx, expr)?.map(|(c, _)| c).unwrap_or_default();
     for item in list {
         let r = expr_to_new_reg(ctx, item)?;
-        let (aff, coll) = comparison_rules(ctx, expr, item)?;
         let nn = ctx.b.emit(Insn::NotNull { reg: r, target: 0 });
         ctx.b.emit(Insn::Integer { value: 1, dest: saw_null });
         ctx.b.patch_here(nn);

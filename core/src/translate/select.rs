@@ -966,10 +966,18 @@ fn distinct_check(ctx: &mut Ctx, distinct: Option<usize>, start: usize, count: u
     }
 }
 
-fn open_distinct(ctx: &mut Ctx, on: bool) -> Option<usize> {
+/// The set a DISTINCT query remembers its rows in; rows compare with each result column's
+/// collation, as SQLite's ephemeral index does.
+fn open_distinct(ctx: &mut Ctx, on: bool, cols: &[OutColumn]) -> Option<usize> {
     on.then(|| {
+        let collations: Vec<_> = cols
+            .iter()
+            .map(|c| expr::expr_collation(ctx, &c.expr).ok().flatten().map(|(c, _)| c).unwrap_or_default())
+            .collect();
+        let n = collations.len();
+        let key = crate::vdbe::insn::SortKey { collations, desc: vec![false; n], nulls_first: vec![None; n] };
         let id = ctx.b.alloc_cursor();
-        ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });
+        ctx.b.emit(Insn::EphOpen { id, distinct: true, key });
         id
     })
 }
@@ -984,13 +992,19 @@ fn compile_compound(
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let first_distinct = !matches!(select.body.compounds.first(), Some((ast::CompoundOp::UnionAll, _)));
     let cur = ctx.b.alloc_cursor();
+    // The sets' keys compare each column with SQLite's compound collation (the leftmost term
+    // that has one), known once every term is compiled: the EphOpens are patched then.
+    let mut opens = vec![ctx.b.current_addr()];
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
     ctx.dest.push(Dest::Eph { id: cur });
     ctx.push_level();
+    ctx.result_rules.clear();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
     ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
+    let mut collations: Vec<Option<crate::value::Collation>> =
+        (0..names.len()).map(|i| ctx.result_rules.get(i).and_then(|r| r.1).map(|(c, _)| c)).collect();
     for (op, core) in &select.body.compounds {
         let target = match op {
             ast::CompoundOp::UnionAll => {
@@ -1003,12 +1017,14 @@ fn compile_compound(
             }
             ast::CompoundOp::Except | ast::CompoundOp::Intersect => {
                 let tmp = ctx.b.alloc_cursor();
+                opens.push(ctx.b.current_addr());
                 ctx.b.emit(Insn::EphOpen { id: tmp, distinct: true, key: Default::default() });
                 tmp
             }
         };
         ctx.dest.push(Dest::Eph { id: target });
         ctx.push_level();
+        ctx.result_rules.clear();
         let r = compile_simple(ctx, schema, core, &[], &None);
         ctx.pop_level();
         ctx.dest.pop();
@@ -1024,8 +1040,21 @@ fn compile_compound(
                 "SELECTs to the left and right of {opname} do not have the same number of result columns"
             )));
         }
+        for (i, c) in collations.iter_mut().enumerate() {
+            if c.is_none() {
+                *c = ctx.result_rules.get(i).and_then(|r| r.1).map(|(c, _)| c);
+            }
+        }
         if target != cur {
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
+        }
+    }
+    let collations: Vec<_> = collations.into_iter().map(Option::unwrap_or_default).collect();
+    let n = collations.len();
+    let key = crate::vdbe::insn::SortKey { collations, desc: vec![false; n], nulls_first: vec![None; n] };
+    for at in opens {
+        if let Insn::EphOpen { key: k, .. } = &mut ctx.b.insns[at] {
+            *k = key.clone();
         }
     }
     // Read the result back as a derived table, so ORDER BY can name its columns. The table's
@@ -1135,8 +1164,32 @@ fn resolve_from_into_scope(ctx: &mut Ctx, schema: &Schema, core: &ast::SimpleSel
     Ok(())
 }
 
-/// The body of a simple SELECT once its FROM tables are in scope.
+/// The body of a simple SELECT once its FROM tables are in scope. Afterwards
+/// `ctx.result_rules` holds its result columns' affinities and collations.
 fn compile_simple_over_scope(
+    ctx: &mut Ctx,
+    core: &ast::SimpleSelect,
+    order_by: &[ast::OrderingTerm],
+    limit: &Option<ast::Limit>,
+    from_compound: bool,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    let level_start = *ctx.levels.last().expect("a level");
+    let rules: Vec<_> = expand_columns(ctx, &core.columns, level_start)
+        .map(|cols| {
+            cols.iter()
+                .map(|c| (expr::declared_affinity(ctx, &c.expr), expr::expr_collation(ctx, &c.expr).ok().flatten()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let r = compile_simple_body(ctx, core, order_by, limit, from_compound)?;
+    // A compound's final pass reads its members' rows back; the rules stay the last member's.
+    if !from_compound {
+        ctx.result_rules = rules;
+    }
+    Ok(r)
+}
+
+fn compile_simple_body(
     ctx: &mut Ctx,
     core: &ast::SimpleSelect,
     order_by: &[ast::OrderingTerm],
@@ -1158,7 +1211,7 @@ fn compile_simple_over_scope(
     // The loop order of an inner join is the planner's choice (after `*` took the FROM order).
     let joins = reorder_inner_joins(ctx, joins, &mut core);
     let core = &core;
-    let distinct = open_distinct(ctx, core.distinct);
+    let distinct = open_distinct(ctx, core.distinct, &cols);
     let names: Vec<String> = cols.iter().map(|c| c.name.clone()).collect();
     let decltypes: Vec<Option<String>> = cols.iter().map(|c| c.decltype.clone()).collect();
 
@@ -1271,30 +1324,63 @@ fn compile_simple_over_scope(
             ctx.b.emit(Insn::Null { dest: a.acc_reg, end: a.acc_reg });
         }
         open_cursors(ctx, false);
-        // Bare columns take their values from the last row scanned.
-        let bare_first = ctx.b.alloc_registers(cols.len());
+        // Bare columns (outside aggregates) read the row SQLite picks: the one that set a min()
+        // or max(), else the first. Their values are saved into one register block per table
+        // and read back from there at output.
+        let level_start = *ctx.levels.last().expect("a level");
+        let mut bare_refs = Vec::new();
+        for c in &cols {
+            expr::collect_bare_columns(&c.expr, &mut bare_refs);
+        }
+        if let Some(h) = &core.having {
+            expr::collect_bare_columns(h, &mut bare_refs);
+        }
+        let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
+        for c in bare_refs {
+            if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+                if si >= level_start && !bare.iter().any(|(s, k, _)| *s == si && *k == col) {
+                    bare.push((si, col, c));
+                }
+            }
+        }
+        let mut bases = vec![0; ctx.scope.len()];
+        for (si, base) in bases.iter_mut().enumerate().skip(level_start) {
+            let width = ctx.scope[si].table.columns.len() + 1;
+            *base = ctx.b.alloc_registers(width);
+            ctx.b.emit(Insn::Null { dest: *base, end: *base + width - 1 });
+        }
+        let bare_reg = |ctx: &Ctx, si: usize, col: Option<usize>| match col {
+            Some(c) => bases[si] + c,
+            None => bases[si] + ctx.scope[si].table.columns.len(),
+        };
+        let min_max = aggs.iter().any(|a| a.func.kind.is_min_max());
+        let first_row = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Integer { value: 1, dest: first_row });
         let aggs2 = aggs.clone();
-        // Only columns that read a table take the last row's value; constants are computed at
-        // output (so they have their value even when no row qualified).
-        let has_bare: Vec<bool> = cols
-            .iter()
-            .map(|c| {
-                let mut refs = Vec::new();
-                expr::collect_bare_columns(&c.expr, &mut refs);
-                !contains_aggregate(&c.expr) && !refs.is_empty()
-            })
-            .collect();
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, _skip| {
             for a in &aggs2 {
                 expr::emit_agg_step(ctx, a)?;
             }
-            for (i, c) in cols.iter().enumerate() {
-                if has_bare[i] {
-                    expr_to_reg(ctx, &c.expr, bare_first + i)?;
+            if !bare.is_empty() {
+                let keep = ctx.b.new_label();
+                if min_max {
+                    ctx.b.emit_jump(Insn::IfMinMaxSkipped { target: 0 }, keep);
+                } else {
+                    ctx.b.emit_jump(Insn::IfNot { reg: first_row, target: 0, jump_if_null: true }, keep);
                 }
+                for (si, col, c) in &bare {
+                    let dest = bare_reg(ctx, *si, *col);
+                    expr_to_reg(ctx, &Expr::Column(c.clone()), dest)?;
+                }
+                ctx.b.emit(Insn::Integer { value: 0, dest: first_row });
+                ctx.b.resolve_label(keep);
             }
             Ok(())
         })?;
+        for (st, base) in ctx.scope.iter_mut().zip(&bases).skip(level_start) {
+            st.regs = Some(*base);
+            st.null_flag = None;
+        }
         for a in &aggs {
             ctx.b.emit(Insn::AggFinal { acc: a.acc_reg, argc: 0, func: a.func });
         }
@@ -1308,11 +1394,7 @@ fn compile_simple_over_scope(
             ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
         }
         for (i, c) in cols.iter().enumerate() {
-            if has_bare[i] {
-                ctx.b.emit(Insn::SCopy { src: bare_first + i, dest: first + i });
-            } else {
-                expr_to_reg(ctx, &c.expr, first + i)?;
-            }
+            expr_to_reg(ctx, &c.expr, first + i)?;
         }
         emit_row(ctx, first, cols.len());
         ctx.b.resolve_label(skip);
@@ -1763,11 +1845,6 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         ctx.b.emit(Insn::SorterNext { cursor: sc, target: top });
     }
     Ok(())
-}
-
-fn contains_aggregate(e: &Expr) -> bool {
-    let mut v = Vec::new();
-    expr::collect_aggregates(e, &mut v).map(|_| !v.is_empty()).unwrap_or(true)
 }
 
 /// Evaluates LIMIT and OFFSET once, before the loop. A negative limit means no limit.

@@ -537,7 +537,13 @@ pub enum Insn {
         first_arg: usize,
         argc: usize,
     },
-    /// Stores r[reg] in bare slot `slot` of the current group.
+    /// Jumps to `target` when the last min() or max() step kept its best value: the row does
+    /// not supply the bare columns (SQLite's skipped accumulator load).
+    IfMinMaxSkipped {
+        target: usize,
+    },
+    /// Stores r[reg] in bare slot `slot` of the current group, when this row supplies the bare
+    /// columns: the one that set a min() or max(), else the group's first.
     GroupSetBare {
         id: usize,
         slot: usize,
@@ -565,6 +571,12 @@ pub enum Insn {
         id: usize,
         distinct: bool,
         key: SortKey,
+    },
+    /// Sets the affinity applied to the first column of each row added to ephemeral table `id`
+    /// (the comparison affinity of an `IN (SELECT ...)`); EphOpen clears it.
+    EphAffinity {
+        id: usize,
+        affinity: Affinity,
     },
     /// Adds r[start..start+count] to ephemeral table `id` (a set ignores duplicates).
     EphInsert {
@@ -652,6 +664,7 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | SorterNext { target, .. }
         | GroupSort { target, .. }
         | GroupNext { target, .. }
+        | IfMinMaxSkipped { target }
         | EphFound { target, .. }
         | EphHasNull { target, .. } => Some(target),
         _ => None,
@@ -1062,6 +1075,9 @@ impl Insn {
             GroupAggStep { id, agg, first_arg, argc } => {
                 (s("AggStep"), *id as i64, *first_arg as i64, *agg as i64, s(""), *argc as u16, s(""))
             }
+            IfMinMaxSkipped { target } => {
+                (s("If"), 0, *target as i64, 0, s(""), 0, s("skip the bare columns unless min/max changed"))
+            }
             GroupSetBare { id, slot, reg } => {
                 (s("GroupSetBare"), *id as i64, *slot as i64, *reg as i64, s(""), 0, s(""))
             }
@@ -1079,6 +1095,9 @@ impl Insn {
                 0,
                 s(""),
             ),
+            EphAffinity { id, affinity } => {
+                (s("Noop"), *id as i64, 0, 0, affinity.letter().to_string(), 0, s("affinity of ephemeral keys"))
+            }
             EphInsert { id, start, count } => {
                 (s("IdxInsert"), *id as i64, *start as i64, *count as i64, s(""), 0, s(""))
             }

@@ -33,6 +33,8 @@ pub struct DbState {
     /// Open SQL savepoints, innermost last: (name, pager savepoint depth, began the transaction).
     pub savepoints: Vec<(String, usize, bool)>,
     pub interrupted: Arc<AtomicBool>,
+    /// Significant digits kept when a REAL becomes text (SQLITE_DBCONFIG_FP_DIGITS).
+    pub fp_digits: u8,
 }
 
 impl DbState {
@@ -48,6 +50,7 @@ impl DbState {
             active_writers: 0,
             savepoints: Vec::new(),
             interrupted: Arc::new(AtomicBool::new(false)),
+            fp_digits: crate::value::DEFAULT_FP_DIGITS,
         }
     }
 

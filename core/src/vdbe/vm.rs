@@ -67,6 +67,8 @@ pub struct Vm {
     regs: Vec<Value>,
     cursors: Vec<Option<VCursor>>,
     accumulators: Vec<Option<Accumulator>>,
+    /// Whether the last min() or max() step kept its best value (IfMinMaxSkipped).
+    minmax_skipped: bool,
     params: Vec<Value>,
     once: HashSet<usize>,
     state: VmState,
@@ -99,6 +101,7 @@ impl Vm {
             regs: vec![Value::Null; program.n_registers.max(1)],
             cursors: (0..program.n_cursors).map(|_| None).collect(),
             accumulators: Vec::new(),
+            minmax_skipped: false,
             params: vec![Value::Null; n_params],
             once: HashSet::new(),
             pc: 0,
@@ -950,6 +953,9 @@ impl Vm {
                     }
                     let a = self.accumulators[*acc].get_or_insert_with(|| Accumulator::new(*distinct));
                     a.step(func.kind, &self.regs[*first_arg..first_arg + argc])?;
+                    if func.kind.is_min_max() {
+                        self.minmax_skipped = a.skipped;
+                    }
                     self.pc += 1;
                 }
                 Insn::AggFinal { acc, func, .. } => {
@@ -1124,9 +1130,18 @@ impl Vm {
                 Insn::GroupSetBare { id, slot, reg } => {
                     let v = self.regs[*reg].clone();
                     let g = self.group(*id)?;
-                    let cur = g.current;
-                    g.states[cur].bare[*slot] = v;
+                    // SQLite's bare columns: the row that set a min() or max(), else the
+                    // group's first row.
+                    let load = if g.has_min_max { !g.minmax_skipped } else { g.fresh };
+                    if load {
+                        let cur = g.current;
+                        g.states[cur].bare[*slot] = v;
+                    }
                     self.pc += 1;
+                }
+                Insn::IfMinMaxSkipped { target } => {
+                    let skipped = self.minmax_skipped;
+                    self.jump_if(skipped, *target);
                 }
                 Insn::GroupSort { id, target } => {
                     let g = self.group(*id)?;
@@ -1153,6 +1168,10 @@ impl Vm {
                 }
                 Insn::EphOpen { id, distinct, key } => {
                     self.ephemeral.insert(*id, EphTable::new(*distinct, key.clone()));
+                    self.pc += 1;
+                }
+                Insn::EphAffinity { id, affinity } => {
+                    self.eph(*id)?.affinity = *affinity;
                     self.pc += 1;
                 }
                 Insn::EphInsert { id, start, count } => {
@@ -1258,6 +1277,7 @@ struct Sorter {
 }
 
 /// A GROUP BY key ordered by the query's collations and directions.
+#[derive(Clone)]
 struct GroupKey(Vec<Value>, Arc<crate::vdbe::insn::SortKey>);
 
 impl PartialEq for GroupKey {
@@ -1288,6 +1308,10 @@ struct EphTable {
     /// The set's rows in order, built when a scan starts.
     frozen: Vec<Vec<Value>>,
     has_null: bool,
+    /// Applied to the first column of each inserted row.
+    affinity: Affinity,
+    /// For a UNION's set, the rows of the term being added (see `insert`).
+    term: Option<std::collections::BTreeSet<GroupKey>>,
 }
 
 impl EphTable {
@@ -1298,6 +1322,8 @@ impl EphTable {
             set: distinct.then(Default::default),
             frozen: Vec::new(),
             has_null: false,
+            affinity: Affinity::Blob,
+            term: None,
         }
     }
 
@@ -1315,15 +1341,35 @@ impl EphTable {
         Arc::new(k)
     }
 
-    fn insert(&mut self, row: Vec<Value>) {
+    fn insert(&mut self, mut row: Vec<Value>) {
+        if self.affinity != Affinity::Blob {
+            if let Some(first) = row.first_mut() {
+                *first = apply_affinity(std::mem::replace(first, Value::Null), self.affinity);
+            }
+        }
         if row.first().is_some_and(|v| v.is_null()) {
             self.has_null = true;
         }
         match &mut self.set {
             None => self.bag.push(row),
             Some(_) => {
-                let key = self.full_key(&row);
-                self.set.as_mut().expect("set").insert(GroupKey(row, key));
+                let full = self.full_key(&row);
+                let key = GroupKey(row, full);
+                let set = self.set.as_mut().expect("set");
+                match &mut self.term {
+                    // Within one query the first of equal rows stays.
+                    None => {
+                        set.insert(key);
+                    }
+                    // A later UNION term's row replaces an equal earlier term's row, as SQLite's
+                    // merge of the sorted terms keeps the right-hand one; within the term the
+                    // first still stays.
+                    Some(term) => {
+                        if term.insert(key.clone()) {
+                            set.replace(key);
+                        }
+                    }
+                }
             }
         }
     }
@@ -1339,6 +1385,7 @@ impl EphTable {
     }
 
     fn convert(&mut self, distinct: bool) {
+        self.term = None;
         match (distinct, self.set.is_some()) {
             (true, false) => {
                 self.set = Some(Default::default());
@@ -1352,6 +1399,8 @@ impl EphTable {
             }
             _ => {}
         }
+        // The rows that follow are a new compound term.
+        self.term = distinct.then(Default::default);
     }
 
     fn combine(&mut self, other: &EphTable, intersect: bool) {
@@ -1405,6 +1454,11 @@ struct GroupTable {
     current: usize,
     order: Vec<usize>,
     pos: usize,
+    /// Whether the current group was created by the last select (its first row).
+    fresh: bool,
+    has_min_max: bool,
+    /// Whether the row's last min() or max() step kept its best value.
+    minmax_skipped: bool,
 }
 
 impl GroupTable {
@@ -1415,6 +1469,9 @@ impl GroupTable {
     ) -> GroupTable {
         GroupTable {
             key: Arc::new(key),
+            has_min_max: aggs.iter().any(|(f, _)| f.kind.is_min_max()),
+            fresh: false,
+            minmax_skipped: false,
             aggs,
             bare,
             index: Default::default(),
@@ -1429,8 +1486,10 @@ impl GroupTable {
         let k = GroupKey(key, self.key.clone());
         if let Some(&i) = self.index.get(&k) {
             self.current = i;
+            self.fresh = false;
             return;
         }
+        self.fresh = true;
         let i = self.states.len();
         self.states.push(GroupState {
             accs: self.aggs.iter().map(|(_, distinct)| Accumulator::new(*distinct)).collect(),
@@ -1442,7 +1501,12 @@ impl GroupTable {
 
     fn step(&mut self, agg: usize, args: &[Value]) -> Result<()> {
         let kind = self.aggs[agg].0.kind;
-        self.states[self.current].accs[agg].step(kind, args)
+        let acc = &mut self.states[self.current].accs[agg];
+        acc.step(kind, args)?;
+        if kind.is_min_max() {
+            self.minmax_skipped = acc.skipped;
+        }
+        Ok(())
     }
 }
 
