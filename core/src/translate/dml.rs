@@ -2,8 +2,13 @@
 //! keeping every index in step with its table.
 //!
 //! UPDATE and DELETE run in two passes: the first collects the rowids the WHERE clause selects
-//! into a RowSet, the second changes them. So a row is never visited twice, however the change
-//! moves it (the Halloween problem).
+//! into a RowSet (for a WITHOUT ROWID table, the primary keys into an ephemeral table), the
+//! second changes them. So a row is never visited twice, however the change moves it (the
+//! Halloween problem).
+//!
+//! A WITHOUT ROWID table is an index B-tree whose entries are the primary key columns then the
+//! other columns; its PRIMARY KEY is checked like a UNIQUE index, and its secondary indexes carry
+//! the key columns they lack instead of a rowid (see `pk_tail`).
 
 use std::sync::Arc;
 
