@@ -517,7 +517,17 @@ impl Gen {
                 defs.push(d);
                 cols.push(ColDef { name: cname });
             }
-            stmts.push(Stmt::Setup(format!("CREATE TABLE {name}({})", defs.join(", "))));
+            // One table in five or so is WITHOUT ROWID, keyed on its leading column(s). The choice
+            // comes from the seed, not the generator, so the rest of each case is drawn as before.
+            let mix = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15).rotate_left(17 + t as u32 * 7);
+            let options = if mix.is_multiple_of(5) {
+                let key: Vec<&str> = cols.iter().take(1 + (mix / 5 % 2) as usize).map(|c| c.name.as_str()).collect();
+                defs.push(format!("PRIMARY KEY({})", key.join(", ")));
+                " WITHOUT ROWID"
+            } else {
+                ""
+            };
+            stmts.push(Stmt::Setup(format!("CREATE TABLE {name}({}){options}", defs.join(", "))));
             for i in 0..g.rng.range(0, 2) {
                 let k = g.rng.range(1, n_cols.min(3));
                 let mut ic = Vec::new();

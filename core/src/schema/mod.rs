@@ -429,6 +429,10 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                 _ => {}
             }
         }
+        if col.primary_key {
+            // A column PRIMARY KEY compares with the column's collation, wherever COLLATE is.
+            table.primary_key[0].1 = col.collation;
+        }
         table.columns.push(col);
     }
     for c in constraints {
@@ -472,11 +476,17 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
     if table.without_rowid && table.primary_key.is_empty() {
         return Err(Error::sql(format!("PRIMARY KEY missing on table {}", table.name)));
     }
-    // A PRIMARY KEY column of a WITHOUT ROWID table is NOT NULL.
+    // A PRIMARY KEY column of a WITHOUT ROWID table is NOT NULL, and a column repeated in the
+    // key with the same collation is kept once (SQLite's convertToWithoutRowidTable).
     if table.without_rowid {
-        for (i, _, _) in table.primary_key.clone() {
+        let mut key: Vec<(usize, Collation, bool)> = Vec::with_capacity(table.primary_key.len());
+        for (i, coll, desc) in table.primary_key.clone() {
             table.columns[i].not_null = true;
+            if !key.iter().any(|(j, c, _)| *j == i && *c == coll) {
+                key.push((i, coll, desc));
+            }
         }
+        table.primary_key = key;
     }
     Ok(table)
 }
@@ -534,7 +544,9 @@ pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
 
 /// The automatic indexes a table's constraints need, in the order SQLite numbers them
 /// (`sqlite_autoindex_T_1`, `_2`, ...): column constraints in column order, then table
-/// constraints; a PRIMARY KEY that aliases the rowid needs none.
+/// constraints; a PRIMARY KEY that aliases the rowid needs none. The PRIMARY KEY of a WITHOUT
+/// ROWID table is listed (it takes a number) though its index is the table itself, which has no
+/// sqlite_schema row of its own.
 pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec<IndexColumn>, bool)>> {
     let CreateTableBody::Columns { columns, constraints, .. } = &ct.body else {
         return Ok(vec![]);
@@ -553,9 +565,7 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
     for (i, def) in columns.iter().enumerate() {
         for c in &def.constraints {
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey { desc, .. }
-                    if table.rowid_alias != Some(i) && !table.without_rowid =>
-                {
+                ColumnConstraintKind::PrimaryKey { desc, .. } if table.rowid_alias != Some(i) => {
                     push(
                         vec![IndexColumn {
                             column: Some(i),
@@ -585,9 +595,7 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
     }
     for c in constraints {
         match &c.kind {
-            TableConstraintKind::PrimaryKey { columns: cols, .. }
-                if table.rowid_alias.is_none() && !table.without_rowid =>
-            {
+            TableConstraintKind::PrimaryKey { columns: cols, .. } if table.rowid_alias.is_none() => {
                 push(index_columns(table, cols)?, true, &mut specs);
             }
             TableConstraintKind::Unique { columns: cols, .. } => {
@@ -597,6 +605,18 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec
         }
     }
     Ok(specs)
+}
+
+/// The number SQLite gives a WITHOUT ROWID table's PRIMARY KEY among its automatic indexes
+/// (the `N` of `sqlite_autoindex_T_N`, which no sqlite_schema row carries).
+pub fn primary_key_number(table: &Table) -> Result<Option<usize>> {
+    if !table.without_rowid {
+        return Ok(None);
+    }
+    let Some(Statement::CreateTable(ct)) = parse_one(&table.sql)? else {
+        return Err(Error::corrupt("table sql"));
+    };
+    Ok(auto_index_specs(&ct, table)?.iter().position(|(_, pk)| *pk).map(|i| i + 1))
 }
 
 /// Rebuilds an automatic index (sql NULL in sqlite_schema) from its table's constraints.
@@ -618,6 +638,9 @@ fn auto_index(schema: &Schema, row: &SchemaRow) -> Result<Index> {
         .get(n.wrapping_sub(1))
         .cloned()
         .ok_or_else(|| Error::corrupt(format!("no constraint for {}", row.name)))?;
+    if pk && table.without_rowid {
+        return Err(Error::corrupt(format!("{} names a WITHOUT ROWID table's primary key", row.name)));
+    }
     Ok(Index {
         name: row.name.clone(),
         table: table.name.clone(),

@@ -83,16 +83,21 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     let autos = schema::auto_index_specs(ct, &table)?;
     let root = ctx.b.alloc_register();
     ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: table.without_rowid });
+    // (number, root register) of each automatic index; a WITHOUT ROWID table's PRIMARY KEY
+    // takes its number but is stored as the table itself.
     let mut auto_roots = Vec::new();
-    for _ in &autos {
+    for (i, (_, pk)) in autos.iter().enumerate() {
+        if *pk && table.without_rowid {
+            continue;
+        }
         let r = ctx.b.alloc_register();
         ctx.b.emit(Insn::CreateBtree { db: 0, dest: r, index: true });
-        auto_roots.push(r);
+        auto_roots.push((i + 1, r));
     }
     let cursor = open_schema_cursor(ctx);
     insert_schema_row(ctx, cursor, "table", name, name, Some(root), Some(sql));
-    for (i, r) in auto_roots.iter().enumerate() {
-        let iname = format!("sqlite_autoindex_{}_{}", name, i + 1);
+    for (number, r) in &auto_roots {
+        let iname = format!("sqlite_autoindex_{name}_{number}");
         insert_schema_row(ctx, cursor, "index", &iname, name, Some(*r), None);
     }
     // The first AUTOINCREMENT table brings sqlite_sequence, as in SQLite.
@@ -130,9 +135,6 @@ pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Re
         schema.table(&ci.table).cloned().ok_or_else(|| Error::sql(format!("no such table: main.{}", ci.table)))?;
     if table.root == 1 {
         return Err(Error::sql(format!("table {} may not be indexed", table.name)));
-    }
-    if table.without_rowid {
-        return Err(Error::sql("indexes on WITHOUT ROWID tables are not supported yet"));
     }
     let mut index: Index = schema::index_from_sql(schema, &ci.sql, 0)?;
     index.root = 0;
@@ -341,7 +343,9 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     if let Some(w) = &index.partial {
         super::expr::cond_jump(ctx, w, next)?;
     }
-    let count = index.columns.len() + 1;
+    // The key: the indexed values, then the rowid (or the primary key columns the index lacks).
+    let tail = super::dml::pk_tail(table, index);
+    let count = index.columns.len() + if table.without_rowid { tail.len() } else { 1 };
     let key = ctx.b.alloc_registers(count);
     for (i, c) in index.columns.iter().enumerate() {
         match (c.column, &c.expr) {
@@ -350,7 +354,13 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
             (None, None) => unreachable!("index column is a column or an expression"),
         }
     }
-    ctx.b.emit(Insn::Rowid { cursor: tcursor, dest: key + index.columns.len() });
+    if table.without_rowid {
+        for (k, &j) in tail.iter().enumerate() {
+            emit_column(ctx, 0, table.primary_key[j].0, key + index.columns.len() + k);
+        }
+    } else {
+        ctx.b.emit(Insn::Rowid { cursor: tcursor, dest: key + index.columns.len() });
+    }
     if index.unique {
         let ok = ctx.b.new_label();
         ctx.b.emit_jump(
@@ -372,7 +382,7 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     }
     let rec = ctx.b.alloc_register();
     ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
-    ctx.b.emit(Insn::IdxInsert { cursor: icursor, record: rec, key_start: key, key_count: count });
+    ctx.b.emit(Insn::IdxInsert { cursor: icursor, record: rec, key_start: key, key_count: count, flags: 0 });
     ctx.b.resolve_label(next);
     ctx.b.emit(Insn::Next { cursor: tcursor, target: top });
     ctx.b.resolve_label(done);

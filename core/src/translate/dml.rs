@@ -2,8 +2,13 @@
 //! keeping every index in step with its table.
 //!
 //! UPDATE and DELETE run in two passes: the first collects the rowids the WHERE clause selects
-//! into a RowSet, the second changes them. So a row is never visited twice, however the change
-//! moves it (the Halloween problem).
+//! into a RowSet (for a WITHOUT ROWID table, the primary keys into an ephemeral table), the
+//! second changes them. So a row is never visited twice, however the change moves it (the
+//! Halloween problem).
+//!
+//! A WITHOUT ROWID table is an index B-tree whose entries are the primary key columns then the
+//! other columns; its PRIMARY KEY is checked like a UNIQUE index, and its secondary indexes carry
+//! the key columns they lack instead of a rowid (see `pk_tail`).
 
 use std::sync::Arc;
 
@@ -11,7 +16,7 @@ use super::expr::{cond_jump, emit_column, expr_to_reg, Ctx, ScopeTable};
 use super::select::{emit_loops, single_table_scope, table_cursor_info};
 use crate::error::{extended, Error, Result};
 use crate::parser::ast::{self, ConflictResolution, Expr, InsertSource, TriggerTime};
-use crate::schema::{Index, Schema, Table};
+use crate::schema::{Index, IndexColumn, Schema, Table};
 use crate::storage::record::KeyInfo;
 use crate::vdbe::insn::{CmpOp, CursorInfo, Insn, OPFLAG_LASTROWID, OPFLAG_NCHANGE};
 use crate::vdbe::ops::Affinity;
@@ -32,18 +37,71 @@ fn writable_table(schema: &Schema, name: &ast::QualifiedName) -> Result<Arc<Tabl
     Ok(t)
 }
 
+/// For an index on a WITHOUT ROWID table: the primary key columns (indexes into
+/// `table.primary_key`) its entries carry after the indexed values, in key order. A key column
+/// the index already holds with the same collation is not repeated (SQLite's isDupColumn).
+pub fn pk_tail(table: &Table, index: &Index) -> Vec<usize> {
+    if !table.without_rowid {
+        return vec![];
+    }
+    (0..table.primary_key.len())
+        .filter(|&j| {
+            let (col, coll, _) = table.primary_key[j];
+            !index.columns.iter().any(|c| c.column == Some(col) && c.collation == coll)
+        })
+        .collect()
+}
+
+/// Where each primary key column (in key order) sits in an entry of `index` on a WITHOUT ROWID
+/// table: in the indexed values when the index holds it, else in the appended tail.
+fn pk_positions(table: &Table, index: &Index) -> Vec<usize> {
+    let tail = pk_tail(table, index);
+    (0..table.primary_key.len())
+        .map(|j| match tail.iter().position(|&t| t == j) {
+            Some(p) => index.columns.len() + p,
+            None => {
+                let (col, coll, _) = table.primary_key[j];
+                index
+                    .columns
+                    .iter()
+                    .position(|c| c.column == Some(col) && c.collation == coll)
+                    .expect("a key column left out of the tail is in the index")
+            }
+        })
+        .collect()
+}
+
+/// The PRIMARY KEY of a WITHOUT ROWID table as an index: the table's own B-tree, checked for
+/// uniqueness like any UNIQUE index.
+fn primary_key_index(table: &Table, number: usize) -> Index {
+    Index {
+        name: format!("sqlite_autoindex_{}_{}", table.name, number),
+        table: table.name.clone(),
+        root: table.root,
+        columns: table
+            .primary_key
+            .iter()
+            .map(|&(c, collation, desc)| IndexColumn { column: Some(c), expr: None, collation, desc })
+            .collect(),
+        unique: true,
+        partial: None,
+        sql: None,
+        is_primary_key: true,
+    }
+}
+
 pub fn index_key_info(table: &Table, index: &Index) -> KeyInfo {
-    let n = index.columns.len() + if table.without_rowid { table.primary_key.len() } else { 1 };
+    let tail = pk_tail(table, index);
+    let n = index.columns.len() + if table.without_rowid { tail.len() } else { 1 };
     let mut k = KeyInfo::new(n, Default::default());
     for (i, c) in index.columns.iter().enumerate() {
         k.collations[i] = c.collation;
         k.desc[i] = c.desc;
     }
-    if table.without_rowid {
-        for (j, (_, coll, desc)) in table.primary_key.iter().enumerate() {
-            k.collations[index.columns.len() + j] = *coll;
-            k.desc[index.columns.len() + j] = *desc;
-        }
+    for (p, &j) in tail.iter().enumerate() {
+        let (_, coll, desc) = table.primary_key[j];
+        k.collations[index.columns.len() + p] = coll;
+        k.desc[index.columns.len() + p] = desc;
     }
     k
 }
@@ -80,8 +138,8 @@ fn row_scope(table: &Arc<Table>, cursor: usize, base: usize) -> ScopeTable {
 /// consecutive new registers; returns (first register, column count including the rowid/PK).
 fn index_key(ctx: &mut Ctx, table: &Arc<Table>, ix: &Index, cursor: usize, base: usize) -> Result<(usize, usize)> {
     let n = table.columns.len();
-    let tail = if table.without_rowid { table.primary_key.len() } else { 1 };
-    let count = ix.columns.len() + tail;
+    let tail = pk_tail(table, ix);
+    let count = ix.columns.len() + if table.without_rowid { tail.len() } else { 1 };
     let first = ctx.b.alloc_registers(count);
     let saved = std::mem::take(&mut ctx.scope);
     ctx.scope.push(row_scope(table, cursor, base));
@@ -96,8 +154,8 @@ fn index_key(ctx: &mut Ctx, table: &Arc<Table>, ix: &Index, cursor: usize, base:
         }
     }
     if table.without_rowid {
-        for (j, (col, _, _)) in table.primary_key.iter().enumerate() {
-            ctx.b.emit(Insn::SCopy { src: base + col, dest: first + ix.columns.len() + j });
+        for (k, &j) in tail.iter().enumerate() {
+            ctx.b.emit(Insn::SCopy { src: base + table.primary_key[j].0, dest: first + ix.columns.len() + k });
         }
     } else {
         ctx.b.emit(Insn::SCopy { src: base + n, dest: first + ix.columns.len() });
@@ -185,6 +243,30 @@ struct Target<'a> {
     idx_cursors: &'a [usize],
     /// AUTOINCREMENT: the register holding the largest rowid ever used (sqlite_sequence).
     sequence: Option<usize>,
+    /// WITHOUT ROWID: whether the PRIMARY KEY needs a uniqueness check (INSERT, or an UPDATE
+    /// that sets a key column).
+    check_pk: bool,
+}
+
+impl Target<'_> {
+    /// The unique constraints to check with their cursors, in SQLite's order: its list of the
+    /// table's indexes, which puts each new index first, so the newest is checked first. A
+    /// WITHOUT ROWID table's PRIMARY KEY was created at its place among the automatic indexes.
+    fn unique_checks(&self) -> Result<Vec<(Arc<Index>, usize)>> {
+        let mut created: Vec<(Arc<Index>, usize)> =
+            self.indexes.iter().cloned().zip(self.idx_cursors.iter().copied()).collect();
+        if self.table.without_rowid && self.check_pk {
+            let number = crate::schema::primary_key_number(self.table)?.unwrap_or(1);
+            let prefix = format!("sqlite_autoindex_{}_", self.table.name);
+            let auto_number = |ix: &Index| ix.name.strip_prefix(&prefix).and_then(|n| n.parse::<usize>().ok());
+            let at =
+                created.iter().position(|(ix, _)| auto_number(ix).is_none_or(|k| k > number)).unwrap_or(created.len());
+            created.insert(at, (Arc::new(primary_key_index(self.table, number)), self.cursor));
+        }
+        created.retain(|(ix, _)| ix.unique);
+        created.reverse();
+        Ok(created)
+    }
 }
 
 /// Deletes the row whose rowid is in `rowid` (and its index entries), if it exists: REPLACE
@@ -200,8 +282,27 @@ fn delete_by_rowid(ctx: &mut Ctx, t: &Target<'_>, rowid: usize) -> Result<()> {
     Ok(())
 }
 
+/// WITHOUT ROWID: deletes the row whose primary key is in `key..` (and its index entries), if
+/// it exists: REPLACE clearing the way.
+fn delete_by_key(ctx: &mut Ctx, t: &Target<'_>, key: usize) -> Result<()> {
+    let n = t.table.columns.len();
+    let base = ctx.b.alloc_registers(n + 1);
+    let gone = ctx.b.emit(Insn::NotFound {
+        cursor: t.cursor,
+        key_start: key,
+        key_count: t.table.primary_key.len(),
+        target: 0,
+    });
+    load_row(ctx, t.table, t.cursor, base);
+    delete_index_entries(ctx, t.table, t.cursor, t.indexes, t.idx_cursors, base)?;
+    ctx.b.emit(Insn::Delete { cursor: t.cursor, flags: 0, table: None });
+    ctx.b.patch_here(gone);
+    Ok(())
+}
+
 /// NOT NULL, CHECK and UNIQUE checks for the new row in registers `base..`. `old_rowid` is set
-/// for UPDATE (an index entry of the row itself is no conflict).
+/// for UPDATE (an index entry of the row itself is no conflict): the rowid, or for a WITHOUT
+/// ROWID table the first of the registers holding the old primary key.
 fn check_constraints(
     ctx: &mut Ctx,
     t: &Target<'_>,
@@ -256,14 +357,50 @@ fn check_constraints(
         }
         ctx.scope = saved;
     }
-    for (ix, &ic) in t.indexes.iter().zip(t.idx_cursors) {
-        if !ix.unique {
-            continue;
-        }
+    for (ix, ic) in t.unique_checks()? {
+        let ix = ix.as_ref();
         let skip = ctx.b.new_label();
         partial_guard(ctx, table, ix, t.cursor, base, skip)?;
         let (key, _) = index_key(ctx, table, ix, t.cursor, base)?;
         ctx.b.emit_jump(Insn::NoConflict { cursor: ic, key_start: key, key_count: ix.columns.len(), target: 0 }, skip);
+        if table.without_rowid {
+            // The conflicting row's primary key, read from the entry found.
+            let npk = table.primary_key.len();
+            let found = ctx.b.alloc_registers(npk);
+            for (j, pos) in pk_positions(table, ix).into_iter().enumerate() {
+                ctx.b.emit(Insn::Column { cursor: ic, column: pos, dest: found + j, default: None });
+            }
+            if let Some(old) = old_rowid {
+                // The entry found may be this row's own: the same key under the key's collations.
+                let other = ctx.b.new_label();
+                for (j, &(_, collation, _)) in table.primary_key.iter().enumerate() {
+                    ctx.b.emit_jump(
+                        Insn::Compare {
+                            op: CmpOp::Ne,
+                            lhs: found + j,
+                            rhs: old + j,
+                            target: 0,
+                            affinity: Affinity::Blob,
+                            collation,
+                            jump_if_null: true,
+                            null_eq: false,
+                        },
+                        other,
+                    );
+                }
+                ctx.b.emit_jump(Insn::Goto { target: 0 }, skip);
+                ctx.b.resolve_label(other);
+            }
+            if on == OnConflict::Replace {
+                delete_by_key(ctx, t, found)?;
+            } else {
+                let code =
+                    if ix.is_primary_key { extended::CONSTRAINT_PRIMARYKEY } else { extended::CONSTRAINT_UNIQUE };
+                on.fail(ctx, code, unique_message(table, ix));
+            }
+            ctx.b.resolve_label(skip);
+            continue;
+        }
         let found = ctx.b.alloc_register();
         ctx.b.emit(Insn::IdxRowid { cursor: ic, dest: found });
         if let Some(old) = old_rowid {
@@ -333,7 +470,7 @@ fn index_entries(
         if insert {
             let rec = ctx.b.alloc_register();
             ctx.b.emit(Insn::MakeRecord { start: key, count, dest: rec, affinities: None });
-            ctx.b.emit(Insn::IdxInsert { cursor: ic, record: rec, key_start: key, key_count: count });
+            ctx.b.emit(Insn::IdxInsert { cursor: ic, record: rec, key_start: key, key_count: count, flags: 0 });
         } else {
             ctx.b.emit(Insn::IdxDelete { cursor: ic, key_start: key, key_count: count });
         }
@@ -342,21 +479,25 @@ fn index_entries(
     Ok(())
 }
 
+/// WITHOUT ROWID: builds the table's entry from the row registers: the primary key columns in
+/// key order, then the other columns in table order. Returns (record, first value, count).
+fn key_record(ctx: &mut Ctx, table: &Table, base: usize) -> (usize, usize, usize) {
+    let pk: Vec<usize> = table.primary_key.iter().map(|(c, _, _)| *c).collect();
+    let order: Vec<usize> = pk.iter().copied().chain((0..table.columns.len()).filter(|c| !pk.contains(c))).collect();
+    let first = ctx.b.alloc_registers(order.len());
+    for (pos, col) in order.iter().enumerate() {
+        debug_assert!(pos == super::expr::record_position(table, *col) || pk[..pos].contains(col));
+        ctx.b.emit(Insn::SCopy { src: base + col, dest: first + pos });
+    }
+    let rec = ctx.b.alloc_register();
+    ctx.b.emit(Insn::MakeRecord { start: first, count: order.len(), dest: rec, affinities: None });
+    (rec, first, order.len())
+}
+
 /// Builds the table record from the row registers (the rowid alias is stored as NULL).
 fn table_record(ctx: &mut Ctx, table: &Table, base: usize) -> usize {
     let n = table.columns.len();
     let rec = ctx.b.alloc_register();
-    if table.without_rowid {
-        let order: Vec<usize> = (0..n)
-            .map(|pos| (0..n).find(|&c| super::expr::record_position(table, c) == pos).expect("a permutation"))
-            .collect();
-        let first = ctx.b.alloc_registers(n);
-        for (pos, col) in order.iter().enumerate() {
-            ctx.b.emit(Insn::SCopy { src: base + col, dest: first + pos });
-        }
-        ctx.b.emit(Insn::MakeRecord { start: first, count: n, dest: rec, affinities: None });
-        return rec;
-    }
     match table.rowid_alias {
         Some(a) => {
             let first = ctx.b.alloc_registers(n);
@@ -379,9 +520,6 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
         return Err(Error::sql("RETURNING is not supported yet"));
     }
     let table = writable_table(schema, &ins.table)?;
-    if table.without_rowid {
-        return Err(Error::sql("INSERT into WITHOUT ROWID tables is not supported yet"));
-    }
     let n = table.columns.len();
     // Map each supplied value to a table column (usize::MAX: the rowid).
     let targets: Vec<usize> = if ins.columns.is_empty() {
@@ -456,8 +594,14 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
         }
         _ => None,
     };
-    let target =
-        Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors, sequence: sequence.map(|s| s.1) };
+    let target = Target {
+        table: &table,
+        cursor,
+        indexes: &indexes,
+        idx_cursors: &idx_cursors,
+        sequence: sequence.map(|s| s.1),
+        check_pk: true,
+    };
     let base = ctx.b.alloc_registers(n + 1);
     match (source, &ins.source) {
         (None, src) => {
@@ -596,6 +740,9 @@ fn emit_insert_row(
     let cursor = t.cursor;
     let n = table.columns.len();
     let rowid = base + n;
+    if !table.has_rowid() {
+        ctx.b.emit(Insn::Null { dest: rowid, end: rowid });
+    }
     for col in 0..n {
         let supplied = targets.iter().position(|&x| x == col).and_then(|p| row.get(p));
         match supplied {
@@ -607,6 +754,18 @@ fn emit_insert_row(
                 }
             },
         }
+    }
+    if table.without_rowid {
+        // The row is its key: no rowid to choose, the PRIMARY KEY is checked with the indexes.
+        ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(table) });
+        let rows = super::trigger::RowRegs { old: None, new: Some(base) };
+        super::trigger::fire(ctx, table, TriggerTime::Before, "insert", &[], rows, next)?;
+        check_constraints(ctx, t, base, None, on)?;
+        let (rec, first, count) = key_record(ctx, table, base);
+        ctx.b.emit(Insn::IdxInsert { cursor, record: rec, key_start: first, key_count: count, flags: OPFLAG_NCHANGE });
+        insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
+        super::trigger::fire(ctx, table, TriggerTime::After, "insert", &[], rows, next)?;
+        return Ok(());
     }
     let rowid_expr = targets.iter().position(|&x| x == usize::MAX).and_then(|p| row.get(p));
     let src = match (table.rowid_alias, rowid_expr) {
@@ -666,21 +825,99 @@ fn emit_insert_row(
     Ok(())
 }
 
-/// Pass one of UPDATE and DELETE: the rowids the WHERE clause selects, into a RowSet register.
-fn collect_rowids(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> Result<usize> {
-    let set = ctx.b.alloc_register();
-    ctx.b.emit(Insn::Null { dest: set, end: set });
-    let joins = vec![(ast::JoinOperator::Inner, None)];
+/// The rows pass one of UPDATE and DELETE selected: their rowids in a RowSet register, or for a
+/// WITHOUT ROWID table their primary keys in an ephemeral table.
+enum Selected {
+    Rowids(usize),
+    Keys { id: usize, scan: usize },
+}
+
+/// Pass one of UPDATE and DELETE: the rows the WHERE clause selects.
+fn collect_rows(ctx: &mut Ctx, where_clause: Option<&Expr>, cursor: usize) -> Result<Selected> {
     let st = ctx.scope.last().expect("the statement's table").clone();
+    let npk = st.table.primary_key.len();
+    let selected = if st.table.has_rowid() {
+        let set = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Null { dest: set, end: set });
+        Selected::Rowids(set)
+    } else {
+        let id = ctx.b.alloc_cursor();
+        ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
+        Selected::Keys { id, scan: ctx.b.alloc_cursor() }
+    };
+    let joins = vec![(ast::JoinOperator::Inner, None)];
     ctx.b.emit(Insn::OpenRead { cursor, root: st.table.root, db: 0, info: table_cursor_info(&st.table) });
     emit_loops(ctx, &joins, where_clause, &mut |ctx, _| {
-        let r = ctx.b.alloc_register();
-        ctx.b.emit(Insn::Rowid { cursor, dest: r });
-        ctx.b.emit(Insn::RowSetAdd { set, value: r });
+        match selected {
+            Selected::Rowids(set) => {
+                let r = ctx.b.alloc_register();
+                ctx.b.emit(Insn::Rowid { cursor, dest: r });
+                ctx.b.emit(Insn::RowSetAdd { set, value: r });
+            }
+            Selected::Keys { id, .. } => {
+                // The key columns lead the table's entries.
+                let r = ctx.b.alloc_registers(npk);
+                for j in 0..npk {
+                    ctx.b.emit(Insn::Column { cursor, column: j, dest: r + j, default: None });
+                }
+                ctx.b.emit(Insn::EphInsert { id, start: r, count: npk });
+            }
+        }
         Ok(())
     })?;
     ctx.b.emit(Insn::Close { cursor });
-    Ok(set)
+    Ok(selected)
+}
+
+/// Pass two's loop over the selected rows. `start` takes the next row's key into `key..` (the
+/// rowid, or the primary key columns) and positions `cursor` on its row, going to `done` when
+/// there are no more and to `next` when the row is gone; `end` (at `next`) loops back.
+struct RowLoop {
+    top: usize,
+    scan: Option<usize>,
+}
+
+impl Selected {
+    fn start(&self, ctx: &mut Ctx, table: &Table, cursor: usize, key: usize, done: Label, next: Label) -> RowLoop {
+        match *self {
+            Selected::Rowids(set) => {
+                let top = ctx.b.current_addr();
+                ctx.b.emit_jump(Insn::RowSetRead { set, dest: key, target: 0 }, done);
+                seek_row(ctx, table, cursor, key, next);
+                RowLoop { top, scan: None }
+            }
+            Selected::Keys { id, scan } => {
+                ctx.b.emit(Insn::EphScan { cursor: scan, id });
+                ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, done);
+                let top = ctx.b.current_addr();
+                for j in 0..table.primary_key.len() {
+                    ctx.b.emit(Insn::Column { cursor: scan, column: j, dest: key + j, default: None });
+                }
+                seek_row(ctx, table, cursor, key, next);
+                RowLoop { top, scan: Some(scan) }
+            }
+        }
+    }
+}
+
+impl RowLoop {
+    fn end(self, ctx: &mut Ctx) {
+        match self.scan {
+            None => ctx.b.emit(Insn::Goto { target: self.top }),
+            Some(scan) => ctx.b.emit(Insn::Next { cursor: scan, target: self.top }),
+        };
+    }
+}
+
+/// Positions `cursor` on the row whose key (rowid, or primary key columns) is in `key..`;
+/// jumps to `gone` when there is none.
+fn seek_row(ctx: &mut Ctx, table: &Table, cursor: usize, key: usize, gone: Label) {
+    if table.has_rowid() {
+        ctx.b.emit_jump(Insn::NotExists { cursor, rowid: key, target: 0 }, gone);
+    } else {
+        let key_count = table.primary_key.len();
+        ctx.b.emit_jump(Insn::NotFound { cursor, key_start: key, key_count, target: 0 }, gone);
+    }
 }
 
 /// Loads every column of the row under `cursor` and its rowid into `base..=base+n`.
@@ -699,7 +936,11 @@ fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
         emit_column(ctx, 0, i, base + i);
     }
     ctx.scope = saved;
-    ctx.b.emit(Insn::Rowid { cursor, dest: base + n });
+    if table.has_rowid() {
+        ctx.b.emit(Insn::Rowid { cursor, dest: base + n });
+    } else {
+        ctx.b.emit(Insn::Null { dest: base + n, end: base + n });
+    }
 }
 
 pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Result<()> {
@@ -707,30 +948,26 @@ pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Resu
         return Err(Error::sql("WITH and RETURNING are not supported yet"));
     }
     let table = writable_table(schema, &del.table)?;
-    if table.without_rowid {
-        return Err(Error::sql("DELETE from WITHOUT ROWID tables is not supported yet"));
-    }
     let cursor = single_table_scope(ctx, table.clone(), del.alias.as_deref());
-    let set = collect_rowids(ctx, del.where_clause.as_ref(), cursor)?;
+    let selected = collect_rows(ctx, del.where_clause.as_ref(), cursor)?;
     let level_start = *ctx.levels.last().expect("a level");
     ctx.scope.truncate(level_start);
     let indexes = schema.table_indexes(&table);
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
     let n = table.columns.len();
     let base = ctx.b.alloc_registers(n + 1);
-    let rowid = base + n;
-    let top = ctx.b.current_addr();
+    // The row's key: its rowid (in the row's rowid slot) or its primary key columns.
+    let key = if table.has_rowid() { base + n } else { ctx.b.alloc_registers(table.primary_key.len()) };
     let done = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::RowSetRead { set, dest: rowid, target: 0 }, done);
     let next = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, next);
+    let row_loop = selected.start(ctx, &table, cursor, key, done, next);
     let triggers = super::trigger::has_triggers(ctx, &table, "delete");
     if triggers {
         let old = super::trigger::RowRegs { old: Some(base), new: None };
         load_row(ctx, &table, cursor, base);
         super::trigger::fire(ctx, &table, TriggerTime::Before, "delete", &[], old, next)?;
         // The trigger may have changed or removed the row.
-        ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, next);
+        seek_row(ctx, &table, cursor, key, next);
     }
     if !indexes.is_empty() {
         load_row(ctx, &table, cursor, base);
@@ -742,7 +979,7 @@ pub fn compile_delete(ctx: &mut Ctx, schema: &Schema, del: &ast::Delete) -> Resu
         super::trigger::fire(ctx, &table, TriggerTime::After, "delete", &[], old, next)?;
     }
     ctx.b.resolve_label(next);
-    ctx.b.emit(Insn::Goto { target: top });
+    row_loop.end(ctx);
     ctx.b.resolve_label(done);
     Ok(())
 }
@@ -752,9 +989,6 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         return Err(Error::sql("UPDATE with WITH, FROM or RETURNING is not supported yet"));
     }
     let table = writable_table(schema, &upd.table)?;
-    if table.without_rowid {
-        return Err(Error::sql("UPDATE of WITHOUT ROWID tables is not supported yet"));
-    }
     let n = table.columns.len();
     // Resolve the assignments: column index (usize::MAX for the rowid) and value.
     let mut sets: Vec<(usize, &Expr)> = Vec::new();
@@ -765,38 +999,50 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         let c = &a.columns[0];
         let col = match table.column_index(c) {
             Some(i) => i,
-            None if ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(c)) => usize::MAX,
+            None if table.has_rowid() && ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(c)) => {
+                usize::MAX
+            }
             None => return Err(Error::sql(format!("no such column: {c}"))),
         };
         sets.retain(|(x, _)| *x != col);
         sets.push((col, &a.value));
     }
     let rowid_changes = sets.iter().any(|(c, _)| *c == usize::MAX || Some(*c) == table.rowid_alias);
+    // WITHOUT ROWID: a new primary key moves the row, and every index entry holds the key.
+    let pk_changes = sets.iter().any(|(c, _)| table.primary_key.iter().any(|(k, _, _)| k == c));
+    let key_changes = if table.has_rowid() { rowid_changes } else { pk_changes };
     let cursor = single_table_scope(ctx, table.clone(), upd.alias.as_deref());
-    let set = collect_rowids(ctx, upd.where_clause.as_ref(), cursor)?;
+    let selected = collect_rows(ctx, upd.where_clause.as_ref(), cursor)?;
     let all_indexes = schema.table_indexes(&table);
     // Only indexes over a changed column (or the rowid) need maintenance.
     let indexes: Vec<Arc<Index>> = all_indexes
         .into_iter()
         .filter(|ix| {
-            rowid_changes
+            key_changes
                 || upd.or_conflict == Some(ConflictResolution::Replace)
                 || ix.partial.is_some()
                 || ix.columns.iter().any(|c| c.column.is_none() || sets.iter().any(|(s, _)| Some(*s) == c.column))
         })
         .collect();
     let idx_cursors = open_for_write(ctx, &table, cursor, &indexes);
-    let target = Target { table: &table, cursor, indexes: &indexes, idx_cursors: &idx_cursors, sequence: None };
+    let target = Target {
+        table: &table,
+        cursor,
+        indexes: &indexes,
+        idx_cursors: &idx_cursors,
+        sequence: None,
+        check_pk: pk_changes,
+    };
     let old = ctx.b.alloc_registers(n + 1);
     let new = ctx.b.alloc_registers(n + 1);
     let old_rowid = old + n;
     let new_rowid = new + n;
-    let top = ctx.b.current_addr();
+    // The row's key: its rowid, or its primary key columns.
+    let old_key = if table.has_rowid() { old_rowid } else { ctx.b.alloc_registers(table.primary_key.len()) };
     let done = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::RowSetRead { set, dest: old_rowid, target: 0 }, done);
     let next = ctx.b.new_label();
     let on = OnConflict::from_ast(upd.or_conflict, next);
-    ctx.b.emit_jump(Insn::NotExists { cursor, rowid: old_rowid, target: 0 }, next);
+    let row_loop = selected.start(ctx, &table, cursor, old_key, done, next);
     load_row(ctx, &table, cursor, old);
     // New values, computed against the old row (the cursor is on it).
     for i in 0..=n {
@@ -849,37 +1095,48 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
     let triggers = super::trigger::has_triggers(ctx, &table, "update");
     if triggers {
         super::trigger::fire(ctx, &table, TriggerTime::Before, "update", &changed, rows, next)?;
-        ctx.b.emit_jump(Insn::NotExists { cursor, rowid: old_rowid, target: 0 }, next);
+        seek_row(ctx, &table, cursor, old_key, next);
     }
-    check_constraints(ctx, &target, new, Some(old_rowid), on)?;
+    check_constraints(ctx, &target, new, Some(old_key), on)?;
     delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, old)?;
-    let rec = table_record(ctx, &table, new);
-    if rowid_changes {
-        let gone = ctx.b.emit(Insn::NotExists { cursor, rowid: old_rowid, target: 0 });
+    if !table.has_rowid() {
+        // The entry is the key: take the old one out (the checks moved the cursor), put the new
+        // one in.
+        let gone = ctx.b.new_label();
+        seek_row(ctx, &table, cursor, old_key, gone);
         ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
-        ctx.b.patch_here(gone);
-        ctx.b.emit(Insn::Insert {
-            cursor,
-            record: rec,
-            rowid: new_rowid,
-            flags: OPFLAG_NCHANGE,
-            table: Some(table.name.clone()),
-        });
+        ctx.b.resolve_label(gone);
+        let (rec, first, count) = key_record(ctx, &table, new);
+        ctx.b.emit(Insn::IdxInsert { cursor, record: rec, key_start: first, key_count: count, flags: OPFLAG_NCHANGE });
     } else {
-        ctx.b.emit(Insn::Insert {
-            cursor,
-            record: rec,
-            rowid: old_rowid,
-            flags: OPFLAG_NCHANGE,
-            table: Some(table.name.clone()),
-        });
+        let rec = table_record(ctx, &table, new);
+        if rowid_changes {
+            let gone = ctx.b.emit(Insn::NotExists { cursor, rowid: old_rowid, target: 0 });
+            ctx.b.emit(Insn::Delete { cursor, flags: 0, table: None });
+            ctx.b.patch_here(gone);
+            ctx.b.emit(Insn::Insert {
+                cursor,
+                record: rec,
+                rowid: new_rowid,
+                flags: OPFLAG_NCHANGE,
+                table: Some(table.name.clone()),
+            });
+        } else {
+            ctx.b.emit(Insn::Insert {
+                cursor,
+                record: rec,
+                rowid: old_rowid,
+                flags: OPFLAG_NCHANGE,
+                table: Some(table.name.clone()),
+            });
+        }
     }
     insert_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, new)?;
     if triggers {
         super::trigger::fire(ctx, &table, TriggerTime::After, "update", &changed, rows, next)?;
     }
     ctx.b.resolve_label(next);
-    ctx.b.emit(Insn::Goto { target: top });
+    row_loop.end(ctx);
     ctx.b.resolve_label(done);
     Ok(())
 }

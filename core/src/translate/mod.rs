@@ -78,6 +78,7 @@ pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Prog
         parameters: params,
         sql: sql.to_string(),
         read_only: kind.txn != Txn::Write,
+        counts_changes: matches!(inner, Statement::Insert(_) | Statement::Update(_) | Statement::Delete(_)),
         explain,
         query_plan,
         schema_generation: schema.generation,

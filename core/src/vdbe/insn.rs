@@ -284,11 +284,14 @@ pub enum Insn {
         key_count: usize,
         target: usize,
     },
+    /// Inserts the record r[record] into an index (or WITHOUT ROWID table). `flags`:
+    /// OPFLAG_NCHANGE counts a row change (the table of a WITHOUT ROWID table).
     IdxInsert {
         cursor: usize,
         record: usize,
         key_start: usize,
         key_count: usize,
+        flags: u8,
     },
     IdxDelete {
         cursor: usize,
@@ -842,13 +845,13 @@ impl Insn {
                 0,
                 format!("key=r[{key_start}..{}]", key_start + key_count - 1),
             ),
-            IdxInsert { cursor, record, key_start, key_count } => (
+            IdxInsert { cursor, record, key_start, key_count, flags } => (
                 s("IdxInsert"),
                 *cursor as i64,
                 *record as i64,
                 *key_start as i64,
                 key_count.to_string(),
-                16,
+                16 | *flags as u16,
                 format!("key=r[{record}]"),
             ),
             IdxDelete { cursor, key_start, key_count } => (

@@ -27,6 +27,9 @@ pub struct Program {
     pub sql: String,
     /// True when the program never writes the database.
     pub read_only: bool,
+    /// INSERT, UPDATE and DELETE: the statement's row count becomes the connection's changes()
+    /// (SQLite's changeCntOn); other statements leave it alone.
+    pub counts_changes: bool,
     pub explain: ExplainMode,
     /// EXPLAIN QUERY PLAN rows: (id, parent, detail).
     pub query_plan: Vec<(i64, i64, String)>,

@@ -248,6 +248,16 @@ impl Vm {
         match self.run(db) {
             Ok(r) => Ok(r),
             Err(e) => {
+                // As SQLite's vdbeHalt: a statement whose changes are undone reports none (in
+                // changes() and total_changes()); OR FAIL keeps and reports what it did.
+                if self.program.counts_changes {
+                    if self.on_error == OE_FAIL {
+                        db.changes = self.changes;
+                    } else {
+                        db.total_changes -= self.changes;
+                        db.changes = 0;
+                    }
+                }
                 let rollback_err = self.abort(db, &e);
                 self.state = VmState::Done;
                 Err(rollback_err.unwrap_or(e))
@@ -427,7 +437,9 @@ impl Vm {
                     }
                     self.finish(db, false)?;
                     self.state = VmState::Done;
-                    db.changes = if program.read_only { db.changes } else { self.changes };
+                    if program.counts_changes {
+                        db.changes = self.changes;
+                    }
                     return Ok(StepResult::Done);
                 }
                 Insn::HaltIfNull { reg, code, message, on_error } => {
@@ -784,7 +796,7 @@ impl Vm {
                     };
                     self.jump_if(holds, *target);
                 }
-                Insn::IdxInsert { cursor, record, .. } => {
+                Insn::IdxInsert { cursor, record, flags, .. } => {
                     let data = match &self.regs[*record] {
                         Value::Blob(b) => b.clone(),
                         _ => return Err(Error::Internal("IdxInsert key is not a record".into())),
@@ -796,6 +808,10 @@ impl Vm {
                         .ok_or_else(|| Error::Internal("cursor not open".into()))?;
                     c.btree.insert(&mut db.pager, InsertKey::Index(&data), &[])?;
                     c.row_valid = false;
+                    if flags & OPFLAG_NCHANGE != 0 {
+                        self.changes += 1;
+                        db.total_changes += 1;
+                    }
                     self.pc += 1;
                 }
                 Insn::IdxDelete { cursor, key_start, key_count } => {
