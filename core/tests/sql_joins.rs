@@ -275,3 +275,37 @@ fn outer_joins_through_indexes() {
         ],
     );
 }
+
+#[test]
+fn without_rowid_right_sides_key_the_matched_set_by_primary_key() {
+    // Brisk does not write WITHOUT ROWID tables yet: SQLite builds the file, both engines read it.
+    let path = std::env::temp_dir().join(format!("brisk-joins-wr-{}.db", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    let s = rusqlite::Connection::open(&path).unwrap();
+    s.execute_batch(
+        "CREATE TABLE a(x, y); INSERT INTO a VALUES (1, 'a1'), (2, 'b2'), (NULL, 'an'), (4, 'zz');
+         CREATE TABLE w(k TEXT, j INTEGER, n, PRIMARY KEY (k, j)) WITHOUT ROWID;
+         INSERT INTO w VALUES ('a1', 1, 10), ('a1', 2, 11), ('b2', 1, 20), ('qq', 7, 30);",
+    )
+    .unwrap();
+    let b = brisk::Database::open(path.to_str().unwrap()).unwrap().connect().unwrap();
+    for q in [
+        "SELECT * FROM a FULL JOIN w ON w.k = a.y ORDER BY 1, 2, 3, 4, 5",
+        "SELECT * FROM a RIGHT JOIN w ON w.k = a.y AND w.j = 1 ORDER BY 1, 2, 3, 4, 5",
+        "SELECT * FROM w RIGHT JOIN a ON w.k = a.y ORDER BY 1, 2, 3, 4, 5",
+        "SELECT count(*), count(a.x), count(w.n) FROM a FULL JOIN w ON w.n = a.x * 10",
+    ] {
+        let mut st = s.prepare(q).unwrap();
+        let n = st.column_count();
+        let want: Vec<Vec<Value>> = st
+            .query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect()))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let got = b.prepare(q).unwrap().query_all(&[]).unwrap();
+        assert_eq!(got, want, "rows differ for {q}");
+    }
+    drop(b);
+    drop(s);
+    let _ = std::fs::remove_file(&path);
+}
