@@ -11,8 +11,8 @@
 //!   constants, and aggregate arguments use only the query's own columns.
 //! - Scalar subqueries return at most one well-defined row: an aggregate without GROUP BY, or a
 //!   fully ordered query with LIMIT 1.
-//! - Only SQL listed as working in COMPAT.md is generated (no RIGHT/FULL/NATURAL/USING joins, no
-//!   LEFT JOIN followed by more joins, no window or date functions).
+//! - Only SQL listed as working in COMPAT.md is generated (no NATURAL/USING joins, no window or
+//!   date functions).
 //!
 //! The generator uses its own small PRNG (splitmix64) rather than proptest: a seed alone must
 //! reproduce a case in the test, in the long-run binary and in a bug report, and the shrinker
@@ -264,6 +264,8 @@ pub enum JoinKind {
     Comma,
     Inner,
     Left,
+    Right,
+    Full,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -299,6 +301,8 @@ impl Select {
                 JoinKind::First | JoinKind::Comma => format!(", {item}"),
                 JoinKind::Inner => format!(" JOIN {item}"),
                 JoinKind::Left => format!(" LEFT JOIN {item}"),
+                JoinKind::Right => format!(" RIGHT JOIN {item}"),
+                JoinKind::Full => format!(" FULL JOIN {item}"),
             };
             if let Some(on) = &f.on {
                 s += &format!(" ON {}", on.render());
@@ -635,18 +639,18 @@ impl Gen {
             let alias = format!("a{}", self.next_alias);
             self.next_alias += 1;
             let mut cols: Vec<String> = self.tables[t].cols.iter().map(|c| format!("{alias}.{}", c.name)).collect();
-            // COMPAT.md: a LEFT JOIN may not be followed by more joins, so only the last item is one.
             let join = if i == 0 {
                 JoinKind::First
             } else {
-                match self.rng.below(10) {
+                match self.rng.below(12) {
                     0..=2 => JoinKind::Comma,
-                    3..=6 => JoinKind::Inner,
-                    _ if i == n - 1 => JoinKind::Left,
-                    _ => JoinKind::Inner,
+                    3..=5 => JoinKind::Inner,
+                    6..=7 => JoinKind::Left,
+                    8..=9 => JoinKind::Right,
+                    _ => JoinKind::Full,
                 }
             };
-            let on = if matches!(join, JoinKind::Inner | JoinKind::Left) {
+            let on = if !matches!(join, JoinKind::First | JoinKind::Comma) {
                 let a = self.rng.pick(&local).clone();
                 let b = self.rng.pick(&cols).clone();
                 let mut vis: Vec<String> = local.iter().chain(cols.iter()).cloned().collect();
@@ -1202,8 +1206,11 @@ fn select_shrinks(s: &Select) -> Vec<Select> {
         out.push(with(&|x| {
             x.from.remove(i);
         }));
-        if s.from[i].join == JoinKind::Left {
+        if matches!(s.from[i].join, JoinKind::Left | JoinKind::Right | JoinKind::Full) {
             out.push(with(&|x| x.from[i].join = JoinKind::Inner));
+        }
+        if s.from[i].join == JoinKind::Full {
+            out.push(with(&|x| x.from[i].join = JoinKind::Left));
         }
     }
     for (i, e) in s.cols.iter().enumerate() {

@@ -25,8 +25,6 @@ pub struct ScopeTable {
     /// When set, the row's values are in registers (starting here, one per column, then the
     /// rowid) instead of being read from the cursor: UPDATE's new row, for CHECK constraints.
     pub regs: Option<usize>,
-    /// Registers holding the left join's "matched" flag: when 0 the row is a NULL row.
-    pub null_flag: Option<usize>,
 }
 
 /// An aggregate call found in the result columns or HAVING.
@@ -77,6 +75,9 @@ pub struct Ctx {
     pub recursive_bindings: Vec<(String, usize, Vec<String>)>,
     /// Columns a NATURAL or USING join hides: (cursor, column) of the right-hand copies.
     pub hidden_columns: Vec<(usize, usize)>,
+    /// What an unqualified USING column stands for when a RIGHT or FULL join changed it from
+    /// the leftmost table's copy: ((cursor, column) of that copy, expression).
+    pub using_merged: Vec<((usize, usize), Expr)>,
     /// Triggers being compiled, innermost last (a trigger does not fire itself).
     pub trigger_stack: Vec<String>,
     /// Where RAISE(IGNORE) jumps in the trigger being compiled: the firing row's end.
@@ -112,6 +113,7 @@ impl Ctx {
             pending_joins: vec![],
             trigger_stack: vec![],
             hidden_columns: vec![],
+            using_merged: vec![],
             recursive_ctes: vec![],
             recursive_bindings: vec![],
             raise_ignore: vec![],
@@ -358,12 +360,6 @@ pub fn emit_column(ctx: &mut Ctx, si: usize, column: usize, dest: usize) {
         let default = st.table.columns[column].default.as_ref().and_then(constant_value);
         ctx.b.emit(Insn::Column { cursor: st.cursor, column: record_position(&st.table, column), dest, default });
     }
-    if let Some(flag) = st.null_flag {
-        // A LEFT JOIN's unmatched row reads as NULLs.
-        let skip = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
-        ctx.b.emit(Insn::Null { dest, end: dest });
-        ctx.b.patch_here(skip);
-    }
 }
 
 fn emit_rowid(ctx: &mut Ctx, si: usize, dest: usize) {
@@ -373,11 +369,6 @@ fn emit_rowid(ctx: &mut Ctx, si: usize, dest: usize) {
         return;
     }
     ctx.b.emit(Insn::Rowid { cursor: st.cursor, dest });
-    if let Some(flag) = st.null_flag {
-        let skip = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
-        ctx.b.emit(Insn::Null { dest, end: dest });
-        ctx.b.patch_here(skip);
-    }
 }
 
 /// The value of a constant expression (a literal, possibly negated), for column defaults.

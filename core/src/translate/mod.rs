@@ -8,6 +8,7 @@
 mod ddl;
 mod dml;
 pub mod expr;
+mod join;
 pub(crate) mod params;
 mod select;
 mod trigger;

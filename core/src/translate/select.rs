@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::expr::{self, cond_jump, expr_to_reg, AggInfo, Ctx, Dest, ScopeTable};
+use super::join::emit_loops;
 use crate::error::{Error, Result};
 use crate::functions::{self, FunctionLookup};
 use crate::parser::ast::{self, BinaryOp, Expr, JoinOperator, ResultColumn, SelectCore, TableRef};
@@ -20,7 +21,7 @@ pub struct OutColumn {
 }
 
 /// How a table in the FROM clause is visited.
-enum Access {
+pub(super) enum Access {
     Scan,
     /// `rowid = expr`: one SeekRowid.
     RowidEq(Expr),
@@ -48,6 +49,9 @@ pub fn resolve_from(
     let flat = flatten_from(from)?;
     let from = &flat;
     let mut joins = vec![(JoinOperator::Inner, None)];
+    // With a RIGHT or FULL join anywhere, USING columns coalesce across the tables that share them.
+    let any_right = from.joins.iter().any(|j| matches!(j.operator, JoinOperator::Right | JoinOperator::Full));
+    let mut merges = Vec::new();
     add_table(ctx, schema, &from.first)?;
     let level_start = *ctx.levels.last().expect("a level");
     for j in &from.joins {
@@ -72,22 +76,13 @@ pub fn resolve_from(
             _ => vec![],
         };
         for col in &shared {
-            let left = (level_start..right)
-                .find(|&l| ctx.scope[l].table.column_index(col).is_some() && !ctx.is_hidden(l, col))
-                .ok_or_else(|| {
-                    Error::sql(format!("cannot join using column {col} - column not present in both tables"))
-                })?;
             let rcol = ctx.scope[right].table.column_index(col).ok_or_else(|| {
                 Error::sql(format!("cannot join using column {col} - column not present in both tables"))
             })?;
+            let left = super::join::using_left_side(ctx, level_start, right, col, any_right)?;
             let eq = Expr::Binary {
                 op: BinaryOp::Eq,
-                left: Box::new(Expr::Column(ast::ColumnRef {
-                    schema: None,
-                    table: Some(ctx.scope[left].name.clone()),
-                    column: col.clone(),
-                    double_quoted: false,
-                })),
+                left: Box::new(left),
                 right: Box::new(Expr::Column(ast::ColumnRef {
                     schema: None,
                     table: Some(ctx.scope[right].name.clone()),
@@ -99,14 +94,13 @@ pub fn resolve_from(
                 None => eq,
                 Some(prev) => Expr::Binary { op: BinaryOp::And, left: Box::new(prev), right: Box::new(eq) },
             });
+            super::join::note_using_column(&mut merges, ctx, level_start, right, col, j.operator);
             let cursor = ctx.scope[right].cursor;
             ctx.hidden_columns.push((cursor, rcol));
         }
-        if matches!(j.operator, JoinOperator::Right | JoinOperator::Full) {
-            return Err(Error::sql("RIGHT and FULL OUTER JOIN are not supported yet"));
-        }
         joins.push((j.operator, on));
     }
+    super::join::finish_using_merges(ctx, merges);
     Ok(joins)
 }
 
@@ -185,7 +179,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
             {
                 let table = derived_table(&display, &names, &vec![None; names.len()]);
                 let cursor = ctx.b.alloc_cursor();
-                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None, eph: Some(id) });
+                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: Some(id) });
                 return Ok(());
             }
             if name.schema.is_none() {
@@ -211,7 +205,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                 },
             };
             let cursor = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, null_flag: None, eph: None });
+            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: None });
             Ok(())
         }
         TableRef::Subquery { select, alias } => {
@@ -235,7 +229,7 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
     }
     let table = derived_table(name, &names, &decltypes);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, null_flag: None, eph: Some(id) });
+    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, eph: Some(id) });
     Ok(())
 }
 
@@ -307,14 +301,7 @@ fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str) 
     ctx.b.resolve_label(done);
     let table = derived_table(display, &names, &vec![None; width]);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        table,
-        name: display.to_string(),
-        cursor,
-        regs: None,
-        null_flag: None,
-        eph: Some(queue),
-    });
+    ctx.scope.push(ScopeTable { table, name: display.to_string(), cursor, regs: None, eph: Some(queue) });
     Ok(())
 }
 
@@ -329,7 +316,7 @@ pub fn and_terms(e: &Expr, out: &mut Vec<Expr>) {
     }
 }
 
-fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
+pub(super) fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
     // Conservative: any column reference that could resolve to this table counts.
     let st = &ctx.scope[si];
     fn walk(e: &Expr, st: &ScopeTable, found: &mut bool) {
@@ -419,7 +406,7 @@ fn is_rowid_ref(ctx: &Ctx, e: &Expr, si: usize) -> bool {
 
 /// Picks the access path for scope table `si` from the WHERE terms: a rowid equality whose other
 /// side does not depend on this table.
-fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr]) -> Access {
+pub(super) fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr]) -> Access {
     for t in terms {
         if let Expr::Binary { op: BinaryOp::Eq, left, right } = t {
             if is_rowid_ref(ctx, left, si) && !refers_to_scope(ctx, right, si) && refers_only_earlier(ctx, right, si) {
@@ -583,226 +570,33 @@ pub fn table_cursor_info(t: &Table) -> CursorInfo {
     }
 }
 
-/// Emits nested loops over the scope tables with the WHERE clause, calling `body` for each
-/// qualifying row combination. `body` may jump to the given label to skip to the next row.
-pub fn emit_loops(
-    ctx: &mut Ctx,
-    joins: &[(JoinOperator, Option<Expr>)],
-    where_clause: Option<&Expr>,
-    body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>,
-) -> Result<()> {
-    let mut terms = Vec::new();
-    if let Some(w) = where_clause {
-        and_terms(w, &mut terms);
-    }
-    let n = ctx.scope.len();
-    let base = *ctx.levels.last().expect("a level");
-    if n == base {
-        // SELECT without FROM: one row.
-        let skip = ctx.b.new_label();
-        for t in &terms {
-            cond_jump(ctx, t, skip)?;
-        }
-        body(ctx, skip)?;
-        ctx.b.resolve_label(skip);
-        return Ok(());
-    }
-    // For each level: (label to continue with the next row of this level, loop-close code).
-    struct Level {
-        next: Label,
-        close: Option<(usize, usize)>, // (cursor, loop top address) for Next
-        left_join: Option<(usize, Label)>,
-    }
-    // Each WHERE term is tested in the outermost loop where every table it reads is positioned,
-    // so a join filters early instead of enumerating the full product. With a LEFT JOIN all terms
-    // stay innermost: they must also see the NULL row.
-    let any_left = joins.iter().any(|(op, _)| *op == JoinOperator::Left);
-    let placement: Vec<usize> = terms
-        .iter()
-        .map(|t| if any_left { n - 1 } else { (base..n).rev().find(|&si| refers_to_scope(ctx, t, si)).unwrap_or(base) })
-        .collect();
-    let mut levels: Vec<Level> = Vec::new();
-    // The outermost level's exit: past its Next.
-    let loop_exit = ctx.b.new_label();
-    let mut outer_next: Option<Label> = None;
-    for si in base..n {
-        let (op, on) = joins.get(si - base).cloned().unwrap_or((JoinOperator::Inner, None));
-        let is_left = op == JoinOperator::Left;
-        let next = ctx.b.new_label();
-        let done = outer_next.unwrap_or(loop_exit);
-        let cursor = ctx.scope[si].cursor;
-        let mut on_terms = Vec::new();
-        if let Some(on) = &on {
-            and_terms(on, &mut on_terms);
-        }
-        let access = if is_left || ctx.scope[si].eph.is_some() { Access::Scan } else { choose_access(ctx, si, &terms) };
-        let flag = if is_left {
-            let f = ctx.b.alloc_register();
-            ctx.b.emit(Insn::Integer { value: 0, dest: f });
-            Some(f)
-        } else {
-            None
-        };
-        let level_exit = ctx.b.new_label();
-        let tname = ctx.scope[si].table.name.clone();
-        let shown = if ctx.scope[si].name.eq_ignore_ascii_case(&tname) {
-            tname
-        } else {
-            format!("{} AS {}", tname, ctx.scope[si].name)
-        };
-        ctx.plan_details.push(match &access {
-            Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
-            Access::Scan => format!("SCAN {shown}"),
-            Access::IndexEq { index, keys, lower, upper } => {
-                let name = |c: &crate::schema::IndexColumn| {
-                    c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
-                };
-                let mut cols: Vec<String> =
-                    index.columns[..keys.len()].iter().map(|c| format!("{}=?", name(c))).collect();
-                if let Some(ic) = index.columns.get(keys.len()) {
-                    if lower.is_some() {
-                        cols.push(format!("{}>?", name(ic)));
-                    }
-                    if upper.is_some() {
-                        cols.push(format!("{}<?", name(ic)));
-                    }
+/// The EXPLAIN QUERY PLAN line for reading scope table `si` by `access`.
+pub(super) fn plan_detail(ctx: &Ctx, si: usize, access: &Access) -> String {
+    let tname = ctx.scope[si].table.name.clone();
+    let shown = if ctx.scope[si].name.eq_ignore_ascii_case(&tname) {
+        tname
+    } else {
+        format!("{} AS {}", tname, ctx.scope[si].name)
+    };
+    match access {
+        Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
+        Access::Scan => format!("SCAN {shown}"),
+        Access::IndexEq { index, keys, lower, upper } => {
+            let name = |c: &crate::schema::IndexColumn| {
+                c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
+            };
+            let mut cols: Vec<String> = index.columns[..keys.len()].iter().map(|c| format!("{}=?", name(c))).collect();
+            if let Some(ic) = index.columns.get(keys.len()) {
+                if lower.is_some() {
+                    cols.push(format!("{}>?", name(ic)));
                 }
-                format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
+                if upper.is_some() {
+                    cols.push(format!("{}<?", name(ic)));
+                }
             }
-        });
-        let close = match access {
-            Access::RowidEq(e) => {
-                let r = expr::expr_to_new_reg(ctx, &e)?;
-                ctx.b.emit_jump(
-                    Insn::SeekRowid { cursor, rowid: r, target: 0 },
-                    if is_left { level_exit } else { done },
-                );
-                None
-            }
-            Access::Scan => {
-                ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, if is_left { level_exit } else { done });
-                Some((cursor, ctx.b.current_addr()))
-            }
-            Access::IndexEq { index, keys, lower, upper } => {
-                use crate::storage::btree::SeekOp;
-                let table = ctx.scope[si].table.clone();
-                let icursor = ctx.b.alloc_cursor();
-                let opened = ctx.b.emit(Insn::Once { target: 0 });
-                let info = CursorInfo::Index(super::dml::index_key_info(&table, &index));
-                ctx.b.emit(Insn::OpenRead { cursor: icursor, root: index.root, db: 0, info });
-                ctx.b.patch_here(opened);
-                let m = keys.len();
-                // Registers: the equality prefix and the lower bound; the prefix and the upper bound.
-                let first = ctx.b.alloc_registers(m + 1);
-                let upper_key = ctx.b.alloc_registers(m + 1);
-                let mut letters = String::new();
-                for (i, (e, aff)) in keys.iter().enumerate() {
-                    expr::expr_to_reg(ctx, e, first + i)?;
-                    letters.push(aff.letter());
-                    // `= NULL` is never true: no row.
-                    ctx.b.emit_jump(Insn::IsNull { reg: first + i, target: 0 }, done);
-                }
-                if m > 0 {
-                    ctx.b.emit(Insn::Affinity { start: first, count: m, affinities: letters });
-                }
-                let seek_op = match &lower {
-                    Some((e, aff, inclusive)) => {
-                        expr::expr_to_reg(ctx, e, first + m)?;
-                        ctx.b.emit_jump(Insn::IsNull { reg: first + m, target: 0 }, done);
-                        ctx.b.emit(Insn::Affinity { start: first + m, count: 1, affinities: aff.letter().to_string() });
-                        Some(if *inclusive { SeekOp::GE } else { SeekOp::GT })
-                    }
-                    // Only an upper bound: start past the NULLs, which sort first.
-                    None if upper.is_some() => {
-                        ctx.b.emit(Insn::Null { dest: first + m, end: first + m });
-                        Some(SeekOp::GT)
-                    }
-                    None => None,
-                };
-                if let Some((e, aff, _)) = &upper {
-                    if m > 0 {
-                        ctx.b.emit(Insn::Copy { src: first, dest: upper_key, extra: m - 1 });
-                    }
-                    expr::expr_to_reg(ctx, e, upper_key + m)?;
-                    ctx.b.emit_jump(Insn::IsNull { reg: upper_key + m, target: 0 }, done);
-                    ctx.b.emit(Insn::Affinity { start: upper_key + m, count: 1, affinities: aff.letter().to_string() });
-                }
-                let (op, key_count) = match seek_op {
-                    Some(op) => (op, m + 1),
-                    None => (SeekOp::GE, m),
-                };
-                ctx.b.emit_jump(Insn::Seek { op, cursor: icursor, key_start: first, key_count, target: 0 }, done);
-                let top = ctx.b.current_addr();
-                if let Some((_, _, inclusive)) = &upper {
-                    let op = if *inclusive { SeekOp::GT } else { SeekOp::GE };
-                    ctx.b.emit_jump(
-                        Insn::IdxCompare { op, cursor: icursor, key_start: upper_key, key_count: m + 1, target: 0 },
-                        done,
-                    );
-                }
-                if m > 0 {
-                    ctx.b.emit_jump(
-                        Insn::IdxCompare { op: SeekOp::GT, cursor: icursor, key_start: first, key_count: m, target: 0 },
-                        done,
-                    );
-                }
-                let rowid = ctx.b.alloc_register();
-                ctx.b.emit(Insn::IdxRowid { cursor: icursor, dest: rowid });
-                ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid, target: 0 }, next);
-                Some((icursor, top))
-            }
-        };
-        // ON terms filter this level; WHERE terms are checked at the innermost level (a LEFT
-        // JOIN's WHERE must see the NULL row).
-        for t in &on_terms {
-            cond_jump(ctx, t, next)?;
-        }
-        if let Some(f) = flag {
-            ctx.b.emit(Insn::Integer { value: 1, dest: f });
-            ctx.scope[si].null_flag = Some(f);
-        }
-        for (t, &at) in terms.iter().zip(&placement) {
-            if at == si {
-                cond_jump(ctx, t, next)?;
-            }
-        }
-        // A LEFT JOIN's exit label is resolved after its loop closes (see below).
-        levels.push(Level { next, close, left_join: flag.map(|f| (f, level_exit)) });
-        outer_next = Some(next);
-        if flag.is_none() {
-            ctx.b.resolve_label(level_exit);
+            format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
         }
     }
-    let innermost_next = levels.last().expect("at least one level").next;
-    body(ctx, innermost_next)?;
-    for (li, level) in levels.into_iter().enumerate().rev() {
-        let si = base + li;
-        ctx.b.resolve_label(level.next);
-        if let Some((cursor, top)) = level.close {
-            ctx.b.emit(Insn::Next { cursor, target: top });
-        }
-        if let Some((flag, exit)) = level.left_join {
-            // No row matched: run the inner levels once with this table's row as NULLs.
-            ctx.b.resolve_label(exit);
-            let matched = ctx.b.emit(Insn::If { reg: flag, target: 0, jump_if_null: false });
-            ctx.b.emit(Insn::Integer { value: 0, dest: flag });
-            ctx.b.emit(Insn::Null { dest: flag, end: flag });
-            // Re-run the remaining body with the null row: only supported when this is the
-            // innermost level (the common `a LEFT JOIN b` shape).
-            if si + 1 != n {
-                return Err(Error::sql("a LEFT JOIN followed by more joins is not supported yet"));
-            }
-            let skip = ctx.b.new_label();
-            for t in &terms {
-                cond_jump(ctx, t, skip)?;
-            }
-            body(ctx, skip)?;
-            ctx.b.resolve_label(skip);
-            ctx.b.patch_here(matched);
-        }
-    }
-    ctx.b.resolve_label(loop_exit);
-    Ok(())
 }
 
 /// The result columns of a simple select, with `*` expanded.
@@ -855,6 +649,11 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -
 fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, skip_hidden: bool) {
     for (i, c) in st.table.columns.iter().enumerate() {
         if skip_hidden && ctx.hidden_columns.contains(&(st.cursor, i)) {
+            continue;
+        }
+        // `*` reads a USING column as its unqualified name does (RIGHT and FULL joins change it).
+        if let Some(e) = skip_hidden.then(|| super::join::using_replacement(ctx, st.cursor, i)).flatten() {
+            out.push(OutColumn { name: c.name.clone(), decltype: column_decltype(ctx, &e), expr: e });
             continue;
         }
         out.push(OutColumn {
@@ -1063,14 +862,7 @@ fn compile_compound(
     let positional: Vec<String> = (0..names.len()).map(|i| format!("\u{1}{i}")).collect();
     let table = derived_table("", &positional, &decltypes);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        table: table.clone(),
-        name: String::new(),
-        cursor,
-        regs: None,
-        null_flag: None,
-        eph: Some(cur),
-    });
+    ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, eph: Some(cur) });
     let columns: Vec<ResultColumn> = names
         .iter()
         .zip(&positional)
@@ -1196,18 +988,29 @@ fn compile_simple_body(
     limit: &Option<ast::Limit>,
     from_compound: bool,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    let select = ast::Select {
+    let mut select = ast::Select {
         with: None,
         body: ast::SelectBody { first: SelectCore::Select(Box::new(core.clone())), compounds: vec![] },
         order_by: order_by.to_vec(),
         limit: limit.clone(),
     };
-    let select = &select;
-    let joins = if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
+    let mut joins =
+        if from_compound { vec![(JoinOperator::Inner, None)] } else { std::mem::take(&mut ctx.pending_joins) };
     let level_start = *ctx.levels.last().expect("a level");
-    let cols = expand_columns(ctx, &core.columns, level_start)?;
+    let mut cols = expand_columns(ctx, &core.columns, level_start)?;
     // Result aliases used in WHERE, GROUP BY, HAVING and ORDER BY stand for their expressions.
     let mut core = with_aliases_resolved(ctx, core)?;
+    // Unqualified USING columns of RIGHT and FULL joins stand for the columns they read.
+    if !ctx.using_merged.is_empty() {
+        let merge = |ctx: &Ctx, e: &mut Expr| super::join::merge_using_names(ctx, e);
+        cols.iter_mut().for_each(|c| merge(ctx, &mut c.expr));
+        joins.iter_mut().filter_map(|(_, on)| on.as_mut()).for_each(|e| merge(ctx, e));
+        core.where_clause.iter_mut().for_each(|e| merge(ctx, e));
+        core.group_by.iter_mut().for_each(|e| merge(ctx, e));
+        core.having.iter_mut().for_each(|e| merge(ctx, e));
+        select.order_by.iter_mut().for_each(|t| merge(ctx, &mut t.expr));
+    }
+    let select = &select;
     // The loop order of an inner join is the planner's choice (after `*` took the FROM order).
     let joins = reorder_inner_joins(ctx, joins, &mut core);
     let core = &core;
@@ -1379,7 +1182,6 @@ fn compile_simple_body(
         })?;
         for (st, base) in ctx.scope.iter_mut().zip(&bases).skip(level_start) {
             st.regs = Some(*base);
-            st.null_flag = None;
         }
         for a in &aggs {
             ctx.b.emit(Insn::AggFinal { acc: a.acc_reg, argc: 0, func: a.func });
@@ -1760,7 +1562,6 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     for si in level_start..ctx.scope.len() {
         bases[si] = ctx.b.alloc_registers(widths[si]);
         ctx.scope[si].regs = Some(bases[si]);
-        ctx.scope[si].null_flag = None;
     }
     let sorter = if g.select.order_by.is_empty() { None } else { Some(ctx.b.alloc_cursor()) };
     let order_keys = match sorter {
@@ -1910,13 +1711,6 @@ fn compile_values(
 /// Shared with DML: a single-table scan (or rowid lookup) with a WHERE clause.
 pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>) -> usize {
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        name: alias.unwrap_or(&table.name).to_string(),
-        table,
-        cursor,
-        regs: None,
-        null_flag: None,
-        eph: None,
-    });
+    ctx.scope.push(ScopeTable { name: alias.unwrap_or(&table.name).to_string(), table, cursor, regs: None, eph: None });
     cursor
 }

@@ -65,7 +65,6 @@ pub fn fire(
                     name: name.into(),
                     cursor,
                     regs: Some(base),
-                    null_flag: None,
                     eph: None,
                 });
             }

@@ -631,6 +631,11 @@ pub enum Insn {
         dest: usize,
         target: usize,
     },
+    /// Puts `cursor` on its "NULL row" (an outer join's row that matched nothing): Column and
+    /// Rowid read NULL and Next/Prev fall through, until Rewind, Last or a seek repositions it.
+    NullRow {
+        cursor: usize,
+    },
     Noop {
         comment: Option<String>,
     },
@@ -1130,6 +1135,7 @@ impl Insn {
                 0,
                 format!("r[{dest}]=rowset(r[{set}])"),
             ),
+            NullRow { cursor } => (s("NullRow"), *cursor as i64, 0, 0, s(""), 0, s("")),
             Noop { comment } => (s("Noop"), 0, 0, 0, s(""), 0, comment.clone().unwrap_or_default()),
         };
         (name, p1, p2, p3, p4, p5, comment)

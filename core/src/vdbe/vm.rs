@@ -88,6 +88,8 @@ pub struct Vm {
     /// Ephemeral tables by id, and scan cursors over them (cursor -> (table id, position)).
     ephemeral: std::collections::HashMap<usize, EphTable>,
     eph_cursors: std::collections::HashMap<usize, (usize, usize)>,
+    /// Cursors on their NULL row (NullRow): an outer join's unmatched side.
+    null_rows: HashSet<usize>,
     /// GROUP BY tables by id.
     groups: std::collections::HashMap<usize, GroupTable>,
     /// RowSets by register (UPDATE and DELETE's first pass), read in insertion order.
@@ -119,6 +121,7 @@ impl Vm {
             groups: std::collections::HashMap::new(),
             ephemeral: std::collections::HashMap::new(),
             eph_cursors: std::collections::HashMap::new(),
+            null_rows: HashSet::new(),
             program,
         }
     }
@@ -176,6 +179,7 @@ impl Vm {
         self.groups.clear();
         self.ephemeral.clear();
         self.eph_cursors.clear();
+        self.null_rows.clear();
         self.once.clear();
         self.changes = 0;
         self.regs.iter_mut().for_each(|r| *r = Value::Null);
@@ -540,6 +544,32 @@ impl Vm {
                         *c = None;
                     }
                     self.pc += 1;
+                }
+                Insn::NullRow { cursor } => {
+                    self.null_rows.insert(*cursor);
+                    self.pc += 1;
+                }
+                // A cursor on its NULL row reads NULLs and has no next row.
+                Insn::Next { cursor, .. } | Insn::Prev { cursor, .. }
+                    if !self.null_rows.is_empty() && self.null_rows.contains(cursor) =>
+                {
+                    self.pc += 1;
+                }
+                Insn::Column { cursor, dest, .. } | Insn::Rowid { cursor, dest } | Insn::IdxRowid { cursor, dest }
+                    if !self.null_rows.is_empty() && self.null_rows.contains(cursor) =>
+                {
+                    self.regs[*dest] = Value::Null;
+                    self.pc += 1;
+                }
+                Insn::Rewind { cursor, .. }
+                | Insn::Last { cursor, .. }
+                | Insn::SeekRowid { cursor, .. }
+                | Insn::NotExists { cursor, .. }
+                | Insn::Seek { cursor, .. }
+                | Insn::EphScan { cursor, .. }
+                    if !self.null_rows.is_empty() && self.null_rows.remove(cursor) =>
+                {
+                    // Repositioned: off the NULL row; run the instruction itself next time round.
                 }
                 Insn::Rewind { cursor, target } if self.eph_cursors.contains_key(cursor) => {
                     let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
