@@ -500,6 +500,8 @@ fn differential_findings_affinity_and_caching() {
         ("CREATE TABLE t1(c0 TEXT COLLATE NOCASE, c1, c2 NUMERIC, c3 TEXT); INSERT INTO t1 VALUES (10, 2, 42, 'B');", "SELECT c1 <= c0, c0 >= c1, c1 < '10', c0 = 10 FROM t1"),
         ("CREATE TABLE t1(c4 TEXT); INSERT INTO t1 VALUES (3.0), ('1e2'), ('2.5');", "SELECT CAST(c4 AS NUMERIC), typeof(CAST(c4 AS NUMERIC)) FROM t1"),
         ("CREATE TABLE t1(c0 NUMERIC COLLATE NOCASE); CREATE TABLE t3(c0 BLOB, c1, c2 NUMERIC, c3 NUMERIC); INSERT INTO t1 VALUES ('ABC'); INSERT INTO t3 VALUES (1, 2, 3, 4);", "SELECT a0.c1, a0.c1 FROM t3 a0 UNION ALL SELECT 1, NULL FROM t1"),
+        // The left operand's collation decides, even when the indexed column is on the right.
+        ("CREATE TABLE t1(c0 REAL, c1 NUMERIC); CREATE TABLE t2(c0 INTEGER, c1 TEXT COLLATE NOCASE); CREATE INDEX t1_i0 ON t1(c1); INSERT INTO t1 VALUES (-5, 'B'); INSERT INTO t2 VALUES (10, 'b');", "SELECT (SELECT count(*) FROM t2 JOIN t1 ON t2.c1 = t1.c1), (SELECT count(*) FROM t2 JOIN t1 ON t1.c1 = t2.c1), (SELECT count(*) FROM t2, t1 WHERE t2.c1 >= t1.c1 AND t2.c1 <= t1.c1)"),
     ] {
         check(setup, q);
     }

@@ -432,13 +432,15 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
         vec![None; st.table.columns.len()];
     for t in terms {
         let Expr::Binary { op: BinaryOp::Eq, left, right } = t else { continue };
+        // The comparison's rules follow the operands' written order (the left one's collation
+        // comes first), whichever side the column is on.
+        let Ok((aff, coll)) = expr::comparison_rules(ctx, left, right) else { continue };
         for (col_side, other) in [(left, right), (right, left)] {
             let Expr::Column(c) = col_side.as_ref() else { continue };
             let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { continue };
             if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
                 continue;
             }
-            let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { continue };
             if !index_affinity_ok(aff, st.table.columns[col].affinity) {
                 continue;
             }
@@ -450,13 +452,13 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
     // Range bounds per column, each with the comparison's collation.
     let mut lows: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
     let mut highs: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
-    let mut note = |ctx: &Ctx, col_side: &Expr, other: &Expr, op: BinaryOp| {
+    let mut note = |ctx: &Ctx, col_side: &Expr, other: &Expr, op: BinaryOp, written: (&Expr, &Expr)| {
         let Expr::Column(c) = col_side else { return };
         let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { return };
         if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
             return;
         }
-        let Ok((aff, coll)) = expr::comparison_rules(ctx, col_side, other) else { return };
+        let Ok((aff, coll)) = expr::comparison_rules(ctx, written.0, written.1) else { return };
         if !index_affinity_ok(aff, st.table.columns[col].affinity) {
             return;
         }
@@ -477,12 +479,12 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
     for t in terms {
         match t {
             Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
-                note(ctx, left, right, *op);
-                note(ctx, right, left, flip(*op));
+                note(ctx, left, right, *op, (left, right));
+                note(ctx, right, left, flip(*op), (left, right));
             }
             Expr::Between { not: false, expr, low, high } => {
-                note(ctx, expr, low, BinaryOp::Ge);
-                note(ctx, expr, high, BinaryOp::Le);
+                note(ctx, expr, low, BinaryOp::Ge, (expr, low));
+                note(ctx, expr, high, BinaryOp::Le, (expr, high));
             }
             _ => {}
         }
