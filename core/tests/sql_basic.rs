@@ -532,6 +532,8 @@ fn in_uses_sqlites_affinity_and_collation() {
         "SELECT 'a' IN (SELECT n FROM t), n IN (SELECT 'a'), '0' IN (SELECT (1 < 1)), c IN (SELECT (1 < 1)) FROM t",
         "SELECT count(*) FROM t AS x WHERE x.c IN (SELECT i FROM t)",
         "SELECT i IN (SELECT CAST('a ' AS NUMERIC)), c IN (SELECT c FROM t AS y WHERE y.i = t.i) FROM t",
+        // Extra parentheses around the subquery keep it a subquery, not a one-item list.
+        "SELECT 2 IN ((SELECT 1 UNION SELECT 2)), NULL IN ((SELECT 1 FROM t WHERE 0)), 1 IN (((SELECT i FROM t)))",
     ] {
         check(setup, q);
     }

@@ -1032,7 +1032,14 @@ impl<'c, 'a> Conv<'c, 'a> {
     fn in_expr(&mut self, expr: Box<sp::Expr>, target: sp::InTarget, not: bool) -> PResult<Expr> {
         let target = match target {
             sp::InTarget::List(v) => InTarget::List(self.exprs(v)?),
-            sp::InTarget::Subquery(q) => InTarget::Select(Box::new(self.query(q)?)),
+            sp::InTarget::Subquery(mut q) => {
+                // `x IN ((SELECT ...))`: SQLite reads the extra parentheses as the same subquery.
+                while q.with.is_none() && q.order_by.is_none() && q.limit_clause.is_none() {
+                    let sp::SetExpr::Query(inner) = *q.body else { break };
+                    q = inner;
+                }
+                InTarget::Select(Box::new(self.query(q)?))
+            }
             sp::InTarget::Table { name, args: None } => InTarget::Table(self.qualified_name(name)?),
             sp::InTarget::Table { name, args: Some(args) } => {
                 InTarget::TableFunction { name: self.qualified_name(name)?, args: self.function_args_plain(args)? }
