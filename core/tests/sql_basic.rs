@@ -604,3 +604,21 @@ fn distinct_and_compounds_use_column_collations() {
         check(setup, q);
     }
 }
+
+/// Aggregates compare their argument with its collation (DISTINCT, min, max); CAST keeps its
+/// operand's collation; text becomes an INTEGER by its integer prefix (`'1e2'` is 1).
+#[test]
+fn collations_in_aggregates_and_integer_prefixes() {
+    let setup = "CREATE TABLE t(a TEXT COLLATE NOCASE, b); INSERT INTO t VALUES ('abc', 1), ('Abc', 2), ('b', 3), ('B', 4), (NULL, 5);";
+    for q in [
+        "SELECT count(DISTINCT a), min(a), max(a), group_concat(DISTINCT a) FROM t",
+        "SELECT b > 2, count(DISTINCT a), max(a), min(a COLLATE BINARY) FROM t GROUP BY b > 2",
+        "SELECT count(DISTINCT a COLLATE BINARY), max(a), b FROM t",
+        "SELECT CASE CAST(a AS TEXT) WHEN lower(a) THEN 'x' ELSE 'y' END FROM t",
+        "SELECT CAST('1e2' AS INTEGER), CAST(' 12abc' AS INTEGER), CAST('1e20' AS INTEGER), CAST('-1.5' AS INTEGER), \
+         CAST('9223372036854775808' AS INTEGER), CAST('-9223372036854775809' AS INTEGER), CAST(x'3132' AS INTEGER), \
+         CAST('   -7e3x' AS INTEGER), substr('abcdef', '2e1')",
+    ] {
+        check(setup, q);
+    }
+}

@@ -361,10 +361,13 @@ impl Select {
 pub enum Stmt {
     /// CREATE TABLE/INDEX or INSERT of the initial data: the outcome (success or error) is compared.
     Setup(String),
-    /// A data change, followed by a read of the whole table it changed.
+    /// A data change, followed by a read of the whole table it changed. After an INSERT ...
+    /// SELECT into the table, the order its rows arrived in (and so their rowids) is the
+    /// plan's, which SQL leaves open: the table is then compared as a multiset of rows.
     Dml {
         sql: String,
         table: String,
+        rowids_defined: bool,
     },
     Query(Select),
 }
@@ -374,8 +377,11 @@ impl Stmt {
     pub fn sqls(&self) -> Vec<(String, bool)> {
         match self {
             Stmt::Setup(s) => vec![(s.clone(), true)],
-            Stmt::Dml { sql, table } => {
+            Stmt::Dml { sql, table, rowids_defined: true } => {
                 vec![(sql.clone(), true), (format!("SELECT rowid, * FROM {table} ORDER BY rowid"), true)]
+            }
+            Stmt::Dml { sql, table, rowids_defined: false } => {
+                vec![(sql.clone(), true), (format!("SELECT * FROM {table}"), false)]
             }
             Stmt::Query(q) => vec![(q.render(), q.is_ordered())],
         }
@@ -469,11 +475,13 @@ pub struct Gen {
     rng: Rng,
     tables: Vec<TableDef>,
     next_alias: usize,
+    /// Tables that received rows from an INSERT ... SELECT (see `Stmt::Dml`).
+    rowids_open: Vec<String>,
 }
 
 impl Gen {
     pub fn new(seed: u64) -> Gen {
-        Gen { rng: Rng::new(seed), tables: Vec::new(), next_alias: 0 }
+        Gen { rng: Rng::new(seed), tables: Vec::new(), next_alias: 0, rowids_open: Vec::new() }
     }
 
     pub fn literal(&mut self) -> String {
@@ -625,10 +633,12 @@ impl Gen {
             _ => {
                 let verb = *self.rng.pick(&["INSERT", "INSERT OR IGNORE", "INSERT OR REPLACE"]);
                 let src = self.select(Shape::Part(table.cols.len()), &[], 1);
+                self.rowids_open.push(table.name.clone());
                 format!("{verb} INTO {} {}", table.name, src.render())
             }
         };
-        Stmt::Dml { sql, table: table.name }
+        let rowids_defined = !self.rowids_open.contains(&table.name);
+        Stmt::Dml { sql, table: table.name, rowids_defined }
     }
 
     fn gen_from(&mut self, n: usize, outer: &[String], depth: u32) -> (Vec<FromItem>, Vec<String>) {

@@ -65,8 +65,10 @@ pub struct Accumulator {
     overflow: bool,
     best: Option<Value>,
     text: String,
-    /// DISTINCT aggregates: the values seen so far.
-    seen: Option<Vec<Value>>,
+    /// DISTINCT aggregates: the values seen so far, ordered by `collation`.
+    seen: Option<std::collections::BTreeSet<SeenValue>>,
+    /// The argument's collation: DISTINCT and min()/max() compare with it.
+    collation: Collation,
     /// Whether the last step of a min() or max() left the best value alone (so the row's bare
     /// columns are not the result's).
     pub skipped: bool,
@@ -89,9 +91,34 @@ impl AggKind {
     }
 }
 
+/// A value in a DISTINCT aggregate's set, ordered by the argument's collation.
+#[derive(Debug, Clone)]
+struct SeenValue(Value, Collation);
+
+impl PartialEq for SeenValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl Eq for SeenValue {}
+
+impl PartialOrd for SeenValue {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for SeenValue {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.compare(&other.0, self.1)
+    }
+}
+
 impl Accumulator {
-    pub fn new(distinct: bool) -> Accumulator {
-        Accumulator { seen: distinct.then(Vec::new), ..Default::default() }
+    /// An accumulator whose argument compares with `collation` (SQLite's OP_CollSeq).
+    pub fn new(distinct: bool, collation: Collation) -> Accumulator {
+        Accumulator { seen: distinct.then(Default::default), collation, ..Default::default() }
     }
 
     pub fn step(&mut self, kind: AggKind, args: &[Value]) -> Result<()> {
@@ -102,11 +129,8 @@ impl Accumulator {
         }
         let v = &args[0];
         if let Some(seen) = &mut self.seen {
-            if !v.is_null() {
-                if seen.iter().any(|s| s.compare(v, Collation::Binary).is_eq()) {
-                    return Ok(());
-                }
-                seen.push(v.clone());
+            if !v.is_null() && !seen.insert(SeenValue(v.clone(), self.collation)) {
+                return Ok(());
             }
         }
         match kind {
@@ -159,7 +183,7 @@ impl Accumulator {
                 let replace = match &self.best {
                     None => true,
                     Some(b) => {
-                        let o = v.compare(b, Collation::Binary);
+                        let o = v.compare(b, self.collation);
                         if kind == AggKind::Min {
                             o.is_lt()
                         } else {

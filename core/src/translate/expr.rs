@@ -422,7 +422,8 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
             Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
             _ => None,
         },
-        Expr::Unary { op: UnaryOp::Plus, expr } => expr_collation(ctx, expr)?,
+        // CAST and unary + keep their operand's collation (sqlite3ExprCollSeq).
+        Expr::Unary { op: UnaryOp::Plus, expr } | Expr::Cast { expr, .. } => expr_collation(ctx, expr)?,
         _ => None,
     })
 }
@@ -1258,6 +1259,14 @@ pub fn collect_aggregates(e: &Expr, out: &mut Vec<ast::FunctionCall>) -> Result<
 }
 
 /// Emits the AggStep for one collected aggregate (inside the scan loop).
+/// The collation an aggregate compares its argument with: the first argument's.
+pub fn agg_collation(ctx: &Ctx, args: &[Expr]) -> Result<Collation> {
+    Ok(match args.first() {
+        Some(a) => expr_collation(ctx, a)?.map(|(c, _)| c).unwrap_or_default(),
+        None => Collation::Binary,
+    })
+}
+
 pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
     let args: Vec<Expr> = match &agg.expr.args {
         ast::FunctionArgs::Star => vec![],
@@ -1274,12 +1283,14 @@ pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
     for (i, a) in args.iter().enumerate() {
         expr_to_reg(ctx, a, first + i)?;
     }
+    let collation = agg_collation(ctx, &args)?;
     ctx.b.emit(Insn::AggStep {
         first_arg: first,
         acc: agg.acc_reg,
         func: agg.func,
         argc: args.len(),
         distinct: agg.expr.distinct,
+        collation,
     });
     ctx.b.resolve_label(skip);
     Ok(())

@@ -1515,12 +1515,15 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         desc: vec![false; keys.len()],
         nulls_first: vec![None; keys.len()],
     };
-    ctx.b.emit(Insn::GroupOpen {
-        id,
-        key: sort_key,
-        aggs: aggs.iter().map(|a| (a.func, a.expr.distinct)).collect(),
-        bare: bare.len(),
-    });
+    let mut group_aggs = Vec::with_capacity(aggs.len());
+    for a in &aggs {
+        let args: &[Expr] = match &a.expr.args {
+            ast::FunctionArgs::Star => &[],
+            ast::FunctionArgs::List(x) => x,
+        };
+        group_aggs.push((a.func, a.expr.distinct, expr::agg_collation(ctx, args)?));
+    }
+    ctx.b.emit(Insn::GroupOpen { id, key: sort_key, aggs: group_aggs, bare: bare.len() });
     open_cursors(ctx, false);
     let key_first = ctx.b.alloc_registers(keys.len());
     let aggs2 = aggs.clone();
@@ -1593,6 +1596,35 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     }
     ctx.aggs = Some(aggs);
     ctx.in_agg_output = true;
+    let next = grouped_output(ctx, &g, sorter, &order_keys)?;
+    ctx.b.resolve_label(next);
+    ctx.b.emit(Insn::GroupNext { id, target: top });
+    ctx.b.resolve_label(no_groups);
+    let ncols = g.cols.len();
+    if let Some(sc) = sorter {
+        ctx.b.emit_jump(Insn::SorterSort { cursor: sc, target: 0 }, g.end);
+        let top = ctx.b.current_addr();
+        let next = ctx.b.new_label();
+        if let Some(o) = g.offset_reg {
+            ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
+        }
+        let out = ctx.b.alloc_registers(ncols);
+        for i in 0..ncols {
+            ctx.b.emit(Insn::SorterColumn { cursor: sc, column: order_keys.len() + i, dest: out + i });
+        }
+        emit_row(ctx, out, ncols);
+        if let Some(l) = g.limit_reg {
+            ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
+        }
+        ctx.b.resolve_label(next);
+        ctx.b.emit(Insn::SorterNext { cursor: sc, target: top });
+    }
+    Ok(())
+}
+
+/// The output of one group: HAVING, then the row (to the sorter when ORDER BY is given).
+/// Returns the label that moves to the next group.
+fn grouped_output(ctx: &mut Ctx, g: &Grouped<'_>, sorter: Option<usize>, order_keys: &[OrderKey]) -> Result<Label> {
     let next = ctx.b.new_label();
     if let Some(h) = &g.core.having {
         cond_jump(ctx, h, next)?;
@@ -1626,28 +1658,7 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
             }
         }
     }
-    ctx.b.resolve_label(next);
-    ctx.b.emit(Insn::GroupNext { id, target: top });
-    ctx.b.resolve_label(no_groups);
-    if let Some(sc) = sorter {
-        ctx.b.emit_jump(Insn::SorterSort { cursor: sc, target: 0 }, g.end);
-        let top = ctx.b.current_addr();
-        let next = ctx.b.new_label();
-        if let Some(o) = g.offset_reg {
-            ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, next);
-        }
-        let out = ctx.b.alloc_registers(ncols);
-        for i in 0..ncols {
-            ctx.b.emit(Insn::SorterColumn { cursor: sc, column: order_keys.len() + i, dest: out + i });
-        }
-        emit_row(ctx, out, ncols);
-        if let Some(l) = g.limit_reg {
-            ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, g.end);
-        }
-        ctx.b.resolve_label(next);
-        ctx.b.emit(Insn::SorterNext { cursor: sc, target: top });
-    }
-    Ok(())
+    Ok(next)
 }
 
 /// Evaluates LIMIT and OFFSET once, before the loop. A negative limit means no limit.

@@ -410,6 +410,8 @@ pub enum Insn {
         func: AggregateFunc,
         argc: usize,
         distinct: bool,
+        /// The argument's collation, for DISTINCT and min()/max().
+        collation: Collation,
     },
     AggFinal {
         acc: usize,
@@ -519,12 +521,13 @@ pub enum Insn {
         column: usize,
         dest: usize,
     },
-    /// Opens GROUP BY table `id`: groups ordered by `key`, each with the listed aggregates and
-    /// `bare` slots for column values taken from the group's last row.
+    /// Opens GROUP BY table `id`: groups ordered by `key`, each with the listed aggregates
+    /// (DISTINCT or not, the argument's collation) and `bare` slots for column values taken
+    /// from the row SQLite picks (see GroupSetBare).
     GroupOpen {
         id: usize,
         key: SortKey,
-        aggs: Vec<(AggregateFunc, bool)>,
+        aggs: Vec<(AggregateFunc, bool, Collation)>,
         bare: usize,
     },
     /// Makes the group with key r[key_start..key_start+key_count] current, creating it.

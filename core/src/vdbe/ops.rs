@@ -247,11 +247,54 @@ fn integer_prefix(b: &[u8]) -> i64 {
 }
 
 /// The integer value (sqlite3VdbeIntValue): reals truncate toward zero, saturating.
+/// A value as an INTEGER (sqlite3VdbeIntValue): text and blobs by their integer prefix, as
+/// sqlite3Atoi64 reads it (`'1e2'` is 1, `' 12abc'` is 12), saturating on overflow.
 pub fn to_i64(v: &Value) -> i64 {
-    match to_numeric(v) {
-        Value::Integer(i) => i,
-        Value::Real(r) => real_to_i64(r),
-        _ => 0,
+    match v {
+        Value::Integer(i) => *i,
+        Value::Real(r) => real_to_i64(*r),
+        Value::Text(s) => atoi64_prefix(s.as_bytes()),
+        Value::Blob(b) => atoi64_prefix(b),
+        Value::Null => 0,
+    }
+}
+
+fn atoi64_prefix(z: &[u8]) -> i64 {
+    let mut i = 0;
+    while i < z.len() && matches!(z[i], b' ' | b'\t' | b'\n' | b'\x0b' | b'\x0c' | b'\r') {
+        i += 1;
+    }
+    let negative = match z.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    // Accumulate the magnitude as u64; more than 19 digits or beyond i64 saturates.
+    let mut magnitude: u64 = 0;
+    let mut overflow = false;
+    while let Some(d) = z.get(i).filter(|c| c.is_ascii_digit()) {
+        match magnitude.checked_mul(10).and_then(|m| m.checked_add(u64::from(d - b'0'))) {
+            Some(m) => magnitude = m,
+            None => overflow = true,
+        }
+        i += 1;
+    }
+    if negative {
+        if overflow || magnitude > 1 << 63 {
+            i64::MIN
+        } else {
+            (magnitude as i64).wrapping_neg()
+        }
+    } else if overflow || magnitude > i64::MAX as u64 {
+        i64::MAX
+    } else {
+        magnitude as i64
     }
 }
 

@@ -993,11 +993,11 @@ impl Vm {
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
-                Insn::AggStep { first_arg, acc, func, argc, distinct } => {
+                Insn::AggStep { first_arg, acc, func, argc, distinct, collation } => {
                     if *acc >= self.accumulators.len() {
                         self.accumulators.resize_with(acc + 1, || None);
                     }
-                    let a = self.accumulators[*acc].get_or_insert_with(|| Accumulator::new(*distinct));
+                    let a = self.accumulators[*acc].get_or_insert_with(|| Accumulator::new(*distinct, *collation));
                     a.step(func.kind, &self.regs[*first_arg..first_arg + argc])?;
                     if func.kind.is_min_max() {
                         self.minmax_skipped = a.skipped;
@@ -1007,7 +1007,7 @@ impl Vm {
                 Insn::AggFinal { acc, func, .. } => {
                     let v = match self.accumulators.get_mut(*acc).and_then(|a| a.take()) {
                         Some(a) => a.finalize(func.kind)?,
-                        None => Accumulator::new(false).finalize(func.kind)?,
+                        None => Accumulator::new(false, Collation::Binary).finalize(func.kind)?,
                     };
                     self.regs[*acc] = v;
                     self.pc += 1;
@@ -1493,7 +1493,7 @@ struct GroupState {
 /// The groups of a GROUP BY query, kept in key order.
 struct GroupTable {
     key: Arc<crate::vdbe::insn::SortKey>,
-    aggs: Vec<(crate::functions::AggregateFunc, bool)>,
+    aggs: Vec<(crate::functions::AggregateFunc, bool, Collation)>,
     bare: usize,
     index: std::collections::BTreeMap<GroupKey, usize>,
     states: Vec<GroupState>,
@@ -1510,12 +1510,12 @@ struct GroupTable {
 impl GroupTable {
     fn new(
         key: crate::vdbe::insn::SortKey,
-        aggs: Vec<(crate::functions::AggregateFunc, bool)>,
+        aggs: Vec<(crate::functions::AggregateFunc, bool, Collation)>,
         bare: usize,
     ) -> GroupTable {
         GroupTable {
             key: Arc::new(key),
-            has_min_max: aggs.iter().any(|(f, _)| f.kind.is_min_max()),
+            has_min_max: aggs.iter().any(|(f, ..)| f.kind.is_min_max()),
             fresh: false,
             minmax_skipped: false,
             aggs,
@@ -1538,7 +1538,7 @@ impl GroupTable {
         self.fresh = true;
         let i = self.states.len();
         self.states.push(GroupState {
-            accs: self.aggs.iter().map(|(_, distinct)| Accumulator::new(*distinct)).collect(),
+            accs: self.aggs.iter().map(|(_, distinct, coll)| Accumulator::new(*distinct, *coll)).collect(),
             bare: vec![Value::Null; self.bare],
         });
         self.index.insert(k, i);
