@@ -309,3 +309,26 @@ fn without_rowid_right_sides_key_the_matched_set_by_primary_key() {
     drop(s);
     let _ = std::fs::remove_file(&path);
 }
+
+/// An inner join's ON term with a subquery is tested at its own join, before a later RIGHT
+/// join counts the row as matched; explicit COLLATE anywhere in an expression gives it that
+/// collation (here for DISTINCT).
+#[test]
+fn on_terms_with_subqueries_before_right_joins() {
+    check_all(
+        "CREATE TABLE t1(c0); INSERT INTO t1 VALUES (1), (2);",
+        &[
+            "SELECT NULL FROM t1 AS a JOIN t1 AS b ON (1 IN (SELECT NULL FROM t1)) RIGHT JOIN t1 AS c ON NULL",
+            "SELECT c.c0 FROM t1 AS a JOIN t1 AS b ON (1 IN (SELECT NULL FROM t1)) RIGHT JOIN t1 AS c ON 1",
+            "SELECT count(*) FROM t1 AS a JOIN t1 AS b ON b.c0 IN (SELECT c0 FROM t1 WHERE c0 > a.c0) RIGHT JOIN t1 AS c ON c.c0 = b.c0",
+        ],
+    );
+    check_all(
+        "CREATE TABLE t1(c0); INSERT INTO t1 VALUES ('ABC'), ('Abc'), ('x');",
+        &[
+            "SELECT DISTINCT (CASE WHEN NULL THEN NULL WHEN NULL THEN (1 COLLATE NOCASE) ELSE c0 END) FROM t1",
+            "SELECT DISTINCT c0 || ('' COLLATE NOCASE) FROM t1",
+            "SELECT c0 || '' = 'abc' COLLATE NOCASE, upper(c0 COLLATE NOCASE) = 'abc', c0 IN ('abc' COLLATE NOCASE) FROM t1",
+        ],
+    );
+}

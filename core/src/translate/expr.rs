@@ -424,8 +424,60 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
         },
         // CAST and unary + keep their operand's collation (sqlite3ExprCollSeq).
         Expr::Unary { op: UnaryOp::Plus, expr } | Expr::Cast { expr, .. } => expr_collation(ctx, expr)?,
-        _ => None,
+        other => explicit_collation(other)?.map(|c| (c, true)),
     })
+}
+
+/// The collation an explicit COLLATE inside `e` lends it: SQLite propagates the EP_Collate
+/// flag up from any operand, so `CASE ... THEN x COLLATE NOCASE ... END` compares with NOCASE.
+/// The search follows sqlite3ExprCollSeq: the left operand first, then the right or the list.
+fn explicit_collation(e: &Expr) -> Result<Option<Collation>> {
+    let first = |items: &[&Expr]| -> Result<Option<Collation>> {
+        for x in items {
+            if let Some(c) = explicit_collation(x)? {
+                return Ok(Some(c));
+            }
+        }
+        Ok(None)
+    };
+    match e {
+        Expr::Collate { collation, .. } => Ok(Some(
+            Collation::from_name(collation)
+                .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
+        )),
+        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
+            explicit_collation(expr)
+        }
+        Expr::Binary { left, right, .. } => first(&[left, right]),
+        Expr::Like { expr, pattern, escape, .. } => {
+            let mut items: Vec<&Expr> = vec![pattern, expr];
+            items.extend(escape.as_deref());
+            first(&items)
+        }
+        Expr::Between { expr, low, high, .. } => first(&[expr, low, high]),
+        Expr::In { expr, target, .. } => {
+            let mut items: Vec<&Expr> = vec![expr];
+            if let InTarget::List(l) = target {
+                items.extend(l.iter());
+            }
+            first(&items)
+        }
+        Expr::Case { base, whens, else_expr } => {
+            let mut items: Vec<&Expr> = base.iter().map(|b| b.as_ref()).collect();
+            for (w, t) in whens {
+                items.push(w);
+                items.push(t);
+            }
+            items.extend(else_expr.as_deref());
+            first(&items)
+        }
+        Expr::Function(call) => match &call.args {
+            ast::FunctionArgs::List(args) => first(&args.iter().collect::<Vec<_>>()),
+            ast::FunctionArgs::Star => Ok(None),
+        },
+        Expr::Row(items) => first(&items.iter().collect::<Vec<_>>()),
+        _ => Ok(None),
+    }
 }
 
 /// The affinity and collation a comparison between `l` and `r` uses.

@@ -124,7 +124,10 @@ pub fn emit_loops(
                 check_on_refs(ctx, &t, base + l)?;
                 on_terms[l].push(t);
             } else {
-                let at = innermost_ref(ctx, &t).unwrap_or(0).max(last_right[l].unwrap_or(0));
+                // An ON term reads only the tables up to its own (a subquery in it may look as
+                // if it reads them all): never test it later than its join, where a RIGHT join
+                // after it would already have counted the row as matched.
+                let at = innermost_ref(ctx, &t).unwrap_or(0).min(l).max(last_right[l].unwrap_or(0));
                 terms.push((t, at));
             }
         }
