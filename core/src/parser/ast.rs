@@ -364,7 +364,11 @@ pub enum ColumnConstraintKind {
     Unique {
         conflict: Option<ConflictResolution>,
     },
-    Check(Expr),
+    /// `label` is what a failure reports: `CHECK constraint failed: <label>`.
+    Check {
+        expr: Expr,
+        label: String,
+    },
     /// `text` is the default's source text as `PRAGMA table_info` shows it: the expression
     /// inside the parentheses for `DEFAULT (expr)`, else the literal with its sign.
     Default {
@@ -388,10 +392,24 @@ pub struct TableConstraint {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableConstraintKind {
-    PrimaryKey { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution>, autoincrement: bool },
-    Unique { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution> },
-    Check(Expr),
-    ForeignKey { columns: Vec<String>, clause: ForeignKeyClause },
+    PrimaryKey {
+        columns: Vec<IndexedColumn>,
+        conflict: Option<ConflictResolution>,
+        autoincrement: bool,
+    },
+    Unique {
+        columns: Vec<IndexedColumn>,
+        conflict: Option<ConflictResolution>,
+    },
+    /// `label` is what a failure reports: `CHECK constraint failed: <label>`.
+    Check {
+        expr: Expr,
+        label: String,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        clause: ForeignKeyClause,
+    },
 }
 
 /// `REFERENCES table [(columns)] [ON DELETE|UPDATE action]... [[NOT] DEFERRABLE [INITIALLY ...]]`

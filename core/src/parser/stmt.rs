@@ -21,12 +21,43 @@ use super::lexer::offset_of;
 use super::{is_sqlite_space, Ctx, PResult, ParseError};
 
 pub(crate) fn statement(cx: &Ctx, p: &mut Parser) -> PResult<Statement> {
-    StmtParser { cx, p }.statement()
+    StmtParser { cx, p, constraint_name: None }.statement()
 }
 
 struct StmtParser<'x, 'a, 'd> {
     cx: &'x Ctx<'a>,
     p: &'x mut Parser<'d>,
+    /// parse.y's `pParse->constraintName` while a CREATE TABLE is parsed: the last
+    /// `CONSTRAINT name` seen, which names every later CHECK until a new column starts or a
+    /// comma separates table constraints (so it can carry from the last column's constraints to
+    /// the first table constraint, as in SQLite).
+    constraint_name: Option<String>,
+}
+
+/// SQLite's `sqlite3Dequote`: text starting with a quote character loses the quotes, doubled
+/// quotes inside becoming one, and ends at the closing quote (whatever follows it is dropped).
+pub(crate) fn sqlite_dequote(z: &str) -> String {
+    let mut chars = z.chars();
+    let quote = match chars.next() {
+        Some('[') => ']',
+        Some(q @ ('"' | '\'' | '`')) => q,
+        _ => return z.to_string(),
+    };
+    let mut out = String::new();
+    let mut rest = chars.peekable();
+    while let Some(c) = rest.next() {
+        if c == quote {
+            if rest.peek() == Some(&quote) {
+                out.push(quote);
+                rest.next();
+            } else {
+                break;
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn keyword_of(t: &Token) -> Keyword {
@@ -176,6 +207,22 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     }
 
     /// `( expr )`, and the byte range of the expression's text inside the parentheses.
+    /// `CHECK ( expr )` after CHECK: the expression and the name its failure reports, the
+    /// constraint's name or else the text between the parentheses with the spaces at both ends
+    /// trimmed (comments kept), dequoted (sqlite3AddCheckConstraint).
+    fn check_expr(&mut self) -> PResult<(Expr, String)> {
+        let lp = self.next_offset();
+        self.expect_tok(&Token::LParen)?;
+        let e = self.expr()?;
+        let rp = self.next_offset();
+        self.expect_tok(&Token::RParen)?;
+        let label = match &self.constraint_name {
+            Some(n) => n.clone(),
+            None => sqlite_dequote(self.cx.sql[lp + 1..rp].trim_matches(is_sqlite_space)),
+        };
+        Ok((e, label))
+    }
+
     fn paren_expr(&mut self) -> PResult<(Expr, std::ops::Range<usize>)> {
         self.expect_tok(&Token::LParen)?;
         let start = self.next_offset();
@@ -542,6 +589,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 return Err(self.near());
             }
             if self.eat_tok(&Token::Comma) {
+                if !constraints.is_empty() {
+                    self.constraint_name = None;
+                }
                 continue;
             }
             // Table constraints may follow each other without a comma (parse.y `tconscomma`).
@@ -614,8 +664,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             None => String::new(),
         };
         let mut constraints = Vec::new();
+        self.constraint_name = None;
         loop {
             let cname = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
+            if cname.is_some() {
+                self.constraint_name = cname.clone();
+            }
             let kind = match self.kw() {
                 Keyword::PRIMARY => {
                     self.p.advance_token();
@@ -642,7 +696,8 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 }
                 Keyword::CHECK => {
                     self.p.advance_token();
-                    ColumnConstraintKind::Check(self.paren_expr()?.0)
+                    let (expr, label) = self.check_expr()?;
+                    ColumnConstraintKind::Check { expr, label }
                 }
                 Keyword::DEFAULT => {
                     self.p.advance_token();
@@ -820,6 +875,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
 
     fn table_constraint(&mut self) -> PResult<TableConstraint> {
         let name = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
+        if name.is_some() {
+            self.constraint_name = name.clone();
+        }
         let kind = match self.kw() {
             Keyword::PRIMARY => {
                 self.p.advance_token();
@@ -834,10 +892,10 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             Keyword::CHECK => {
                 self.p.advance_token();
-                let (e, _) = self.paren_expr()?;
+                let (expr, label) = self.check_expr()?;
                 // parse.y accepts (and ignores) a conflict clause here.
                 self.on_conflict()?;
-                TableConstraintKind::Check(e)
+                TableConstraintKind::Check { expr, label }
             }
             Keyword::FOREIGN => {
                 self.p.advance_token();

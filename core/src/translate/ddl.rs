@@ -86,8 +86,8 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     // (number, root register) of each automatic index; a WITHOUT ROWID table's PRIMARY KEY
     // takes its number but is stored as the table itself.
     let mut auto_roots = Vec::new();
-    for (i, (_, pk)) in autos.iter().enumerate() {
-        if *pk && table.without_rowid {
+    for (i, spec) in autos.iter().enumerate() {
+        if spec.primary_key && table.without_rowid {
             continue;
         }
         let r = ctx.b.alloc_register();

@@ -903,6 +903,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
             default_text: None,
             collation: Default::default(),
             primary_key: false,
+            not_null_conflict: None,
         })
         .collect();
     Arc::new(Table {
@@ -913,6 +914,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
         without_rowid: false,
         autoincrement: false,
         primary_key: vec![],
+        key_conflict: None,
         checks: vec![],
         sql: String::new(),
         indexes: vec![],
