@@ -573,6 +573,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 temporary,
                 if_not_exists,
                 name,
+                name_pos: self.cx.pos(Some(name_start)),
                 body: CreateTableBody::AsSelect(Box::new(select)),
                 sql: None,
             })));
@@ -642,6 +643,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             body: CreateTableBody::Columns { columns, constraints, without_rowid, strict },
             sql: Some(sql),
         })))
@@ -946,6 +948,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             columns,
             select: Box::new(select),
             sql,
@@ -1026,6 +1029,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             time,
             event,
             table,

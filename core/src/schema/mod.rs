@@ -466,7 +466,17 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     let name = ic
                         .column_name()
                         .ok_or_else(|| Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"))?;
-                    let idx = table.column_index(name).ok_or_else(|| Error::sql(format!("no such column: {name}")))?;
+                    let pos = match &ic.expr {
+                        Expr::Column(c) => c.pos.0,
+                        Expr::Collate { expr, .. } => match expr.as_ref() {
+                            Expr::Column(c) => c.pos.0,
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let idx = table
+                        .column_index(name)
+                        .ok_or_else(|| Error::sql_at(format!("no such column: {name}"), pos))?;
                     let coll = match &ic.collation {
                         Some(n) => Collation::from_name(n)
                             .ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,

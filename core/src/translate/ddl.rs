@@ -19,6 +19,16 @@ fn name_in_use(schema: &Schema, name: &str) -> bool {
     schema.table(name).is_some() || schema.index(name).is_some() || schema.view(name).is_some()
 }
 
+/// SQLite's error for a new table or view whose name is taken (sqlite3StartTable): a table or
+/// view's points at the name, an index's has no offset.
+fn name_taken(schema: &Schema, name: &str, pos: ast::SrcPos) -> Error {
+    if schema.index(name).is_some() {
+        return Error::sql(format!("there is already an index named {name}"));
+    }
+    let what = if schema.view(name).is_some() { "view" } else { "table" };
+    Error::sql_at(format!("{what} {name} already exists"), pos.0)
+}
+
 fn reserved_name(name: &str) -> bool {
     name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_")
 }
@@ -69,8 +79,7 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
         if ct.if_not_exists && (schema.table(name).is_some() || schema.view(name).is_some()) {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() { "index" } else { "table" };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(name_taken(schema, name, ct.name_pos));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -125,8 +134,10 @@ pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Re
         if ci.if_not_exists && schema.index(name).is_some() {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() { "index" } else { "table" };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(match schema.index(name) {
+            Some(_) => Error::sql(format!("index {name} already exists")),
+            None => Error::sql(format!("there is already a table named {name}")),
+        });
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -265,14 +276,7 @@ pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Resu
         if cv.if_not_exists && schema.view(name).is_some() {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() {
-            "index"
-        } else if schema.view(name).is_some() {
-            "view"
-        } else {
-            "table"
-        };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(name_taken(schema, name, cv.name_pos));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -422,7 +426,7 @@ pub fn create_trigger(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTrigger) -
         if ct.if_not_exists {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        return Err(Error::sql(format!("trigger {name} already exists")));
+        return Err(Error::sql_at(format!("trigger {name} already exists"), ct.name_pos.0));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));

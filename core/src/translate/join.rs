@@ -387,6 +387,7 @@ fn qualified(ctx: &Ctx, si: usize, column: &str) -> Expr {
         table: Some(ctx.scope[si].name.clone()),
         column: column.to_string(),
         double_quoted: false,
+        pos: Default::default(),
     })
 }
 
@@ -401,6 +402,7 @@ fn coalesce(mut args: Vec<Expr>) -> Expr {
         order_by: vec![],
         filter: None,
         over: None,
+        pos: Default::default(),
     }))
 }
 
