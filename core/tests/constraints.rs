@@ -351,3 +351,34 @@ fn conflict_clauses_survive_reopening() {
     }
     assert_eq!(sqlite_rows(&s, "PRAGMA integrity_check"), vec![vec![Value::text("ok")]]);
 }
+
+/// CREATE TABLE checks its constraints as SQLite does when the table is created.
+#[test]
+fn constraint_definitions_are_checked_at_create() {
+    for steps in [
+        "CREATE TABLE t(a DEFAULT (a + 1))",
+        "CREATE TABLE t(a DEFAULT (random()));\nINSERT INTO t DEFAULT VALUES",
+        "CREATE TABLE t(a, UNIQUE (a + 1))",
+        "CREATE TABLE t(a, PRIMARY KEY (a + 1))",
+        "CREATE TABLE t(a, b, CHECK (zz > 0))",
+        "CREATE TABLE t(a, b, CHECK (t.a > 0));\nINSERT INTO t VALUES (0, 0)",
+        "CREATE TABLE t(a, b, CHECK (rowid > 0));\nINSERT INTO t VALUES (0, 0)",
+        "CREATE TABLE t(a CHECK (count(*) > 0))",
+        "CREATE TABLE t(a CHECK (nosuch(a) > 0))",
+        "CREATE TABLE t(a, FOREIGN KEY (zz) REFERENCES p(x))",
+        "CREATE TABLE t(a, FOREIGN KEY (a) REFERENCES p(x, y))",
+        "CREATE TABLE t(a REFERENCES p(x, y))",
+        "CREATE TABLE t(a CONSTRAINT x);\nINSERT INTO t VALUES (1)",
+        "CREATE TABLE t(a, CONSTRAINT x);\nINSERT INTO t VALUES (1)",
+        "CREATE TABLE t(a, CONSTRAINT x, CONSTRAINT y CHECK (a > 0));\nINSERT INTO t VALUES (0)",
+        "CREATE TABLE t(a, CONSTRAINT x, b)",
+        "CREATE TABLE t(a PRIMARY KEY, b PRIMARY KEY)",
+        "CREATE TABLE t(a TEXT PRIMARY KEY AUTOINCREMENT)",
+        "CREATE TABLE t(a CHECK (a > 0) ON CONFLICT IGNORE)",
+    ] {
+        let b = Connection::open_in_memory().unwrap();
+        let s = rusqlite::Connection::open_in_memory().unwrap();
+        s.execute_batch("PRAGMA foreign_keys = OFF").unwrap();
+        run_both(&b, &s, steps, &[]);
+    }
+}

@@ -44,6 +44,7 @@ fn offsets_of_names_that_do_not_resolve() {
         "SELECT foo(1)",
         "SELECT * FROM t WHERE bar(a, b) > 1",
         "SELECT min() FROM t",
+        "SELECT nosuch(a) OVER () FROM t",
         "SELECT a FROM t WHERE sum(a) > 1",
         "SELECT sum(a) AS s FROM t WHERE s > 1",
         "SELECT count(count(a)) FROM t",

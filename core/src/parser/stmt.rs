@@ -581,22 +581,25 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         self.expect_tok(&Token::LParen)?;
         let mut columns = Vec::new();
         let mut constraints = Vec::new();
+        // Whether the table constraints have begun (a bare `CONSTRAINT name` adds none).
+        let mut in_constraints = false;
         loop {
             if self.starts_table_constraint() && !columns.is_empty() {
-                constraints.push(self.table_constraint()?);
-            } else if constraints.is_empty() {
+                in_constraints = true;
+                constraints.extend(self.table_constraint()?);
+            } else if !in_constraints {
                 columns.push(self.column_def()?);
             } else {
                 return Err(self.near());
             }
             if self.eat_tok(&Token::Comma) {
-                if !constraints.is_empty() {
+                if in_constraints {
                     self.constraint_name = None;
                 }
                 continue;
             }
             // Table constraints may follow each other without a comma (parse.y `tconscomma`).
-            if !constraints.is_empty() && self.starts_table_constraint() {
+            if in_constraints && self.starts_table_constraint() {
                 continue;
             }
             break;
@@ -725,7 +728,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     }
                     ColumnConstraintKind::Generated { expr, stored }
                 }
-                _ if cname.is_some() => return Err(self.near()),
+                // `CONSTRAINT name` alone is a constraint of its own (parse.y `ccons`) that only
+                // names later CHECKs.
+                _ if cname.is_some() => continue,
                 _ => break,
             };
             constraints.push(ColumnConstraint { name: cname, kind });
@@ -875,12 +880,15 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         Ok((out, autoincrement))
     }
 
-    fn table_constraint(&mut self) -> PResult<TableConstraint> {
+    /// One table constraint; None for a bare `CONSTRAINT name` (parse.y `tcons`), which only
+    /// names the CHECKs that follow.
+    fn table_constraint(&mut self) -> PResult<Option<TableConstraint>> {
         let name = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
         if name.is_some() {
             self.constraint_name = name.clone();
         }
         let kind = match self.kw() {
+            _ if name.is_some() && !self.starts_table_constraint() => return Ok(None),
             Keyword::PRIMARY => {
                 self.p.advance_token();
                 self.expect_kw(Keyword::KEY)?;
@@ -908,7 +916,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             _ => return Err(self.near()),
         };
-        Ok(TableConstraint { name, kind })
+        Ok(Some(TableConstraint { name, kind }))
     }
 
     // -----------------------------------------------------------------------------------------

@@ -447,6 +447,12 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                         .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
                 }
                 ColumnConstraintKind::Check { expr, label } => table.checks.push((expr.clone(), label.clone())),
+                ColumnConstraintKind::References(fk) if fk.columns.len() > 1 => {
+                    return Err(Error::sql(format!(
+                        "foreign key on {} should reference only one column of table {}",
+                        def.name, fk.table
+                    )));
+                }
                 _ => {}
             }
         }
@@ -492,6 +498,17 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                 table.key_conflict = *conflict;
             }
             TableConstraintKind::Check { expr, label } => table.checks.push((expr.clone(), label.clone())),
+            TableConstraintKind::ForeignKey { columns: cols, clause } => {
+                // sqlite3CreateForeignKey: foreign_keys off still checks the definition.
+                if !clause.columns.is_empty() && clause.columns.len() != cols.len() {
+                    return Err(Error::sql(
+                        "number of columns in foreign key does not match the number of columns in the referenced table",
+                    ));
+                }
+                if let Some(c) = cols.iter().find(|c| table.column_index(c).is_none()) {
+                    return Err(Error::sql(format!("unknown column \"{c}\" in foreign key definition")));
+                }
+            }
             _ => {}
         }
     }
@@ -634,6 +651,13 @@ pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<Auto
         }
     }
     for c in constraints {
+        if let TableConstraintKind::PrimaryKey { columns: cols, .. }
+        | TableConstraintKind::Unique { columns: cols, .. } = &c.kind
+        {
+            if index_columns(table, cols)?.iter().any(|c| c.column.is_none()) {
+                return Err(Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"));
+            }
+        }
         match &c.kind {
             TableConstraintKind::PrimaryKey { columns: cols, conflict, .. } if table.rowid_alias.is_none() => {
                 let spec =

@@ -89,6 +89,7 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     };
     // Validate the definition now, as SQLite does at prepare time.
     let table = schema::table_from_ast(ct, 0, sql.clone())?;
+    check_expressions(ctx, &table)?;
     let autos = schema::auto_index_specs(ct, &table)?;
     let root = ctx.b.alloc_register();
     ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: table.without_rowid });
@@ -126,6 +127,36 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     ctx.b.emit(Insn::BumpSchema { db: 0 });
     ctx.b.emit(Insn::ParseSchema { db: 0 });
     Ok(Compiled::write())
+}
+
+/// SQLite resolves a new table's CHECK constraints and column defaults when it is created: a
+/// CHECK naming no column of the table fails then (as would any other name error), and a DEFAULT
+/// that reads a column is "not constant". Compiled into a scratch program and thrown away.
+fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
+    let mut scratch = Ctx::new(ctx.schema.clone());
+    let table = Arc::new(table.clone());
+    for (i, c) in table.columns.iter().enumerate() {
+        let Some(d) = &c.default else { continue };
+        let r = scratch.b.alloc_register();
+        if let Err(Error::Sql(m, _)) = super::expr::expr_to_reg(&mut scratch, d, r) {
+            if m.starts_with("no such column") {
+                return Err(Error::sql(format!("default value of column [{}] is not constant", table.columns[i].name)));
+            }
+        }
+    }
+    let base = scratch.b.alloc_registers(table.columns.len() + 1);
+    scratch.scope.push(ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor: 0,
+        regs: Some(base),
+        eph: None,
+    });
+    for (e, _) in &table.checks {
+        let r = scratch.b.alloc_register();
+        super::expr::expr_to_reg(&mut scratch, e, r)?;
+    }
+    Ok(())
 }
 
 pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Result<Compiled> {

@@ -1077,6 +1077,9 @@ fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usi
 
 fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize) -> Result<()> {
     if call.over.is_some() {
+        if matches!(functions::lookup(&call.name, 0), FunctionLookup::NotFound) {
+            return Err(Error::sql_at(format!("no such function: {}", call.name), call.pos.0));
+        }
         return Err(Error::sql("window functions are not supported yet"));
     }
     let args: &[Expr] = match &call.args {
