@@ -375,6 +375,13 @@ fn constraint_definitions_are_checked_at_create() {
         "CREATE TABLE t(a PRIMARY KEY, b PRIMARY KEY)",
         "CREATE TABLE t(a TEXT PRIMARY KEY AUTOINCREMENT)",
         "CREATE TABLE t(a CHECK (a > 0) ON CONFLICT IGNORE)",
+        "CREATE TABLE t(a CHECK (?))",
+        "CREATE TABLE t(a CHECK (a > 0 AND :p))",
+        "CREATE TABLE t(a CHECK (a IN (SELECT 1)))",
+        "CREATE TABLE t(a CHECK (EXISTS (SELECT 1)))",
+        "CREATE TABLE t(a, b CHECK ((SELECT 1)), c CHECK (?))",
+        "CREATE TABLE t(a DEFAULT (?))",
+        "CREATE TABLE t(a DEFAULT ((SELECT 1)))",
     ] {
         let b = Connection::open_in_memory().unwrap();
         let s = rusqlite::Connection::open_in_memory().unwrap();

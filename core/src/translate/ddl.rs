@@ -135,12 +135,16 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
 fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
     let mut scratch = Ctx::new(ctx.schema.clone());
     let table = Arc::new(table.clone());
-    for (i, c) in table.columns.iter().enumerate() {
+    for c in table.columns.iter() {
         let Some(d) = &c.default else { continue };
+        let not_constant = || Error::sql(format!("default value of column [{}] is not constant", c.name));
+        if super::params::first_param_or_subquery(d).is_some() {
+            return Err(not_constant());
+        }
         let r = scratch.b.alloc_register();
         if let Err(Error::Sql(m, _)) = super::expr::expr_to_reg(&mut scratch, d, r) {
             if m.starts_with("no such column") {
-                return Err(Error::sql(format!("default value of column [{}] is not constant", table.columns[i].name)));
+                return Err(not_constant());
             }
         }
     }
@@ -153,6 +157,11 @@ fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
         eph: None,
     });
     for (e, _) in &table.checks {
+        match super::params::first_param_or_subquery(e) {
+            Some(true) => return Err(Error::sql("parameters prohibited in CHECK constraints")),
+            Some(false) => return Err(Error::sql("subqueries prohibited in CHECK constraints")),
+            None => {}
+        }
         let r = scratch.b.alloc_register();
         super::expr::expr_to_reg(&mut scratch, e, r)?;
     }
