@@ -53,13 +53,10 @@ fn sql_error(phase: Phase, e: &Error, sql: &str, offset: Option<usize>) -> ExecE
     ExecError::Sql { phase, message: e.to_string(), code: e.code() as i32, sql: sql.to_string(), offset }
 }
 
-/// Where in `sql` a compile error is, when the parser knows (`sqlite3_error_offset`).
-fn error_offset(sql: &str, e: &Error) -> Option<usize> {
-    let Error::Sql(message) = e else { return None };
-    match brisk::parser::parse_script(sql).next() {
-        Some(Err(pe)) if &pe.message == message => pe.offset,
-        _ => None,
-    }
+/// Where in `sql` (the text given to prepare) a compile error is, when known
+/// (`sqlite3_error_offset`): a syntax error, or a name that did not resolve.
+fn error_offset(e: &Error) -> Option<usize> {
+    e.offset()
 }
 
 impl Executor for BriskExecutor {
@@ -68,7 +65,7 @@ impl Executor for BriskExecutor {
         let mut rest = sql;
         while !rest.is_empty() {
             let prepared =
-                conn.prepare_first(rest).map_err(|e| sql_error(Phase::Prepare, &e, rest, error_offset(rest, &e)))?;
+                conn.prepare_first(rest).map_err(|e| sql_error(Phase::Prepare, &e, rest, error_offset(&e)))?;
             let Some((mut stmt, tail)) = prepared else { break };
             let kind = match stmt.explain_mode() {
                 ExplainMode::None => StatementKind::Normal,

@@ -141,7 +141,9 @@ impl Connection {
         };
         let program = match translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()]) {
             Ok(p) => p,
-            Err(e) => return Err(load_error.unwrap_or(e)),
+            // An error's offset is kept only when it points into this statement's text, not
+            // into a view's or trigger's stored SQL (sqlite3_error_offset is then -1).
+            Err(e) => return Err(load_error.unwrap_or(e.located_in(parsed.source))),
         };
         Ok(Some((Arc::new(program), parsed.tail)))
     }

@@ -46,11 +46,23 @@ pub mod extended {
     pub const CONSTRAINT_ROWID: i32 = 19 | (10 << 8);
 }
 
+/// Where in SQL text an error is (`sqlite3_error_offset`): the byte offset, and which parse of
+/// which text it is an offset into (see `parser::parse_script`), so that an error found in SQL
+/// stored in the schema (a view's, a trigger's) is never reported at an offset of the
+/// statement being prepared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ErrorPos {
+    pub offset: usize,
+    /// The parse the offset belongs to; 0 for the statement being prepared itself.
+    pub source: u32,
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Error {
-    /// A generic SQL error (`SQLITE_ERROR`): parse errors, unknown tables and columns, misuse of SQL.
+    /// A generic SQL error (`SQLITE_ERROR`): parse errors, unknown tables and columns, misuse of
+    /// SQL; with the place in the SQL text it concerns, where SQLite reports one.
     #[error("{0}")]
-    Sql(String),
+    Sql(String, Option<ErrorPos>),
     /// An I/O failure (`SQLITE_IOERR_*`); `code` is the extended result code.
     #[error("disk I/O error")]
     Io { code: i32, detail: String },
@@ -109,7 +121,7 @@ impl Error {
     /// The primary result code, as `sqlite3_errcode() & 0xff` would give.
     pub fn code(&self) -> ResultCode {
         match self {
-            Error::Sql(_) => ResultCode::Error,
+            Error::Sql(..) => ResultCode::Error,
             Error::Io { .. } => ResultCode::IoErr,
             Error::NotADb => ResultCode::NotADb,
             Error::Corrupt(_) => ResultCode::Corrupt,
@@ -143,7 +155,34 @@ impl Error {
     }
 
     pub fn sql(message: impl Into<String>) -> Error {
-        Error::Sql(message.into())
+        Error::Sql(message.into(), None)
+    }
+
+    /// A SQL error about the name at `pos` (when the parser knows where it was).
+    pub fn sql_at(message: impl Into<String>, pos: Option<ErrorPos>) -> Error {
+        Error::Sql(message.into(), pos)
+    }
+
+    /// The byte offset in the SQL text given to `prepare` of the token the error is about, as
+    /// `sqlite3_error_offset` reports it: syntax errors, and names that do not resolve (no such
+    /// column or function, ambiguous column names, objects that already exist).
+    pub fn offset(&self) -> Option<usize> {
+        match self {
+            Error::Sql(_, Some(pos)) if pos.source == 0 => Some(pos.offset),
+            _ => None,
+        }
+    }
+
+    /// Keeps the error's offset only if it is into the parse `source` (the statement being
+    /// prepared), marking it so; an offset into other SQL text is dropped.
+    pub fn located_in(self, source: u32) -> Error {
+        match self {
+            Error::Sql(m, Some(pos)) => {
+                let pos = (pos.source == source).then_some(ErrorPos { offset: pos.offset, source: 0 });
+                Error::Sql(m, pos)
+            }
+            other => other,
+        }
     }
 
     pub fn io(code: i32, detail: impl Into<String>) -> Error {

@@ -365,6 +365,13 @@ fn natural_and_using_joins() {
         "SELECT id, x, y FROM a JOIN b USING (id) ORDER BY id",
         "SELECT b.*, a.id FROM a JOIN b USING (id) ORDER BY a.id",
         "SELECT * FROM a JOIN b USING (nosuch)",
+        "SELECT * FROM a NATURAL JOIN b ON a.id = b.id",
+        "SELECT * FROM a NATURAL JOIN b USING (id)",
+        "SELECT * FROM a NATURAL LEFT OUTER JOIN b USING (id)",
+        "SELECT * FROM a natural left join (SELECT * FROM b) AS s ON 1",
+        "SELECT * FROM a NATURAL JOIN b AS bb ON 1",
+        "SELECT * FROM a JOIN b ON 1 NATURAL JOIN b AS c USING (k)",
+        "SELECT * FROM a JOIN b AS bb ON 1 ON 2",
     ] {
         check(setup, q);
     }

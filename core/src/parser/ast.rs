@@ -319,6 +319,8 @@ pub struct CreateTable {
     pub temporary: bool,
     pub if_not_exists: bool,
     pub name: QualifiedName,
+    /// The name's token ("table t already exists" points there).
+    pub name_pos: SrcPos,
     pub body: CreateTableBody,
     /// The text SQLite stores in `sqlite_schema.sql` for this table: `CREATE TABLE ` followed by
     /// the source from the table name on (see `schema_sql` in the parser). None for
@@ -364,7 +366,11 @@ pub enum ColumnConstraintKind {
     Unique {
         conflict: Option<ConflictResolution>,
     },
-    Check(Expr),
+    /// `label` is what a failure reports: `CHECK constraint failed: <label>`.
+    Check {
+        expr: Expr,
+        label: String,
+    },
     /// `text` is the default's source text as `PRAGMA table_info` shows it: the expression
     /// inside the parentheses for `DEFAULT (expr)`, else the literal with its sign.
     Default {
@@ -388,10 +394,24 @@ pub struct TableConstraint {
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum TableConstraintKind {
-    PrimaryKey { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution>, autoincrement: bool },
-    Unique { columns: Vec<IndexedColumn>, conflict: Option<ConflictResolution> },
-    Check(Expr),
-    ForeignKey { columns: Vec<String>, clause: ForeignKeyClause },
+    PrimaryKey {
+        columns: Vec<IndexedColumn>,
+        conflict: Option<ConflictResolution>,
+        autoincrement: bool,
+    },
+    Unique {
+        columns: Vec<IndexedColumn>,
+        conflict: Option<ConflictResolution>,
+    },
+    /// `label` is what a failure reports: `CHECK constraint failed: <label>`.
+    Check {
+        expr: Expr,
+        label: String,
+    },
+    ForeignKey {
+        columns: Vec<String>,
+        clause: ForeignKeyClause,
+    },
 }
 
 /// `REFERENCES table [(columns)] [ON DELETE|UPDATE action]... [[NOT] DEFERRABLE [INITIALLY ...]]`
@@ -450,6 +470,7 @@ pub struct CreateView {
     pub temporary: bool,
     pub if_not_exists: bool,
     pub name: QualifiedName,
+    pub name_pos: SrcPos,
     pub columns: Vec<String>,
     pub select: Box<Select>,
     /// The text SQLite stores in `sqlite_schema.sql`.
@@ -461,6 +482,7 @@ pub struct CreateTrigger {
     pub temporary: bool,
     pub if_not_exists: bool,
     pub name: QualifiedName,
+    pub name_pos: SrcPos,
     pub time: TriggerTime,
     pub event: TriggerEvent,
     pub table: String,
@@ -633,6 +655,20 @@ pub enum Literal {
     CurrentTimestamp,
 }
 
+/// Where a name was in the SQL text it was parsed from, for the error offset of an error about
+/// it (`sqlite3_error_offset`). Every position equals every other, so expressions compare by
+/// what they say, not where they were written (GROUP BY terms matching result columns).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SrcPos(pub Option<crate::error::ErrorPos>);
+
+impl PartialEq for SrcPos {
+    fn eq(&self, _: &SrcPos) -> bool {
+        true
+    }
+}
+
+impl Eq for SrcPos {}
+
 /// `[[schema.]table.]column`
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnRef {
@@ -642,6 +678,8 @@ pub struct ColumnRef {
     /// The name was a lone identifier in double quotes: SQLite reads it as a string literal
     /// when no column has that name.
     pub double_quoted: bool,
+    /// The first token of the reference (SQLite points "no such column: t.x" at the `t`).
+    pub pos: SrcPos,
 }
 
 /// A bind parameter. SQLite numbers them: `?` takes the next number, `?NNN` is number NNN, a
@@ -746,6 +784,8 @@ pub struct FunctionCall {
     pub filter: Option<Box<Expr>>,
     /// `OVER ...`: a window function call.
     pub over: Option<Over>,
+    /// The function's name token.
+    pub pos: SrcPos,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -813,6 +853,12 @@ impl Expr {
 
     /// A plain unqualified column reference, as the parser builds it.
     pub fn column(name: impl Into<String>) -> Expr {
-        Expr::Column(ColumnRef { schema: None, table: None, column: name.into(), double_quoted: false })
+        Expr::Column(ColumnRef {
+            schema: None,
+            table: None,
+            column: name.into(),
+            double_quoted: false,
+            pos: SrcPos::default(),
+        })
     }
 }

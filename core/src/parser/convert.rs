@@ -23,6 +23,9 @@ pub(crate) struct Conv<'c, 'a> {
     depth: usize,
     /// Nesting of queries (subqueries, CTEs, derived tables).
     query_depth: usize,
+    /// Converting a join's ON clause: its names get no position, as SQLite 3.40 reports no
+    /// offset for errors there.
+    in_join_on: bool,
 }
 
 /// How deeply queries may nest. SQLite 3.54 rejects 45 nested scalar subqueries as too deep an
@@ -47,7 +50,7 @@ struct SelectParts {
 
 impl<'c, 'a> Conv<'c, 'a> {
     pub fn new(cx: &'c Ctx<'a>) -> Self {
-        Conv { cx, depth: 0, query_depth: 0 }
+        Conv { cx, depth: 0, query_depth: 0, in_join_on: false }
     }
 
     /// `near "ORDER": syntax error` (or LIMIT) for the first ORDER or LIMIT outside
@@ -68,6 +71,14 @@ impl<'c, 'a> Conv<'c, 'a> {
             }
         }
         ParseError::new("syntax error", None)
+    }
+
+    /// The position of a name starting at `span` (none inside a join's ON clause).
+    fn name_pos(&self, span: Span) -> SrcPos {
+        if self.in_join_on {
+            return SrcPos::default();
+        }
+        self.cx.pos(start_of(span))
     }
 
     /// A syntax error for sqlparser syntax SQLite does not have, located at `span` if known.
@@ -743,7 +754,12 @@ impl<'c, 'a> Conv<'c, 'a> {
         let (natural, constraint) = match c {
             sp::JoinConstraint::None => (false, None),
             sp::JoinConstraint::Natural => (true, None),
-            sp::JoinConstraint::On(e) => (false, Some(JoinConstraint::On(self.expr(e)?))),
+            sp::JoinConstraint::On(e) => {
+                self.in_join_on = true;
+                let on = self.expr(e);
+                self.in_join_on = false;
+                (false, Some(JoinConstraint::On(on?)))
+            }
             sp::JoinConstraint::Using(names) => {
                 let mut cols = Vec::with_capacity(names.len());
                 for n in names {
@@ -967,6 +983,7 @@ impl<'c, 'a> Conv<'c, 'a> {
                 schema: None,
                 table: None,
                 double_quoted: id.quote_style == Some('"'),
+                pos: self.name_pos(id.span),
                 column: id.value,
             })),
             E::CompoundIdentifier(ids) => self.compound_identifier(ids),
@@ -1010,12 +1027,13 @@ impl<'c, 'a> Conv<'c, 'a> {
         if it.next().is_some() {
             return Err(self.reject(span));
         }
+        let pos = self.name_pos(span);
         match (a, b, c) {
             (Some(t), Some(c), None) => {
-                Ok(Expr::Column(ColumnRef { schema: None, table: Some(t), column: c, double_quoted: false }))
+                Ok(Expr::Column(ColumnRef { schema: None, table: Some(t), column: c, double_quoted: false, pos }))
             }
             (Some(s), Some(t), Some(c)) => {
-                Ok(Expr::Column(ColumnRef { schema: Some(s), table: Some(t), column: c, double_quoted: false }))
+                Ok(Expr::Column(ColumnRef { schema: Some(s), table: Some(t), column: c, double_quoted: false, pos }))
             }
             _ => Err(self.reject(span)),
         }
@@ -1234,7 +1252,8 @@ impl<'c, 'a> Conv<'c, 'a> {
             Some(sp::WindowType::NamedWindow(n)) => Some(Over::Window(n.value)),
             Some(sp::WindowType::WindowSpec(s)) => Some(Over::Spec(self.window_spec(s)?)),
         };
-        Ok(Expr::Function(Box::new(FunctionCall { name, args, distinct, order_by, filter, over })))
+        let pos = self.name_pos(span);
+        Ok(Expr::Function(Box::new(FunctionCall { name, args, distinct, order_by, filter, over, pos })))
     }
 
     /// `RAISE(action [, message])`, which the statement parser encodes as a call of `raise`

@@ -591,7 +591,7 @@ impl Display for ColumnDef {
                     f.write_str(" UNIQUE")?;
                     conflict(f, c)?;
                 }
-                ColumnConstraintKind::Check(e) => write!(f, " CHECK ({e})")?,
+                ColumnConstraintKind::Check { expr: e, .. } => write!(f, " CHECK ({e})")?,
                 ColumnConstraintKind::Default { expr, .. } => write!(f, " DEFAULT ({expr})")?,
                 ColumnConstraintKind::Collate(c) => write!(f, " COLLATE {c}")?,
                 ColumnConstraintKind::References(fk) => write!(f, " {fk}")?,
@@ -625,7 +625,7 @@ impl Display for TableConstraint {
                 f.write_char(')')?;
                 conflict(f, c)
             }
-            TableConstraintKind::Check(e) => write!(f, "CHECK ({e})"),
+            TableConstraintKind::Check { expr: e, .. } => write!(f, "CHECK ({e})"),
             TableConstraintKind::ForeignKey { columns, clause } => {
                 f.write_str("FOREIGN KEY (")?;
                 names(f, columns)?;

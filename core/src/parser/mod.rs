@@ -96,7 +96,7 @@ impl std::error::Error for ParseError {}
 
 impl From<ParseError> for Error {
     fn from(e: ParseError) -> Error {
-        Error::Sql(e.message)
+        Error::Sql(e.message, e.offset.map(|offset| crate::error::ErrorPos { offset, source: 0 }))
     }
 }
 
@@ -113,6 +113,8 @@ pub struct ParsedStatement {
     /// Byte offset just past the statement's `;` (or the end of the script): where the next
     /// statement starts, like the tail `sqlite3_prepare` returns.
     pub tail: usize,
+    /// The parse the statement's positions (`ast::SrcPos`) belong to.
+    pub source: u32,
 }
 
 /// Parses every statement of `sql`. Empty statements (`;;`) are skipped.
@@ -127,9 +129,15 @@ pub fn parse(sql: &str) -> crate::Result<Vec<Statement>> {
 /// Parses `sql` one statement at a time, as `sqlite3_prepare` walks a script with its tail
 /// pointer: each item is parsed only when the iterator reaches it, so statements before a
 /// syntax error can run first, as in `sqlite3_exec`.
+///
+/// Each call is a new source: positions in the statements it yields carry its number, which
+/// `ParsedStatement::source` gives, so an error can tell the SQL it points into.
 pub fn parse_script(sql: &str) -> Script<'_> {
+    static NEXT_SOURCE: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    // 0 is reserved for "the statement being prepared" (ErrorPos); skip it on wrapping.
+    let source = NEXT_SOURCE.fetch_add(1, std::sync::atomic::Ordering::Relaxed).max(1);
     let toks = lexer::tokenize(sql);
-    Script { sql, toks, pos: 0 }
+    Script { sql, toks, pos: 0, source }
 }
 
 /// Splits `sql` into statement byte ranges without parsing them (same ranges as
@@ -149,6 +157,7 @@ pub struct Script<'a> {
     sql: &'a str,
     toks: Vec<RawToken>,
     pos: usize,
+    source: u32,
 }
 
 fn next_range(toks: &[RawToken], sql: &str, pos: &mut usize) -> Option<StatementTokens> {
@@ -170,10 +179,11 @@ impl Iterator for Script<'_> {
         let st = next_range(&self.toks, self.sql, &mut self.pos)?;
         let tail = if st.has_semi { st.end + 1 } else { st.end };
         let span = self.toks[st.first].start..st.end;
-        Some(parse_statement(self.sql, &self.toks[st.first..st.last], st).map(|stmt| ParsedStatement {
+        Some(parse_statement(self.sql, &self.toks[st.first..st.last], st, self.source).map(|stmt| ParsedStatement {
             stmt,
             span,
             tail,
+            source: self.source,
         }))
     }
 }
@@ -188,9 +198,16 @@ pub(crate) struct Ctx<'a> {
     pub has_semi: bool,
     /// The first token that is not valid SQL, where the tokens given to the parser stop.
     pub illegal: Option<RawToken>,
+    /// This parse's number (see [`parse_script`]).
+    pub source: u32,
 }
 
 impl Ctx<'_> {
+    /// The position of the token starting at byte `offset`, in this parse.
+    pub fn pos(&self, offset: Option<usize>) -> ast::SrcPos {
+        ast::SrcPos(offset.map(|offset| crate::error::ErrorPos { offset, source: self.source }))
+    }
+
     /// The token starting at byte `offset`, if any.
     fn token_at(&self, offset: usize) -> Option<&RawToken> {
         let i = self.toks.partition_point(|t| t.start < offset);
@@ -220,11 +237,57 @@ impl Ctx<'_> {
 
     /// `near "X": syntax error` for the token starting at `offset`.
     pub fn near(&self, offset: usize) -> ParseError {
+        if self.index_at(offset).is_some_and(|i| self.natural_join_constraint(i)) {
+            // sqlparser stops at the ON or USING; SQLite parses it and then refuses the join
+            // (sqlite3ProcessJoin), with no offset.
+            return ParseError::new("a NATURAL join may not have an ON or USING clause", None);
+        }
         match self.token_at(offset) {
             Some(t) => ParseError::new(format!("near \"{}\": syntax error", t.text(self.sql)), Some(offset)),
             None if offset >= self.end => self.at_end(),
             None => ParseError::new("syntax error", Some(offset)),
         }
+    }
+
+    /// Whether token `i` is the ON or USING of a NATURAL join: walking back over the joined
+    /// table (parenthesized parts skipped whole) reaches `NATURAL [LEFT|RIGHT|FULL|INNER|CROSS]
+    /// [OUTER] JOIN`.
+    fn natural_join_constraint(&self, i: usize) -> bool {
+        let word = |t: &RawToken| (t.kind == Kind::Word).then(|| t.text(self.sql).to_ascii_uppercase());
+        if !matches!(word(&self.toks[i]).as_deref(), Some("ON" | "USING")) {
+            return false;
+        }
+        let mut depth = 0usize;
+        let mut j = i;
+        // Bounded by the statement's tokens.
+        while j > 0 {
+            j -= 1;
+            let t = &self.toks[j];
+            match t.kind {
+                Kind::Punct(lexer::Punct::RParen) => depth += 1,
+                Kind::Punct(lexer::Punct::LParen) => match depth.checked_sub(1) {
+                    Some(d) => depth = d,
+                    None => return false,
+                },
+                Kind::Punct(lexer::Punct::Comma) if depth == 0 => return false,
+                Kind::Word if depth == 0 => match word(t).as_deref() {
+                    Some("JOIN") => {
+                        for w in self.toks[..j].iter().rev().map(word) {
+                            match w.as_deref().unwrap_or("") {
+                                "NATURAL" => return true,
+                                "LEFT" | "RIGHT" | "FULL" | "INNER" | "CROSS" | "OUTER" => continue,
+                                _ => return false,
+                            }
+                        }
+                        return false;
+                    }
+                    Some("FROM" | "ON" | "USING" | "SELECT" | "WHERE") => return false,
+                    _ => {}
+                },
+                _ => {}
+            }
+        }
+        false
     }
 
     /// `near "X": syntax error` for the parser's next token.
@@ -269,7 +332,7 @@ impl Ctx<'_> {
 /// SQLite's "parser stack overflow".
 const RECURSION_LIMIT: usize = 150;
 
-fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult<Statement> {
+fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens, source: u32) -> PResult<Statement> {
     let mut sp_tokens = Vec::with_capacity(toks.len());
     let mut illegal = None;
     for t in toks {
@@ -281,7 +344,7 @@ fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens) -> PResult
             }
         }
     }
-    let cx = Ctx { sql, toks: &toks[..sp_tokens.len()], end: st.end, has_semi: st.has_semi, illegal };
+    let cx = Ctx { sql, toks: &toks[..sp_tokens.len()], end: st.end, has_semi: st.has_semi, illegal, source };
     let dialect = dialect::BriskDialect::default();
     let mut p = Parser::new(&dialect).with_recursion_limit(RECURSION_LIMIT).with_tokens_with_locations(sp_tokens);
     let stmt = stmt::statement(&cx, &mut p)?;

@@ -21,12 +21,43 @@ use super::lexer::offset_of;
 use super::{is_sqlite_space, Ctx, PResult, ParseError};
 
 pub(crate) fn statement(cx: &Ctx, p: &mut Parser) -> PResult<Statement> {
-    StmtParser { cx, p }.statement()
+    StmtParser { cx, p, constraint_name: None }.statement()
 }
 
 struct StmtParser<'x, 'a, 'd> {
     cx: &'x Ctx<'a>,
     p: &'x mut Parser<'d>,
+    /// parse.y's `pParse->constraintName` while a CREATE TABLE is parsed: the last
+    /// `CONSTRAINT name` seen, which names every later CHECK until a new column starts or a
+    /// comma separates table constraints (so it can carry from the last column's constraints to
+    /// the first table constraint, as in SQLite).
+    constraint_name: Option<String>,
+}
+
+/// SQLite's `sqlite3Dequote`: text starting with a quote character loses the quotes, doubled
+/// quotes inside becoming one, and ends at the closing quote (whatever follows it is dropped).
+pub(crate) fn sqlite_dequote(z: &str) -> String {
+    let mut chars = z.chars();
+    let quote = match chars.next() {
+        Some('[') => ']',
+        Some(q @ ('"' | '\'' | '`')) => q,
+        _ => return z.to_string(),
+    };
+    let mut out = String::new();
+    let mut rest = chars.peekable();
+    while let Some(c) = rest.next() {
+        if c == quote {
+            if rest.peek() == Some(&quote) {
+                out.push(quote);
+                rest.next();
+            } else {
+                break;
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn keyword_of(t: &Token) -> Keyword {
@@ -176,6 +207,22 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
     }
 
     /// `( expr )`, and the byte range of the expression's text inside the parentheses.
+    /// `CHECK ( expr )` after CHECK: the expression and the name its failure reports, the
+    /// constraint's name or else the text between the parentheses with the spaces at both ends
+    /// trimmed (comments kept), dequoted (sqlite3AddCheckConstraint).
+    fn check_expr(&mut self) -> PResult<(Expr, String)> {
+        let lp = self.next_offset();
+        self.expect_tok(&Token::LParen)?;
+        let e = self.expr()?;
+        let rp = self.next_offset();
+        self.expect_tok(&Token::RParen)?;
+        let label = match &self.constraint_name {
+            Some(n) => n.clone(),
+            None => sqlite_dequote(self.cx.sql[lp + 1..rp].trim_matches(is_sqlite_space)),
+        };
+        Ok((e, label))
+    }
+
     fn paren_expr(&mut self) -> PResult<(Expr, std::ops::Range<usize>)> {
         self.expect_tok(&Token::LParen)?;
         let start = self.next_offset();
@@ -526,6 +573,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 temporary,
                 if_not_exists,
                 name,
+                name_pos: self.cx.pos(Some(name_start)),
                 body: CreateTableBody::AsSelect(Box::new(select)),
                 sql: None,
             })));
@@ -533,19 +581,25 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         self.expect_tok(&Token::LParen)?;
         let mut columns = Vec::new();
         let mut constraints = Vec::new();
+        // Whether the table constraints have begun (a bare `CONSTRAINT name` adds none).
+        let mut in_constraints = false;
         loop {
             if self.starts_table_constraint() && !columns.is_empty() {
-                constraints.push(self.table_constraint()?);
-            } else if constraints.is_empty() {
+                in_constraints = true;
+                constraints.extend(self.table_constraint()?);
+            } else if !in_constraints {
                 columns.push(self.column_def()?);
             } else {
                 return Err(self.near());
             }
             if self.eat_tok(&Token::Comma) {
+                if in_constraints {
+                    self.constraint_name = None;
+                }
                 continue;
             }
             // Table constraints may follow each other without a comma (parse.y `tconscomma`).
-            if !constraints.is_empty() && self.starts_table_constraint() {
+            if in_constraints && self.starts_table_constraint() {
                 continue;
             }
             break;
@@ -592,6 +646,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             body: CreateTableBody::Columns { columns, constraints, without_rowid, strict },
             sql: Some(sql),
         })))
@@ -614,8 +669,12 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             None => String::new(),
         };
         let mut constraints = Vec::new();
+        self.constraint_name = None;
         loop {
             let cname = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
+            if cname.is_some() {
+                self.constraint_name = cname.clone();
+            }
             let kind = match self.kw() {
                 Keyword::PRIMARY => {
                     self.p.advance_token();
@@ -642,7 +701,8 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                 }
                 Keyword::CHECK => {
                     self.p.advance_token();
-                    ColumnConstraintKind::Check(self.paren_expr()?.0)
+                    let (expr, label) = self.check_expr()?;
+                    ColumnConstraintKind::Check { expr, label }
                 }
                 Keyword::DEFAULT => {
                     self.p.advance_token();
@@ -668,7 +728,9 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
                     }
                     ColumnConstraintKind::Generated { expr, stored }
                 }
-                _ if cname.is_some() => return Err(self.near()),
+                // `CONSTRAINT name` alone is a constraint of its own (parse.y `ccons`) that only
+                // names later CHECKs.
+                _ if cname.is_some() => continue,
                 _ => break,
             };
             constraints.push(ColumnConstraint { name: cname, kind });
@@ -818,9 +880,15 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
         Ok((out, autoincrement))
     }
 
-    fn table_constraint(&mut self) -> PResult<TableConstraint> {
+    /// One table constraint; None for a bare `CONSTRAINT name` (parse.y `tcons`), which only
+    /// names the CHECKs that follow.
+    fn table_constraint(&mut self) -> PResult<Option<TableConstraint>> {
         let name = if self.eat_kw(Keyword::CONSTRAINT) { Some(self.name()?.0) } else { None };
+        if name.is_some() {
+            self.constraint_name = name.clone();
+        }
         let kind = match self.kw() {
+            _ if name.is_some() && !self.starts_table_constraint() => return Ok(None),
             Keyword::PRIMARY => {
                 self.p.advance_token();
                 self.expect_kw(Keyword::KEY)?;
@@ -834,10 +902,10 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             Keyword::CHECK => {
                 self.p.advance_token();
-                let (e, _) = self.paren_expr()?;
+                let (expr, label) = self.check_expr()?;
                 // parse.y accepts (and ignores) a conflict clause here.
                 self.on_conflict()?;
-                TableConstraintKind::Check(e)
+                TableConstraintKind::Check { expr, label }
             }
             Keyword::FOREIGN => {
                 self.p.advance_token();
@@ -848,7 +916,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             }
             _ => return Err(self.near()),
         };
-        Ok(TableConstraint { name, kind })
+        Ok(Some(TableConstraint { name, kind }))
     }
 
     // -----------------------------------------------------------------------------------------
@@ -888,6 +956,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             columns,
             select: Box::new(select),
             sql,
@@ -968,6 +1037,7 @@ impl<'x, 'a, 'd> StmtParser<'x, 'a, 'd> {
             temporary,
             if_not_exists,
             name,
+            name_pos: self.cx.pos(Some(name_start)),
             time,
             event,
             table,

@@ -675,7 +675,8 @@ fn error_messages_and_offsets() {
     for (sql, msg, offset) in cases {
         let e = err(sql);
         assert_eq!((e.message.as_str(), e.offset), (msg, offset), "{sql}");
-        assert_eq!(crate::Error::from(e), crate::Error::Sql(msg.into()));
+        let pos = offset.map(|offset| crate::error::ErrorPos { offset, source: 0 });
+        assert_eq!(crate::Error::from(e), crate::Error::Sql(msg.into(), pos));
     }
 }
 

@@ -10,7 +10,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::error::{Error, Result};
-use crate::parser::ast::{self, ColumnConstraintKind, CreateTableBody, Expr, Statement, TableConstraintKind};
+use crate::parser::ast::{
+    self, ColumnConstraintKind, ConflictResolution, CreateTableBody, Expr, Statement, TableConstraintKind,
+};
 use crate::storage::btree::{BTreeCursor, TreeKind};
 use crate::storage::header;
 use crate::storage::pager::{PageNumber, Pager};
@@ -30,6 +32,9 @@ pub struct Column {
     pub default_text: Option<String>,
     pub collation: Collation,
     pub primary_key: bool,
+    /// `NOT NULL ON CONFLICT ...`: how a NULL is resolved when the statement names no
+    /// algorithm (None: ABORT).
+    pub not_null_conflict: Option<ConflictResolution>,
 }
 
 #[derive(Debug, Clone)]
@@ -43,7 +48,11 @@ pub struct Table {
     pub autoincrement: bool,
     /// Columns of the PRIMARY KEY, in key order (with collation and direction).
     pub primary_key: Vec<(usize, Collation, bool)>,
-    pub checks: Vec<Expr>,
+    /// `PRIMARY KEY ON CONFLICT ...` (SQLite's keyConf): the algorithm for a rowid conflict
+    /// when the statement names none (None: ABORT).
+    pub key_conflict: Option<ConflictResolution>,
+    /// CHECK constraints with the name a failure reports (`CHECK constraint failed: name`).
+    pub checks: Vec<(Expr, String)>,
     pub sql: String,
     /// Indexes on this table, by name (looked up in `Schema::indexes`).
     pub indexes: Vec<String>,
@@ -80,6 +89,10 @@ pub struct Index {
     pub sql: Option<String>,
     /// For the UNIQUE constraint message: "UNIQUE constraint failed: t.a, t.b".
     pub is_primary_key: bool,
+    /// The `ON CONFLICT` clause of the UNIQUE or PRIMARY KEY constraint that made an automatic
+    /// index (SQLite's Index.onError): the algorithm when the statement names none (None:
+    /// ABORT, as for CREATE UNIQUE INDEX).
+    pub on_conflict: Option<ConflictResolution>,
 }
 
 #[derive(Debug, Clone)]
@@ -141,6 +154,7 @@ pub fn schema_table() -> Table {
         default_text: None,
         collation: Collation::Binary,
         primary_key: false,
+        not_null_conflict: None,
     };
     Table {
         name: "sqlite_schema".into(),
@@ -150,6 +164,7 @@ pub fn schema_table() -> Table {
         without_rowid: false,
         autoincrement: false,
         primary_key: vec![],
+        key_conflict: None,
         checks: vec![],
         sql: "CREATE TABLE sqlite_schema (\n  type text,\n  name text,\n  tbl_name text,\n  rootpage integer,\n  sql text\n)".into(),
         indexes: vec![],
@@ -386,6 +401,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
         without_rowid: *without_rowid,
         autoincrement: false,
         primary_key: vec![],
+        key_conflict: None,
         checks: vec![],
         sql,
         indexes: vec![],
@@ -404,10 +420,11 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
             default_text: None,
             collation: Collation::Binary,
             primary_key: false,
+            not_null_conflict: None,
         };
         for c in &def.constraints {
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey { desc, autoincrement, .. } => {
+                ColumnConstraintKind::PrimaryKey { desc, autoincrement, conflict } => {
                     if !table.primary_key.is_empty() {
                         return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
                     }
@@ -415,8 +432,12 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     table.primary_key.push((i, Collation::Binary, *desc));
                     pk_desc = *desc;
                     table.autoincrement |= *autoincrement;
+                    table.key_conflict = *conflict;
                 }
-                ColumnConstraintKind::NotNull { .. } => col.not_null = true,
+                ColumnConstraintKind::NotNull { conflict } => {
+                    col.not_null = true;
+                    col.not_null_conflict = *conflict;
+                }
                 ColumnConstraintKind::Default { expr, text } => {
                     col.default = Some(expr.clone());
                     col.default_text = Some(text.clone());
@@ -425,7 +446,13 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     col.collation = Collation::from_name(name)
                         .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
                 }
-                ColumnConstraintKind::Check(e) => table.checks.push(e.clone()),
+                ColumnConstraintKind::Check { expr, label } => table.checks.push((expr.clone(), label.clone())),
+                ColumnConstraintKind::References(fk) if fk.columns.len() > 1 => {
+                    return Err(Error::sql(format!(
+                        "foreign key on {} should reference only one column of table {}",
+                        def.name, fk.table
+                    )));
+                }
                 _ => {}
             }
         }
@@ -437,7 +464,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
     }
     for c in constraints {
         match &c.kind {
-            TableConstraintKind::PrimaryKey { columns: cols, autoincrement, .. } => {
+            TableConstraintKind::PrimaryKey { columns: cols, autoincrement, conflict } => {
                 if !table.primary_key.is_empty() {
                     return Err(Error::sql(format!("table \"{}\" has more than one primary key", table.name)));
                 }
@@ -445,7 +472,17 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     let name = ic
                         .column_name()
                         .ok_or_else(|| Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"))?;
-                    let idx = table.column_index(name).ok_or_else(|| Error::sql(format!("no such column: {name}")))?;
+                    let pos = match &ic.expr {
+                        Expr::Column(c) => c.pos.0,
+                        Expr::Collate { expr, .. } => match expr.as_ref() {
+                            Expr::Column(c) => c.pos.0,
+                            _ => None,
+                        },
+                        _ => None,
+                    };
+                    let idx = table
+                        .column_index(name)
+                        .ok_or_else(|| Error::sql_at(format!("no such column: {name}"), pos))?;
                     let coll = match &ic.collation {
                         Some(n) => Collation::from_name(n)
                             .ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
@@ -458,8 +495,20 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     pk_desc = cols[0].desc;
                 }
                 table.autoincrement |= *autoincrement;
+                table.key_conflict = *conflict;
             }
-            TableConstraintKind::Check(e) => table.checks.push(e.clone()),
+            TableConstraintKind::Check { expr, label } => table.checks.push((expr.clone(), label.clone())),
+            TableConstraintKind::ForeignKey { columns: cols, clause } => {
+                // sqlite3CreateForeignKey: foreign_keys off still checks the definition.
+                if !clause.columns.is_empty() && clause.columns.len() != cols.len() {
+                    return Err(Error::sql(
+                        "number of columns in foreign key does not match the number of columns in the referenced table",
+                    ));
+                }
+                if let Some(c) = cols.iter().find(|c| table.column_index(c).is_none()) {
+                    return Err(Error::sql(format!("unknown column \"{c}\" in foreign key definition")));
+                }
+            }
             _ => {}
         }
     }
@@ -469,6 +518,11 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
         if table.columns[i].decl_type.eq_ignore_ascii_case("INTEGER") && !pk_desc {
             table.rowid_alias = Some(i);
         }
+    }
+    // A PRIMARY KEY's ON CONFLICT is the rowid's only when it aliases the rowid; otherwise it
+    // belongs to the key's index (sqlite3AddPrimaryKey).
+    if table.rowid_alias.is_none() && !table.without_rowid {
+        table.key_conflict = None;
     }
     if table.autoincrement && table.rowid_alias.is_none() {
         return Err(Error::sql("AUTOINCREMENT is only allowed on an INTEGER PRIMARY KEY"));
@@ -539,7 +593,17 @@ pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
         partial: ci.where_clause.clone(),
         sql: Some(sql.to_string()),
         is_primary_key: false,
+        on_conflict: None,
     })
+}
+
+/// One automatic index a table's constraints need: its columns, whether it is the PRIMARY
+/// KEY's, and its constraint's ON CONFLICT clause.
+#[derive(Debug, Clone)]
+pub struct AutoIndexSpec {
+    pub columns: Vec<IndexColumn>,
+    pub primary_key: bool,
+    pub on_conflict: Option<ConflictResolution>,
 }
 
 /// The automatic indexes a table's constraints need, in the order SQLite numbers them
@@ -547,59 +611,63 @@ pub fn index_from_sql(schema: &Schema, sql: &str, root: i64) -> Result<Index> {
 /// constraints; a PRIMARY KEY that aliases the rowid needs none. The PRIMARY KEY of a WITHOUT
 /// ROWID table is listed (it takes a number) though its index is the table itself, which has no
 /// sqlite_schema row of its own.
-pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<(Vec<IndexColumn>, bool)>> {
+pub fn auto_index_specs(ct: &ast::CreateTable, table: &Table) -> Result<Vec<AutoIndexSpec>> {
     let CreateTableBody::Columns { columns, constraints, .. } = &ct.body else {
         return Ok(vec![]);
     };
-    let mut specs: Vec<(Vec<IndexColumn>, bool)> = Vec::new();
-    let push = |cols: Vec<IndexColumn>, pk: bool, specs: &mut Vec<(Vec<IndexColumn>, bool)>| {
-        // SQLite skips a UNIQUE constraint identical to an earlier one.
-        let same = |a: &Vec<IndexColumn>| {
-            a.len() == cols.len()
-                && a.iter().zip(&cols).all(|(x, y)| x.column == y.column && x.collation == y.collation)
+    let mut specs: Vec<AutoIndexSpec> = Vec::new();
+    let push = |spec: AutoIndexSpec, specs: &mut Vec<AutoIndexSpec>| -> Result<()> {
+        // SQLite skips a UNIQUE constraint identical to an earlier one, keeping the ON CONFLICT
+        // clause one of them names (sqlite3CreateIndex).
+        let same = |a: &AutoIndexSpec| {
+            a.columns.len() == spec.columns.len()
+                && a.columns.iter().zip(&spec.columns).all(|(x, y)| x.column == y.column && x.collation == y.collation)
         };
-        if !specs.iter().any(|(c, _)| same(c)) {
-            specs.push((cols, pk));
+        match specs.iter_mut().find(|a| same(a)) {
+            Some(earlier) => match (earlier.on_conflict, spec.on_conflict) {
+                (Some(a), Some(b)) if a != b => return Err(Error::sql("conflicting ON CONFLICT clauses specified")),
+                (None, b) => earlier.on_conflict = b,
+                _ => {}
+            },
+            None => specs.push(spec),
         }
+        Ok(())
     };
     for (i, def) in columns.iter().enumerate() {
+        let column =
+            |desc: bool| vec![IndexColumn { column: Some(i), expr: None, collation: table.columns[i].collation, desc }];
         for c in &def.constraints {
             match &c.kind {
-                ColumnConstraintKind::PrimaryKey { desc, .. } if table.rowid_alias != Some(i) => {
-                    push(
-                        vec![IndexColumn {
-                            column: Some(i),
-                            expr: None,
-                            collation: table.columns[i].collation,
-                            desc: *desc,
-                        }],
-                        true,
-                        &mut specs,
-                    );
+                ColumnConstraintKind::PrimaryKey { desc, conflict, .. } if table.rowid_alias != Some(i) => {
+                    let spec = AutoIndexSpec { columns: column(*desc), primary_key: true, on_conflict: *conflict };
+                    push(spec, &mut specs)?;
                 }
-                ColumnConstraintKind::Unique { .. } => {
-                    push(
-                        vec![IndexColumn {
-                            column: Some(i),
-                            expr: None,
-                            collation: table.columns[i].collation,
-                            desc: false,
-                        }],
-                        false,
-                        &mut specs,
-                    );
+                ColumnConstraintKind::Unique { conflict } => {
+                    let spec = AutoIndexSpec { columns: column(false), primary_key: false, on_conflict: *conflict };
+                    push(spec, &mut specs)?;
                 }
                 _ => {}
             }
         }
     }
     for c in constraints {
-        match &c.kind {
-            TableConstraintKind::PrimaryKey { columns: cols, .. } if table.rowid_alias.is_none() => {
-                push(index_columns(table, cols)?, true, &mut specs);
+        if let TableConstraintKind::PrimaryKey { columns: cols, .. }
+        | TableConstraintKind::Unique { columns: cols, .. } = &c.kind
+        {
+            if index_columns(table, cols)?.iter().any(|c| c.column.is_none()) {
+                return Err(Error::sql("expressions prohibited in PRIMARY KEY and UNIQUE constraints"));
             }
-            TableConstraintKind::Unique { columns: cols, .. } => {
-                push(index_columns(table, cols)?, false, &mut specs);
+        }
+        match &c.kind {
+            TableConstraintKind::PrimaryKey { columns: cols, conflict, .. } if table.rowid_alias.is_none() => {
+                let spec =
+                    AutoIndexSpec { columns: index_columns(table, cols)?, primary_key: true, on_conflict: *conflict };
+                push(spec, &mut specs)?;
+            }
+            TableConstraintKind::Unique { columns: cols, conflict } => {
+                let spec =
+                    AutoIndexSpec { columns: index_columns(table, cols)?, primary_key: false, on_conflict: *conflict };
+                push(spec, &mut specs)?;
             }
             _ => {}
         }
@@ -616,7 +684,7 @@ pub fn primary_key_number(table: &Table) -> Result<Option<usize>> {
     let Some(Statement::CreateTable(ct)) = parse_one(&table.sql)? else {
         return Err(Error::corrupt("table sql"));
     };
-    Ok(auto_index_specs(&ct, table)?.iter().position(|(_, pk)| *pk).map(|i| i + 1))
+    Ok(auto_index_specs(&ct, table)?.iter().position(|s| s.primary_key).map(|i| i + 1))
 }
 
 /// Rebuilds an automatic index (sql NULL in sqlite_schema) from its table's constraints.
@@ -634,21 +702,22 @@ fn auto_index(schema: &Schema, row: &SchemaRow) -> Result<Index> {
         return Err(Error::corrupt("table sql"));
     };
     let specs = auto_index_specs(&ct, table)?;
-    let (cols, pk) = specs
+    let spec = specs
         .get(n.wrapping_sub(1))
         .cloned()
         .ok_or_else(|| Error::corrupt(format!("no constraint for {}", row.name)))?;
-    if pk && table.without_rowid {
+    if spec.primary_key && table.without_rowid {
         return Err(Error::corrupt(format!("{} names a WITHOUT ROWID table's primary key", row.name)));
     }
     Ok(Index {
         name: row.name.clone(),
         table: table.name.clone(),
         root: row.rootpage as PageNumber,
-        columns: cols,
+        columns: spec.columns,
         unique: true,
         partial: None,
         sql: None,
-        is_primary_key: pk,
+        is_primary_key: spec.primary_key,
+        on_conflict: spec.on_conflict,
     })
 }

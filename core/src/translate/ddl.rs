@@ -19,6 +19,16 @@ fn name_in_use(schema: &Schema, name: &str) -> bool {
     schema.table(name).is_some() || schema.index(name).is_some() || schema.view(name).is_some()
 }
 
+/// SQLite's error for a new table or view whose name is taken (sqlite3StartTable): a table or
+/// view's points at the name, an index's has no offset.
+fn name_taken(schema: &Schema, name: &str, pos: ast::SrcPos) -> Error {
+    if schema.index(name).is_some() {
+        return Error::sql(format!("there is already an index named {name}"));
+    }
+    let what = if schema.view(name).is_some() { "view" } else { "table" };
+    Error::sql_at(format!("{what} {name} already exists"), pos.0)
+}
+
 fn reserved_name(name: &str) -> bool {
     name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_")
 }
@@ -69,8 +79,7 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
         if ct.if_not_exists && (schema.table(name).is_some() || schema.view(name).is_some()) {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() { "index" } else { "table" };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(name_taken(schema, name, ct.name_pos));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -80,14 +89,15 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     };
     // Validate the definition now, as SQLite does at prepare time.
     let table = schema::table_from_ast(ct, 0, sql.clone())?;
+    check_expressions(ctx, &table)?;
     let autos = schema::auto_index_specs(ct, &table)?;
     let root = ctx.b.alloc_register();
     ctx.b.emit(Insn::CreateBtree { db: 0, dest: root, index: table.without_rowid });
     // (number, root register) of each automatic index; a WITHOUT ROWID table's PRIMARY KEY
     // takes its number but is stored as the table itself.
     let mut auto_roots = Vec::new();
-    for (i, (_, pk)) in autos.iter().enumerate() {
-        if *pk && table.without_rowid {
+    for (i, spec) in autos.iter().enumerate() {
+        if spec.primary_key && table.without_rowid {
             continue;
         }
         let r = ctx.b.alloc_register();
@@ -119,14 +129,55 @@ pub fn create_table(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTable) -> Re
     Ok(Compiled::write())
 }
 
+/// SQLite resolves a new table's CHECK constraints and column defaults when it is created: a
+/// CHECK naming no column of the table fails then (as would any other name error), and a DEFAULT
+/// that reads a column is "not constant". Compiled into a scratch program and thrown away.
+fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
+    let mut scratch = Ctx::new(ctx.schema.clone());
+    let table = Arc::new(table.clone());
+    for c in table.columns.iter() {
+        let Some(d) = &c.default else { continue };
+        let not_constant = || Error::sql(format!("default value of column [{}] is not constant", c.name));
+        if super::params::first_param_or_subquery(d).is_some() {
+            return Err(not_constant());
+        }
+        let r = scratch.b.alloc_register();
+        if let Err(Error::Sql(m, _)) = super::expr::expr_to_reg(&mut scratch, d, r) {
+            if m.starts_with("no such column") {
+                return Err(not_constant());
+            }
+        }
+    }
+    let base = scratch.b.alloc_registers(table.columns.len() + 1);
+    scratch.scope.push(ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor: 0,
+        regs: Some(base),
+        eph: None,
+    });
+    for (e, _) in &table.checks {
+        match super::params::first_param_or_subquery(e) {
+            Some(true) => return Err(Error::sql("parameters prohibited in CHECK constraints")),
+            Some(false) => return Err(Error::sql("subqueries prohibited in CHECK constraints")),
+            None => {}
+        }
+        let r = scratch.b.alloc_register();
+        super::expr::expr_to_reg(&mut scratch, e, r)?;
+    }
+    Ok(())
+}
+
 pub fn create_index(ctx: &mut Ctx, schema: &Schema, ci: &ast::CreateIndex) -> Result<Compiled> {
     let name = &ci.name.name;
     if name_in_use(schema, name) {
         if ci.if_not_exists && schema.index(name).is_some() {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() { "index" } else { "table" };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(match schema.index(name) {
+            Some(_) => Error::sql(format!("index {name} already exists")),
+            None => Error::sql(format!("there is already a table named {name}")),
+        });
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -265,14 +316,7 @@ pub fn create_view(ctx: &mut Ctx, schema: &Schema, cv: &ast::CreateView) -> Resu
         if cv.if_not_exists && schema.view(name).is_some() {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        let what = if schema.index(name).is_some() {
-            "index"
-        } else if schema.view(name).is_some() {
-            "view"
-        } else {
-            "table"
-        };
-        return Err(Error::sql(format!("{what} {name} already exists")));
+        return Err(name_taken(schema, name, cv.name_pos));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));
@@ -422,7 +466,7 @@ pub fn create_trigger(ctx: &mut Ctx, schema: &Schema, ct: &ast::CreateTrigger) -
         if ct.if_not_exists {
             return Ok(Compiled { txn: super::Txn::Read, ..Compiled::none() });
         }
-        return Err(Error::sql(format!("trigger {name} already exists")));
+        return Err(Error::sql_at(format!("trigger {name} already exists"), ct.name_pos.0));
     }
     if reserved_name(name) {
         return Err(Error::sql(format!("object name reserved for internal use: {name}")));

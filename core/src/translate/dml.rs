@@ -88,6 +88,7 @@ fn primary_key_index(table: &Table, number: usize) -> Index {
         partial: None,
         sql: None,
         is_primary_key: true,
+        on_conflict: table.key_conflict,
     }
 }
 
@@ -204,6 +205,34 @@ pub enum OnConflict {
     Replace,
 }
 
+/// A statement's conflict clause (`INSERT OR ...`, `UPDATE OR ...`), which overrides every
+/// constraint's own `ON CONFLICT`, and the label IGNORE skips to.
+#[derive(Debug, Clone, Copy)]
+struct Resolve {
+    stmt: Option<ConflictResolution>,
+    next: Label,
+}
+
+impl Resolve {
+    /// The algorithm for a constraint whose own clause is `constraint`: the statement's if it
+    /// names one, else the constraint's, else ABORT (sqlite3GenerateConstraintChecks).
+    fn of(self, constraint: Option<ConflictResolution>) -> OnConflict {
+        OnConflict::from_ast(self.stmt.or(constraint), self.next)
+    }
+}
+
+/// A rowid to check for a conflict with an existing row (INSERT with a rowid given, UPDATE
+/// that changes it).
+#[derive(Debug, Clone, Copy)]
+struct RowidCheck {
+    /// The register holding the new rowid.
+    new: usize,
+    /// UPDATE: the row's old rowid (the same value is no conflict).
+    old: Option<usize>,
+    /// INSERT: a register that is 0 when the rowid was generated (no check needed).
+    given: Option<usize>,
+}
+
 impl OnConflict {
     fn from_ast(c: Option<ConflictResolution>, next_row: Label) -> OnConflict {
         match c {
@@ -251,8 +280,10 @@ struct Target<'a> {
 
 impl Target<'_> {
     /// The unique constraints to check with their cursors, in SQLite's order: its list of the
-    /// table's indexes, which puts each new index first, so the newest is checked first. A
-    /// WITHOUT ROWID table's PRIMARY KEY was created at its place among the automatic indexes.
+    /// table's indexes, which puts each new index first, so the newest is checked first, except
+    /// that indexes whose constraint says ON CONFLICT REPLACE stay after all others
+    /// (sqlite3CreateIndex). A WITHOUT ROWID table's PRIMARY KEY was created at its place among
+    /// the automatic indexes.
     fn unique_checks(&self) -> Result<Vec<(Arc<Index>, usize)>> {
         let mut created: Vec<(Arc<Index>, usize)> =
             self.indexes.iter().cloned().zip(self.idx_cursors.iter().copied()).collect();
@@ -264,9 +295,18 @@ impl Target<'_> {
                 created.iter().position(|(ix, _)| auto_number(ix).is_none_or(|k| k > number)).unwrap_or(created.len());
             created.insert(at, (Arc::new(primary_key_index(self.table, number)), self.cursor));
         }
-        created.retain(|(ix, _)| ix.unique);
-        created.reverse();
-        Ok(created)
+        let replace = |ix: &Index| ix.unique && ix.on_conflict == Some(ConflictResolution::Replace);
+        let mut list: Vec<(Arc<Index>, usize)> = Vec::with_capacity(created.len());
+        for entry in created {
+            if !replace(&entry.0) || list.first().is_none_or(|(head, _)| replace(head)) {
+                list.insert(0, entry);
+            } else {
+                let at = list.iter().position(|(ix, _)| replace(ix)).unwrap_or(list.len());
+                list.insert(at, entry);
+            }
+        }
+        list.retain(|(ix, _)| ix.unique);
+        Ok(list)
     }
 }
 
@@ -301,62 +341,79 @@ fn delete_by_key(ctx: &mut Ctx, t: &Target<'_>, key: usize) -> Result<()> {
     Ok(())
 }
 
-/// NOT NULL, CHECK and UNIQUE checks for the new row in registers `base..`. `old_rowid` is set
-/// for UPDATE (an index entry of the row itself is no conflict): the rowid, or for a WITHOUT
-/// ROWID table the first of the registers holding the old primary key.
+/// NOT NULL, CHECK, rowid and UNIQUE checks for the new row in registers `base..`, in
+/// SQLite's order. `old_rowid` is set for UPDATE (an index entry of the row itself is no
+/// conflict): the rowid, or for a WITHOUT ROWID table the first of the registers holding the old
+/// primary key.
 fn check_constraints(
     ctx: &mut Ctx,
     t: &Target<'_>,
     base: usize,
     old_rowid: Option<usize>,
-    on: OnConflict,
+    rowid_check: Option<RowidCheck>,
+    res: Resolve,
 ) -> Result<()> {
     let table = t.table;
+    // NOT NULL in two passes, as SQLite: the first puts each REPLACE column's default in place
+    // of a NULL, the second checks those columns again (a default may be NULL) after all others.
+    let mut replaced = Vec::new();
     for (i, c) in table.columns.iter().enumerate() {
-        if c.not_null && table.rowid_alias != Some(i) {
-            let message = format!("NOT NULL constraint failed: {}.{}", table.name, c.name);
-            match (on, &c.default) {
-                (OnConflict::Replace, Some(d)) => {
-                    // REPLACE puts the default in place of a NULL.
-                    let ok = ctx.b.emit(Insn::NotNull { reg: base + i, target: 0 });
-                    expr_to_reg(ctx, d, base + i)?;
-                    ctx.b.patch_here(ok);
-                    ctx.b.emit(Insn::HaltIfNull {
-                        reg: base + i,
-                        code: extended::CONSTRAINT_NOTNULL,
-                        on_error: 2,
-                        message,
-                    });
-                }
-                (OnConflict::Ignore(next), _) => {
-                    ctx.b.emit_jump(Insn::IsNull { reg: base + i, target: 0 }, next);
-                }
-                (other, _) => {
-                    let oe = if other == OnConflict::Replace { crate::vdbe::vm::OE_ABORT } else { other.oe() };
-                    ctx.b.emit(Insn::HaltIfNull {
-                        reg: base + i,
-                        code: extended::CONSTRAINT_NOTNULL,
-                        on_error: oe,
-                        message,
-                    });
-                }
+        if !c.not_null || table.rowid_alias == Some(i) {
+            continue;
+        }
+        let message = format!("NOT NULL constraint failed: {}.{}", table.name, c.name);
+        match (res.of(c.not_null_conflict), &c.default) {
+            (OnConflict::Replace, Some(d)) => {
+                let ok = ctx.b.emit(Insn::NotNull { reg: base + i, target: 0 });
+                expr_to_reg(ctx, d, base + i)?;
+                ctx.b.patch_here(ok);
+                replaced.push((i, message));
+            }
+            (OnConflict::Ignore(next), _) => {
+                ctx.b.emit_jump(Insn::IsNull { reg: base + i, target: 0 }, next);
+            }
+            (other, _) => {
+                // REPLACE without a default is ABORT.
+                let oe = if other == OnConflict::Replace { crate::vdbe::vm::OE_ABORT } else { other.oe() };
+                ctx.b.emit(Insn::HaltIfNull {
+                    reg: base + i,
+                    code: extended::CONSTRAINT_NOTNULL,
+                    on_error: oe,
+                    message,
+                });
             }
         }
+    }
+    for (i, message) in replaced {
+        let oe = crate::vdbe::vm::OE_ABORT;
+        ctx.b.emit(Insn::HaltIfNull { reg: base + i, code: extended::CONSTRAINT_NOTNULL, on_error: oe, message });
     }
     if !table.checks.is_empty() {
         let saved = std::mem::take(&mut ctx.scope);
         ctx.scope.push(row_scope(table, t.cursor, base));
-        for chk in &table.checks {
+        // A CHECK has no ON CONFLICT of its own: the statement's, with REPLACE as ABORT.
+        let on_check = match res.of(None) {
+            OnConflict::Replace => OnConflict::Abort,
+            other => other,
+        };
+        for (chk, name) in &table.checks {
             let ok = ctx.b.new_label();
             // CHECK fails only when the expression is false (NULL passes).
             let r = ctx.b.alloc_register();
             expr_to_reg(ctx, chk, r)?;
             ctx.b.emit_jump(Insn::If { reg: r, target: 0, jump_if_null: true }, ok);
-            let on_check = if on == OnConflict::Replace { OnConflict::Abort } else { on };
-            on_check.fail(ctx, extended::CONSTRAINT_CHECK, format!("CHECK constraint failed: {}", table.name));
+            on_check.fail(ctx, extended::CONSTRAINT_CHECK, format!("CHECK constraint failed: {name}"));
             ctx.b.resolve_label(ok);
         }
         ctx.scope = saved;
+    }
+    // The rowid. A REPLACE from the PRIMARY KEY's own clause waits until the UNIQUE checks
+    // are done when other constraints may resolve differently (SQLite's "defer IPK REPLACE
+    // until last").
+    let rowid_on = res.of(table.key_conflict);
+    let defer_rowid = rowid_on == OnConflict::Replace && res.stmt.is_none() && !t.indexes.is_empty();
+    if let Some(rc) = rowid_check.filter(|_| !defer_rowid) {
+        check_rowid(ctx, t, rc, rowid_on)?;
     }
     for (ix, ic) in t.unique_checks()? {
         let ix = ix.as_ref();
@@ -392,6 +449,7 @@ fn check_constraints(
                 ctx.b.emit_jump(Insn::Goto { target: 0 }, skip);
                 ctx.b.resolve_label(other);
             }
+            let on = res.of(ix.on_conflict);
             if on == OnConflict::Replace {
                 delete_by_key(ctx, t, found)?;
             } else {
@@ -420,6 +478,7 @@ fn check_constraints(
                 skip,
             );
         }
+        let on = res.of(ix.on_conflict);
         if on == OnConflict::Replace {
             delete_by_rowid(ctx, t, found)?;
         } else {
@@ -428,6 +487,42 @@ fn check_constraints(
         }
         ctx.b.resolve_label(skip);
     }
+    if let Some(rc) = rowid_check.filter(|_| defer_rowid) {
+        check_rowid(ctx, t, rc, rowid_on)?;
+    }
+    Ok(())
+}
+
+/// The new rowid must not be another row's: REPLACE deletes that row, the others fail.
+fn check_rowid(ctx: &mut Ctx, t: &Target<'_>, rc: RowidCheck, on: OnConflict) -> Result<()> {
+    let table = t.table;
+    let ok = ctx.b.new_label();
+    if let Some(given) = rc.given {
+        ctx.b.emit_jump(Insn::IfNot { reg: given, target: 0, jump_if_null: true }, ok);
+    }
+    if let Some(old) = rc.old {
+        ctx.b.emit_jump(
+            Insn::Compare {
+                op: CmpOp::Eq,
+                lhs: rc.new,
+                rhs: old,
+                target: 0,
+                affinity: Affinity::Blob,
+                collation: Default::default(),
+                jump_if_null: false,
+                null_eq: false,
+            },
+            ok,
+        );
+    }
+    ctx.b.emit_jump(Insn::NotExists { cursor: t.cursor, rowid: rc.new, target: 0 }, ok);
+    if on == OnConflict::Replace {
+        delete_by_rowid(ctx, t, rc.new)?;
+    } else {
+        let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
+        on.fail(ctx, extended::CONSTRAINT_PRIMARYKEY, format!("UNIQUE constraint failed: {}.{}", table.name, col));
+    }
+    ctx.b.resolve_label(ok);
     Ok(())
 }
 
@@ -612,8 +707,8 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             };
             for row in &rows {
                 let next = ctx.b.new_label();
-                let on = OnConflict::from_ast(ins.or_conflict, next);
-                emit_insert_row(ctx, &target, &targets, row, base, on, next)?;
+                let res = Resolve { stmt: ins.or_conflict, next };
+                emit_insert_row(ctx, &target, &targets, row, base, res)?;
                 ctx.b.resolve_label(next);
             }
         }
@@ -630,8 +725,8 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             let top = ctx.b.current_addr();
             let row: Vec<Expr> = names.iter().map(|nm| Expr::column(nm.clone())).collect();
             let next = ctx.b.new_label();
-            let on = OnConflict::from_ast(ins.or_conflict, next);
-            let r = emit_insert_row(ctx, &target, &targets, &row, base, on, next);
+            let res = Resolve { stmt: ins.or_conflict, next };
+            let r = emit_insert_row(ctx, &target, &targets, &row, base, res);
             ctx.b.resolve_label(next);
             ctx.b.emit(Insn::Next { cursor: scan, target: top });
             ctx.b.resolve_label(done);
@@ -727,9 +822,9 @@ fn emit_insert_row(
     targets: &[usize],
     row: &[Expr],
     base: usize,
-    on: OnConflict,
-    next: Label,
+    res: Resolve,
 ) -> Result<()> {
+    let next = res.next;
     let table = t.table;
     let cursor = t.cursor;
     let n = table.columns.len();
@@ -754,7 +849,7 @@ fn emit_insert_row(
         ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(table) });
         let rows = super::trigger::RowRegs { old: None, new: Some(base) };
         super::trigger::fire(ctx, table, TriggerTime::Before, "insert", &[], rows, next)?;
-        check_constraints(ctx, t, base, None, on)?;
+        check_constraints(ctx, t, base, None, None, res)?;
         let (rec, first, count) = key_record(ctx, table, base);
         ctx.b.emit(Insn::IdxInsert { cursor, record: rec, key_start: first, key_count: count, flags: OPFLAG_NCHANGE });
         insert_index_entries(ctx, table, cursor, t.indexes, t.idx_cursors, base)?;
@@ -774,20 +869,20 @@ fn emit_insert_row(
         (None, None) => false,
     };
     let ok = ctx.b.new_label();
+    let mut rowid_check = None;
     if src {
+        // `given` tells the rowid check (after NOT NULL and CHECK, as in SQLite) whether the
+        // rowid came from the statement.
+        let given = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Integer { value: 0, dest: given });
         let have = ctx.b.emit(Insn::NotNull { reg: rowid, target: 0 });
         ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
         above_sequence(ctx, t, rowid);
         ctx.b.emit_jump(Insn::Goto { target: 0 }, ok);
         ctx.b.patch_here(have);
         ctx.b.emit(Insn::MustBeInt { reg: rowid, target: 0 });
-        ctx.b.emit_jump(Insn::NotExists { cursor, rowid, target: 0 }, ok);
-        if on == OnConflict::Replace {
-            delete_by_rowid(ctx, t, rowid)?;
-        } else {
-            let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
-            on.fail(ctx, extended::CONSTRAINT_PRIMARYKEY, format!("UNIQUE constraint failed: {}.{}", table.name, col));
-        }
+        ctx.b.emit(Insn::Integer { value: 1, dest: given });
+        rowid_check = Some(RowidCheck { new: rowid, old: None, given: Some(given) });
     } else {
         ctx.b.emit(Insn::NewRowid { cursor, dest: rowid });
         above_sequence(ctx, t, rowid);
@@ -799,7 +894,7 @@ fn emit_insert_row(
     ctx.b.emit(Insn::Affinity { start: base, count: n, affinities: affinity_string(table) });
     let rows = super::trigger::RowRegs { old: None, new: Some(base) };
     super::trigger::fire(ctx, table, TriggerTime::Before, "insert", &[], rows, next)?;
-    check_constraints(ctx, t, base, None, on)?;
+    check_constraints(ctx, t, base, None, rowid_check, res)?;
     let rec = table_record(ctx, table, base);
     ctx.b.emit(Insn::Insert {
         cursor,
@@ -1001,12 +1096,18 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
     let cursor = single_table_scope(ctx, table.clone(), upd.alias.as_deref());
     let selected = collect_rows(ctx, upd.where_clause.as_ref(), cursor)?;
     let all_indexes = schema.table_indexes(&table);
+    // REPLACE (the statement's, or else a constraint's) may delete other rows, whose entries
+    // leave every index.
+    let may_replace = match upd.or_conflict {
+        Some(c) => c == ConflictResolution::Replace,
+        None => all_indexes.iter().any(|ix| ix.on_conflict == Some(ConflictResolution::Replace)),
+    };
     // Only indexes over a changed column (or the rowid) need maintenance.
     let indexes: Vec<Arc<Index>> = all_indexes
         .into_iter()
         .filter(|ix| {
             key_changes
-                || upd.or_conflict == Some(ConflictResolution::Replace)
+                || may_replace
                 || ix.partial.is_some()
                 || ix.columns.iter().any(|c| c.column.is_none() || sets.iter().any(|(s, _)| Some(*s) == c.column))
         })
@@ -1028,7 +1129,7 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
     let old_key = if table.has_rowid() { old_rowid } else { ctx.b.alloc_registers(table.primary_key.len()) };
     let done = ctx.b.new_label();
     let next = ctx.b.new_label();
-    let on = OnConflict::from_ast(upd.or_conflict, next);
+    let res = Resolve { stmt: upd.or_conflict, next };
     let row_loop = selected.start(ctx, &table, cursor, old_key, done, next);
     load_row(ctx, &table, cursor, old);
     // New values, computed against the old row (the cursor is on it).
@@ -1053,28 +1154,6 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         if let Some(a) = table.rowid_alias {
             ctx.b.emit(Insn::SCopy { src: new_rowid, dest: new + a });
         }
-        let same = ctx.b.new_label();
-        ctx.b.emit_jump(
-            Insn::Compare {
-                op: CmpOp::Eq,
-                lhs: new_rowid,
-                rhs: old_rowid,
-                target: 0,
-                affinity: Affinity::Blob,
-                collation: Default::default(),
-                jump_if_null: false,
-                null_eq: false,
-            },
-            same,
-        );
-        ctx.b.emit_jump(Insn::NotExists { cursor, rowid: new_rowid, target: 0 }, same);
-        if on == OnConflict::Replace {
-            delete_by_rowid(ctx, &target, new_rowid)?;
-        } else {
-            let col = table.rowid_alias.map(|a| table.columns[a].name.clone()).unwrap_or_else(|| "rowid".into());
-            on.fail(ctx, extended::CONSTRAINT_PRIMARYKEY, format!("UNIQUE constraint failed: {}.{}", table.name, col));
-        }
-        ctx.b.resolve_label(same);
     }
     ctx.b.emit(Insn::Affinity { start: new, count: n, affinities: affinity_string(&table) });
     let changed: Vec<usize> = sets.iter().map(|(c, _)| *c).collect();
@@ -1084,7 +1163,8 @@ pub fn compile_update(ctx: &mut Ctx, schema: &Schema, upd: &ast::Update) -> Resu
         super::trigger::fire(ctx, &table, TriggerTime::Before, "update", &changed, rows, next)?;
         seek_row(ctx, &table, cursor, old_key, next);
     }
-    check_constraints(ctx, &target, new, Some(old_key), on)?;
+    let rowid_check = rowid_changes.then_some(RowidCheck { new: new_rowid, old: Some(old_rowid), given: None });
+    check_constraints(ctx, &target, new, Some(old_key), rowid_check, res)?;
     delete_index_entries(ctx, &table, cursor, &indexes, &idx_cursors, old)?;
     if !table.has_rowid() {
         // The entry is the key: take the old one out (the checks moved the cursor), put the new

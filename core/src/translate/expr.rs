@@ -283,7 +283,7 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
         }
     }
     if c.table.is_some() && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or(""))) {
-        return Err(Error::sql(format!("no such column: {}", display_name(c))));
+        return Err(Error::sql_at(format!("no such column: {}", display_name(c)), c.pos.0));
     }
     Ok(None)
 }
@@ -303,7 +303,7 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
                 continue;
             }
             if found.is_some() {
-                return Err(Error::sql(format!("ambiguous column name: {}", display_name(c))));
+                return Err(Error::sql_at(format!("ambiguous column name: {}", display_name(c)), c.pos.0));
             }
             found = Some(Resolved::Column { scope: si, column: ci });
         }
@@ -318,7 +318,7 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
             }
             if st.table.has_rowid() {
                 if found.is_some() {
-                    return Err(Error::sql(format!("ambiguous column name: {}", display_name(c))));
+                    return Err(Error::sql_at(format!("ambiguous column name: {}", display_name(c)), c.pos.0));
                 }
                 found = Some(Resolved::Rowid { scope: si });
             }
@@ -555,7 +555,7 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                     // SQLite's misfeature: an unknown "identifier" is a string literal.
                     ctx.b.emit(Insn::String8 { value: Arc::from(c.column.as_str()), dest });
                 } else {
-                    return Err(Error::sql(format!("no such column: {}", display_name(c))));
+                    return Err(Error::sql_at(format!("no such column: {}", display_name(c)), c.pos.0));
                 }
             }
         },
@@ -1130,6 +1130,9 @@ fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usi
 
 fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize) -> Result<()> {
     if call.over.is_some() {
+        if matches!(functions::lookup(&call.name, 0), FunctionLookup::NotFound) {
+            return Err(Error::sql_at(format!("no such function: {}", call.name), call.pos.0));
+        }
         return Err(Error::sql("window functions are not supported yet"));
     }
     let args: &[Expr] = match &call.args {
@@ -1139,13 +1142,16 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
     match functions::lookup(&call.name, args.len()) {
         FunctionLookup::Aggregate(func) => {
             if matches!(call.args, ast::FunctionArgs::Star) && func.kind != functions::aggregate::AggKind::CountStar {
-                return Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)));
+                return Err(Error::sql_at(
+                    format!("wrong number of arguments to function {}()", call.name),
+                    call.pos.0,
+                ));
             }
             let Some(aggs) = &mut ctx.aggs else {
-                return Err(Error::sql(format!("misuse of aggregate function {}()", call.name)));
+                return Err(Error::sql_at(format!("misuse of aggregate function {}()", call.name), call.pos.0));
             };
             if !ctx.in_agg_output {
-                return Err(Error::sql(format!("misuse of aggregate function {}()", call.name)));
+                return Err(Error::sql_at(format!("misuse of aggregate function {}()", call.name), call.pos.0));
             }
             let i = aggs
                 .iter()
@@ -1164,7 +1170,10 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
                 return Err(Error::sql(format!("FILTER may not be used with non-aggregate {}()", call.name)));
             }
             if matches!(call.args, ast::FunctionArgs::Star) {
-                return Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)));
+                return Err(Error::sql_at(
+                    format!("wrong number of arguments to function {}()", call.name),
+                    call.pos.0,
+                ));
             }
             // coalesce/ifnull/iif evaluate lazily in SQLite; with no side effects in our
             // functions, evaluating every argument gives the same result.
@@ -1176,9 +1185,9 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             Ok(())
         }
         FunctionLookup::WrongArgCount => {
-            Err(Error::sql(format!("wrong number of arguments to function {}()", call.name)))
+            Err(Error::sql_at(format!("wrong number of arguments to function {}()", call.name), call.pos.0))
         }
-        FunctionLookup::NotFound => Err(Error::sql(format!("no such function: {}", call.name))),
+        FunctionLookup::NotFound => Err(Error::sql_at(format!("no such function: {}", call.name), call.pos.0)),
     }
 }
 
@@ -1246,7 +1255,10 @@ pub fn collect_aggregates(e: &Expr, out: &mut Vec<ast::FunctionCall>) -> Result<
                             collect_aggregates(a, &mut inner)?;
                         }
                         if !inner.is_empty() {
-                            return Err(Error::sql(format!("misuse of aggregate function {}()", inner[0].name)));
+                            return Err(Error::sql_at(
+                                format!("misuse of aggregate function {}()", inner[0].name),
+                                inner[0].pos.0,
+                            ));
                         }
                     }
                     if !out.contains(call) {

@@ -390,6 +390,7 @@ fn qualified(ctx: &Ctx, si: usize, column: &str) -> Expr {
         table: Some(ctx.scope[si].name.clone()),
         column: column.to_string(),
         double_quoted: false,
+        pos: Default::default(),
     })
 }
 
@@ -404,6 +405,7 @@ fn coalesce(mut args: Vec<Expr>) -> Expr {
         order_by: vec![],
         filter: None,
         over: None,
+        pos: Default::default(),
     }))
 }
 

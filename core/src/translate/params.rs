@@ -236,7 +236,24 @@ pub fn substitute_aliases(e: &mut Expr, lookup: &dyn Fn(&ColumnRef) -> Option<Ex
     }
 }
 
+/// The first bind parameter or subquery in `e`, in source order: `Some(true)` for a parameter,
+/// `Some(false)` for a subquery (neither may appear in a CHECK constraint).
+pub fn first_param_or_subquery(e: &Expr) -> Option<bool> {
+    let mut found = None;
+    let mut e = e.clone();
+    visit_expr(&mut e, &mut |x: &mut Expr| {
+        if found.is_none() {
+            found = Some(matches!(x, Expr::Param(_)));
+        }
+    });
+    found
+}
+
+/// Calls `f` on every parameter, and on every subquery before its own parameters.
 fn visit_expr(e: &mut Expr, f: &mut Visitor<'_>) {
+    if matches!(e, Expr::Exists { .. } | Expr::Subquery(_) | Expr::In { target: InTarget::Select(_), .. }) {
+        f(e);
+    }
     match e {
         Expr::Literal(_) | Expr::Column(_) | Expr::Raise { .. } => {}
         Expr::Param(_) => f(e),

@@ -88,6 +88,7 @@ pub fn resolve_from(
                     table: Some(ctx.scope[right].name.clone()),
                     column: col.clone(),
                     double_quoted: false,
+                    pos: Default::default(),
                 })),
             };
             on = Some(match on.take() {
@@ -666,6 +667,7 @@ fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, skip
                 table: Some(st.name.clone()),
                 column: c.name.clone(),
                 double_quoted: false,
+                pos: Default::default(),
             }),
         });
     }
@@ -869,7 +871,13 @@ fn compile_compound(
         .iter()
         .zip(&positional)
         .map(|(n, p)| ResultColumn::Expr {
-            expr: Expr::Column(ast::ColumnRef { schema: None, table: None, column: p.clone(), double_quoted: false }),
+            expr: Expr::Column(ast::ColumnRef {
+                schema: None,
+                table: None,
+                column: p.clone(),
+                double_quoted: false,
+                pos: Default::default(),
+            }),
             alias: Some(n.clone()),
             text: n.clone(),
         })
@@ -903,6 +911,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
             default_text: None,
             collation: Default::default(),
             primary_key: false,
+            not_null_conflict: None,
         })
         .collect();
     Arc::new(Table {
@@ -913,6 +922,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
         without_rowid: false,
         autoincrement: false,
         primary_key: vec![],
+        key_conflict: None,
         checks: vec![],
         sql: String::new(),
         indexes: vec![],
@@ -1038,7 +1048,12 @@ fn compile_simple_body(
         let mut in_where = Vec::new();
         expr::collect_aggregates(w, &mut in_where)?;
         if let Some(a) = in_where.first() {
-            return Err(Error::sql(format!("misuse of aggregate: {}()", a.name)));
+            // An aggregate written in WHERE is "misuse of aggregate function"; one a result
+            // column's alias brought there (the same call, at the same place) is "misuse of
+            // aggregate". Either way SQLite points at the call.
+            let from_alias = a.pos.0.is_some() && agg_calls.iter().any(|c| c.pos.0 == a.pos.0);
+            let message = if from_alias { "misuse of aggregate:" } else { "misuse of aggregate function" };
+            return Err(Error::sql_at(format!("{message} {}()", a.name), a.pos.0));
         }
     }
 

@@ -1648,7 +1648,7 @@ fn halt_error(code: i32, message: String) -> Error {
             if code == extended::CONSTRAINT_NOTNULL {
                 Error::Constraint { code, message }
             } else {
-                Error::Sql(message)
+                Error::sql(message)
             }
         }
     }
