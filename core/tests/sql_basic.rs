@@ -629,3 +629,16 @@ fn collations_in_aggregates_and_integer_prefixes() {
         check(setup, q);
     }
 }
+
+/// A negative zero stored in a REAL column reads back as +0.0 (SQLite stores an integral REAL
+/// as an integer); elsewhere it keeps its sign.
+#[test]
+fn negative_zero_in_real_columns() {
+    let setup = "CREATE TABLE t(r REAL, x); INSERT INTO t VALUES (0 * -2.5, 0 * -2.5);";
+    let (b, s) = both(setup, "SELECT r, x FROM t");
+    let signs = |rows: &Vec<Vec<Value>>| -> Vec<bool> {
+        rows[0].iter().map(|v| matches!(v, Value::Real(r) if r.is_sign_negative())).collect()
+    };
+    let (b, s) = (b.expect("brisk"), s.expect("sqlite"));
+    assert_eq!(signs(&b), signs(&s), "brisk {b:?} sqlite {s:?}");
+}

@@ -84,6 +84,9 @@ pub fn apply_affinity(v: Value, aff: Affinity) -> Value {
                 None => v,
             },
             Value::Integer(i) => Value::Real(*i as f64),
+            // SQLite stores an integral REAL of a REAL column as an integer (IntReal): a
+            // negative zero reads back as 0.0.
+            Value::Real(r) if *r == 0.0 => Value::Real(0.0),
             _ => v,
         },
     }
