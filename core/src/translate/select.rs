@@ -227,7 +227,13 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
         }
         names = columns.to_vec();
     }
-    let table = derived_table(name, &names, &decltypes);
+    let mut table = derived_table(name, &names, &decltypes);
+    let casts = expr::derived_cast_affinities(select);
+    if let Some(t) = Arc::get_mut(&mut table) {
+        for (c, aff) in t.columns.iter_mut().zip(casts) {
+            c.affinity = aff.unwrap_or(c.affinity);
+        }
+    }
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, eph: Some(id) });
     Ok(())
@@ -735,8 +741,10 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
         Dest::Output => {
             ctx.b.emit(Insn::ResultRow { start, count });
         }
-        Dest::Scalar { reg, done } => {
-            ctx.b.emit(Insn::SCopy { src: start, dest: reg });
+        Dest::Scalar { reg, width, done } => {
+            for i in 0..count.min(width) {
+                ctx.b.emit(Insn::SCopy { src: start + i, dest: reg + i });
+            }
             ctx.b.emit_jump(Insn::Goto { target: 0 }, done);
         }
         Dest::Exists { reg, done } => {
@@ -1142,7 +1150,8 @@ fn compile_simple_body(
         }
         let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
         for c in bare_refs {
-            if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+            // A name from a subquery may not resolve here: it names the subquery's tables.
+            if let Ok(Some((si, col))) = expr::resolve_column(ctx, &c) {
                 if si >= level_start && !bare.iter().any(|(s, k, _)| *s == si && *k == col) {
                     bare.push((si, col, c));
                 }
@@ -1500,7 +1509,8 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     }
     let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
     for c in bare_refs {
-        if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+        // A name from a subquery may not resolve here: it names the subquery's tables.
+        if let Ok(Some((si, col))) = expr::resolve_column(ctx, &c) {
             if si < *ctx.levels.last().expect("a level") {
                 continue;
             }
