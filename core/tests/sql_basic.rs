@@ -548,6 +548,8 @@ fn string_functions_on_empty_blobs_and_nuls() {
          x'' LIKE '', x'00' LIKE '_', x'41' LIKE '_', x'0041' LIKE '%A', x'00' GLOB '?', 'a' || x'00' || 'b' LIKE 'a', \
          quote(substr('', 1)), quote(substr(x'0102', 2))",
     );
+    // A pattern starting with a NUL is empty to SQLite's replace() (it tests zPattern[0]).
+    check("", "SELECT quote(replace(1, x'00', NULL)), replace('a', x'0061', 'b'), replace('ab', x'00', 'z')");
 }
 
 /// REALs become text with 17 significant digits (SQLite 3.52 and later) unless a shorter form
@@ -720,6 +722,20 @@ fn subquery_affinities() {
         "SELECT x = '1' FROM (SELECT CAST(a AS INTEGER) AS x FROM t UNION ALL SELECT 'z')",
         "SELECT x = 1 FROM (SELECT CAST(a AS TEXT) AS x FROM t UNION ALL SELECT 'z')",
         "SELECT x = 1 FROM (SELECT CAST(a AS TEXT) AS x FROM t UNION ALL SELECT 7)",
+        "SELECT a FROM (SELECT a FROM t UNION SELECT b FROM t) WHERE a = '1'",
+        "SELECT a FROM (SELECT a FROM t UNION ALL SELECT c FROM t) WHERE a = '2'",
+        "SELECT b FROM (SELECT b FROM t UNION ALL SELECT d FROM t) WHERE b = 1",
+        "SELECT b FROM (SELECT b FROM t UNION ALL SELECT e FROM t) WHERE b = 1",
+        "SELECT b FROM (SELECT b FROM t UNION ALL SELECT 'q') WHERE b = 1",
+        "SELECT a FROM (SELECT a FROM t UNION ALL SELECT 'q') WHERE a = '1'",
+        "SELECT a FROM (SELECT a FROM t UNION ALL SELECT upper('q')) WHERE a = '1'",
+        "SELECT a FROM (SELECT a FROM t UNION ALL SELECT NULL) WHERE a = '1'",
+        "SELECT a FROM (SELECT a FROM t UNION ALL SELECT * FROM (SELECT b FROM t)) WHERE a = '1'",
+        "SELECT x FROM (SELECT (SELECT a FROM t WHERE a = 1) AS x) WHERE x = '1'",
+        "SELECT x FROM (SELECT (SELECT b FROM t WHERE a = 1) AS x) WHERE x = 1",
+        "SELECT column1 FROM (VALUES (1), ('1')) WHERE column1 = '1'",
+        "SELECT x = '1' FROM (SELECT CAST(a AS INTEGER) AS x FROM t UNION ALL SELECT CASE WHEN a THEN 'y' END FROM t)",
+        "SELECT '1' IN (VALUES (1)), 1 IN (VALUES ('1')), '1' IN (SELECT a FROM t UNION ALL VALUES (5))",
     ] {
         check(setup, q);
     }

@@ -376,10 +376,11 @@ fn zeroblob(_: &FuncContext, a: &[Value]) -> Result<Value> {
 
 fn replace(_: &FuncContext, a: &[Value]) -> Result<Value> {
     // SQLite's order: an empty pattern returns the string before the replacement is looked at.
+    // A pattern whose first character is a NUL counts as empty (SQLite tests zPattern[0]).
     let (Some(s), Some(from)) = (to_text(&a[0]), to_text(&a[1])) else {
         return Ok(Value::Null);
     };
-    if from.is_empty() {
+    if from.is_empty() || from.starts_with('\0') {
         return Ok(Value::Text(s));
     }
     let Some(to) = to_text(&a[2]) else {

@@ -102,7 +102,11 @@ pub struct Ctx {
     /// The first result column's rules of each subquery compiled so far, by the address of
     /// its AST node: a scalar subquery compares with that column's affinity. Shared with the
     /// scratch contexts that compile a subquery apart to learn them (`subquery_rules`).
-    pub subquery_rules: std::rc::Rc<std::cell::RefCell<std::collections::HashMap<usize, ColumnRules>>>,
+    /// The rules of each member's result columns (leftmost first) of the query compiled last:
+    /// what SQLite derives a subquery's column affinities from.
+    pub member_rules: Vec<Vec<ColumnRules>>,
+    /// The node is kept with its rules: an address freed by a scratch context may come back.
+    pub subquery_rules: std::rc::Rc<std::cell::RefCell<std::collections::HashMap<usize, (ast::Select, ColumnRules)>>>,
 }
 
 impl Ctx {
@@ -130,6 +134,7 @@ impl Ctx {
             query_plan_rows: vec![],
             result_rules: vec![],
             subquery_rules: Default::default(),
+            member_rules: vec![],
         }
     }
 
@@ -840,7 +845,7 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             ctx.result_rules.clear();
             let n = subquery(ctx, select, Dest::Scalar { reg: result, width: 1, done })?;
             let rules = ctx.result_rules.first().cloned().unwrap_or((None, None));
-            ctx.subquery_rules.borrow_mut().insert(select_key(select), rules);
+            ctx.subquery_rules.borrow_mut().insert(select_key(select), ((**select).clone(), rules));
             ctx.b.emit(Insn::SCopy { src: result, dest });
             if n != 1 {
                 return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
@@ -1456,8 +1461,10 @@ fn scratch_ctx(ctx: &Ctx) -> Ctx {
 /// asked before (by the planner), it is compiled apart first.
 fn subquery_rules(ctx: &Ctx, select: &ast::Select) -> ColumnRules {
     let key = select_key(select);
-    if let Some(r) = ctx.subquery_rules.borrow().get(&key) {
-        return *r;
+    if let Some((node, r)) = ctx.subquery_rules.borrow().get(&key) {
+        if node == select {
+            return *r;
+        }
     }
     let mut scratch = scratch_ctx(ctx);
     let schema = ctx.schema.clone();
@@ -1465,7 +1472,7 @@ fn subquery_rules(ctx: &Ctx, select: &ast::Select) -> ColumnRules {
         Ok(_) => scratch.result_rules.first().cloned().unwrap_or((None, None)),
         Err(_) => (None, None),
     };
-    ctx.subquery_rules.borrow_mut().insert(key, rules);
+    ctx.subquery_rules.borrow_mut().insert(key, (select.clone(), rules));
     rules
 }
 
@@ -1728,16 +1735,15 @@ fn in_select_row(ctx: &mut Ctx, expr: &Expr, select: &ast::Select, not: bool, de
     Ok(())
 }
 
-/// The affinities SQLite gives a derived table's columns (sqlite3SubqueryColumnTypes) where
-/// they differ from the declared types Brisk derives them from: a column whose leftmost result
-/// expression is a CAST takes the CAST's affinity (a declared type takes none from a CAST). In
-/// a compound, another member's column of text (for a numeric CAST) or of numbers (for a text
-/// CAST) turns it to BLOB. None where the declared type decides, and for every column when a
-/// `*` makes positions unknown.
-pub fn derived_cast_affinities(select: &ast::Select) -> Vec<Option<Affinity>> {
+/// The affinities SQLite gives a derived table's columns (sqlite3SubqueryColumnTypes): the
+/// affinity of the leftmost member's result expression (a table's column, a CAST, a scalar
+/// subquery; None for the rest), turned to BLOB when another member's column holds numbers (for
+/// a text column) or text (for a numeric one). `members` are the members' result rules, as
+/// compiling `select` left them in `Ctx::member_rules`.
+pub fn derived_affinities(select: &ast::Select, members: &[Vec<ColumnRules>]) -> Vec<Option<Affinity>> {
     let exprs = |core: &ast::SelectCore| -> Option<Vec<Expr>> {
         match core {
-            ast::SelectCore::Values(rows) => rows.first().cloned(),
+            ast::SelectCore::Values(rows) => rows.last().cloned(),
             ast::SelectCore::Select(s) => s
                 .columns
                 .iter()
@@ -1748,39 +1754,57 @@ pub fn derived_cast_affinities(select: &ast::Select) -> Vec<Option<Affinity>> {
                 .collect(),
         }
     };
-    let Some(first) = exprs(&select.body.first) else { return vec![] };
+    if members.len() != 1 + select.body.compounds.len() {
+        return vec![];
+    }
     let others: Vec<Option<Vec<Expr>>> = select.body.compounds.iter().map(|(_, c)| exprs(c)).collect();
-    // sqlite3ExprDataType's mask: 0x01 numbers, 0x02 text, 0x04 blobs; None: not known here.
-    fn data_type(e: &Expr) -> Option<u8> {
-        match e {
-            Expr::Collate { expr, .. } | Expr::Unary { op: UnaryOp::Plus, expr } => data_type(expr),
-            Expr::Literal(Literal::Null) => Some(0),
-            Expr::Literal(Literal::String(_)) => Some(0x02),
-            Expr::Literal(Literal::Blob(_)) => Some(0x04),
-            Expr::Literal(Literal::Integer(_) | Literal::Real(_)) => Some(0x01),
-            Expr::Cast { type_name, .. } => Some(match Affinity::from_decl_type(type_name) {
-                a if a.is_numeric() => 0x05,
-                Affinity::Text => 0x06,
-                _ => 0x07,
-            }),
-            _ => None,
+    // sqlite3ExprDataType's mask: 0x01 numbers, 0x02 text, 0x04 blobs.
+    fn by_affinity(aff: Option<Affinity>) -> u8 {
+        match aff {
+            Some(a) if a.is_numeric() => 0x05,
+            Some(Affinity::Text) => 0x06,
+            Some(_) => 0x07,
+            None => 0,
         }
     }
-    fn cast_of(e: &Expr) -> Option<Affinity> {
+    fn data_type(e: &Expr, aff: Option<Affinity>) -> u8 {
+        match e {
+            Expr::Collate { expr, .. } | Expr::Unary { op: UnaryOp::Plus, expr } => data_type(expr, aff),
+            Expr::Literal(Literal::Null) => 0,
+            Expr::Literal(Literal::String(_)) => 0x02,
+            Expr::Literal(Literal::Blob(_)) => 0x04,
+            Expr::Binary { op: BinaryOp::Concat, .. } => 0x06,
+            Expr::Param(_) | Expr::Function(_) => 0x07,
+            Expr::Column(_) | Expr::Cast { .. } | Expr::Subquery(_) => match aff {
+                Some(a) if a.is_numeric() => 0x05,
+                Some(Affinity::Text) => 0x06,
+                _ => 0x07,
+            },
+            Expr::Case { whens, else_expr, .. } => {
+                let arms = whens.iter().map(|(_, t)| t).chain(else_expr.as_deref());
+                arms.fold(0, |m, t| m | data_type(t, declared_affinity_of_literal(t)))
+            }
+            _ => 0x01,
+        }
+    }
+    fn declared_affinity_of_literal(e: &Expr) -> Option<Affinity> {
         match e {
             Expr::Cast { type_name, .. } => Some(Affinity::from_decl_type(type_name)),
-            Expr::Collate { expr, .. } => cast_of(expr),
             _ => None,
         }
     }
-    first
+    members[0]
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            let aff = cast_of(e)?;
+        .map(|(i, (aff, _))| {
+            let aff = (*aff)?;
             let mut mask = 0u8;
-            for o in &others {
-                mask |= data_type(o.as_ref()?.get(i)?)?;
+            for (k, o) in others.iter().enumerate() {
+                let rule = members[k + 1].get(i).and_then(|r| r.0);
+                mask |= match o.as_ref().and_then(|o| o.get(i)) {
+                    Some(e) => data_type(e, rule),
+                    None => by_affinity(rule),
+                };
             }
             Some(if (aff == Affinity::Text && mask & 0x01 != 0) || (aff.is_numeric() && mask & 0x02 != 0) {
                 Affinity::Blob

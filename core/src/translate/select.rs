@@ -228,9 +228,10 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
         names = columns.to_vec();
     }
     let mut table = derived_table(name, &names, &decltypes);
-    let casts = expr::derived_cast_affinities(select);
+    // SQLite gives the column its result expression's affinity, not its declared type's.
+    let affinities = expr::derived_affinities(select, &ctx.member_rules);
     if let Some(t) = Arc::get_mut(&mut table) {
-        for (c, aff) in t.columns.iter_mut().zip(casts) {
+        for (c, aff) in t.columns.iter_mut().zip(affinities) {
             c.affinity = aff.unwrap_or(c.affinity);
         }
     }
@@ -812,6 +813,7 @@ fn compile_compound(
     ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
+    let mut members = vec![ctx.result_rules.clone()];
     let mut collations: Vec<Option<crate::value::Collation>> =
         (0..names.len()).map(|i| ctx.result_rules.get(i).and_then(|r| r.1).map(|(c, _)| c)).collect();
     for (op, core) in &select.body.compounds {
@@ -838,6 +840,7 @@ fn compile_compound(
         ctx.pop_level();
         ctx.dest.pop();
         let (n2, _) = r?;
+        members.push(ctx.result_rules.clone());
         if n2.len() != names.len() {
             let opname = match op {
                 ast::CompoundOp::UnionAll => "UNION ALL",
@@ -894,6 +897,7 @@ fn compile_compound(
     let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
     ctx.pop_level();
     r?;
+    ctx.member_rules = members;
     Ok((names, decltypes))
 }
 
@@ -986,6 +990,7 @@ fn compile_simple_over_scope(
     let r = compile_simple_body(ctx, core, order_by, limit, from_compound)?;
     // A compound's final pass reads its members' rows back; the rules stay the last member's.
     if !from_compound {
+        ctx.member_rules = vec![rules.clone()];
         ctx.result_rules = rules;
     }
     Ok(r)
@@ -1716,6 +1721,13 @@ fn compile_values(
         }
         emit_row(ctx, first, n);
     }
+    // What IN and derived tables learn of the columns: the last row's expressions'.
+    let mut rules = Vec::with_capacity(n);
+    for e in rows.last().into_iter().flatten() {
+        rules.push((expr::declared_affinity(ctx, e), expr::expr_collation(ctx, e)?));
+    }
+    ctx.member_rules = vec![rules.clone()];
+    ctx.result_rules = rules;
     let names = (1..=n).map(|i| format!("column{i}")).collect();
     Ok((names, vec![None; n]))
 }
