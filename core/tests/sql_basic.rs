@@ -740,3 +740,25 @@ fn subquery_affinities() {
         check(setup, q);
     }
 }
+
+/// A COLLATE anywhere inside an expression gives the expression that collation, as explicit
+/// (SQLite's EP_Collate); CAST and unary plus keep their operand's.
+#[test]
+fn collate_inside_expressions() {
+    let setup =
+        "CREATE TABLE t(a TEXT, b TEXT COLLATE NOCASE, c BLOB); INSERT INTO t VALUES ('B', 'x', 'B'), ('b', 'X', 'b');";
+    for q in [
+        "SELECT lower('Abc') > ifnull((c COLLATE NOCASE), NULL) FROM t",
+        "SELECT 'abc' > ifnull(c COLLATE NOCASE, 1), ifnull(c, 1 COLLATE NOCASE) = 'b', (a COLLATE NOCASE) || '' = 'b' FROM t",
+        "SELECT (a COLLATE NOCASE) || (b COLLATE BINARY) = 'bx', (a || b COLLATE BINARY) = 'bx' FROM t",
+        "SELECT CAST(b AS TEXT) = 'X', +b = 'X', CAST(a COLLATE NOCASE AS TEXT) = 'b' FROM t",
+        "SELECT CASE WHEN 1 THEN a COLLATE NOCASE END = 'b', coalesce(NULL, a COLLATE NOCASE) IN ('b') FROM t",
+        "SELECT DISTINCT lower(a) COLLATE BINARY || '' FROM t",
+        "SELECT DISTINCT upper(a COLLATE NOCASE) || a FROM t",
+        "SELECT a FROM t ORDER BY substr(a COLLATE NOCASE, 1), a",
+        "SELECT (SELECT a COLLATE NOCASE FROM t) = 'b'",
+        "SELECT a FROM t WHERE (a COLLATE NOCASE) BETWEEN 'b' AND 'b'",
+    ] {
+        check(setup, q);
+    }
+}

@@ -493,9 +493,66 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
             Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
             _ => None,
         },
-        Expr::Unary { op: UnaryOp::Plus, expr } => expr_collation(ctx, expr)?,
-        _ => None,
+        Expr::Unary { op: UnaryOp::Plus, expr } | Expr::Cast { expr, .. } => expr_collation(ctx, expr)?,
+        // An expression holding an explicit COLLATE somewhere (outside subqueries) takes it,
+        // as explicit: SQLite propagates EP_Collate up the tree and sqlite3ExprCollSeq follows
+        // it down, left operand first, then the right one or the first list item holding one.
+        other => match collate_child(other) {
+            Some(child) => expr_collation(ctx, child)?.map(|(c, _)| (c, true)),
+            None => None,
+        },
     })
+}
+
+/// The operands of `e` in SQLite's order (pLeft, then pRight or the list), not looking into
+/// subqueries.
+fn operands(e: &Expr) -> Vec<&Expr> {
+    match e {
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => vec![expr],
+        Expr::Binary { left, right, .. } => vec![left, right],
+        Expr::Like { expr, pattern, escape, .. } => {
+            let mut v: Vec<&Expr> = vec![pattern, expr];
+            v.extend(escape.as_deref());
+            v
+        }
+        Expr::Between { expr, low, high, .. } => vec![expr, low, high],
+        Expr::In { expr, target, .. } => {
+            let mut v: Vec<&Expr> = vec![expr];
+            if let InTarget::List(l) = target {
+                v.extend(l);
+            }
+            v
+        }
+        Expr::Case { base, whens, else_expr } => {
+            let mut v: Vec<&Expr> = base.as_deref().into_iter().collect();
+            for (w, t) in whens {
+                v.push(w);
+                v.push(t);
+            }
+            v.extend(else_expr.as_deref());
+            v
+        }
+        Expr::Function(call) => match &call.args {
+            ast::FunctionArgs::List(args) => args.iter().collect(),
+            ast::FunctionArgs::Star => vec![],
+        },
+        Expr::Row(items) => items.iter().collect(),
+        _ => vec![],
+    }
+}
+
+/// Whether `e` holds an explicit COLLATE outside subqueries (SQLite's EP_Collate).
+fn has_collate(e: &Expr) -> bool {
+    matches!(e, Expr::Collate { .. }) || operands(e).into_iter().any(has_collate)
+}
+
+/// The operand sqlite3ExprCollSeq follows into: the first one holding a COLLATE.
+fn collate_child(e: &Expr) -> Option<&Expr> {
+    operands(e).into_iter().find(|c| has_collate(c))
 }
 
 /// The affinity and collation a comparison between `l` and `r` uses.
