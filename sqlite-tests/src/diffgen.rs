@@ -125,15 +125,41 @@ pub enum Expr {
     Unary(&'static str, Box<Expr>),
     Binary(Box<Expr>, &'static str, Box<Expr>),
     Postfix(Box<Expr>, &'static str),
-    Between { e: Box<Expr>, not: bool, lo: Box<Expr>, hi: Box<Expr> },
-    InList { e: Box<Expr>, not: bool, list: Vec<Expr> },
-    InSelect { e: Box<Expr>, not: bool, sel: Box<Select> },
-    Exists { not: bool, sel: Box<Select> },
+    Between {
+        e: Box<Expr>,
+        not: bool,
+        lo: Box<Expr>,
+        hi: Box<Expr>,
+    },
+    InList {
+        e: Box<Expr>,
+        not: bool,
+        list: Vec<Expr>,
+    },
+    InSelect {
+        e: Box<Expr>,
+        not: bool,
+        sel: Box<Select>,
+    },
+    Exists {
+        not: bool,
+        sel: Box<Select>,
+    },
     Scalar(Box<Select>),
-    Case { base: Option<Box<Expr>>, arms: Vec<(Expr, Expr)>, els: Option<Box<Expr>> },
+    /// A row value `(a, b)`, compared with a row subquery or tested IN one.
+    Row(Vec<Expr>),
+    Case {
+        base: Option<Box<Expr>>,
+        arms: Vec<(Expr, Expr)>,
+        els: Option<Box<Expr>>,
+    },
     Cast(Box<Expr>, &'static str),
     Collate(Box<Expr>, &'static str),
-    Func { name: &'static str, distinct: bool, args: Vec<Expr> },
+    Func {
+        name: &'static str,
+        distinct: bool,
+        args: Vec<Expr>,
+    },
     CountStar,
 }
 
@@ -158,6 +184,7 @@ impl Expr {
             Expr::InSelect { e, not, sel } => format!("({} {}IN ({}))", e.render(), not_kw(*not), sel.render()),
             Expr::Exists { not, sel } => format!("({}EXISTS ({}))", not_kw(*not), sel.render()),
             Expr::Scalar(sel) => format!("({})", sel.render()),
+            Expr::Row(items) => format!("({})", join_exprs(items)),
             Expr::Case { base, arms, els } => {
                 let mut s = String::from("(CASE");
                 if let Some(b) = base {
@@ -207,7 +234,7 @@ impl Expr {
                 }
                 v
             }
-            Expr::Func { args, .. } => args.iter_mut().collect(),
+            Expr::Func { args, .. } | Expr::Row(args) => args.iter_mut().collect(),
         }
     }
 
@@ -466,6 +493,10 @@ enum Shape {
     Top,
     Scalar,
     In,
+    /// A row subquery (its first row compared with a row value) or a row IN subquery, with this
+    /// many columns.
+    RowScalar(usize),
+    RowIn(usize),
     Exists,
     /// A compound part or INSERT ... SELECT source with this many columns.
     Part(usize),
@@ -696,12 +727,12 @@ impl Gen {
         let where_ = if !from.is_empty() && self.rng.chance(60) { Some(self.bool_expr(&row, 3)) } else { None };
         let agg_pct = match shape {
             Shape::Top => 30,
-            Shape::Scalar => 60,
+            Shape::Scalar | Shape::RowScalar(_) => 60,
             _ => 15,
         };
         let aggregate = !from.is_empty() && self.rng.chance(agg_pct);
         let mut group_by = Vec::new();
-        if aggregate && shape != Shape::Scalar {
+        if aggregate && !matches!(shape, Shape::Scalar | Shape::RowScalar(_)) {
             for _ in 0..self.rng.range(0, 2) {
                 let c = Expr::Col(self.rng.pick(&local).clone());
                 group_by.push(match self.rng.below(6) {
@@ -715,7 +746,7 @@ impl Gen {
         let ctx = if aggregate { Ctx { group: Some(group_by.clone()), ..row } } else { row };
         let n_cols = match shape {
             Shape::Top => self.rng.range(1, 3),
-            Shape::Part(n) => n,
+            Shape::Part(n) | Shape::RowScalar(n) | Shape::RowIn(n) => n,
             _ => 1,
         };
         let cols: Vec<Expr> = (0..n_cols).map(|_| self.expr(&ctx, 3)).collect();
@@ -746,7 +777,7 @@ impl Gen {
                 };
                 (true, limit)
             }
-            Shape::Scalar if !aggregate => (true, Some((1, None))),
+            Shape::Scalar | Shape::RowScalar(_) if !aggregate => (true, Some((1, None))),
             _ => (false, None),
         };
         Select { distinct, cols, from, where_, group_by, having, compound, ordered, limit }
@@ -868,9 +899,21 @@ impl Gen {
             60..=62 => Expr::Collate(self.expr(ctx, d1).boxed(), self.rng.pick_str(&["NOCASE", "BINARY", "RTRIM"])),
             63..=84 => self.scalar_function(ctx, d1),
             85..=88 if ctx.group.is_some() => self.aggregate(ctx),
-            89..=92 if subqueries => {
+            89..=91 if subqueries => {
                 let sel = self.subquery(Shape::Scalar, ctx);
                 Expr::Scalar(sel.into())
+            }
+            92 if subqueries => {
+                let n = self.rng.range(2, 3);
+                let row = Expr::Row((0..n).map(|_| self.expr(ctx, d1.min(1))).collect());
+                if self.rng.chance(50) {
+                    let sel = self.subquery(Shape::RowScalar(n), ctx);
+                    let op = self.rng.pick_str(&["=", "<>", "<", "<=", ">", ">=", "IS", "IS NOT"]);
+                    Expr::Binary(row.boxed(), op, Expr::Scalar(sel.into()).boxed())
+                } else {
+                    let sel = self.subquery(Shape::RowIn(n), ctx);
+                    Expr::InSelect { e: row.boxed(), not: self.rng.chance(30), sel: sel.into() }
+                }
             }
             93..=96 if subqueries => {
                 let sel = self.subquery(Shape::In, ctx);

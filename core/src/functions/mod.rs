@@ -1,7 +1,9 @@
-//! Built-in SQL functions: scalar functions (`scalar.rs`) and aggregates (`aggregate.rs`), found by
-//! name and argument count the way SQLite's function table is searched.
+//! Built-in SQL functions: scalar functions (`scalar.rs`, the math functions in `math.rs`) and
+//! aggregates (`aggregate.rs`), found by name and argument count the way SQLite's function table
+//! is searched.
 
 pub mod aggregate;
+pub mod math;
 pub mod printf;
 pub mod scalar;
 

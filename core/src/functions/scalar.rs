@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use super::{FuncContext, FunctionLookup, ScalarFunc, ScalarImpl};
+use super::{math, FuncContext, FunctionLookup, ScalarFunc, ScalarImpl};
 use crate::error::{Error, Result};
 use crate::value::{format_real, Collation, Value};
 use crate::vdbe::ops::{real_to_i64, to_f64, to_i64, to_numeric, to_text};
@@ -13,42 +13,71 @@ pub const SQLITE_VERSION: &str = "3.54.1";
 /// (name, min args, max args (usize::MAX for any), deterministic, implementation)
 const TABLE: &[(&str, usize, usize, bool, ScalarImpl)] = &[
     ("abs", 1, 1, true, abs),
-    ("char", 0, usize::MAX, true, char_fn),
+    ("acos", 1, 1, true, math::acos),
+    ("acosh", 1, 1, true, math::acosh),
+    ("asin", 1, 1, true, math::asin),
+    ("asinh", 1, 1, true, math::asinh),
+    ("atan", 1, 1, true, math::atan),
+    ("atan2", 2, 2, true, math::atan2),
+    ("atanh", 1, 1, true, math::atanh),
+    ("ceil", 1, 1, true, math::ceil),
+    ("ceiling", 1, 1, true, math::ceil),
     ("changes", 0, 0, false, changes),
+    ("char", 0, usize::MAX, true, char_fn),
     ("coalesce", 2, usize::MAX, true, coalesce),
     ("concat", 1, usize::MAX, true, concat),
     ("concat_ws", 2, usize::MAX, true, concat_ws),
+    ("cos", 1, 1, true, math::cos),
+    ("cosh", 1, 1, true, math::cosh),
+    ("degrees", 1, 1, true, math::degrees),
+    ("exp", 1, 1, true, math::exp),
+    ("floor", 1, 1, true, math::floor),
     ("format", 1, usize::MAX, true, printf),
     ("glob", 2, 2, true, glob_fn),
     ("hex", 1, 1, true, hex),
+    ("if", 2, 3, true, iif),
     ("ifnull", 2, 2, true, coalesce),
     ("iif", 3, 3, true, iif),
-    ("if", 2, 3, true, iif),
     ("instr", 2, 2, true, instr),
     ("last_insert_rowid", 0, 0, false, last_insert_rowid),
     ("length", 1, 1, true, length),
     ("like", 2, 3, true, like_fn),
     ("likelihood", 2, 2, true, first),
     ("likely", 1, 1, true, first),
+    ("ln", 1, 1, true, math::ln),
+    ("log", 1, 2, true, math::log),
+    ("log10", 1, 1, true, math::log10),
+    ("log2", 1, 1, true, math::log2),
     ("lower", 1, 1, true, lower),
     ("ltrim", 1, 2, true, ltrim),
     ("max", 2, usize::MAX, true, max),
     ("min", 2, usize::MAX, true, min),
+    ("mod", 2, 2, true, math::modulo),
     ("nullif", 2, 2, true, nullif),
     ("octet_length", 1, 1, true, octet_length),
+    ("pi", 0, 0, true, math::pi),
+    ("pow", 2, 2, true, math::pow),
+    ("power", 2, 2, true, math::pow),
     ("printf", 1, usize::MAX, true, printf),
     ("quote", 1, 1, true, quote),
+    ("radians", 1, 1, true, math::radians),
     ("random", 0, 0, false, random),
     ("randomblob", 1, 1, false, randomblob),
     ("replace", 3, 3, true, replace),
     ("round", 1, 2, true, round),
     ("rtrim", 1, 2, true, rtrim),
     ("sign", 1, 1, true, sign),
+    ("sin", 1, 1, true, math::sin),
+    ("sinh", 1, 1, true, math::sinh),
     ("sqlite_version", 0, 0, true, sqlite_version),
+    ("sqrt", 1, 1, true, math::sqrt),
     ("substr", 2, 3, true, substr),
     ("substring", 2, 3, true, substr),
+    ("tan", 1, 1, true, math::tan),
+    ("tanh", 1, 1, true, math::tanh),
     ("total_changes", 0, 0, false, total_changes),
     ("trim", 1, 2, true, trim),
+    ("trunc", 1, 1, true, math::trunc),
     ("typeof", 1, 1, true, typeof_fn),
     ("unhex", 1, 2, true, unhex),
     ("unicode", 1, 1, true, unicode),
@@ -347,10 +376,11 @@ fn zeroblob(_: &FuncContext, a: &[Value]) -> Result<Value> {
 
 fn replace(_: &FuncContext, a: &[Value]) -> Result<Value> {
     // SQLite's order: an empty pattern returns the string before the replacement is looked at.
+    // A pattern whose first character is a NUL counts as empty (SQLite tests zPattern[0]).
     let (Some(s), Some(from)) = (to_text(&a[0]), to_text(&a[1])) else {
         return Ok(Value::Null);
     };
-    if from.is_empty() {
+    if from.is_empty() || from.starts_with('\0') {
         return Ok(Value::Text(s));
     }
     let Some(to) = to_text(&a[2]) else {

@@ -43,8 +43,9 @@ pub type ColumnRules = (Option<Affinity>, Option<(Collation, bool)>);
 pub enum Dest {
     /// ResultRow: the statement's output.
     Output,
-    /// A scalar subquery: the first column of the first row into `reg`, then jump to `done`.
-    Scalar { reg: usize, done: Label },
+    /// A scalar or row subquery: the first `width` columns of the first row into
+    /// `reg..reg + width`, then jump to `done`.
+    Scalar { reg: usize, width: usize, done: Label },
     /// EXISTS: 1 into `reg` at the first row, then jump to `done`.
     Exists { reg: usize, done: Label },
     /// Every row into ephemeral table `id`.
@@ -98,6 +99,14 @@ pub struct Ctx {
     /// The affinity and collation of each result column of the simple SELECT compiled last
     /// (for a compound, its rightmost member): what `x IN (SELECT ...)` compares with.
     pub result_rules: Vec<ColumnRules>,
+    /// The first result column's rules of each subquery compiled so far, by the address of
+    /// its AST node: a scalar subquery compares with that column's affinity. Shared with the
+    /// scratch contexts that compile a subquery apart to learn them (`subquery_rules`).
+    /// The rules of each member's result columns (leftmost first) of the query compiled last:
+    /// what SQLite derives a subquery's column affinities from.
+    pub member_rules: Vec<Vec<ColumnRules>>,
+    /// The node is kept with its rules: an address freed by a scratch context may come back.
+    pub subquery_rules: std::rc::Rc<std::cell::RefCell<std::collections::HashMap<usize, (ast::Select, ColumnRules)>>>,
 }
 
 impl Ctx {
@@ -124,6 +133,8 @@ impl Ctx {
             plan_details: vec![],
             query_plan_rows: vec![],
             result_rules: vec![],
+            subquery_rules: Default::default(),
+            member_rules: vec![],
         }
     }
 
@@ -199,9 +210,17 @@ pub fn resolve_column(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<(usize, Op
     })
 }
 
-/// The column references in `e` outside aggregate calls (not descending into subqueries).
+/// The column references in `e` outside aggregate calls, including those in subqueries: a
+/// correlated subquery in an aggregate query's output reads the outer row's columns from the
+/// row SQLite picks, like a bare column. A reference in a subquery may name the subquery's own
+/// tables; the caller keeps only those resolving to the aggregate query's tables.
 pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
     match e {
+        Expr::Subquery(select) | Expr::Exists { select, .. } => collect_select_columns(select, out),
+        Expr::In { expr, target: InTarget::Select(select), .. } => {
+            collect_bare_columns(expr, out);
+            collect_select_columns(select, out);
+        }
         Expr::Column(c) if !out.contains(c) => out.push(c.clone()),
         Expr::Function(call) => {
             let argc = match &call.args {
@@ -256,6 +275,56 @@ pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
         }
         Expr::Row(items) => items.iter().for_each(|x| collect_bare_columns(x, out)),
         _ => {}
+    }
+}
+
+/// The column references anywhere in `select` (see `collect_bare_columns`).
+fn collect_select_columns(select: &ast::Select, out: &mut Vec<ast::ColumnRef>) {
+    fn table_ref(t: &ast::TableRef, out: &mut Vec<ast::ColumnRef>) {
+        match t {
+            ast::TableRef::Subquery { select, .. } => collect_select_columns(select, out),
+            ast::TableRef::Function { args, .. } => args.iter().for_each(|a| collect_bare_columns(a, out)),
+            ast::TableRef::Nested { from, .. } => from_clause(from, out),
+            ast::TableRef::Table { .. } => {}
+        }
+    }
+    fn from_clause(f: &ast::FromClause, out: &mut Vec<ast::ColumnRef>) {
+        table_ref(&f.first, out);
+        for j in &f.joins {
+            table_ref(&j.table, out);
+            if let Some(ast::JoinConstraint::On(e)) = &j.constraint {
+                collect_bare_columns(e, out);
+            }
+        }
+    }
+    fn core(c: &ast::SelectCore, out: &mut Vec<ast::ColumnRef>) {
+        match c {
+            ast::SelectCore::Values(rows) => rows.iter().flatten().for_each(|e| collect_bare_columns(e, out)),
+            ast::SelectCore::Select(s) => {
+                for col in &s.columns {
+                    if let ast::ResultColumn::Expr { expr, .. } = col {
+                        collect_bare_columns(expr, out);
+                    }
+                }
+                if let Some(f) = &s.from {
+                    from_clause(f, out);
+                }
+                let rest = s.where_clause.iter().chain(&s.group_by).chain(&s.having);
+                rest.for_each(|e| collect_bare_columns(e, out));
+            }
+        }
+    }
+    if let Some(with) = &select.with {
+        with.ctes.iter().for_each(|c| collect_select_columns(&c.select, out));
+    }
+    core(&select.body.first, out);
+    select.body.compounds.iter().for_each(|(_, c)| core(c, out));
+    select.order_by.iter().for_each(|t| collect_bare_columns(&t.expr, out));
+    if let Some(l) = &select.limit {
+        collect_bare_columns(&l.limit, out);
+        if let Some(o) = &l.offset {
+            collect_bare_columns(o, out);
+        }
     }
 }
 
@@ -406,6 +475,8 @@ pub fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
         },
         Expr::Cast { type_name, .. } => Some(Affinity::from_decl_type(type_name)),
         Expr::Collate { expr, .. } => declared_affinity(ctx, expr),
+        // sqlite3ExprAffinity of TK_SELECT: the affinity of the first result column.
+        Expr::Subquery(select) => subquery_rules(ctx, select).0,
         _ => None,
     }
 }
@@ -422,69 +493,81 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
             Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
             _ => None,
         },
-        // CAST and unary + keep their operand's collation (sqlite3ExprCollSeq).
         Expr::Unary { op: UnaryOp::Plus, expr } | Expr::Cast { expr, .. } => expr_collation(ctx, expr)?,
-        other => explicit_collation(other)?.map(|c| (c, true)),
+        // An expression holding an explicit COLLATE somewhere (outside subqueries) takes it,
+        // as explicit: SQLite propagates EP_Collate up the tree and sqlite3ExprCollSeq follows
+        // it down, left operand first, then the right one or the first list item holding one.
+        other => match collate_child(other) {
+            Some(child) => expr_collation(ctx, child)?.map(|(c, _)| (c, true)),
+            None => None,
+        },
     })
 }
 
-/// The collation an explicit COLLATE inside `e` lends it: SQLite propagates the EP_Collate
-/// flag up from any operand, so `CASE ... THEN x COLLATE NOCASE ... END` compares with NOCASE.
-/// The search follows sqlite3ExprCollSeq: the left operand first, then the right or the list.
-fn explicit_collation(e: &Expr) -> Result<Option<Collation>> {
-    let first = |items: &[&Expr]| -> Result<Option<Collation>> {
-        for x in items {
-            if let Some(c) = explicit_collation(x)? {
-                return Ok(Some(c));
-            }
-        }
-        Ok(None)
-    };
+/// The operands of `e` in SQLite's order (pLeft, then pRight or the list), not looking into
+/// subqueries.
+fn operands(e: &Expr) -> Vec<&Expr> {
     match e {
-        Expr::Collate { collation, .. } => Ok(Some(
-            Collation::from_name(collation)
-                .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
-        )),
-        Expr::Unary { expr, .. } | Expr::Cast { expr, .. } | Expr::IsNull { expr, .. } | Expr::IsTruth { expr, .. } => {
-            explicit_collation(expr)
-        }
-        Expr::Binary { left, right, .. } => first(&[left, right]),
+        Expr::Unary { expr, .. }
+        | Expr::Cast { expr, .. }
+        | Expr::Collate { expr, .. }
+        | Expr::IsNull { expr, .. }
+        | Expr::IsTruth { expr, .. } => vec![expr],
+        Expr::Binary { left, right, .. } => vec![left, right],
         Expr::Like { expr, pattern, escape, .. } => {
-            let mut items: Vec<&Expr> = vec![pattern, expr];
-            items.extend(escape.as_deref());
-            first(&items)
+            let mut v: Vec<&Expr> = vec![pattern, expr];
+            v.extend(escape.as_deref());
+            v
         }
-        Expr::Between { expr, low, high, .. } => first(&[expr, low, high]),
+        Expr::Between { expr, low, high, .. } => vec![expr, low, high],
         Expr::In { expr, target, .. } => {
-            let mut items: Vec<&Expr> = vec![expr];
+            let mut v: Vec<&Expr> = vec![expr];
             if let InTarget::List(l) = target {
-                items.extend(l.iter());
+                v.extend(l);
             }
-            first(&items)
+            v
         }
         Expr::Case { base, whens, else_expr } => {
-            let mut items: Vec<&Expr> = base.iter().map(|b| b.as_ref()).collect();
+            let mut v: Vec<&Expr> = base.as_deref().into_iter().collect();
             for (w, t) in whens {
-                items.push(w);
-                items.push(t);
+                v.push(w);
+                v.push(t);
             }
-            items.extend(else_expr.as_deref());
-            first(&items)
+            v.extend(else_expr.as_deref());
+            v
         }
         Expr::Function(call) => match &call.args {
-            ast::FunctionArgs::List(args) => first(&args.iter().collect::<Vec<_>>()),
-            ast::FunctionArgs::Star => Ok(None),
+            ast::FunctionArgs::List(args) => args.iter().collect(),
+            ast::FunctionArgs::Star => vec![],
         },
-        Expr::Row(items) => first(&items.iter().collect::<Vec<_>>()),
-        _ => Ok(None),
+        Expr::Row(items) => items.iter().collect(),
+        _ => vec![],
     }
+}
+
+/// Whether `e` holds an explicit COLLATE outside subqueries (SQLite's EP_Collate).
+fn has_collate(e: &Expr) -> bool {
+    matches!(e, Expr::Collate { .. }) || operands(e).into_iter().any(has_collate)
+}
+
+/// The operand sqlite3ExprCollSeq follows into: the first one holding a COLLATE.
+fn collate_child(e: &Expr) -> Option<&Expr> {
+    operands(e).into_iter().find(|c| has_collate(c))
 }
 
 /// The affinity and collation a comparison between `l` and `r` uses.
 pub fn comparison_rules(ctx: &Ctx, l: &Expr, r: &Expr) -> Result<(Affinity, Collation)> {
+    Ok(combine_rules(
+        (declared_affinity(ctx, l), expr_collation(ctx, l)?),
+        (declared_affinity(ctx, r), expr_collation(ctx, r)?),
+    ))
+}
+
+/// The affinity and collation a comparison uses, from what each operand carries.
+fn combine_rules(l: ColumnRules, r: ColumnRules) -> (Affinity, Collation) {
     // SQLite's sqlite3CompareAffinity: two operands with affinity compare numerically if either
     // is numeric and as they are otherwise; one operand with affinity lends it to the other.
-    let aff = match (declared_affinity(ctx, l), declared_affinity(ctx, r)) {
+    let aff = match (l.0, r.0) {
         (Some(a), Some(b)) => {
             if a.is_numeric() || b.is_numeric() {
                 Affinity::Numeric
@@ -501,16 +584,14 @@ pub fn comparison_rules(ctx: &Ctx, l: &Expr, r: &Expr) -> Result<(Affinity, Coll
         }
         (None, None) => Affinity::Blob,
     };
-    let lc = expr_collation(ctx, l)?;
-    let rc = expr_collation(ctx, r)?;
-    let coll = match (lc, rc) {
+    let coll = match (l.1, r.1) {
         (Some((c, true)), _) => c,
         (_, Some((c, true))) => c,
         (Some((c, false)), _) => c,
         (_, Some((c, false))) => c,
         _ => Collation::Binary,
     };
-    Ok((aff, coll))
+    (aff, coll)
 }
 
 fn cmp_op(op: BinaryOp) -> Option<CmpOp> {
@@ -588,6 +669,11 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             }
         },
         Expr::Binary { op, left, right } => {
+            if row_subquery_comparison(ctx, *op, left, right, dest, d)? {
+                return Ok(());
+            }
+            check_row_members(ctx, left)?;
+            check_row_members(ctx, right)?;
             if let Some(rewritten) = expand_row_comparison(*op, left, right)? {
                 return expr_to_reg_depth(ctx, &rewritten, dest, d);
             }
@@ -674,8 +760,19 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
                 expr_to_reg_depth(ctx, &both, dest, d)?;
             }
         }
+        Expr::In { expr, target: InTarget::List(_), .. } if is_vector(ctx, expr) && !matches!(**expr, Expr::Row(_)) => {
+            return Err(Error::sql("row value misused"));
+        }
         Expr::In { not, expr, target: InTarget::List(list) } if matches!(**expr, Expr::Row(_)) => {
             // (a, b) IN ((1, 2), (3, 4)) is the OR of the row equalities.
+            let n = operand_width(ctx, expr);
+            for item in list {
+                let k = if matches!(item, Expr::Row(_)) { operand_width(ctx, item) } else { 1 };
+                if k != n {
+                    let terms = if k == 1 { "term" } else { "terms" };
+                    return Err(Error::sql(format!("IN(...) element has {k} {terms} - expected {n}")));
+                }
+            }
             let mut any: Option<Expr> = None;
             for item in list {
                 let eq = Expr::Binary { op: BinaryOp::Eq, left: expr.clone(), right: Box::new(item.clone()) };
@@ -687,6 +784,14 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             let any = any.unwrap_or(Expr::Literal(Literal::Integer(0)));
             let e = if *not { Expr::Unary { op: UnaryOp::Not, expr: Box::new(any) } } else { any };
             expr_to_reg_depth(ctx, &e, dest, d)?;
+        }
+        Expr::In { not, expr, target: target @ (InTarget::Select(_) | InTarget::Table(_)) } if is_vector(ctx, expr) => {
+            let select = match target {
+                InTarget::Select(select) => (**select).clone(),
+                InTarget::Table(name) => table_as_select(name),
+                _ => unreachable!("matched above"),
+            };
+            in_select_row(ctx, expr, &select, *not, dest, d)?
         }
         Expr::In { not, expr, target } => match target {
             InTarget::List(list) => in_list_value(ctx, expr, list, *not, dest, d)?,
@@ -710,6 +815,17 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             };
             ctx.b.emit(Insn::Integer { value: 0, dest });
             ctx.b.patch_here(j);
+        }
+        Expr::Case { base: Some(base), whens, else_expr } if is_vector(ctx, base) => {
+            // CASE row WHEN row ...: each WHEN is the row comparison `row = when`.
+            let whens = whens
+                .iter()
+                .map(|(w, t)| {
+                    (Expr::Binary { op: BinaryOp::Eq, left: base.clone(), right: Box::new(w.clone()) }, t.clone())
+                })
+                .collect();
+            let searched = Expr::Case { base: None, whens, else_expr: else_expr.clone() };
+            expr_to_reg_depth(ctx, &searched, dest, d)?
         }
         Expr::Case { base, whens, else_expr } => {
             let end = ctx.b.new_label();
@@ -783,7 +899,10 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             // The result is cached across rows (Once) in a register of its own: `dest` may be
             // overwritten between evaluations.
             let result = ctx.b.alloc_register();
-            let n = subquery(ctx, select, Dest::Scalar { reg: result, done })?;
+            ctx.result_rules.clear();
+            let n = subquery(ctx, select, Dest::Scalar { reg: result, width: 1, done })?;
+            let rules = ctx.result_rules.first().cloned().unwrap_or((None, None));
+            ctx.subquery_rules.borrow_mut().insert(select_key(select), ((**select).clone(), rules));
             ctx.b.emit(Insn::SCopy { src: result, dest });
             if n != 1 {
                 return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
@@ -964,8 +1083,8 @@ fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
     let once = ctx.b.emit(Insn::Noop { comment: None });
     // The result's initial value, set inside the Once guard so a cached result survives.
     match dest {
-        Dest::Scalar { reg, .. } => {
-            ctx.b.emit(Insn::Null { dest: reg, end: reg });
+        Dest::Scalar { reg, width, .. } => {
+            ctx.b.emit(Insn::Null { dest: reg, end: reg + width.max(1) - 1 });
         }
         Dest::Exists { reg, .. } => {
             ctx.b.emit(Insn::Integer { value: 0, dest: reg });
@@ -1209,7 +1328,7 @@ fn cond_jump_depth(ctx: &mut Ctx, e: &Expr, if_false: Label, depth: usize) -> Re
             cond_jump_depth(ctx, right, if_false, depth + 1)
         }
         Expr::Binary { op, left, right }
-            if cmp_op(*op).is_some() && !matches!(**left, Expr::Row(_)) && !matches!(**right, Expr::Row(_)) =>
+            if cmp_op(*op).is_some() && !is_vector(ctx, left) && !is_vector(ctx, right) =>
         {
             let cmp = cmp_op(*op).expect("comparison");
             let (l, r) = (ctx.b.alloc_register(), ctx.b.alloc_register());
@@ -1358,4 +1477,419 @@ pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
     });
     ctx.b.resolve_label(skip);
     Ok(())
+}
+
+/// One value of a row operand in registers, with what it lends a comparison.
+struct RowField {
+    reg: usize,
+    rules: ColumnRules,
+}
+
+/// The number of values `e` stands for: a row's length, a subquery's column count, else 1.
+fn operand_width(ctx: &Ctx, e: &Expr) -> usize {
+    match e {
+        Expr::Row(items) => items.len(),
+        Expr::Subquery(select) => select_width(ctx, select),
+        _ => 1,
+    }
+}
+
+/// The number of columns `select` returns: its first member's, counted as written unless a `*`
+/// needs the FROM clause, when it is compiled apart (in a scratch context that sees the same
+/// names) and its columns counted. A query that fails to compile there counts as one column, so
+/// that compiling it for real reports the error.
+fn select_width(ctx: &Ctx, select: &ast::Select) -> usize {
+    match &select.body.first {
+        ast::SelectCore::Values(rows) => return rows.first().map_or(1, |r| r.len()),
+        ast::SelectCore::Select(core) => {
+            if core.columns.iter().all(|c| matches!(c, ast::ResultColumn::Expr { .. })) {
+                return core.columns.len();
+            }
+        }
+    }
+    let mut scratch = scratch_ctx(ctx);
+    let schema = ctx.schema.clone();
+    super::select::compile_query(&mut scratch, &schema, select).map_or(1, |(names, _)| names.len())
+}
+
+fn select_key(select: &ast::Select) -> usize {
+    select as *const ast::Select as usize
+}
+
+/// A context for compiling a subquery apart, to learn its shape: it sees the same names.
+fn scratch_ctx(ctx: &Ctx) -> Ctx {
+    let mut scratch = Ctx::new(ctx.schema.clone());
+    scratch.scope = ctx.scope.clone();
+    scratch.levels = ctx.levels.clone();
+    scratch.correlated_cell = std::cell::RefCell::new(ctx.correlated_cell.borrow().clone());
+    scratch.ctes = ctx.ctes.clone();
+    scratch.recursive_ctes = ctx.recursive_ctes.clone();
+    scratch.recursive_bindings = ctx.recursive_bindings.clone();
+    scratch.hidden_columns = ctx.hidden_columns.clone();
+    scratch.using_merged = ctx.using_merged.clone();
+    scratch.params = ctx.params.clone();
+    scratch.next_param = ctx.next_param;
+    scratch.subquery_rules = ctx.subquery_rules.clone();
+    scratch.push_level();
+    scratch.dest.push(Dest::Discard);
+    scratch
+}
+
+/// The affinity and collation of a scalar subquery's first result column (its rightmost
+/// member's, for a compound, as SQLite's pSelect->pEList). Known once the subquery is compiled;
+/// asked before (by the planner), it is compiled apart first.
+fn subquery_rules(ctx: &Ctx, select: &ast::Select) -> ColumnRules {
+    let key = select_key(select);
+    if let Some((node, r)) = ctx.subquery_rules.borrow().get(&key) {
+        if node == select {
+            return *r;
+        }
+    }
+    let mut scratch = scratch_ctx(ctx);
+    let schema = ctx.schema.clone();
+    let rules = match super::select::compile_query(&mut scratch, &schema, select) {
+        Ok(_) => scratch.result_rules.first().cloned().unwrap_or((None, None)),
+        Err(_) => (None, None),
+    };
+    ctx.subquery_rules.borrow_mut().insert(key, (select.clone(), rules));
+    rules
+}
+
+/// Whether `e` is a row value: a row, or a subquery returning more than one column.
+fn is_vector(ctx: &Ctx, e: &Expr) -> bool {
+    matches!(e, Expr::Row(_)) || (matches!(e, Expr::Subquery(_)) && operand_width(ctx, e) > 1)
+}
+
+/// Checks the members of a row: none may be a row itself or a subquery of several columns.
+fn check_row_members(ctx: &Ctx, e: &Expr) -> Result<()> {
+    if let Expr::Row(items) = e {
+        for item in items {
+            match item {
+                Expr::Row(_) => return Err(Error::sql("row value misused")),
+                Expr::Subquery(_) => {
+                    let n = operand_width(ctx, item);
+                    if n != 1 {
+                        return Err(Error::sql(format!("sub-select returns {n} columns - expected 1")));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Compiles row operand `e` (`width` values) into consecutive registers. A subquery's first
+/// row is read once per evaluation (or once in all, uncorrelated); with no row, every value is
+/// NULL. Each value lends its affinity and collation (a subquery's only the affinity of its
+/// result columns).
+fn row_fields(ctx: &mut Ctx, e: &Expr, width: usize, d: usize) -> Result<Vec<RowField>> {
+    let base = ctx.b.alloc_registers(width);
+    match e {
+        Expr::Row(items) => {
+            check_row_members(ctx, e)?;
+            let mut fields = Vec::with_capacity(width);
+            for (i, item) in items.iter().enumerate() {
+                expr_to_reg_depth(ctx, item, base + i, d)?;
+                fields.push(RowField {
+                    reg: base + i,
+                    rules: (declared_affinity(ctx, item), expr_collation(ctx, item)?),
+                });
+            }
+            Ok(fields)
+        }
+        Expr::Subquery(select) => {
+            let done = ctx.b.new_label();
+            // Cached across rows (Once) in registers of its own, as for a scalar subquery.
+            let result = ctx.b.alloc_registers(width);
+            ctx.result_rules.clear();
+            let n = subquery(ctx, select, Dest::Scalar { reg: result, width, done })?;
+            if n != width {
+                return Err(Error::sql("row value misused"));
+            }
+            let rules = ctx.result_rules.clone();
+            let mut fields = Vec::with_capacity(width);
+            for i in 0..width {
+                ctx.b.emit(Insn::SCopy { src: result + i, dest: base + i });
+                // A subquery's columns lend their affinity but, unlike in IN, not their
+                // collation (as bundled SQLite compares them).
+                let aff = rules.get(i).and_then(|r| r.0);
+                fields.push(RowField { reg: base + i, rules: (aff, None) });
+            }
+            Ok(fields)
+        }
+        _ => {
+            expr_to_reg_depth(ctx, e, base, d)?;
+            Ok(vec![RowField { reg: base, rules: (declared_affinity(ctx, e), expr_collation(ctx, e)?) }])
+        }
+    }
+}
+
+/// `dest = (left op right)` for row values where a side is a subquery (SQLite's
+/// codeVectorCompare): `=` and `<>` are the AND of the pairs (NULL when a pair is NULL and none
+/// differs), IS and IS NOT compare NULLs as values, and the orderings decide at the first pair
+/// that is not equal, NULL when that pair has a NULL. Returns false when `op` is no comparison
+/// or neither side is a row-valued subquery (the caller compiles those).
+fn row_subquery_comparison(
+    ctx: &mut Ctx,
+    op: BinaryOp,
+    left: &Expr,
+    right: &Expr,
+    dest: usize,
+    d: usize,
+) -> Result<bool> {
+    let is_cmp = cmp_op(op).is_some() || matches!(op, BinaryOp::Is | BinaryOp::IsNot);
+    if !is_cmp || !(matches!(left, Expr::Subquery(_)) || matches!(right, Expr::Subquery(_))) {
+        return Ok(false);
+    }
+    let (lw, rw) = (operand_width(ctx, left), operand_width(ctx, right));
+    if lw == 1 && rw == 1 {
+        return Ok(false);
+    }
+    if lw != rw {
+        return Err(Error::sql("row value misused"));
+    }
+    let l = row_fields(ctx, left, lw, d)?;
+    let r = row_fields(ctx, right, rw, d)?;
+    compare_rows(ctx, op, &l, &r, dest);
+    Ok(true)
+}
+
+fn compare_rows(ctx: &mut Ctx, op: BinaryOp, l: &[RowField], r: &[RowField], dest: usize) {
+    let yes = ctx.b.new_label();
+    let no = ctx.b.new_label();
+    let null = ctx.b.new_label();
+    let end = ctx.b.new_label();
+    let compare = |ctx: &mut Ctx, op: CmpOp, a: &RowField, b: &RowField, null_eq: bool, target: Label| {
+        let (affinity, collation) = combine_rules(a.rules, b.rules);
+        ctx.b.emit_jump(
+            Insn::Compare { op, lhs: a.reg, rhs: b.reg, target: 0, affinity, collation, jump_if_null: false, null_eq },
+            target,
+        );
+    };
+    match op {
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Is | BinaryOp::IsNot => {
+            let is = matches!(op, BinaryOp::Is | BinaryOp::IsNot);
+            let (equal, unequal) = if matches!(op, BinaryOp::Eq | BinaryOp::Is) { (yes, no) } else { (no, yes) };
+            let saw_null = ctx.b.alloc_register();
+            ctx.b.emit(Insn::Integer { value: 0, dest: saw_null });
+            for (a, b) in l.iter().zip(r) {
+                if !is {
+                    let next = ctx.b.new_label();
+                    let set_null = ctx.b.new_label();
+                    ctx.b.emit_jump(Insn::IsNull { reg: a.reg, target: 0 }, set_null);
+                    ctx.b.emit_jump(Insn::IsNull { reg: b.reg, target: 0 }, set_null);
+                    compare(ctx, CmpOp::Ne, a, b, false, unequal);
+                    ctx.b.emit_jump(Insn::Goto { target: 0 }, next);
+                    ctx.b.resolve_label(set_null);
+                    ctx.b.emit(Insn::Integer { value: 1, dest: saw_null });
+                    ctx.b.resolve_label(next);
+                } else {
+                    compare(ctx, CmpOp::Ne, a, b, true, unequal);
+                }
+            }
+            ctx.b.emit_jump(Insn::If { reg: saw_null, target: 0, jump_if_null: false }, null);
+            ctx.b.emit_jump(Insn::Goto { target: 0 }, equal);
+        }
+        _ => {
+            let (last, strict) = match op {
+                BinaryOp::Lt => (CmpOp::Lt, CmpOp::Lt),
+                BinaryOp::Le => (CmpOp::Le, CmpOp::Lt),
+                BinaryOp::Gt => (CmpOp::Gt, CmpOp::Gt),
+                _ => (CmpOp::Ge, CmpOp::Gt),
+            };
+            let n = l.len();
+            for (i, (a, b)) in l.iter().zip(r).enumerate() {
+                ctx.b.emit_jump(Insn::IsNull { reg: a.reg, target: 0 }, null);
+                ctx.b.emit_jump(Insn::IsNull { reg: b.reg, target: 0 }, null);
+                if i + 1 == n {
+                    compare(ctx, last, a, b, false, yes);
+                    ctx.b.emit_jump(Insn::Goto { target: 0 }, no);
+                } else {
+                    compare(ctx, strict, a, b, false, yes);
+                    compare(ctx, CmpOp::Ne, a, b, false, no);
+                }
+            }
+        }
+    }
+    ctx.b.resolve_label(null);
+    ctx.b.emit(Insn::Null { dest, end: dest });
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.resolve_label(yes);
+    ctx.b.emit(Insn::Integer { value: 1, dest });
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.resolve_label(no);
+    ctx.b.emit(Insn::Integer { value: 0, dest });
+    ctx.b.resolve_label(end);
+}
+
+/// `dest = row [NOT] IN (SELECT ...)` for a row of `width` values: true when a row of the
+/// subquery equals it in every column, else NULL when some row differs in no column but has a
+/// NULL in a pair, else false (an empty subquery gives false whatever the NULLs). Each column
+/// compares with the rules of `IN (SELECT ...)` for one column.
+fn in_select_row(ctx: &mut Ctx, expr: &Expr, select: &ast::Select, not: bool, dest: usize, d: usize) -> Result<()> {
+    let width = operand_width(ctx, expr);
+    let l = row_fields(ctx, expr, width, d)?;
+    let id = ctx.b.alloc_cursor();
+    let open_at = ctx.b.current_addr();
+    ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
+    ctx.result_rules.clear();
+    let n = subquery(ctx, select, Dest::Eph { id })?;
+    if n != width {
+        return Err(Error::sql(format!("sub-select returns {n} columns - expected {width}")));
+    }
+    if let Insn::Once { target } = ctx.b.insns[open_at + 1].clone() {
+        // Uncorrelated: the Once guard goes before EphOpen so the rows are gathered once.
+        ctx.b.insns[open_at] = Insn::Once { target };
+        ctx.b.insns[open_at + 1] = Insn::EphOpen { id, distinct: false, key: Default::default() };
+    }
+    let rules: Vec<(Affinity, Collation)> = l
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let (col_aff, col_coll) = ctx.result_rules.get(i).cloned().unwrap_or((None, None));
+            let aff = match (f.rules.0, col_aff) {
+                (Some(a), Some(b)) if a.is_numeric() || b.is_numeric() => Affinity::Numeric,
+                (Some(_), Some(_)) | (None, None) => Affinity::Blob,
+                (Some(a), None) | (None, Some(a)) => a,
+            };
+            let coll = match (f.rules.1, col_coll) {
+                (Some((c, true)), _) | (_, Some((c, true))) | (Some((c, false)), _) | (_, Some((c, false))) => c,
+                (None, None) => Collation::Binary,
+            };
+            (aff, coll)
+        })
+        .collect();
+    // Each row of the subquery, in turn: a row equal in every column decides true; a row that
+    // differs nowhere but meets a NULL makes the answer NULL unless a later row is equal.
+    let end = ctx.b.new_label();
+    let found = ctx.b.new_label();
+    let saw_null = ctx.b.alloc_register();
+    let v = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 0, dest: saw_null });
+    ctx.b.emit(Insn::Integer { value: not as i64, dest });
+    let scan = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphScan { cursor: scan, id });
+    let empty = ctx.b.emit(Insn::Rewind { cursor: scan, target: 0 });
+    let top = ctx.b.current_addr();
+    let next_row = ctx.b.new_label();
+    let row_null = ctx.b.alloc_register();
+    ctx.b.emit(Insn::Integer { value: 0, dest: row_null });
+    for (i, (f, (affinity, collation))) in l.iter().zip(&rules).enumerate() {
+        ctx.b.emit(Insn::Column { cursor: scan, column: i, dest: v, default: None });
+        let is_null = ctx.b.new_label();
+        let next_col = ctx.b.new_label();
+        ctx.b.emit_jump(Insn::IsNull { reg: f.reg, target: 0 }, is_null);
+        ctx.b.emit_jump(Insn::IsNull { reg: v, target: 0 }, is_null);
+        ctx.b.emit_jump(
+            Insn::Compare {
+                op: CmpOp::Ne,
+                lhs: f.reg,
+                rhs: v,
+                target: 0,
+                affinity: *affinity,
+                collation: *collation,
+                jump_if_null: false,
+                null_eq: false,
+            },
+            next_row,
+        );
+        ctx.b.emit_jump(Insn::Goto { target: 0 }, next_col);
+        ctx.b.resolve_label(is_null);
+        ctx.b.emit(Insn::Integer { value: 1, dest: row_null });
+        ctx.b.resolve_label(next_col);
+    }
+    ctx.b.emit_jump(Insn::IfNot { reg: row_null, target: 0, jump_if_null: false }, found);
+    ctx.b.emit(Insn::Integer { value: 1, dest: saw_null });
+    ctx.b.resolve_label(next_row);
+    ctx.b.emit(Insn::Next { cursor: scan, target: top });
+    let no_match = ctx.b.emit(Insn::IfNot { reg: saw_null, target: 0, jump_if_null: false });
+    ctx.b.emit(Insn::Null { dest, end: dest });
+    ctx.b.patch_here(no_match);
+    ctx.b.emit_jump(Insn::Goto { target: 0 }, end);
+    ctx.b.resolve_label(found);
+    ctx.b.emit(Insn::Integer { value: (!not) as i64, dest });
+    ctx.b.resolve_label(end);
+    ctx.b.patch_here(empty);
+    Ok(())
+}
+
+/// The affinities SQLite gives a derived table's columns (sqlite3SubqueryColumnTypes): the
+/// affinity of the leftmost member's result expression (a table's column, a CAST, a scalar
+/// subquery; None for the rest), turned to BLOB when another member's column holds numbers (for
+/// a text column) or text (for a numeric one). `members` are the members' result rules, as
+/// compiling `select` left them in `Ctx::member_rules`.
+pub fn derived_affinities(select: &ast::Select, members: &[Vec<ColumnRules>]) -> Vec<Option<Affinity>> {
+    let exprs = |core: &ast::SelectCore| -> Option<Vec<Expr>> {
+        match core {
+            ast::SelectCore::Values(rows) => rows.last().cloned(),
+            ast::SelectCore::Select(s) => s
+                .columns
+                .iter()
+                .map(|c| match c {
+                    ast::ResultColumn::Expr { expr, .. } => Some(expr.clone()),
+                    _ => None,
+                })
+                .collect(),
+        }
+    };
+    if members.len() != 1 + select.body.compounds.len() {
+        return vec![];
+    }
+    let others: Vec<Option<Vec<Expr>>> = select.body.compounds.iter().map(|(_, c)| exprs(c)).collect();
+    // sqlite3ExprDataType's mask: 0x01 numbers, 0x02 text, 0x04 blobs.
+    fn by_affinity(aff: Option<Affinity>) -> u8 {
+        match aff {
+            Some(a) if a.is_numeric() => 0x05,
+            Some(Affinity::Text) => 0x06,
+            Some(_) => 0x07,
+            None => 0,
+        }
+    }
+    fn data_type(e: &Expr, aff: Option<Affinity>) -> u8 {
+        match e {
+            Expr::Collate { expr, .. } | Expr::Unary { op: UnaryOp::Plus, expr } => data_type(expr, aff),
+            Expr::Literal(Literal::Null) => 0,
+            Expr::Literal(Literal::String(_)) => 0x02,
+            Expr::Literal(Literal::Blob(_)) => 0x04,
+            Expr::Binary { op: BinaryOp::Concat, .. } => 0x06,
+            Expr::Param(_) | Expr::Function(_) => 0x07,
+            Expr::Column(_) | Expr::Cast { .. } | Expr::Subquery(_) => match aff {
+                Some(a) if a.is_numeric() => 0x05,
+                Some(Affinity::Text) => 0x06,
+                _ => 0x07,
+            },
+            Expr::Case { whens, else_expr, .. } => {
+                let arms = whens.iter().map(|(_, t)| t).chain(else_expr.as_deref());
+                arms.fold(0, |m, t| m | data_type(t, declared_affinity_of_literal(t)))
+            }
+            _ => 0x01,
+        }
+    }
+    fn declared_affinity_of_literal(e: &Expr) -> Option<Affinity> {
+        match e {
+            Expr::Cast { type_name, .. } => Some(Affinity::from_decl_type(type_name)),
+            _ => None,
+        }
+    }
+    members[0]
+        .iter()
+        .enumerate()
+        .map(|(i, (aff, _))| {
+            let aff = (*aff)?;
+            let mut mask = 0u8;
+            for (k, o) in others.iter().enumerate() {
+                let rule = members[k + 1].get(i).and_then(|r| r.0);
+                mask |= match o.as_ref().and_then(|o| o.get(i)) {
+                    Some(e) => data_type(e, rule),
+                    None => by_affinity(rule),
+                };
+            }
+            Some(if (aff == Affinity::Text && mask & 0x01 != 0) || (aff.is_numeric() && mask & 0x02 != 0) {
+                Affinity::Blob
+            } else {
+                aff
+            })
+        })
+        .collect()
 }

@@ -228,7 +228,14 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
         }
         names = columns.to_vec();
     }
-    let table = derived_table(name, &names, &decltypes);
+    let mut table = derived_table(name, &names, &decltypes);
+    // SQLite gives the column its result expression's affinity, not its declared type's.
+    let affinities = expr::derived_affinities(select, &ctx.member_rules);
+    if let Some(t) = Arc::get_mut(&mut table) {
+        for (c, aff) in t.columns.iter_mut().zip(affinities) {
+            c.affinity = aff.unwrap_or(c.affinity);
+        }
+    }
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, eph: Some(id) });
     Ok(())
@@ -737,8 +744,10 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
         Dest::Output => {
             ctx.b.emit(Insn::ResultRow { start, count });
         }
-        Dest::Scalar { reg, done } => {
-            ctx.b.emit(Insn::SCopy { src: start, dest: reg });
+        Dest::Scalar { reg, width, done } => {
+            for i in 0..count.min(width) {
+                ctx.b.emit(Insn::SCopy { src: start + i, dest: reg + i });
+            }
             ctx.b.emit_jump(Insn::Goto { target: 0 }, done);
         }
         Dest::Exists { reg, done } => {
@@ -806,6 +815,7 @@ fn compile_compound(
     ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
+    let mut members = vec![ctx.result_rules.clone()];
     let mut collations: Vec<Option<crate::value::Collation>> =
         (0..names.len()).map(|i| ctx.result_rules.get(i).and_then(|r| r.1).map(|(c, _)| c)).collect();
     for (op, core) in &select.body.compounds {
@@ -832,6 +842,7 @@ fn compile_compound(
         ctx.pop_level();
         ctx.dest.pop();
         let (n2, _) = r?;
+        members.push(ctx.result_rules.clone());
         if n2.len() != names.len() {
             let opname = match op {
                 ast::CompoundOp::UnionAll => "UNION ALL",
@@ -894,6 +905,7 @@ fn compile_compound(
     let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
     ctx.pop_level();
     r?;
+    ctx.member_rules = members;
     Ok((names, decltypes))
 }
 
@@ -988,6 +1000,7 @@ fn compile_simple_over_scope(
     let r = compile_simple_body(ctx, core, order_by, limit, from_compound)?;
     // A compound's final pass reads its members' rows back; the rules stay the last member's.
     if !from_compound {
+        ctx.member_rules = vec![rules.clone()];
         ctx.result_rules = rules;
     }
     Ok(r)
@@ -1157,7 +1170,8 @@ fn compile_simple_body(
         }
         let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
         for c in bare_refs {
-            if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+            // A name from a subquery may not resolve here: it names the subquery's tables.
+            if let Ok(Some((si, col))) = expr::resolve_column(ctx, &c) {
                 if si >= level_start && !bare.iter().any(|(s, k, _)| *s == si && *k == col) {
                     bare.push((si, col, c));
                 }
@@ -1515,7 +1529,8 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     }
     let mut bare: Vec<(usize, Option<usize>, ast::ColumnRef)> = Vec::new();
     for c in bare_refs {
-        if let Some((si, col)) = expr::resolve_column(ctx, &c)? {
+        // A name from a subquery may not resolve here: it names the subquery's tables.
+        if let Ok(Some((si, col))) = expr::resolve_column(ctx, &c) {
             if si < *ctx.levels.last().expect("a level") {
                 continue;
             }
@@ -1732,6 +1747,13 @@ fn compile_values(
         }
         emit_row(ctx, first, n);
     }
+    // What IN and derived tables learn of the columns: the last row's expressions'.
+    let mut rules = Vec::with_capacity(n);
+    for e in rows.last().into_iter().flatten() {
+        rules.push((expr::declared_affinity(ctx, e), expr::expr_collation(ctx, e)?));
+    }
+    ctx.member_rules = vec![rules.clone()];
+    ctx.result_rules = rules;
     let names = (1..=n).map(|i| format!("column{i}")).collect();
     Ok((names, vec![None; n]))
 }
