@@ -98,6 +98,8 @@ pub struct Ctx {
     /// The affinity and collation of each result column of the simple SELECT compiled last
     /// (for a compound, its rightmost member): what `x IN (SELECT ...)` compares with.
     pub result_rules: Vec<ColumnRules>,
+    /// Tables read through an index that may cover them (see `plan::apply_covering`).
+    pub cover_candidates: Vec<super::plan::CoverCandidate>,
 }
 
 impl Ctx {
@@ -124,6 +126,7 @@ impl Ctx {
             plan_details: vec![],
             query_plan_rows: vec![],
             result_rules: vec![],
+            cover_candidates: vec![],
         }
     }
 
@@ -907,7 +910,7 @@ fn comparison_value(
 /// Compiles a subquery inline with destination `dest`. An uncorrelated subquery runs once per
 /// statement execution (guarded by Once); a correlated one runs each time it is reached.
 /// Returns its column count.
-fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
+pub(super) fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
     let once = ctx.b.emit(Insn::Noop { comment: None });
     // The result's initial value, set inside the Once guard so a cached result survives.
     match dest {
