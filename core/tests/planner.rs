@@ -96,6 +96,9 @@ INSERT INTO n VALUES ('a', 'A'), ('A', 'b'), ('b', 'B'), (NULL, NULL), ('c', 1),
 INSERT INTO w VALUES ('a', 1, 10), ('a', 2, 20), ('a', 3, NULL), ('b', 1, 10), ('b', 2, 'x'), ('c', 5, 2.5),
   ('A', 1, 1), ('1', 1, 1);
 INSERT INTO wd VALUES (1, 'p'), (5, 'q'), (3, NULL), (-2, 'r');
+CREATE TABLE dd(p INTEGER PRIMARY KEY, q REAL);
+CREATE INDEX ddq ON dd(q DESC);
+INSERT INTO dd VALUES (1, 5.5), (2, 1.25), (3, 9), (4, 5.5), (5, NULL), (6, 1.25), (7, 3);
 ";
 
 #[test]
@@ -123,6 +126,26 @@ fn in_lookups() {
         "SELECT * FROM w WHERE v IN (10, 'x', 1)",
         "SELECT * FROM t AS o WHERE c IN (SELECT c FROM t WHERE t.a = o.a + 1)",
         "SELECT t.a, w.k FROM t, w WHERE w.k IN ('a', 'b') AND w.j = t.c",
+    ] {
+        check(SCHEMA, q);
+    }
+}
+
+#[test]
+fn rowid_ranges() {
+    for q in [
+        "SELECT * FROM t WHERE a > 3",
+        "SELECT * FROM t WHERE a >= 3 AND a <= 6",
+        "SELECT * FROM t WHERE a > 2.5 AND a < 6.5",
+        "SELECT * FROM t WHERE a > '3' AND rowid < '7'",
+        "SELECT * FROM t WHERE a < 'x'",
+        "SELECT * FROM t WHERE a > 'x'",
+        "SELECT * FROM t WHERE a > NULL",
+        "SELECT * FROM t WHERE 4 < a",
+        "SELECT * FROM t WHERE a BETWEEN 2 AND 4 ORDER BY a DESC",
+        "SELECT * FROM t WHERE a > 2 ORDER BY rowid DESC LIMIT 3",
+        "SELECT * FROM t WHERE a > -9223372036854775808 AND a < 9e18",
+        "SELECT t.a, u.a FROM t, t AS u WHERE u.a > t.a AND u.a < t.a + 3 ORDER BY 1, 2",
     ] {
         check(SCHEMA, q);
     }
@@ -161,6 +184,13 @@ fn order_by_uses_index_order() {
         "SELECT * FROM w WHERE k = 'a' ORDER BY j DESC",
         "SELECT * FROM wd ORDER BY k",
         "SELECT * FROM wd ORDER BY k DESC",
+        "SELECT * FROM wd WHERE k IN (5, -2, 1) ORDER BY k DESC",
+        "SELECT * FROM wd WHERE k IN (5, -2, 1) ORDER BY k",
+        "SELECT p, q FROM dd WHERE q IN (SELECT q FROM dd WHERE p < 5) ORDER BY 2 DESC, 1",
+        "SELECT p, q FROM dd WHERE q IN (3, 9, 1.25) ORDER BY q DESC",
+        "SELECT p, q FROM dd WHERE q IN (3, 9, 1.25) ORDER BY q, p",
+        "SELECT p, q FROM dd ORDER BY q DESC, p DESC",
+        "SELECT p, q FROM dd WHERE q > 2 ORDER BY q",
         "SELECT t.a, w.v FROM t JOIN w ON w.j = t.c ORDER BY t.b, t.a, w.k",
         "SELECT t.a, w.v FROM t LEFT JOIN w ON w.j = t.c ORDER BY t.a DESC",
         "SELECT t.a, w.v FROM w RIGHT JOIN t ON w.j = t.c ORDER BY w.k, t.a",
@@ -244,8 +274,22 @@ fn plans_match_sqlite() {
         "SELECT * FROM n ORDER BY x",
         "SELECT * FROM n ORDER BY x COLLATE BINARY",
         "SELECT * FROM t, w WHERE t.c = w.j AND w.k = 'a'",
+        "SELECT * FROM t WHERE a > 5 AND a < 10",
+        "SELECT * FROM t WHERE rowid >= 3",
+        "SELECT * FROM t WHERE a < 4 ORDER BY a DESC",
+        "SELECT * FROM t WHERE a = (SELECT c FROM w WHERE k = 'c')",
+        "SELECT * FROM t WHERE b IN (SELECT b FROM t WHERE c = 1)",
+        "SELECT * FROM t AS u WHERE u.a = 1",
+        "SELECT * FROM t AS u WHERE u.b = 'x'",
+        "SELECT (SELECT b FROM t AS u WHERE u.a = t.c) FROM t WHERE a > 3 AND a < 9",
     ] {
         check_plan(SCHEMA, q);
+    }
+    let plain =
+        "CREATE TABLE p(x, y); CREATE TABLE q(x, y); INSERT INTO p VALUES (1, 2), (3, 4); INSERT INTO q VALUES (3, 4);";
+    for q in ["SELECT x FROM p UNION ALL SELECT x FROM q", "SELECT x, (SELECT count(*) FROM q WHERE q.x = p.x) FROM p"]
+    {
+        check_plan(plain, q);
     }
 }
 

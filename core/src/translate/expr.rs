@@ -922,12 +922,21 @@ pub(super) fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Resul
         }
         _ => {}
     }
+    // EXPLAIN QUERY PLAN's line for the subquery, numbered in order (SQLite numbers SELECTs in
+    // parse order, which agrees while subqueries are neither nested nor compound).
+    let plan_row = ctx.plan_details.len();
+    let kind = if matches!(dest, Dest::Eph { .. }) { "LIST" } else { "SCALAR" };
+    let id = ctx.plan_details.iter().filter(|d| d.contains("SUBQUERY ")).count() + 1;
+    ctx.plan_details.push(format!("{kind} SUBQUERY {id}"));
     let schema = ctx.schema.clone();
     ctx.push_level();
     ctx.dest.push(dest);
     let r = super::select::compile_query(ctx, &schema, select);
     ctx.dest.pop();
     let correlated = ctx.pop_level();
+    if correlated {
+        ctx.plan_details[plan_row] = format!("CORRELATED {kind} SUBQUERY {id}");
+    }
     let (names, _) = r?;
     if let Dest::Scalar { done, .. } | Dest::Exists { done, .. } = dest {
         ctx.b.resolve_label(done);

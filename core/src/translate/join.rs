@@ -179,10 +179,16 @@ pub(super) fn emit_loops_ordered(
             ctx.b.emit(Insn::Integer { value: 0, dest: f });
             f
         });
-        ctx.plan_details.push(plan_detail(ctx, si, &access));
+        // A compound's result, read back for ORDER BY and LIMIT, has no line of its own.
+        if !ctx.scope[si].name.is_empty() {
+            ctx.plan_details.push(plan_detail(ctx, si, &access));
+        }
+        let consumed = super::plan::consumed_terms(&access);
         let end = emit_access(ctx, si, access, brk, next)?;
         for t in &on_terms[l] {
-            cond_jump(ctx, t, next)?;
+            if !consumed.contains(t) {
+                cond_jump(ctx, t, next)?;
+            }
         }
         if let Some(rj) = &right {
             // Remember that this row matched, for the pass over unmatched rows.
@@ -202,7 +208,7 @@ pub(super) fn emit_loops_ordered(
             ctx.b.resolve_label(rj.sub_start);
         }
         for (t, at) in &terms {
-            if *at == l {
+            if *at == l && !consumed.contains(t) {
                 cond_jump(ctx, t, cont)?;
             }
         }

@@ -33,11 +33,16 @@ use crate::vdbe::program::Label;
 /// The values of an `IN` term serving as a key: read one by one from an ephemeral set.
 #[derive(Clone)]
 pub(super) struct InSet {
+    /// The WHERE (or ON) term itself: the key makes it true for every row visited.
+    pub term: Expr,
     pub source: InSource,
     /// Applied to each value before it keys the set (SQLite's IN comparison affinity).
     pub aff: Affinity,
     /// The set's key collation: the index column's.
     pub coll: Collation,
+    /// Whether the set is read in descending order: the index column's, so that the values
+    /// come in the index's order.
+    pub desc: bool,
 }
 
 #[derive(Clone)]
@@ -61,6 +66,8 @@ pub(super) enum Access {
     RowidEq(Expr),
     /// `rowid IN (...)`: one SeekRowid per distinct value.
     RowidIn(InSet),
+    /// `rowid > x AND rowid < y` (either bound alone too): a seek, then rows up to the other.
+    RowidRange { lower: Option<Bound>, upper: Option<Bound>, reverse: bool },
     /// Entries of an index (`primary`: a WITHOUT ROWID table's own B-tree) whose leading
     /// columns `keys` pin, within the bounds on the next column, then the table row by each
     /// entry's rowid (or primary key). No keys and no bounds: the whole index, for its order.
@@ -164,6 +171,15 @@ pub(super) fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr], order: Option<
         }
     }
     let best = choose_index(ctx, si, terms);
+    let keyed = matches!(&best, Some(Access::Index { keys, .. }) if !keys.is_empty());
+    if !keyed {
+        let (lower, upper) = rowid_bounds(ctx, si, terms);
+        if lower.is_some() || upper.is_some() {
+            let order = order.map(|o| rowid_order(ctx, si, o));
+            let reverse = order.flatten().unwrap_or(false);
+            return (Access::RowidRange { lower, upper, reverse }, order.is_some_and(|r| r.is_some()));
+        }
+    }
     if let Some(access) = best {
         let ordered = match (&access, order) {
             (Access::Index { index, primary, keys, .. }, Some(o)) => index_order(ctx, si, index, *primary, keys, o),
@@ -194,6 +210,51 @@ pub(super) fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr], order: Option<
     (Access::Scan { reverse: false }, false)
 }
 
+/// Bounds on the rowid of table `si` (rowid tables only): lower and upper.
+fn rowid_bounds(ctx: &Ctx, si: usize, terms: &[Expr]) -> (Option<Bound>, Option<Bound>) {
+    let (mut lower, mut upper) = (None, None);
+    let mut note = |col_side: &Expr, other: &Expr, op: BinaryOp, written: (&Expr, &Expr)| {
+        if !is_rowid_ref(ctx, col_side, si) || !usable_value(ctx, other, si) {
+            return;
+        }
+        let Ok((aff, _)) = expr::comparison_rules(ctx, written.0, written.1) else { return };
+        if !index_affinity_ok(aff, Affinity::Integer) {
+            return;
+        }
+        let bound = Some((other.clone(), aff, matches!(op, BinaryOp::Ge | BinaryOp::Le)));
+        match op {
+            BinaryOp::Gt | BinaryOp::Ge if lower.is_none() => lower = bound,
+            BinaryOp::Lt | BinaryOp::Le if upper.is_none() => upper = bound,
+            _ => {}
+        }
+    };
+    for t in terms {
+        match t {
+            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
+                note(left, right, *op, (left, right));
+                note(right, left, flip(*op), (left, right));
+            }
+            Expr::Between { not: false, expr, low, high } => {
+                note(expr, low, BinaryOp::Ge, (expr, low));
+                note(expr, high, BinaryOp::Le, (expr, high));
+            }
+            _ => {}
+        }
+    }
+    (lower, upper)
+}
+
+/// The comparison `b op a` means `a flip(op) b`.
+fn flip(op: BinaryOp) -> BinaryOp {
+    match op {
+        BinaryOp::Lt => BinaryOp::Gt,
+        BinaryOp::Le => BinaryOp::Ge,
+        BinaryOp::Gt => BinaryOp::Lt,
+        BinaryOp::Ge => BinaryOp::Le,
+        other => other,
+    }
+}
+
 /// The IN term `expr IN target` as a key for column `column_aff` of table `si`, when its values
 /// can be computed before the loop.
 fn in_set(ctx: &Ctx, si: usize, expr: &Expr, target: &InTarget, column_aff: Affinity) -> Option<InSet> {
@@ -206,7 +267,7 @@ fn in_set(ctx: &Ctx, si: usize, expr: &Expr, target: &InTarget, column_aff: Affi
             // A list compares with the left operand's affinity and collation alone.
             let aff = expr::declared_affinity(ctx, expr).unwrap_or(Affinity::Blob);
             let coll = left_coll.map(|(c, _)| c).unwrap_or_default();
-            Some(InSet { source: InSource::List(list.clone()), aff, coll })
+            Some(InSet { term: in_term(expr, target), source: InSource::List(list.clone()), aff, coll, desc: false })
         }
         InTarget::Select(select) => {
             let (col_aff, col_coll) = subquery_rules(ctx, select)?;
@@ -223,9 +284,35 @@ fn in_set(ctx: &Ctx, si: usize, expr: &Expr, target: &InTarget, column_aff: Affi
                 (Some((c, true)), _) | (_, Some((c, true))) | (Some((c, false)), _) | (_, Some((c, false))) => c,
                 (None, None) => Collation::Binary,
             };
-            Some(InSet { source: InSource::Select(select.clone()), aff, coll })
+            Some(InSet {
+                term: in_term(expr, target),
+                source: InSource::Select(select.clone()),
+                aff,
+                coll,
+                desc: false,
+            })
         }
         _ => None,
+    }
+}
+
+fn in_term(expr: &Expr, target: &InTarget) -> Expr {
+    Expr::In { not: false, expr: Box::new(expr.clone()), target: target.clone() }
+}
+
+/// The terms an access path makes true for every row it visits, which need no test: its IN
+/// terms (an IN subquery tested again would build its set twice).
+pub(super) fn consumed_terms(access: &Access) -> Vec<Expr> {
+    match access {
+        Access::RowidIn(set) => vec![set.term.clone()],
+        Access::Index { keys, .. } => keys
+            .iter()
+            .filter_map(|k| match k {
+                KeyTerm::In(set) => Some(set.term.clone()),
+                KeyTerm::Eq(..) => None,
+            })
+            .collect(),
+        _ => vec![],
     }
 }
 
@@ -417,13 +504,6 @@ fn column_terms(ctx: &Ctx, si: usize, terms: &[Expr]) -> ColumnTerms {
             _ => {}
         }
     };
-    let flip = |op: BinaryOp| match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Le => BinaryOp::Ge,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Ge => BinaryOp::Le,
-        other => other,
-    };
     for t in terms {
         match t {
             Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
@@ -485,7 +565,7 @@ fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
                     score += 4;
                 }
                 (_, Some(set)) if set.coll == ic.collation => {
-                    keys.push(KeyTerm::In(set.clone()));
+                    keys.push(KeyTerm::In(InSet { desc: ic.desc, ..set.clone() }));
                     score += 3;
                     all_eq = false;
                 }
@@ -599,15 +679,16 @@ fn walk_order(seq: &[(Option<usize>, Collation, bool)], keys: &[KeyTerm], want: 
 
 /// The EXPLAIN QUERY PLAN line for reading scope table `si` by `access`.
 pub(super) fn plan_detail(ctx: &Ctx, si: usize, access: &Access) -> String {
-    let tname = ctx.scope[si].table.name.clone();
-    let shown = if ctx.scope[si].name.eq_ignore_ascii_case(&tname) {
-        tname
-    } else {
-        format!("{} AS {}", tname, ctx.scope[si].name)
-    };
+    // SQLite names the table by its alias, when it has one.
+    let shown = ctx.scope[si].name.clone();
     match access {
         Access::RowidEq(_) | Access::RowidIn(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
         Access::Scan { .. } => format!("SCAN {shown}"),
+        Access::RowidRange { lower, upper, .. } => {
+            let parts: Vec<&str> =
+                [lower.as_ref().map(|_| "rowid>?"), upper.as_ref().map(|_| "rowid<?")].into_iter().flatten().collect();
+            format!("SEARCH {shown} USING INTEGER PRIMARY KEY ({})", parts.join(" AND "))
+        }
         Access::Index { index, primary, keys, lower, upper, .. } => {
             let table = &ctx.scope[si].table;
             let name = |c: &crate::schema::IndexColumn| match c.column {
@@ -670,7 +751,7 @@ impl LoopEnd {
 /// value (never NULL: those go to `skip`) is loaded into `dest`.
 fn emit_in_loop(ctx: &mut Ctx, set: &InSet, dest: usize, empty: Label, skip: Label) -> Result<(usize, usize)> {
     let id = ctx.b.alloc_cursor();
-    let key = crate::vdbe::insn::SortKey { collations: vec![set.coll], desc: vec![false], nulls_first: vec![None] };
+    let key = crate::vdbe::insn::SortKey { collations: vec![set.coll], desc: vec![set.desc], nulls_first: vec![None] };
     match &set.source {
         InSource::List(list) => {
             ctx.b.emit(Insn::EphOpen { id, distinct: true, key });
@@ -721,6 +802,67 @@ pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, 
             let (scan, top) = emit_in_loop(ctx, &set, r, brk, range_end)?;
             ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid: r, target: 0 }, range_end);
             end.ins.push((scan, top, ctx.b.new_label()));
+        }
+        Access::RowidRange { lower, upper, reverse } => {
+            let (start, stop) = if reverse { (&upper, &lower) } else { (&lower, &upper) };
+            // The bounds compare numerically (a rowid against anything has numeric affinity).
+            let stop_reg = match stop {
+                Some((e, _, inclusive)) => {
+                    let r = expr::expr_to_new_reg(ctx, e)?;
+                    ctx.b.emit_jump(Insn::IsNull { reg: r, target: 0 }, brk);
+                    ctx.b.emit(Insn::Affinity {
+                        start: r,
+                        count: 1,
+                        affinities: Affinity::Numeric.letter().to_string(),
+                    });
+                    Some((r, *inclusive))
+                }
+                None => None,
+            };
+            match start {
+                Some((e, _, inclusive)) => {
+                    let r = expr::expr_to_new_reg(ctx, e)?;
+                    ctx.b.emit_jump(Insn::IsNull { reg: r, target: 0 }, brk);
+                    let op = match (reverse, *inclusive) {
+                        (false, true) => SeekOp::GE,
+                        (false, false) => SeekOp::GT,
+                        (true, true) => SeekOp::LE,
+                        (true, false) => SeekOp::LT,
+                    };
+                    ctx.b.emit_jump(Insn::Seek { op, cursor, key_start: r, key_count: 1, target: 0 }, brk);
+                }
+                None if reverse => {
+                    ctx.b.emit_jump(Insn::Last { cursor, target: 0 }, brk);
+                }
+                None => {
+                    ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, brk);
+                }
+            }
+            let top = ctx.b.current_addr();
+            if let Some((bound, inclusive)) = stop_reg {
+                let rowid = ctx.b.alloc_register();
+                ctx.b.emit(Insn::Rowid { cursor, dest: rowid });
+                let op = match (reverse, inclusive) {
+                    (false, true) => crate::vdbe::insn::CmpOp::Gt,
+                    (false, false) => crate::vdbe::insn::CmpOp::Ge,
+                    (true, true) => crate::vdbe::insn::CmpOp::Lt,
+                    (true, false) => crate::vdbe::insn::CmpOp::Le,
+                };
+                ctx.b.emit_jump(
+                    Insn::Compare {
+                        op,
+                        lhs: rowid,
+                        rhs: bound,
+                        target: 0,
+                        affinity: Affinity::Numeric,
+                        collation: Collation::Binary,
+                        jump_if_null: true,
+                        null_eq: false,
+                    },
+                    brk,
+                );
+            }
+            end.step = Some((cursor, top, reverse));
         }
         Access::Scan { reverse } => {
             let op = if reverse { Insn::Last { cursor, target: 0 } } else { Insn::Rewind { cursor, target: 0 } };

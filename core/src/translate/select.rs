@@ -595,6 +595,13 @@ fn compile_compound(
     let mut opens = vec![ctx.b.current_addr()];
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
     ctx.dest.push(Dest::Eph { id: cur });
+    // EXPLAIN QUERY PLAN: SQLite's lines for a compound run through temp B-trees (with ORDER BY
+    // SQLite merges sorted members instead, which Brisk does not: no lines then).
+    let explain = select.order_by.is_empty();
+    if explain {
+        ctx.plan_details.push("COMPOUND QUERY".into());
+        ctx.plan_details.push("LEFT-MOST SUBQUERY".into());
+    }
     ctx.push_level();
     ctx.result_rules.clear();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
@@ -620,6 +627,17 @@ fn compile_compound(
                 tmp
             }
         };
+        if explain {
+            ctx.plan_details.push(
+                match op {
+                    ast::CompoundOp::UnionAll => "UNION ALL",
+                    ast::CompoundOp::Union => "UNION USING TEMP B-TREE",
+                    ast::CompoundOp::Except => "EXCEPT USING TEMP B-TREE",
+                    ast::CompoundOp::Intersect => "INTERSECT USING TEMP B-TREE",
+                }
+                .into(),
+            );
+        }
         ctx.dest.push(Dest::Eph { id: target });
         ctx.push_level();
         ctx.result_rules.clear();
