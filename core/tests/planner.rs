@@ -213,6 +213,9 @@ fn without_rowid_lookups_and_writes() {
         "SELECT * FROM wd WHERE k > 0",
         "SELECT * FROM wd WHERE k = 5",
         "SELECT t.a, w.v FROM t JOIN w ON w.k = t.b AND w.j = t.c",
+        // The table cursor, on its NULL row after an unmatched row, is sought by key again.
+        "SELECT a.k, a.j, b.k, b.j FROM w AS a FULL JOIN w AS b ON a.v = b.v ORDER BY 1, 2, 3, 4",
+        "SELECT a.k, a.j, b.k, b.j FROM w AS a LEFT JOIN w AS b ON a.v = b.v ORDER BY 1, 2, 3, 4",
     ] {
         check(SCHEMA, q);
     }
