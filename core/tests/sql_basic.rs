@@ -461,7 +461,7 @@ fn index_range_scans_match_sqlite() {
     let b = Connection::open_in_memory().unwrap();
     b.execute_batch(setup).unwrap();
     let plan = b.prepare("EXPLAIN QUERY PLAN SELECT a FROM r WHERE a > 2").unwrap().query_all(&[]).unwrap();
-    assert_eq!(plan[0][3], Value::text("SEARCH r USING INDEX r_a (a>?)"));
+    assert_eq!(plan[0][3], Value::text("SEARCH r USING COVERING INDEX r_a (a>?)"));
 }
 
 /// Reproductions the differential test found, each compared with bundled SQLite.

@@ -55,7 +55,7 @@ pub fn pk_tail(table: &Table, index: &Index) -> Vec<usize> {
 
 /// Where each primary key column (in key order) sits in an entry of `index` on a WITHOUT ROWID
 /// table: in the indexed values when the index holds it, else in the appended tail.
-fn pk_positions(table: &Table, index: &Index) -> Vec<usize> {
+pub(super) fn pk_positions(table: &Table, index: &Index) -> Vec<usize> {
     let tail = pk_tail(table, index);
     (0..table.primary_key.len())
         .map(|j| match tail.iter().position(|&t| t == j) {

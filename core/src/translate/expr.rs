@@ -107,6 +107,8 @@ pub struct Ctx {
     pub member_rules: Vec<Vec<ColumnRules>>,
     /// The node is kept with its rules: an address freed by a scratch context may come back.
     pub subquery_rules: std::rc::Rc<std::cell::RefCell<std::collections::HashMap<usize, (ast::Select, ColumnRules)>>>,
+    /// Tables read through an index that may cover them (see `plan::apply_covering`).
+    pub cover_candidates: Vec<super::plan::CoverCandidate>,
 }
 
 impl Ctx {
@@ -135,6 +137,7 @@ impl Ctx {
             result_rules: vec![],
             subquery_rules: Default::default(),
             member_rules: vec![],
+            cover_candidates: vec![],
         }
     }
 
@@ -1079,7 +1082,7 @@ fn comparison_value(
 /// Compiles a subquery inline with destination `dest`. An uncorrelated subquery runs once per
 /// statement execution (guarded by Once); a correlated one runs each time it is reached.
 /// Returns its column count.
-fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
+pub(super) fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
     let once = ctx.b.emit(Insn::Noop { comment: None });
     // The result's initial value, set inside the Once guard so a cached result survives.
     match dest {
@@ -1091,12 +1094,21 @@ fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Result<usize> {
         }
         _ => {}
     }
+    // EXPLAIN QUERY PLAN's line for the subquery, numbered in order (SQLite numbers SELECTs in
+    // parse order, which agrees while subqueries are neither nested nor compound).
+    let plan_row = ctx.plan_details.len();
+    let kind = if matches!(dest, Dest::Eph { .. }) { "LIST" } else { "SCALAR" };
+    let id = ctx.plan_details.iter().filter(|d| d.contains("SUBQUERY ")).count() + 1;
+    ctx.plan_details.push(format!("{kind} SUBQUERY {id}"));
     let schema = ctx.schema.clone();
     ctx.push_level();
     ctx.dest.push(dest);
     let r = super::select::compile_query(ctx, &schema, select);
     ctx.dest.pop();
     let correlated = ctx.pop_level();
+    if correlated {
+        ctx.plan_details[plan_row] = format!("CORRELATED {kind} SUBQUERY {id}");
+    }
     let (names, _) = r?;
     if let Dest::Scalar { done, .. } | Dest::Exists { done, .. } = dest {
         ctx.b.resolve_label(done);

@@ -38,10 +38,11 @@
 //!   path uses only the terms tested at its own loop.
 
 use super::expr::{self, cond_jump, Ctx};
-use super::select::{and_terms, choose_access, refers_to_scope, Access};
+use super::plan::{choose_access, emit_access, plan_detail, Access, LoopEnd, OrderWant};
+use super::select::{and_terms, refers_to_scope};
 use crate::error::{Error, Result};
 use crate::parser::ast::{self, Expr, JoinOperator};
-use crate::vdbe::insn::{CursorInfo, Insn};
+use crate::vdbe::insn::Insn;
 use crate::vdbe::program::Label;
 
 /// A RIGHT or FULL join's state: the set of matched rows and its subroutine.
@@ -60,16 +61,11 @@ struct Level {
     next: Label,
     /// Past this loop's last row.
     brk: Label,
-    close: LoopClose,
-    /// The index cursor of an index lookup (put on its NULL row with the table's).
-    index_cursor: Option<usize>,
+    end: LoopEnd,
     /// LEFT/FULL: the "matched" flag register and where the null pass re-enters the body.
     left: Option<(usize, Label)>,
     right: Option<RightJoin>,
 }
-
-/// The (cursor, loop top) that a level's Next closes, if the level loops.
-type LoopClose = Option<(usize, usize)>;
 
 fn is_outer(op: JoinOperator) -> bool {
     matches!(op, JoinOperator::Left | JoinOperator::Right | JoinOperator::Full)
@@ -83,6 +79,20 @@ pub fn emit_loops(
     where_clause: Option<&Expr>,
     body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>,
 ) -> Result<()> {
+    emit_loops_ordered(ctx, joins, where_clause, None, &std::cell::Cell::new(false), body)
+}
+
+/// `emit_loops`, preferring for the outermost loop an access path that yields the rows in
+/// `order`; `ordered` is set (before `body` runs) when the nest does.
+pub(super) fn emit_loops_ordered(
+    ctx: &mut Ctx,
+    joins: &[(JoinOperator, Option<Expr>)],
+    where_clause: Option<&Expr>,
+    order: Option<&OrderWant>,
+    ordered: &std::cell::Cell<bool>,
+    body: &mut dyn FnMut(&mut Ctx, Label) -> Result<()>,
+) -> Result<()> {
+    ordered.set(false);
     let mut where_terms = Vec::new();
     if let Some(w) = where_clause {
         and_terms(w, &mut where_terms);
@@ -153,23 +163,35 @@ pub fn emit_loops(
         let si = base + l;
         let op = ops[l];
         let (cont, next, brk) = (ctx.b.new_label(), ctx.b.new_label(), ctx.b.new_label());
-        let access = if ctx.scope[si].eph.is_some() {
-            Access::Scan
+        // Only the outermost loop's order can be the result's, and not when a RIGHT or FULL
+        // join adds unmatched rows after the nest.
+        let want = order.filter(|_| l == 0 && last_right[count - 1].is_none());
+        let (access, in_order) = if ctx.scope[si].eph.is_some() {
+            (Access::Scan { reverse: false }, false)
         } else if is_outer(op) {
-            choose_access(ctx, si, &on_terms[l])
+            choose_access(ctx, si, &on_terms[l], want)
         } else {
             let here: Vec<Expr> = terms.iter().filter(|(_, at)| *at == l).map(|(t, _)| t.clone()).collect();
-            choose_access(ctx, si, &here)
+            choose_access(ctx, si, &here, want)
         };
+        if want.is_some() && in_order {
+            ordered.set(true);
+        }
         let flag = matches!(op, JoinOperator::Left | JoinOperator::Full).then(|| {
             let f = ctx.b.alloc_register();
             ctx.b.emit(Insn::Integer { value: 0, dest: f });
             f
         });
-        ctx.plan_details.push(super::select::plan_detail(ctx, si, &access));
-        let (close, index_cursor) = emit_access(ctx, si, access, brk, next)?;
+        // A compound's result, read back for ORDER BY and LIMIT, has no line of its own.
+        if !ctx.scope[si].name.is_empty() {
+            ctx.plan_details.push(plan_detail(ctx, si, &access));
+        }
+        let consumed = super::plan::consumed_terms(&access);
+        let end = emit_access(ctx, si, access, brk, next)?;
         for t in &on_terms[l] {
-            cond_jump(ctx, t, next)?;
+            if !consumed.contains(t) {
+                cond_jump(ctx, t, next)?;
+            }
         }
         if let Some(rj) = &right {
             // Remember that this row matched, for the pass over unmatched rows.
@@ -189,11 +211,11 @@ pub fn emit_loops(
             ctx.b.resolve_label(rj.sub_start);
         }
         for (t, at) in &terms {
-            if *at == l {
+            if *at == l && !consumed.contains(t) {
                 cond_jump(ctx, t, cont)?;
             }
         }
-        levels.push(Level { cont, next, brk, close, index_cursor, left, right });
+        levels.push(Level { cont, next, brk, end, left, right });
     }
     let innermost_cont = levels.last().expect("at least one level").cont;
     body(ctx, innermost_cont)?;
@@ -205,15 +227,13 @@ pub fn emit_loops(
             ctx.b.emit(Insn::Return { reg: rj.ret });
         }
         ctx.b.resolve_label(level.next);
-        if let Some((cursor, top)) = level.close {
-            ctx.b.emit(Insn::Next { cursor, target: top });
-        }
+        level.end.close(ctx);
         ctx.b.resolve_label(level.brk);
         if let Some((flag, first)) = level.left {
             // No row matched: run the inner loops once more with this table's row all NULL.
             let done = ctx.b.new_label();
             ctx.b.emit_jump(Insn::If { reg: flag, target: 0, jump_if_null: false }, done);
-            null_row(ctx, si, level.index_cursor);
+            null_row(ctx, si, level.end.index_cursor);
             ctx.b.emit_jump(Insn::Goto { target: 0 }, first);
             ctx.b.resolve_label(done);
         }
@@ -224,7 +244,7 @@ pub fn emit_loops(
         let Some(rj) = &level.right else { continue };
         let si = base + l;
         for (j, before) in levels.iter().enumerate().take(l) {
-            null_row(ctx, base + j, before.index_cursor);
+            null_row(ctx, base + j, before.end.index_cursor);
         }
         let tname = ctx.scope[si].table.name.clone();
         ctx.plan_details.push(format!("RIGHT-JOIN {tname}"));
@@ -281,98 +301,6 @@ fn match_key(ctx: &mut Ctx, si: usize) -> (usize, usize) {
         ctx.b.emit(Insn::Rowid { cursor: st.cursor, dest: r });
         (r, 1)
     }
-}
-
-/// Opens the loop over scope table `si` by `access`: jumps to `brk` when there is no row, to
-/// `next` when an index entry's row is missing. Returns the loop's (cursor, top) for Next and
-/// the index cursor, if any.
-fn emit_access(
-    ctx: &mut Ctx,
-    si: usize,
-    access: Access,
-    brk: Label,
-    next: Label,
-) -> Result<(LoopClose, Option<usize>)> {
-    let cursor = ctx.scope[si].cursor;
-    Ok(match access {
-        Access::RowidEq(e) => {
-            let r = expr::expr_to_new_reg(ctx, &e)?;
-            ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid: r, target: 0 }, brk);
-            (None, None)
-        }
-        Access::Scan => {
-            ctx.b.emit_jump(Insn::Rewind { cursor, target: 0 }, brk);
-            (Some((cursor, ctx.b.current_addr())), None)
-        }
-        Access::IndexEq { index, keys, lower, upper } => {
-            use crate::storage::btree::SeekOp;
-            let table = ctx.scope[si].table.clone();
-            let icursor = ctx.b.alloc_cursor();
-            let opened = ctx.b.emit(Insn::Once { target: 0 });
-            let info = CursorInfo::Index(super::dml::index_key_info(&table, &index));
-            ctx.b.emit(Insn::OpenRead { cursor: icursor, root: index.root, db: 0, info });
-            ctx.b.patch_here(opened);
-            let m = keys.len();
-            // Registers: the equality prefix and the lower bound; the prefix and the upper bound.
-            let first = ctx.b.alloc_registers(m + 1);
-            let upper_key = ctx.b.alloc_registers(m + 1);
-            let mut letters = String::new();
-            for (i, (e, aff)) in keys.iter().enumerate() {
-                expr::expr_to_reg(ctx, e, first + i)?;
-                letters.push(aff.letter());
-                // `= NULL` is never true: no row.
-                ctx.b.emit_jump(Insn::IsNull { reg: first + i, target: 0 }, brk);
-            }
-            if m > 0 {
-                ctx.b.emit(Insn::Affinity { start: first, count: m, affinities: letters });
-            }
-            let seek_op = match &lower {
-                Some((e, aff, inclusive)) => {
-                    expr::expr_to_reg(ctx, e, first + m)?;
-                    ctx.b.emit_jump(Insn::IsNull { reg: first + m, target: 0 }, brk);
-                    ctx.b.emit(Insn::Affinity { start: first + m, count: 1, affinities: aff.letter().to_string() });
-                    Some(if *inclusive { SeekOp::GE } else { SeekOp::GT })
-                }
-                // Only an upper bound: start past the NULLs, which sort first.
-                None if upper.is_some() => {
-                    ctx.b.emit(Insn::Null { dest: first + m, end: first + m });
-                    Some(SeekOp::GT)
-                }
-                None => None,
-            };
-            if let Some((e, aff, _)) = &upper {
-                if m > 0 {
-                    ctx.b.emit(Insn::Copy { src: first, dest: upper_key, extra: m - 1 });
-                }
-                expr::expr_to_reg(ctx, e, upper_key + m)?;
-                ctx.b.emit_jump(Insn::IsNull { reg: upper_key + m, target: 0 }, brk);
-                ctx.b.emit(Insn::Affinity { start: upper_key + m, count: 1, affinities: aff.letter().to_string() });
-            }
-            let (op, key_count) = match seek_op {
-                Some(op) => (op, m + 1),
-                None => (SeekOp::GE, m),
-            };
-            ctx.b.emit_jump(Insn::Seek { op, cursor: icursor, key_start: first, key_count, target: 0 }, brk);
-            let top = ctx.b.current_addr();
-            if let Some((_, _, inclusive)) = &upper {
-                let op = if *inclusive { SeekOp::GT } else { SeekOp::GE };
-                ctx.b.emit_jump(
-                    Insn::IdxCompare { op, cursor: icursor, key_start: upper_key, key_count: m + 1, target: 0 },
-                    brk,
-                );
-            }
-            if m > 0 {
-                ctx.b.emit_jump(
-                    Insn::IdxCompare { op: SeekOp::GT, cursor: icursor, key_start: first, key_count: m, target: 0 },
-                    brk,
-                );
-            }
-            let rowid = ctx.b.alloc_register();
-            ctx.b.emit(Insn::IdxRowid { cursor: icursor, dest: rowid });
-            ctx.b.emit_jump(Insn::SeekRowid { cursor, rowid, target: 0 }, next);
-            (Some((icursor, top)), Some(icursor))
-        }
-    })
 }
 
 /// How an unqualified USING column reads, worked out join by join as SQLite's lookupName does:

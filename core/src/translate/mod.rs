@@ -10,6 +10,7 @@ mod dml;
 pub mod expr;
 mod join;
 pub(crate) mod params;
+mod plan;
 mod select;
 mod trigger;
 
@@ -135,6 +136,7 @@ fn compile_body(ctx: &mut Ctx, schema: &Schema, stmt: &Statement) -> Result<Comp
     match stmt {
         Statement::Select(s) => {
             let (columns, decltypes) = select::compile_select(ctx, schema, s)?;
+            plan::apply_covering(ctx);
             ctx.add_plan_rows();
             Ok(Compiled { txn: Txn::Read, columns, decltypes })
         }

@@ -20,24 +20,8 @@ pub struct OutColumn {
     pub expr: Expr,
 }
 
-/// How a table in the FROM clause is visited.
-pub(super) enum Access {
-    Scan,
-    /// `rowid = expr`: one SeekRowid.
-    RowidEq(Expr),
-    /// `a = x AND b = y` on the leading columns of an index: seek the index, then the table by
-    /// each entry's rowid.
-    IndexEq {
-        index: Arc<crate::schema::Index>,
-        keys: Vec<(Expr, crate::vdbe::ops::Affinity)>,
-        /// Bounds on the next index column (`>`, `>=`, `<`, `<=`, BETWEEN): value, affinity,
-        /// and whether the bound itself is included.
-        lower: Option<Bound>,
-        upper: Option<Bound>,
-    },
-}
-
-type Bound = (Expr, crate::vdbe::ops::Affinity, bool);
+/// A bound on an index column: value, comparison affinity, and whether it is included.
+pub(super) type Bound = (Expr, crate::vdbe::ops::Affinity, bool);
 
 /// Resolves the FROM clause into scope tables (opening no cursors yet).
 pub fn resolve_from(
@@ -391,164 +375,6 @@ pub(super) fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
     found
 }
 
-fn is_rowid_ref(ctx: &Ctx, e: &Expr, si: usize) -> bool {
-    let Expr::Column(c) = e else { return false };
-    let st = &ctx.scope[si];
-    if let Some(t) = &c.table {
-        if !t.eq_ignore_ascii_case(&st.name) {
-            return false;
-        }
-    } else if ctx.scope.len() > 1
-        && ctx.scope.iter().enumerate().any(|(i, o)| i != si && o.table.column_index(&c.column).is_some())
-    {
-        return false;
-    }
-    if !st.table.has_rowid() {
-        return false;
-    }
-    match st.table.column_index(&c.column) {
-        Some(i) => st.table.rowid_alias == Some(i),
-        None => ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column)),
-    }
-}
-
-/// Picks the access path for scope table `si` from the WHERE terms: a rowid equality whose other
-/// side does not depend on this table.
-pub(super) fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr]) -> Access {
-    for t in terms {
-        if let Expr::Binary { op: BinaryOp::Eq, left, right } = t {
-            if is_rowid_ref(ctx, left, si) && !refers_to_scope(ctx, right, si) && refers_only_earlier(ctx, right, si) {
-                return Access::RowidEq((**right).clone());
-            }
-            if is_rowid_ref(ctx, right, si) && !refers_to_scope(ctx, left, si) && refers_only_earlier(ctx, left, si) {
-                return Access::RowidEq((**left).clone());
-            }
-        }
-    }
-    choose_index(ctx, si, terms).unwrap_or(Access::Scan)
-}
-
-/// The index whose leading columns the most `column = expr` terms pin, where `expr` reads only
-/// earlier tables and the comparison's collation is the index column's.
-fn choose_index(ctx: &Ctx, si: usize, terms: &[Expr]) -> Option<Access> {
-    let st = &ctx.scope[si];
-    if st.eph.is_some() || st.regs.is_some() || st.table.without_rowid {
-        return None;
-    }
-    // For each table column: an equality term giving its value, with the comparison rules.
-    let mut eq: Vec<Option<(Expr, crate::vdbe::ops::Affinity, crate::value::Collation)>> =
-        vec![None; st.table.columns.len()];
-    for t in terms {
-        let Expr::Binary { op: BinaryOp::Eq, left, right } = t else { continue };
-        // The comparison's rules follow the operands' written order (the left one's collation
-        // comes first), whichever side the column is on.
-        let Ok((aff, coll)) = expr::comparison_rules(ctx, left, right) else { continue };
-        for (col_side, other) in [(left, right), (right, left)] {
-            let Expr::Column(c) = col_side.as_ref() else { continue };
-            let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { continue };
-            if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
-                continue;
-            }
-            if !index_affinity_ok(aff, st.table.columns[col].affinity) {
-                continue;
-            }
-            if eq[col].is_none() {
-                eq[col] = Some(((**other).clone(), aff, coll));
-            }
-        }
-    }
-    // Range bounds per column, each with the comparison's collation.
-    let mut lows: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
-    let mut highs: Vec<Option<(Bound, crate::value::Collation)>> = vec![None; st.table.columns.len()];
-    let mut note = |ctx: &Ctx, col_side: &Expr, other: &Expr, op: BinaryOp, written: (&Expr, &Expr)| {
-        let Expr::Column(c) = col_side else { return };
-        let Ok(Some((s, Some(col)))) = expr::resolve_column(ctx, c) else { return };
-        if s != si || refers_to_scope(ctx, other, si) || !refers_only_earlier(ctx, other, si) {
-            return;
-        }
-        let Ok((aff, coll)) = expr::comparison_rules(ctx, written.0, written.1) else { return };
-        if !index_affinity_ok(aff, st.table.columns[col].affinity) {
-            return;
-        }
-        let bound = ((other.clone(), aff, matches!(op, BinaryOp::Ge | BinaryOp::Le)), coll);
-        match op {
-            BinaryOp::Gt | BinaryOp::Ge if lows[col].is_none() => lows[col] = Some(bound),
-            BinaryOp::Lt | BinaryOp::Le if highs[col].is_none() => highs[col] = Some(bound),
-            _ => {}
-        }
-    };
-    let flip = |op: BinaryOp| match op {
-        BinaryOp::Lt => BinaryOp::Gt,
-        BinaryOp::Le => BinaryOp::Ge,
-        BinaryOp::Gt => BinaryOp::Lt,
-        BinaryOp::Ge => BinaryOp::Le,
-        other => other,
-    };
-    for t in terms {
-        match t {
-            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
-                note(ctx, left, right, *op, (left, right));
-                note(ctx, right, left, flip(*op), (left, right));
-            }
-            Expr::Between { not: false, expr, low, high } => {
-                note(ctx, expr, low, BinaryOp::Ge, (expr, low));
-                note(ctx, expr, high, BinaryOp::Le, (expr, high));
-            }
-            _ => {}
-        }
-    }
-    type Candidate =
-        (usize, Arc<crate::schema::Index>, Vec<(Expr, crate::vdbe::ops::Affinity)>, Option<Bound>, Option<Bound>);
-    let mut best: Option<Candidate> = None;
-    for ix in ctx.schema.table_indexes(&st.table) {
-        if ix.partial.is_some() {
-            continue;
-        }
-        let mut keys = Vec::new();
-        for ic in &ix.columns {
-            let Some(col) = ic.column else { break };
-            match &eq[col] {
-                Some((e, aff, coll)) if *coll == ic.collation => keys.push((e.clone(), *aff)),
-                _ => break,
-            }
-        }
-        // A range on the next column, if it is an ascending plain column with the same collation.
-        let (mut lower, mut upper) = (None, None);
-        if let Some(ic) = ix.columns.get(keys.len()) {
-            if let (Some(col), false) = (ic.column, ic.desc) {
-                lower = lows[col].clone().filter(|(_, c)| *c == ic.collation).map(|(b, _)| b);
-                upper = highs[col].clone().filter(|(_, c)| *c == ic.collation).map(|(b, _)| b);
-            }
-        }
-        // A unique index fully pinned beats any other; each pinned column counts more than a bound.
-        let score = keys.len() * 4
-            + usize::from(lower.is_some())
-            + usize::from(upper.is_some())
-            + 2 * usize::from(ix.unique && keys.len() == ix.columns.len());
-        let useful = !keys.is_empty() || lower.is_some() || upper.is_some();
-        if useful && best.as_ref().is_none_or(|(b, ..)| score > *b) {
-            best = Some((score, ix, keys, lower, upper));
-        }
-    }
-    best.map(|(_, index, keys, lower, upper)| Access::IndexEq { index, keys, lower, upper })
-}
-
-/// Whether an index on a column of affinity `column` can serve a comparison made with affinity
-/// `cmp` (SQLite's sqlite3IndexAffinityOk): the index holds values converted to the column's
-/// affinity, so the comparison must convert the same way.
-fn index_affinity_ok(cmp: crate::vdbe::ops::Affinity, column: crate::vdbe::ops::Affinity) -> bool {
-    use crate::vdbe::ops::Affinity;
-    match cmp {
-        Affinity::Blob => true,
-        Affinity::Text => column == Affinity::Text,
-        _ => column.is_numeric(),
-    }
-}
-
-fn refers_only_earlier(ctx: &Ctx, e: &Expr, si: usize) -> bool {
-    (si + 1..ctx.scope.len()).all(|later| !refers_to_scope(ctx, e, later))
-}
-
 /// Opens read cursors for the tables of the innermost query level.
 pub fn open_cursors(ctx: &mut Ctx, write: bool) {
     let start = *ctx.levels.last().expect("a level");
@@ -577,35 +403,6 @@ pub fn table_cursor_info(t: &Table) -> CursorInfo {
         CursorInfo::Index(k)
     } else {
         CursorInfo::Table { columns: t.columns.len() }
-    }
-}
-
-/// The EXPLAIN QUERY PLAN line for reading scope table `si` by `access`.
-pub(super) fn plan_detail(ctx: &Ctx, si: usize, access: &Access) -> String {
-    let tname = ctx.scope[si].table.name.clone();
-    let shown = if ctx.scope[si].name.eq_ignore_ascii_case(&tname) {
-        tname
-    } else {
-        format!("{} AS {}", tname, ctx.scope[si].name)
-    };
-    match access {
-        Access::RowidEq(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
-        Access::Scan => format!("SCAN {shown}"),
-        Access::IndexEq { index, keys, lower, upper } => {
-            let name = |c: &crate::schema::IndexColumn| {
-                c.column.map(|i| ctx.scope[si].table.columns[i].name.clone()).unwrap_or_default()
-            };
-            let mut cols: Vec<String> = index.columns[..keys.len()].iter().map(|c| format!("{}=?", name(c))).collect();
-            if let Some(ic) = index.columns.get(keys.len()) {
-                if lower.is_some() {
-                    cols.push(format!("{}>?", name(ic)));
-                }
-                if upper.is_some() {
-                    cols.push(format!("{}<?", name(ic)));
-                }
-            }
-            format!("SEARCH {shown} USING INDEX {} ({})", index.name, cols.join(" AND "))
-        }
     }
 }
 
@@ -809,6 +606,13 @@ fn compile_compound(
     let mut opens = vec![ctx.b.current_addr()];
     ctx.b.emit(Insn::EphOpen { id: cur, distinct: first_distinct, key: Default::default() });
     ctx.dest.push(Dest::Eph { id: cur });
+    // EXPLAIN QUERY PLAN: SQLite's lines for a compound run through temp B-trees (with ORDER BY
+    // SQLite merges sorted members instead, which Brisk does not: no lines then).
+    let explain = select.order_by.is_empty();
+    if explain {
+        ctx.plan_details.push("COMPOUND QUERY".into());
+        ctx.plan_details.push("LEFT-MOST SUBQUERY".into());
+    }
     ctx.push_level();
     ctx.result_rules.clear();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
@@ -835,6 +639,17 @@ fn compile_compound(
                 tmp
             }
         };
+        if explain {
+            ctx.plan_details.push(
+                match op {
+                    ast::CompoundOp::UnionAll => "UNION ALL",
+                    ast::CompoundOp::Union => "UNION USING TEMP B-TREE",
+                    ast::CompoundOp::Except => "EXCEPT USING TEMP B-TREE",
+                    ast::CompoundOp::Intersect => "INTERSECT USING TEMP B-TREE",
+                }
+                .into(),
+            );
+        }
         ctx.dest.push(Dest::Eph { id: target });
         ctx.push_level();
         ctx.result_rules.clear();
@@ -1425,6 +1240,34 @@ fn order_by_terms(
     Ok(out)
 }
 
+/// The ORDER BY as columns of one table of this query level, for the planner to match with
+/// an index's order; None when a key is anything else.
+fn order_want(ctx: &Ctx, keys: &[OrderKey]) -> Option<super::plan::OrderWant> {
+    let level_start = *ctx.levels.last().expect("a level");
+    let mut si = None;
+    let mut cols = Vec::new();
+    for k in keys {
+        let mut e = &k.expr;
+        while let Expr::Collate { expr, .. } = e {
+            e = expr;
+        }
+        let Expr::Column(c) = e else { return None };
+        let (s, column) = expr::resolve_column(ctx, c).ok().flatten()?;
+        if s < level_start || si.is_some_and(|x| x != s) {
+            return None;
+        }
+        si = Some(s);
+        let column = column.filter(|&c| ctx.scope[s].table.rowid_alias != Some(c));
+        cols.push(super::plan::OrderCol {
+            column,
+            collation: k.collation,
+            desc: k.desc,
+            nulls_first: k.nulls_first.unwrap_or(!k.desc),
+        });
+    }
+    Some(super::plan::OrderWant { si: si?, cols })
+}
+
 /// The scan feeds a sorter (keys, then result columns); the output loop reads it back in order
 /// and applies OFFSET and LIMIT.
 fn emit_sorted(
@@ -1442,10 +1285,28 @@ fn emit_sorted(
         desc: keys.iter().map(|k| k.desc).collect(),
         nulls_first: keys.iter().map(|k| k.nulls_first).collect(),
     };
-    ctx.b.emit(Insn::SorterOpen { cursor: sorter, key });
+    let sorter_open = ctx.b.emit(Insn::SorterOpen { cursor: sorter, key });
     let width = keys.len() + cols.len();
     let first = ctx.b.alloc_registers(width);
-    emit_loops(ctx, joins, where_clause, &mut |ctx, skip| {
+    // When the outermost loop reads its table in the ORDER BY's order, rows go straight out.
+    let want = order_want(ctx, keys);
+    let ordered = std::cell::Cell::new(false);
+    super::join::emit_loops_ordered(ctx, joins, where_clause, want.as_ref(), &ordered, &mut |ctx, skip| {
+        if ordered.get() {
+            let out = first + keys.len();
+            for (i, c) in cols.iter().enumerate() {
+                expr_to_reg(ctx, &c.expr, out + i)?;
+            }
+            distinct_check(ctx, distinct, out, cols.len(), skip);
+            if let Some(o) = offset_reg {
+                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+            }
+            emit_row(ctx, out, cols.len());
+            if let Some(l) = limit_reg {
+                ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
+            }
+            return Ok(());
+        }
         for (i, k) in keys.iter().enumerate() {
             expr_to_reg(ctx, &k.expr, first + i)?;
         }
@@ -1456,6 +1317,10 @@ fn emit_sorted(
         ctx.b.emit(Insn::SorterInsert { cursor: sorter, start: first, count: width });
         Ok(())
     })?;
+    if ordered.get() {
+        ctx.b.insns[sorter_open] = Insn::Noop { comment: None };
+        return Ok(());
+    }
     ctx.plan_details.push("USE TEMP B-TREE FOR ORDER BY".into());
     ctx.b.emit_jump(Insn::SorterSort { cursor: sorter, target: 0 }, end);
     let top = ctx.b.current_addr();

@@ -566,6 +566,7 @@ impl Vm {
                 | Insn::SeekRowid { cursor, .. }
                 | Insn::NotExists { cursor, .. }
                 | Insn::Seek { cursor, .. }
+                | Insn::NotFound { cursor, .. }
                 | Insn::EphScan { cursor, .. }
                     if !self.null_rows.is_empty() && self.null_rows.remove(cursor) =>
                 {
