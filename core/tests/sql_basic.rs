@@ -379,6 +379,12 @@ fn recursive_ctes() {
         "WITH RECURSIVE c(x) AS (VALUES (1) UNION SELECT x % 3 + 1 FROM c) SELECT x FROM c ORDER BY x",
         "WITH RECURSIVE sub(id, depth) AS (SELECT id, 0 FROM emp WHERE boss IS NULL UNION ALL SELECT emp.id, depth + 1 FROM emp JOIN sub ON emp.boss = sub.id) SELECT * FROM sub ORDER BY id",
         "WITH RECURSIVE fib(a, b) AS (SELECT 0, 1 UNION ALL SELECT b, a + b FROM fib WHERE b < 100) SELECT group_concat(a) FROM fib",
+        // LIMIT ends an otherwise endless recursion after its first rows, in queue order.
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 5) SELECT group_concat(x) FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION SELECT x % 3 + 1 FROM c LIMIT 10) SELECT group_concat(x) FROM c",
+        "WITH RECURSIVE c(x) AS (VALUES (1), (2) UNION ALL SELECT x + 10 FROM c LIMIT 5) SELECT group_concat(x) FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c LIMIT 0) SELECT count(*) FROM c",
+        "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3 LIMIT -1) SELECT group_concat(x) FROM c",
     ] {
         check(setup, q);
     }

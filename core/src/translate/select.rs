@@ -232,16 +232,21 @@ fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str) 
     let select = &cte.select;
     let (op, step) = match select.body.compounds.as_slice() {
         [(op @ (ast::CompoundOp::Union | ast::CompoundOp::UnionAll), step)]
-            if select.order_by.is_empty() && select.limit.is_none() =>
+            if select.order_by.is_empty() && select.limit.as_ref().is_none_or(|l| l.offset.is_none()) =>
         {
             (op, step)
         }
         _ => return Err(Error::sql(
-            "recursive common table expressions must be anchor UNION [ALL] step, without ORDER BY or LIMIT, for now",
+            "recursive common table expressions must be anchor UNION [ALL] step, without ORDER BY or OFFSET, for now",
         )),
     };
     let queue = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id: queue, distinct: false, key: Default::default() });
+    // LIMIT n: the queue keeps its first n rows, so the recursion ends once they are processed
+    // (SQLite stops at the n-th row; the rows and their order are the same).
+    if let (Some(reg), _) = limit_registers(ctx, &select.limit)? {
+        ctx.b.emit(Insn::EphLimit { id: queue, reg });
+    }
     let seen = (*op == ast::CompoundOp::Union).then(|| {
         let id = ctx.b.alloc_cursor();
         ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });

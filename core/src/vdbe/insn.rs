@@ -602,6 +602,12 @@ pub enum Insn {
         id: usize,
         target: usize,
     },
+    /// Caps bag `id` at r[reg] rows (a negative count: no cap); later inserts are dropped.
+    /// A recursive CTE's LIMIT: its queue stops growing, so the recursion ends.
+    EphLimit {
+        id: usize,
+        reg: usize,
+    },
     /// Turns ephemeral table `id` into a set (`distinct`) or a bag, keeping its rows.
     EphConvert {
         id: usize,
@@ -1116,6 +1122,7 @@ impl Insn {
                 (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s(""))
             }
             EphHasNull { id, target } => (s("IfNullRow"), *id as i64, *target as i64, 0, s(""), 0, s("")),
+            EphLimit { id, reg } => (s("Noop"), *id as i64, *reg as i64, 0, s(""), 0, format!("at most r[{reg}] rows")),
             EphConvert { id, distinct } => {
                 (s("Noop"), *id as i64, *distinct as i64, 0, s(""), 0, s("convert ephemeral table"))
             }

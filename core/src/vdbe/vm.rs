@@ -1235,6 +1235,14 @@ impl Vm {
                     let has = self.eph(*id)?.has_null;
                     self.jump_if(has, *target);
                 }
+                Insn::EphLimit { id, reg } => {
+                    let cap = match &self.regs[*reg] {
+                        Value::Integer(n) if *n >= 0 => Some(*n as usize),
+                        _ => None,
+                    };
+                    self.eph(*id)?.max_rows = cap;
+                    self.pc += 1;
+                }
                 Insn::EphConvert { id, distinct } => {
                     self.eph(*id)?.convert(*distinct);
                     self.pc += 1;
@@ -1359,6 +1367,8 @@ struct EphTable {
     affinity: Affinity,
     /// For a UNION's set, the rows of the term being added (see `insert`).
     term: Option<std::collections::BTreeSet<GroupKey>>,
+    /// A bag's cap on rows (EphLimit).
+    max_rows: Option<usize>,
 }
 
 impl EphTable {
@@ -1371,6 +1381,7 @@ impl EphTable {
             has_null: false,
             affinity: Affinity::Blob,
             term: None,
+            max_rows: None,
         }
     }
 
@@ -1389,6 +1400,9 @@ impl EphTable {
     }
 
     fn insert(&mut self, mut row: Vec<Value>) {
+        if self.max_rows.is_some_and(|cap| self.bag.len() >= cap) {
+            return;
+        }
         if self.affinity != Affinity::Blob {
             if let Some(first) = row.first_mut() {
                 *first = apply_affinity(std::mem::replace(first, Value::Null), self.affinity);
