@@ -210,6 +210,25 @@ pub(super) fn choose_access(ctx: &Ctx, si: usize, terms: &[Expr], order: Option<
     (Access::Scan { reverse: false }, false)
 }
 
+/// Calls `note(bounded, bound, op, written)` for each range comparison among `terms`, both
+/// ways round (`a < b` also as `b > a`) and BETWEEN as its two bounds; `written` is the
+/// comparison as written, whose operand order decides its collation.
+fn for_each_bound<'a>(terms: &'a [Expr], note: &mut dyn FnMut(&'a Expr, &'a Expr, BinaryOp, (&'a Expr, &'a Expr))) {
+    for t in terms {
+        match t {
+            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
+                note(left, right, *op, (left, right));
+                note(right, left, flip(*op), (left, right));
+            }
+            Expr::Between { not: false, expr, low, high } => {
+                note(expr, low, BinaryOp::Ge, (expr, low));
+                note(expr, high, BinaryOp::Le, (expr, high));
+            }
+            _ => {}
+        }
+    }
+}
+
 /// Bounds on the rowid of table `si` (rowid tables only): lower and upper.
 fn rowid_bounds(ctx: &Ctx, si: usize, terms: &[Expr]) -> (Option<Bound>, Option<Bound>) {
     let (mut lower, mut upper) = (None, None);
@@ -228,19 +247,7 @@ fn rowid_bounds(ctx: &Ctx, si: usize, terms: &[Expr]) -> (Option<Bound>, Option<
             _ => {}
         }
     };
-    for t in terms {
-        match t {
-            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
-                note(left, right, *op, (left, right));
-                note(right, left, flip(*op), (left, right));
-            }
-            Expr::Between { not: false, expr, low, high } => {
-                note(expr, low, BinaryOp::Ge, (expr, low));
-                note(expr, high, BinaryOp::Le, (expr, high));
-            }
-            _ => {}
-        }
-    }
+    for_each_bound(terms, &mut note);
     (lower, upper)
 }
 
@@ -504,19 +511,7 @@ fn column_terms(ctx: &Ctx, si: usize, terms: &[Expr]) -> ColumnTerms {
             _ => {}
         }
     };
-    for t in terms {
-        match t {
-            Expr::Binary { op: op @ (BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge), left, right } => {
-                note(left, right, *op, (left, right));
-                note(right, left, flip(*op), (left, right));
-            }
-            Expr::Between { not: false, expr, low, high } => {
-                note(expr, low, BinaryOp::Ge, (expr, low));
-                note(expr, high, BinaryOp::Le, (expr, high));
-            }
-            _ => {}
-        }
-    }
+    for_each_bound(terms, &mut note);
     ct
 }
 

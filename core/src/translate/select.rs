@@ -572,6 +572,31 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
     }
 }
 
+/// Computes the result columns into `out..`, then skips duplicates (DISTINCT) and OFFSET
+/// rows, emits the row and counts it against LIMIT (jumping to `end` when reached).
+fn output_row(
+    ctx: &mut Ctx,
+    cols: &[OutColumn],
+    out: usize,
+    distinct: Option<usize>,
+    (offset_reg, limit_reg): (Option<usize>, Option<usize>),
+    skip: Label,
+    end: Label,
+) -> Result<()> {
+    for (i, c) in cols.iter().enumerate() {
+        expr_to_reg(ctx, &c.expr, out + i)?;
+    }
+    distinct_check(ctx, distinct, out, cols.len(), skip);
+    if let Some(o) = offset_reg {
+        ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
+    }
+    emit_row(ctx, out, cols.len());
+    if let Some(l) = limit_reg {
+        ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
+    }
+    Ok(())
+}
+
 /// DISTINCT: jumps to `skip` when the row was seen before, else remembers it.
 fn distinct_check(ctx: &mut Ctx, distinct: Option<usize>, start: usize, count: usize, skip: Label) {
     if let Some(id) = distinct {
@@ -922,18 +947,7 @@ fn compile_simple_body(
         }
         let first = ctx.b.alloc_registers(cols.len());
         emit_loops(ctx, &joins, core.where_clause.as_ref(), &mut |ctx, skip| {
-            for (i, c) in cols.iter().enumerate() {
-                expr_to_reg(ctx, &c.expr, first + i)?;
-            }
-            distinct_check(ctx, distinct, first, cols.len(), skip);
-            if let Some(o) = offset_reg {
-                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
-            }
-            emit_row(ctx, first, cols.len());
-            if let Some(l) = limit_reg {
-                ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
-            }
-            Ok(())
+            output_row(ctx, &cols, first, distinct, (offset_reg, limit_reg), skip, end)
         })?;
         ctx.b.resolve_label(end);
         return Ok((names, decltypes));
@@ -1298,18 +1312,7 @@ fn emit_sorted(
     let ordered = std::cell::Cell::new(false);
     super::join::emit_loops_ordered(ctx, joins, where_clause, want.as_ref(), &ordered, &mut |ctx, skip| {
         if ordered.get() {
-            let out = first + keys.len();
-            for (i, c) in cols.iter().enumerate() {
-                expr_to_reg(ctx, &c.expr, out + i)?;
-            }
-            distinct_check(ctx, distinct, out, cols.len(), skip);
-            if let Some(o) = offset_reg {
-                ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, skip);
-            }
-            emit_row(ctx, out, cols.len());
-            if let Some(l) = limit_reg {
-                ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, end);
-            }
+            output_row(ctx, cols, first + keys.len(), distinct, (offset_reg, limit_reg), skip, end)?;
             return Ok(());
         }
         for (i, k) in keys.iter().enumerate() {
