@@ -8,40 +8,8 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use brisk::{Connection, Value};
-
-fn to_value(v: rusqlite::types::ValueRef<'_>) -> Value {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::text(std::str::from_utf8(t).unwrap()),
-        ValueRef::Blob(b) => Value::blob(b),
-    }
-}
-
-/// SQLite's message and extended code, without rusqlite's additions.
-fn sqlite_error(e: rusqlite::Error) -> (String, i32) {
-    match e {
-        rusqlite::Error::SqliteFailure(code, Some(m)) => (m, code.extended_code),
-        rusqlite::Error::SqliteFailure(code, None) => (code.to_string(), code.extended_code),
-        rusqlite::Error::SqlInputError { msg, error, .. } => (msg, error.extended_code),
-        other => (other.to_string(), -1),
-    }
-}
-
-fn brisk_rows(b: &Connection, query: &str) -> Vec<Vec<Value>> {
-    b.prepare(query).unwrap_or_else(|e| panic!("{query}: {e}")).query_all(&[]).unwrap()
-}
-
-fn sqlite_rows(s: &rusqlite::Connection, query: &str) -> Vec<Vec<Value>> {
-    let mut st = s.prepare(query).unwrap();
-    let n = st.column_count();
-    st.query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap()
-}
+mod common;
+use common::*;
 
 /// Runs `steps` (statements separated by `;` at a line end) on both connections, comparing
 /// each outcome, then compares the rows of every query.

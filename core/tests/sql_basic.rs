@@ -2,58 +2,8 @@
 //! the same script runs in both engines and the rows must be identical.
 
 use brisk::{Connection, Value};
-
-fn to_value(v: rusqlite::types::ValueRef<'_>) -> Value {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::text(std::str::from_utf8(t).unwrap()),
-        ValueRef::Blob(b) => Value::blob(b),
-    }
-}
-
-/// SQLite's own message, without rusqlite's additions (the SQL text and offset).
-fn message(e: rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(_, Some(m)) => m,
-        rusqlite::Error::SqlInputError { msg, .. } => msg,
-        other => other.to_string(),
-    }
-}
-
-/// A query's rows, or the error message.
-type Outcome = Result<Vec<Vec<Value>>, String>;
-
-/// Runs `setup` then `query` in both engines and returns (brisk rows, sqlite rows).
-fn both(setup: &str, query: &str) -> (Outcome, Outcome) {
-    let b = Connection::open_in_memory().unwrap();
-    let brisk = b.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
-        let mut st = b.prepare(query).map_err(|e| e.to_string())?;
-        st.query_all(&[]).map_err(|e| e.to_string())
-    });
-    let s = rusqlite::Connection::open_in_memory().unwrap();
-    let sqlite = s.execute_batch(setup).map_err(message).and_then(|_| {
-        let mut st = s.prepare(query).map_err(message)?;
-        let n = st.column_count();
-        let rows = st
-            .query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
-            .map_err(message)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(message)
-    });
-    (brisk, sqlite)
-}
-
-#[track_caller]
-fn check(setup: &str, query: &str) {
-    let (b, s) = both(setup, query);
-    match (&b, &s) {
-        (Ok(x), Ok(y)) => assert_eq!(x, y, "rows differ for {query}"),
-        (Err(x), Err(y)) => assert_eq!(x, y, "errors differ for {query}"),
-        _ => panic!("one engine failed for {query}: brisk={b:?} sqlite={s:?}"),
-    }
-}
+mod common;
+use common::*;
 
 const T: &str = "CREATE TABLE t(a INTEGER, b TEXT, c REAL, d);
 INSERT INTO t VALUES (1, 'one', 1.5, NULL), (2, 'two', 2.5, x'0102'), (3, 'three', NULL, 3);

@@ -3,40 +3,8 @@
 //! code), and the queries that follow must return the same rows.
 
 use brisk::{Connection, Value};
-
-fn to_value(v: rusqlite::types::ValueRef<'_>) -> Value {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::text(std::str::from_utf8(t).unwrap()),
-        ValueRef::Blob(b) => Value::blob(b),
-    }
-}
-
-/// SQLite's message and extended code, without rusqlite's additions.
-fn sqlite_error(e: rusqlite::Error) -> (String, i32) {
-    match e {
-        rusqlite::Error::SqliteFailure(code, Some(m)) => (m, code.extended_code),
-        rusqlite::Error::SqliteFailure(code, None) => (code.to_string(), code.extended_code),
-        rusqlite::Error::SqlInputError { msg, error, .. } => (msg, error.extended_code),
-        other => (other.to_string(), -1),
-    }
-}
-
-fn brisk_rows(b: &Connection, query: &str) -> Vec<Vec<Value>> {
-    b.prepare(query).unwrap_or_else(|e| panic!("{query}: {e}")).query_all(&[]).unwrap()
-}
-
-fn sqlite_rows(s: &rusqlite::Connection, query: &str) -> Vec<Vec<Value>> {
-    let mut st = s.prepare(query).unwrap();
-    let n = st.column_count();
-    st.query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
-        .unwrap()
-        .collect::<Result<Vec<_>, _>>()
-        .unwrap()
-}
+mod common;
+use common::*;
 
 /// Runs `steps` in both engines (each statement separately: failures must agree), then
 /// compares every query in `queries` and SQLite's verdict on its own copy.

@@ -52,8 +52,25 @@ pub enum Dest {
     Eph { id: usize },
     /// Nowhere: a SELECT inside a trigger runs for its side effects (RAISE) only.
     Discard,
-    /// Into ephemeral table `id`, skipping rows already in set `seen` (a recursive CTE's queue).
-    EphUnique { id: usize, seen: Option<usize> },
+    /// A recursive CTE's queue `id`, skipping rows already in set `seen` (UNION). With an
+    /// ORDER BY, the queue is a set ordered by the columns `ctx.queue_orders[order]` of the row,
+    /// then by the sequence number counted in register `seq` (equal keys leave in FIFO order):
+    /// each queued row is those columns, the number, then the row.
+    Queue { id: usize, seen: Option<usize>, seq: Option<usize>, order: usize },
+}
+
+/// Inside the body of CTE `name`, its own name is not the CTE: a recursive step's FROM clause
+/// reads it as the row being processed (`bind`: ephemeral table and column names, at query
+/// level `level`), and any other use is SQLite's error `message` ("circular reference: %s").
+#[derive(Clone)]
+pub struct CteGuard {
+    pub name: String,
+    pub level: usize,
+    pub bind: Option<(usize, Vec<String>)>,
+    pub message: &'static str,
+    /// `ctx.ctes.len()` when the guard was set: a CTE of the same name defined inside the body
+    /// (at or after this index) hides the guard.
+    pub ctes_len: usize,
 }
 
 /// Compilation state shared by one statement.
@@ -70,10 +87,10 @@ pub struct Ctx {
     pub dest: Vec<Dest>,
     /// Common table expressions visible here, innermost last.
     pub ctes: Vec<ast::Cte>,
-    /// Names of the recursive CTEs in scope.
-    pub recursive_ctes: Vec<String>,
-    /// A recursive CTE's step reads its own name as this ephemeral table: (name, id, columns).
-    pub recursive_bindings: Vec<(String, usize, Vec<String>)>,
+    /// CTEs whose bodies are being compiled, innermost last: what their names mean there.
+    pub cte_guards: Vec<CteGuard>,
+    /// Key columns of recursive CTE queues with an ORDER BY (see `Dest::Queue`).
+    pub queue_orders: Vec<Vec<usize>>,
     /// Columns a NATURAL or USING join hides: (cursor, column) of the right-hand copies.
     pub hidden_columns: Vec<(usize, usize)>,
     /// What an unqualified USING column stands for when a RIGHT or FULL join changed it from
@@ -125,8 +142,8 @@ impl Ctx {
             trigger_stack: vec![],
             hidden_columns: vec![],
             using_merged: vec![],
-            recursive_ctes: vec![],
-            recursive_bindings: vec![],
+            cte_guards: vec![],
+            queue_orders: vec![],
             raise_ignore: vec![],
             params: vec![],
             next_param: 0,
@@ -1535,8 +1552,8 @@ fn scratch_ctx(ctx: &Ctx) -> Ctx {
     scratch.levels = ctx.levels.clone();
     scratch.correlated_cell = std::cell::RefCell::new(ctx.correlated_cell.borrow().clone());
     scratch.ctes = ctx.ctes.clone();
-    scratch.recursive_ctes = ctx.recursive_ctes.clone();
-    scratch.recursive_bindings = ctx.recursive_bindings.clone();
+    scratch.cte_guards = ctx.cte_guards.clone();
+    scratch.queue_orders = ctx.queue_orders.clone();
     scratch.hidden_columns = ctx.hidden_columns.clone();
     scratch.using_merged = ctx.using_merged.clone();
     scratch.params = ctx.params.clone();

@@ -158,25 +158,44 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                 }
             }
             let display = alias.clone().unwrap_or_else(|| name.name.clone());
-            // Inside a recursive CTE's recursive step, its own name is the current row.
-            if let Some((_, id, names)) =
-                ctx.recursive_bindings.iter().rev().find(|(n, _, _)| n.eq_ignore_ascii_case(&name.name)).cloned()
-            {
-                let table = derived_table(&display, &names, &vec![None; names.len()]);
-                let cursor = ctx.b.alloc_cursor();
-                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: Some(id) });
-                return Ok(());
-            }
             if name.schema.is_none() {
+                // Inside a CTE's own body, its name is the recursive step's current row or an error.
+                if let Some(guard) = ctx.cte_guards.iter().rev().find(|g| g.name.eq_ignore_ascii_case(&name.name)) {
+                    let shadowed = ctx.ctes[guard.ctes_len.min(ctx.ctes.len())..]
+                        .iter()
+                        .any(|c| c.name.eq_ignore_ascii_case(&name.name));
+                    if !shadowed {
+                        return match &guard.bind {
+                            Some((id, names)) if guard.level == ctx.levels.len() => {
+                                let (id, names) = (*id, names.clone());
+                                let table = derived_table(&display, &names, &vec![None; names.len()]);
+                                let cursor = ctx.b.alloc_cursor();
+                                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: Some(id) });
+                                Ok(())
+                            }
+                            _ => Err(Error::sql(guard.message.replace("%s", &guard.name))),
+                        };
+                    }
+                }
                 if let Some(cte) = ctx.ctes.iter().rev().find(|c| c.name.eq_ignore_ascii_case(&name.name)).cloned() {
                     // The CTE sees only the CTEs defined before it.
                     let pos = ctx.ctes.iter().rposition(|c| c.name.eq_ignore_ascii_case(&name.name)).expect("found");
                     let hidden = ctx.ctes.split_off(pos);
-                    let recursive = ctx.recursive_ctes.iter().any(|n| n.eq_ignore_ascii_case(&cte.name));
-                    let r = if recursive {
-                        add_recursive(ctx, schema, &cte, &display)
-                    } else {
-                        add_derived(ctx, schema, &cte.select, &display, &cte.columns)
+                    let r = match recursive_shape(&cte) {
+                        Err(e) => Err(e),
+                        Ok(Some(shape)) => add_recursive(ctx, schema, &cte, &display, shape),
+                        Ok(None) => {
+                            ctx.cte_guards.push(super::expr::CteGuard {
+                                name: cte.name.clone(),
+                                level: 0,
+                                bind: None,
+                                message: "circular reference: %s",
+                                ctes_len: ctx.ctes.len(),
+                            });
+                            let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns);
+                            ctx.cte_guards.pop();
+                            r
+                        }
                     };
                     ctx.ctes.extend(hidden);
                     return r;
@@ -186,7 +205,12 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                 Some(t) => t.clone(),
                 None => match schema.view(&name.name).cloned() {
                     Some(v) => return add_derived(ctx, schema, &v.select, &display, &v.columns),
-                    None => return Err(Error::sql(format!("no such table: {}", name.name))),
+                    None => {
+                        return Err(Error::sql(match &name.schema {
+                            Some(db) => format!("no such table: {db}.{}", name.name),
+                            None => format!("no such table: {}", name.name),
+                        }))
+                    }
                 },
             };
             let cursor = ctx.b.alloc_cursor();
@@ -225,81 +249,345 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
     Ok(())
 }
 
-/// A recursive CTE, `anchor UNION [ALL] step`: the anchor's rows start a queue; each queued row,
-/// in order, becomes the one-row table the step reads its own name as, and the step's rows join
-/// the queue (with UNION, only rows not seen before). The queue, in order, is the CTE's content.
-fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str) -> Result<()> {
-    let select = &cte.select;
-    let (op, step) = match select.body.compounds.as_slice() {
-        [(op @ (ast::CompoundOp::Union | ast::CompoundOp::UnionAll), step)]
-            if select.order_by.is_empty() && select.limit.as_ref().is_none_or(|l| l.offset.is_none()) =>
-        {
-            (op, step)
-        }
-        _ => return Err(Error::sql(
-            "recursive common table expressions must be anchor UNION [ALL] step, without ORDER BY or OFFSET, for now",
-        )),
-    };
-    let queue = ctx.b.alloc_cursor();
-    ctx.b.emit(Insn::EphOpen { id: queue, distinct: false, key: Default::default() });
-    // LIMIT n: the queue keeps its first n rows, so the recursion ends once they are processed
-    // (SQLite stops at the n-th row; the rows and their order are the same).
-    if let (Some(reg), _) = limit_registers(ctx, &select.limit)? {
-        ctx.b.emit(Insn::EphLimit { id: queue, reg });
+/// How a CTE recurses, by SQLite's rule (resolveFromTermToCte): its compound ends in UNION or
+/// UNION ALL, and the terms at the end joined by that same operator whose FROM clause names
+/// the CTE are the recursive steps; the terms before them are the anchor.
+pub(super) struct RecursiveShape {
+    /// Index of the first recursive step in `compounds`.
+    first_step: usize,
+    /// UNION: a row already queued is not queued again.
+    distinct: bool,
+}
+
+/// The CTE's recursive shape, or None when it does not recurse (then any use of its own name
+/// inside it is a circular reference).
+fn recursive_shape(cte: &ast::Cte) -> Result<Option<RecursiveShape>> {
+    let compounds = &cte.select.body.compounds;
+    let Some((last_op, _)) = compounds.last() else { return Ok(None) };
+    if !matches!(last_op, ast::CompoundOp::Union | ast::CompoundOp::UnionAll) {
+        return Ok(None);
     }
-    let seen = (*op == ast::CompoundOp::Union).then(|| {
+    let mut first_step = None;
+    for (i, (op, core)) in compounds.iter().enumerate().rev() {
+        if op != last_op {
+            break;
+        }
+        match direct_references(core, &cte.name) {
+            0 => break,
+            1 => first_step = Some(i),
+            _ => return Err(Error::sql(format!("multiple references to recursive table: {}", cte.name))),
+        }
+    }
+    Ok(first_step.map(|first_step| RecursiveShape { first_step, distinct: *last_op == ast::CompoundOp::Union }))
+}
+
+/// How many tables of the core's own FROM clause (not its subqueries) are named `name`.
+fn direct_references(core: &SelectCore, name: &str) -> usize {
+    let SelectCore::Select(s) = core else { return 0 };
+    let Some(from) = &s.from else { return 0 };
+    std::iter::once(&from.first)
+        .chain(from.joins.iter().map(|j| &j.table))
+        .filter(
+            |t| matches!(t, TableRef::Table { name: n, .. } if n.schema.is_none() && n.name.eq_ignore_ascii_case(name)),
+        )
+        .count()
+}
+
+/// A recursive CTE (SQLite's generateWithRecursiveQuery). The anchor's rows fill a queue: FIFO,
+/// or with an ORDER BY a priority queue. Each row taken from the queue is a row of the CTE
+/// (after OFFSET, until LIMIT) and is then the one-row table that every recursive step reads
+/// the CTE's name as; the steps' rows join the queue (with UNION, only rows never queued
+/// before). The CTE's rows are kept, in the order taken, in an ephemeral table.
+fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str, shape: RecursiveShape) -> Result<()> {
+    let select = &cte.select;
+    let ctes_before = ctx.ctes.len();
+    if let Some(with) = &select.with {
+        ctx.ctes.extend(with.ctes.iter().cloned());
+    }
+    let r = recursive_body(ctx, schema, cte, shape);
+    ctx.ctes.truncate(ctes_before);
+    let (result, names) = r?;
+    let table = derived_table(display, &names, &vec![None; names.len()]);
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable { table, name: display.to_string(), cursor, regs: None, eph: Some(result) });
+    Ok(())
+}
+
+/// Emits the recursion; returns the ephemeral table of the CTE's rows and its column names.
+fn recursive_body(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    cte: &ast::Cte,
+    shape: RecursiveShape,
+) -> Result<(usize, Vec<String>)> {
+    let select = &cte.select;
+    let body = &select.body;
+    let steps = &body.compounds[shape.first_step..];
+    let order = compound_order_columns(select, None)?;
+    let ordered = !order.is_empty();
+    let queue = ctx.b.alloc_cursor();
+    let queue_open = ctx.b.current_addr();
+    ctx.b.emit(Insn::EphOpen { id: queue, distinct: ordered, key: Default::default() });
+    let seen = shape.distinct.then(|| {
         let id = ctx.b.alloc_cursor();
-        ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() });
-        id
+        (ctx.b.emit(Insn::EphOpen { id, distinct: true, key: Default::default() }), id)
     });
-    let dest = Dest::EphUnique { id: queue, seen };
+    let result = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id: result, distinct: false, key: Default::default() });
+    let seq = ordered.then(|| {
+        let r = ctx.b.alloc_register();
+        ctx.b.emit(Insn::Integer { value: 0, dest: r });
+        r
+    });
+    let order_index = ctx.queue_orders.len();
+    ctx.queue_orders.push(order.iter().map(|k| k.column).collect());
+    let dest = Dest::Queue { id: queue, seen: seen.map(|s| s.1), seq, order: order_index };
+    let done = ctx.b.new_label();
+    let (limit, offset) = limit_registers(ctx, &select.limit)?;
+    if let Some(l) = limit {
+        ctx.b.emit_jump(Insn::IfNot { reg: l, target: 0, jump_if_null: true }, done);
+    }
+
+    // The anchor, where the CTE's own name is a circular reference.
+    let anchor = ast::Select {
+        with: None,
+        body: ast::SelectBody { first: body.first.clone(), compounds: body.compounds[..shape.first_step].to_vec() },
+        order_by: vec![],
+        limit: None,
+    };
+    ctx.cte_guards.push(super::expr::CteGuard {
+        name: cte.name.clone(),
+        level: 0,
+        bind: None,
+        message: "circular reference: %s",
+        ctes_len: ctx.ctes.len(),
+    });
     ctx.push_level();
     ctx.dest.push(dest);
-    let anchor = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    ctx.result_rules.clear();
+    let r = compile_query(ctx, schema, &anchor);
     ctx.dest.pop();
     ctx.pop_level();
-    let (mut names, _) = anchor?;
+    ctx.cte_guards.pop();
+    let (mut names, _) = r?;
+    let mut rules =
+        if anchor.body.compounds.is_empty() { vec![ctx.result_rules.clone()] } else { ctx.member_rules.clone() };
+    let width = names.len();
     if !cte.columns.is_empty() {
-        if cte.columns.len() != names.len() {
-            return Err(Error::sql(format!(
-                "table {} has {} values for {} columns",
-                cte.name,
-                names.len(),
-                cte.columns.len()
-            )));
+        if cte.columns.len() != width {
+            return Err(Error::sql(format!("table {} has {width} values for {} columns", cte.name, cte.columns.len())));
         }
         names = cte.columns.clone();
     }
-    let width = names.len();
-    let qcur = ctx.b.alloc_cursor();
-    ctx.b.emit(Insn::EphScan { cursor: qcur, id: queue });
-    let done = ctx.b.new_label();
-    ctx.b.emit_jump(Insn::Rewind { cursor: qcur, target: 0 }, done);
+
+    // The loop: take a row, output it, run the steps over it.
+    let nkeys = order.len();
+    let queued = if ordered { nkeys + 1 + width } else { width };
+    let regs = ctx.b.alloc_registers(queued.max(1));
+    let row = regs + queued - width;
     let top = ctx.b.current_addr();
+    ctx.b.emit_jump(Insn::EphPop { id: queue, start: regs, count: queued, target: 0 }, done);
+    let run_steps = ctx.b.new_label();
+    if let Some(o) = offset {
+        ctx.b.emit_jump(Insn::IfPos { reg: o, target: 0, decrement: 1 }, run_steps);
+    }
+    ctx.b.emit(Insn::EphInsert { id: result, start: row, count: width });
+    if let Some(l) = limit {
+        ctx.b.emit_jump(Insn::DecrJumpZero { reg: l, target: 0 }, done);
+    }
+    ctx.b.resolve_label(run_steps);
     let current = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id: current, distinct: false, key: Default::default() });
-    let regs = ctx.b.alloc_registers(width.max(1));
-    for i in 0..width {
-        ctx.b.emit(Insn::Column { cursor: qcur, column: i, dest: regs + i, default: None });
+    ctx.b.emit(Insn::EphInsert { id: current, start: row, count: width });
+    for (op, core) in steps {
+        if is_aggregate(core)? {
+            return Err(Error::sql("recursive aggregate queries not supported"));
+        }
+        // The step's own FROM clause reads the current row; a subquery may not.
+        ctx.cte_guards.push(super::expr::CteGuard {
+            name: cte.name.clone(),
+            level: ctx.levels.len() + 1,
+            bind: Some((current, names.clone())),
+            message: "multiple recursive references: %s",
+            ctes_len: ctx.ctes.len(),
+        });
+        ctx.push_level();
+        ctx.dest.push(dest);
+        ctx.result_rules.clear();
+        let r = compile_simple(ctx, schema, core, &[], &None);
+        ctx.dest.pop();
+        ctx.pop_level();
+        ctx.cte_guards.pop();
+        let (step_names, _) = r?;
+        if step_names.len() != width {
+            return Err(Error::sql(format!(
+                "SELECTs to the left and right of {} do not have the same number of result columns",
+                compound_op_name(*op)
+            )));
+        }
+        rules.push(ctx.result_rules.clone());
     }
-    ctx.b.emit(Insn::EphInsert { id: current, start: regs, count: width });
-    ctx.recursive_bindings.push((cte.name.clone(), current, names.clone()));
-    ctx.push_level();
-    ctx.dest.push(dest);
-    let r = compile_simple(ctx, schema, step, &[], &None);
-    ctx.dest.pop();
-    ctx.pop_level();
-    ctx.recursive_bindings.pop();
-    let (step_names, _) = r?;
-    if step_names.len() != width {
-        return Err(Error::sql("SELECTs to the left and right of UNION do not have the same number of result columns"));
-    }
-    ctx.b.emit(Insn::Next { cursor: qcur, target: top });
+    ctx.b.emit(Insn::Goto { target: top });
     ctx.b.resolve_label(done);
-    let table = derived_table(display, &names, &vec![None; width]);
-    let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table, name: display.to_string(), cursor, regs: None, eph: Some(queue) });
-    Ok(())
+
+    // The queue and the set of queued rows compare as the compound's columns do: each with
+    // the collation of the leftmost term that has one (an ORDER BY term's COLLATE first).
+    let collations: Vec<crate::value::Collation> = (0..width)
+        .map(|i| rules.iter().find_map(|m| m.get(i).and_then(|r| r.1).map(|(c, _)| c)).unwrap_or_default())
+        .collect();
+    if let Some(k) = order.iter().find(|k| k.column >= width) {
+        return Err(Error::sql(format!(
+            "{} ORDER BY term out of range - should be between 1 and {width}",
+            ordinal(k.term + 1)
+        )));
+    }
+    if let Some((at, _)) = seen {
+        if let Insn::EphOpen { key, .. } = &mut ctx.b.insns[at] {
+            *key = crate::vdbe::insn::SortKey {
+                collations: collations.clone(),
+                desc: vec![false; width],
+                nulls_first: vec![None; width],
+            };
+        }
+    }
+    if ordered {
+        if let Insn::EphOpen { key, .. } = &mut ctx.b.insns[queue_open] {
+            *key = crate::vdbe::insn::SortKey {
+                collations: order.iter().map(|k| k.collation.unwrap_or(collations[k.column])).collect(),
+                desc: order.iter().map(|k| k.desc).collect(),
+                nulls_first: order.iter().map(|k| k.nulls_first).collect(),
+            };
+        }
+    }
+    Ok((result, names))
+}
+
+/// Whether a SELECT is an aggregate query (GROUP BY, or an aggregate function in its result
+/// or HAVING).
+fn is_aggregate(core: &SelectCore) -> Result<bool> {
+    let SelectCore::Select(s) = core else { return Ok(false) };
+    if !s.group_by.is_empty() {
+        return Ok(true);
+    }
+    let mut found = Vec::new();
+    for c in &s.columns {
+        if let ResultColumn::Expr { expr, .. } = c {
+            expr::collect_aggregates(expr, &mut found)?;
+        }
+    }
+    if let Some(h) = &s.having {
+        expr::collect_aggregates(h, &mut found)?;
+    }
+    Ok(!found.is_empty())
+}
+
+fn compound_op_name(op: ast::CompoundOp) -> &'static str {
+    match op {
+        ast::CompoundOp::UnionAll => "UNION ALL",
+        ast::CompoundOp::Union => "UNION",
+        ast::CompoundOp::Except => "EXCEPT",
+        ast::CompoundOp::Intersect => "INTERSECT",
+    }
+}
+
+/// A compound's ORDER BY term as a result column.
+pub(super) struct CompoundKey {
+    /// The term's position in the ORDER BY (for messages).
+    term: usize,
+    column: usize,
+    /// An explicit COLLATE on the term.
+    collation: Option<crate::value::Collation>,
+    desc: bool,
+    nulls_first: Option<bool>,
+}
+
+/// A compound's ORDER BY as result columns, by SQLite's rule (resolveCompoundOrderBy): a term
+/// is a column number; else, trying each member left to right, one of its result columns' AS
+/// names, or an expression written as one of its result expressions. `names`, the result's
+/// column names when known, also match a bare name (a column that `*` expanded to).
+fn compound_order_columns(select: &ast::Select, names: Option<&[String]>) -> Result<Vec<CompoundKey>> {
+    let members: Vec<&SelectCore> =
+        std::iter::once(&select.body.first).chain(select.body.compounds.iter().map(|(_, c)| c)).collect();
+    // Expressions compare as SQLite's resolved ones do: a column is the same column however
+    // it is qualified or spelled.
+    let text = |e: &Expr| {
+        let mut e = e.clone();
+        super::params::substitute_aliases(&mut e, &|c| {
+            Some(Expr::Column(ast::ColumnRef {
+                schema: None,
+                table: None,
+                column: c.column.to_ascii_lowercase(),
+                double_quoted: false,
+                pos: c.pos,
+            }))
+        });
+        e
+    };
+    let mut out = Vec::new();
+    for (term, t) in select.order_by.iter().enumerate() {
+        let (inner, collation) = match &t.expr {
+            Expr::Collate { expr, collation } => (
+                expr.as_ref(),
+                Some(
+                    crate::value::Collation::from_name(collation)
+                        .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
+                ),
+            ),
+            e => (e, None),
+        };
+        let column = match inner {
+            Expr::Literal(ast::Literal::Integer(k)) => {
+                if *k < 1 || names.is_some_and(|n| *k as usize > n.len()) {
+                    return Err(Error::sql(format!(
+                        "{} ORDER BY term out of range - should be between 1 and {}",
+                        ordinal(term + 1),
+                        names.map_or(0, |n| n.len())
+                    )));
+                }
+                Some(*k as usize - 1)
+            }
+            _ => {
+                let bare = match inner {
+                    Expr::Column(c) if c.table.is_none() => Some(c.column.as_str()),
+                    _ => None,
+                };
+                let wanted = text(inner);
+                members
+                    .iter()
+                    .find_map(|m| {
+                        let columns: Vec<(Option<&str>, &Expr)> = match m {
+                            SelectCore::Select(s) => {
+                                let mut cols = Vec::new();
+                                for c in &s.columns {
+                                    match c {
+                                        ResultColumn::Expr { expr, alias, .. } => cols.push((alias.as_deref(), expr)),
+                                        _ => return None,
+                                    }
+                                }
+                                cols
+                            }
+                            SelectCore::Values(rows) => rows.first()?.iter().map(|e| (None, e)).collect(),
+                        };
+                        let by_alias = bare.and_then(|b| {
+                            columns.iter().position(|(a, _)| a.is_some_and(|a| a.eq_ignore_ascii_case(b)))
+                        });
+                        by_alias.or_else(|| columns.iter().position(|(_, e)| text(e) == wanted))
+                    })
+                    .or_else(|| bare.and_then(|b| names?.iter().position(|n| n.eq_ignore_ascii_case(b))))
+            }
+        };
+        let column = column.ok_or_else(|| {
+            Error::sql(format!("{} ORDER BY term does not match any column in the result set", ordinal(term + 1)))
+        })?;
+        out.push(CompoundKey {
+            term,
+            column,
+            collation,
+            desc: t.desc,
+            nulls_first: t.nulls.map(|n| n == ast::NullsOrder::First),
+        });
+    }
+    Ok(out)
 }
 
 /// Splits a WHERE clause into its AND-ed terms.
@@ -514,14 +802,8 @@ pub fn compile_query(
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
     let saved_aggs = (ctx.aggs.take(), ctx.in_agg_output);
     let ctes_before = ctx.ctes.len();
-    let recursive_before = ctx.recursive_ctes.len();
     if let Some(with) = &select.with {
-        for cte in &with.ctes {
-            if with.recursive && select_mentions(&cte.select, &cte.name) {
-                ctx.recursive_ctes.push(cte.name.clone());
-            }
-            ctx.ctes.push(cte.clone());
-        }
+        ctx.ctes.extend(with.ctes.iter().cloned());
     }
     let r = if select.body.compounds.is_empty() {
         compile_simple(ctx, schema, &select.body.first, &select.order_by, &select.limit)
@@ -529,15 +811,9 @@ pub fn compile_query(
         compile_compound(ctx, schema, select)
     };
     ctx.ctes.truncate(ctes_before);
-    ctx.recursive_ctes.truncate(recursive_before);
     ctx.aggs = saved_aggs.0;
     ctx.in_agg_output = saved_aggs.1;
     r
-}
-
-/// Whether `name` appears as a table name anywhere in the query (a recursive CTE reference).
-fn select_mentions(select: &ast::Select, name: &str) -> bool {
-    format!("{select:?}").to_ascii_lowercase().contains(&format!("name: \"{}\"", name.to_ascii_lowercase()))
 }
 
 /// Sends one row (registers start..start+count) to the current destination.
@@ -560,13 +836,32 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
             ctx.b.emit(Insn::EphInsert { id, start, count });
         }
         Dest::Discard => {}
-        Dest::EphUnique { id, seen } => {
+        Dest::Queue { id, seen, seq, order } => {
             let skip = ctx.b.new_label();
             if let Some(seen) = seen {
                 ctx.b.emit_jump(Insn::EphFound { id: seen, start, count, target: 0 }, skip);
                 ctx.b.emit(Insn::EphInsert { id: seen, start, count });
             }
-            ctx.b.emit(Insn::EphInsert { id, start, count });
+            match seq {
+                None => {
+                    ctx.b.emit(Insn::EphInsert { id, start, count });
+                }
+                Some(seq) => {
+                    let keys = ctx.queue_orders[order].clone();
+                    let row = ctx.b.alloc_registers(keys.len() + 1 + count);
+                    for (i, k) in keys.iter().enumerate() {
+                        ctx.b.emit(Insn::SCopy { src: start + k, dest: row + i });
+                    }
+                    let one = ctx.b.alloc_register();
+                    ctx.b.emit(Insn::Integer { value: 1, dest: one });
+                    ctx.b.emit(Insn::Arith { op: crate::vdbe::ops::ArithOp::Add, lhs: seq, rhs: one, dest: seq });
+                    ctx.b.emit(Insn::SCopy { src: seq, dest: row + keys.len() });
+                    for i in 0..count {
+                        ctx.b.emit(Insn::SCopy { src: start + i, dest: row + keys.len() + 1 + i });
+                    }
+                    ctx.b.emit(Insn::EphInsert { id, start: row, count: keys.len() + 1 + count });
+                }
+            }
             ctx.b.resolve_label(skip);
         }
     }
@@ -720,7 +1015,13 @@ fn compile_compound(
     // columns have positional names (the result's may repeat); the result names are aliases.
     ctx.push_level();
     let positional: Vec<String> = (0..names.len()).map(|i| format!("\u{1}{i}")).collect();
-    let table = derived_table("", &positional, &decltypes);
+    let mut table = derived_table("", &positional, &decltypes);
+    // ORDER BY sorts each column with its compound collation.
+    if let Some(t) = Arc::get_mut(&mut table) {
+        for (c, coll) in t.columns.iter_mut().zip(&key.collations) {
+            c.collation = *coll;
+        }
+    }
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, eph: Some(cur) });
     let columns: Vec<ResultColumn> = names
@@ -747,7 +1048,23 @@ fn compile_compound(
         having: None,
         windows: vec![],
     };
-    let r = compile_simple_over_scope(ctx, &core, &select.order_by, &select.limit, true);
+    // ORDER BY terms name result columns only, by number, alias or expression (SQLite's
+    // resolveCompoundOrderBy); they reach the output loop as column numbers.
+    let order_by: Vec<ast::OrderingTerm> = compound_order_columns(select, Some(&names))?
+        .into_iter()
+        .zip(&select.order_by)
+        .map(|(k, t)| {
+            let number = Expr::Literal(ast::Literal::Integer(k.column as i64 + 1));
+            let expr = match &t.expr {
+                Expr::Collate { collation, .. } => {
+                    Expr::Collate { expr: Box::new(number), collation: collation.clone() }
+                }
+                _ => number,
+            };
+            ast::OrderingTerm { expr, desc: k.desc, nulls: t.nulls }
+        })
+        .collect();
+    let r = compile_simple_over_scope(ctx, &core, &order_by, &select.limit, true);
     ctx.pop_level();
     r?;
     ctx.member_rules = members;

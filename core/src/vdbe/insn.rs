@@ -602,11 +602,14 @@ pub enum Insn {
         id: usize,
         target: usize,
     },
-    /// Caps bag `id` at r[reg] rows (a negative count: no cap); later inserts are dropped.
-    /// A recursive CTE's LIMIT: its queue stops growing, so the recursion ends.
-    EphLimit {
+    /// Takes the first row of ephemeral table `id` (a bag's oldest, a set's smallest) into
+    /// r[start..start+count] and removes it; jumps to `target` when the table is empty. A
+    /// recursive CTE's queue: a table popped from is not scanned.
+    EphPop {
         id: usize,
-        reg: usize,
+        start: usize,
+        count: usize,
+        target: usize,
     },
     /// Turns ephemeral table `id` into a set (`distinct`) or a bag, keeping its rows.
     EphConvert {
@@ -683,6 +686,7 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | GroupNext { target, .. }
         | IfMinMaxSkipped { target }
         | EphFound { target, .. }
+        | EphPop { target, .. }
         | EphHasNull { target, .. } => Some(target),
         _ => None,
     }
@@ -1122,7 +1126,15 @@ impl Insn {
                 (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s(""))
             }
             EphHasNull { id, target } => (s("IfNullRow"), *id as i64, *target as i64, 0, s(""), 0, s("")),
-            EphLimit { id, reg } => (s("Noop"), *id as i64, *reg as i64, 0, s(""), 0, format!("at most r[{reg}] rows")),
+            EphPop { id, start, count, target } => (
+                s("EphPop"),
+                *id as i64,
+                *target as i64,
+                *start as i64,
+                s(""),
+                0,
+                format!("r[{start}..{}] = first row, removed", start + count),
+            ),
             EphConvert { id, distinct } => {
                 (s("Noop"), *id as i64, *distinct as i64, 0, s(""), 0, s("convert ephemeral table"))
             }

@@ -1235,14 +1235,15 @@ impl Vm {
                     let has = self.eph(*id)?.has_null;
                     self.jump_if(has, *target);
                 }
-                Insn::EphLimit { id, reg } => {
-                    let cap = match &self.regs[*reg] {
-                        Value::Integer(n) if *n >= 0 => Some(*n as usize),
-                        _ => None,
-                    };
-                    self.eph(*id)?.max_rows = cap;
-                    self.pc += 1;
-                }
+                Insn::EphPop { id, start, count, target } => match self.eph(*id)?.pop_first() {
+                    Some(row) => {
+                        for (i, v) in row.into_iter().take(*count).enumerate() {
+                            self.regs[start + i] = v;
+                        }
+                        self.pc += 1;
+                    }
+                    None => self.pc = *target,
+                },
                 Insn::EphConvert { id, distinct } => {
                     self.eph(*id)?.convert(*distinct);
                     self.pc += 1;
@@ -1367,8 +1368,8 @@ struct EphTable {
     affinity: Affinity,
     /// For a UNION's set, the rows of the term being added (see `insert`).
     term: Option<std::collections::BTreeSet<GroupKey>>,
-    /// A bag's cap on rows (EphLimit).
-    max_rows: Option<usize>,
+    /// How many of a bag's rows EphPop has taken (they stay as empty rows until compacted).
+    head: usize,
 }
 
 impl EphTable {
@@ -1381,7 +1382,7 @@ impl EphTable {
             has_null: false,
             affinity: Affinity::Blob,
             term: None,
-            max_rows: None,
+            head: 0,
         }
     }
 
@@ -1400,9 +1401,6 @@ impl EphTable {
     }
 
     fn insert(&mut self, mut row: Vec<Value>) {
-        if self.max_rows.is_some_and(|cap| self.bag.len() >= cap) {
-            return;
-        }
         if self.affinity != Affinity::Blob {
             if let Some(first) = row.first_mut() {
                 *first = apply_affinity(std::mem::replace(first, Value::Null), self.affinity);
@@ -1488,6 +1486,26 @@ impl EphTable {
             self.frozen.len()
         } else {
             self.bag.len()
+        }
+    }
+
+    /// Removes and returns the first row: a bag's oldest, a set's smallest.
+    fn pop_first(&mut self) -> Option<Vec<Value>> {
+        match &mut self.set {
+            Some(set) => set.pop_first().map(|k| k.0),
+            None => {
+                let row = std::mem::take(self.bag.get_mut(self.head)?);
+                self.head += 1;
+                // Compact once the taken rows are the larger part, so a long queue stays linear.
+                if self.head == self.bag.len() {
+                    self.bag.clear();
+                    self.head = 0;
+                } else if self.head >= 1024 && self.head * 2 >= self.bag.len() {
+                    self.bag.drain(..self.head);
+                    self.head = 0;
+                }
+                Some(row)
+            }
         }
     }
 
