@@ -23,8 +23,12 @@ pub struct ScopeTable {
     /// A scan over an ephemeral table (a subquery in FROM, a view, a CTE) instead of a B-tree.
     pub eph: Option<usize>,
     /// When set, the row's values are in registers (starting here, one per column, then the
-    /// rowid) instead of being read from the cursor: UPDATE's new row, for CHECK constraints.
+    /// rowid) instead of being read from the cursor: UPDATE's new row, for CHECK constraints,
+    /// and a co-routine's row.
     pub regs: Option<usize>,
+    /// A subquery in FROM run as a co-routine (SQLite's CO-ROUTINE): each Yield on this
+    /// register makes its next row, in `regs`. Only ever the outermost loop, scanned once.
+    pub coroutine: Option<usize>,
 }
 
 /// An aggregate call found in the result columns or HAVING.
@@ -50,6 +54,10 @@ pub enum Dest {
     Exists { reg: usize, done: Label },
     /// Every row into ephemeral table `id`.
     Eph { id: usize },
+    /// A co-routine's row: copied into the registers `ctx.coroutine_rows[slot]` will name (the
+    /// copies' addresses are noted there and patched once the row's width is known), then
+    /// Yield on `reg` hands it to the loop reading it.
+    Coroutine { reg: usize, slot: usize },
     /// Nowhere: a SELECT inside a trigger runs for its side effects (RAISE) only.
     Discard,
     /// A recursive CTE's queue `id`, skipping rows already in set `seen` (UNION). With an
@@ -91,6 +99,8 @@ pub struct Ctx {
     pub cte_guards: Vec<CteGuard>,
     /// Key columns of recursive CTE queues with an ORDER BY (see `Dest::Queue`).
     pub queue_orders: Vec<Vec<usize>>,
+    /// Per co-routine: the addresses of the copies into its row registers (see `Dest::Coroutine`).
+    pub coroutine_rows: Vec<Vec<usize>>,
     /// Columns a NATURAL or USING join hides: (cursor, column) of the right-hand copies.
     pub hidden_columns: Vec<(usize, usize)>,
     /// What an unqualified USING column stands for when a RIGHT or FULL join changed it from
@@ -144,6 +154,7 @@ impl Ctx {
             using_merged: vec![],
             cte_guards: vec![],
             queue_orders: vec![],
+            coroutine_rows: vec![],
             raise_ignore: vec![],
             params: vec![],
             next_param: 0,
@@ -1554,6 +1565,7 @@ fn scratch_ctx(ctx: &Ctx) -> Ctx {
     scratch.ctes = ctx.ctes.clone();
     scratch.cte_guards = ctx.cte_guards.clone();
     scratch.queue_orders = ctx.queue_orders.clone();
+    scratch.coroutine_rows = ctx.coroutine_rows.clone();
     scratch.hidden_columns = ctx.hidden_columns.clone();
     scratch.using_merged = ctx.using_merged.clone();
     scratch.params = ctx.params.clone();

@@ -723,11 +723,16 @@ pub(super) struct LoopEnd {
     ins: Vec<(usize, usize, Label)>,
     /// The index cursor of an index lookup (put on its NULL row with the table's).
     pub index_cursor: Option<usize>,
+    /// A co-routine's loop: the Yield to go back to.
+    coroutine_top: Option<usize>,
 }
 
 impl LoopEnd {
     /// Emits the loop's step and the IN sets' steps; `brk` follows.
     pub(super) fn close(&self, ctx: &mut Ctx) {
+        if let Some(top) = self.coroutine_top {
+            ctx.b.emit(Insn::Goto { target: top });
+        }
         if let Some((cursor, top, reverse)) = self.step {
             if reverse {
                 ctx.b.emit(Insn::Prev { cursor, target: top });
@@ -788,7 +793,13 @@ fn emit_in_loop(ctx: &mut Ctx, set: &InSet, dest: usize, empty: Label, skip: Lab
 pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, next: Label) -> Result<LoopEnd> {
     let cursor = ctx.scope[si].cursor;
     let range_end = ctx.b.new_label();
-    let mut end = LoopEnd { step: None, range_end, ins: vec![], index_cursor: None };
+    let mut end = LoopEnd { step: None, range_end, ins: vec![], index_cursor: None, coroutine_top: None };
+    if let Some(reg) = ctx.scope[si].coroutine {
+        // Each Yield makes the co-routine's next row; its end leaves the loop.
+        end.coroutine_top = Some(ctx.b.current_addr());
+        ctx.b.emit_jump(Insn::Yield { reg, target: 0 }, brk);
+        return Ok(end);
+    }
     match access {
         Access::RowidEq(e) => {
             let r = expr::expr_to_new_reg(ctx, &e)?;

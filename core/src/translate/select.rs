@@ -36,10 +36,12 @@ pub fn resolve_from(
     // With a RIGHT or FULL join anywhere, USING columns coalesce across the tables that share them.
     let any_right = from.joins.iter().any(|j| matches!(j.operator, JoinOperator::Right | JoinOperator::Full));
     let mut merges = Vec::new();
-    add_table(ctx, schema, &from.first)?;
+    // The first table, when it is a subquery, view or CTE, streams as a co-routine unless a
+    // RIGHT or FULL join will scan it a second time.
+    add_table(ctx, schema, &from.first, !any_right)?;
     let level_start = *ctx.levels.last().expect("a level");
     for j in &from.joins {
-        add_table(ctx, schema, &j.table)?;
+        add_table(ctx, schema, &j.table, false)?;
         let mut on = match &j.constraint {
             None => None,
             Some(ast::JoinConstraint::On(e)) => Some(e.clone()),
@@ -149,7 +151,7 @@ fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
     Ok(out)
 }
 
-fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
+fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> Result<()> {
     match t {
         TableRef::Table { name, alias, .. } => {
             if let Some(s) = &name.schema {
@@ -170,7 +172,14 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                                 let (id, names) = (*id, names.clone());
                                 let table = derived_table(&display, &names, &vec![None; names.len()]);
                                 let cursor = ctx.b.alloc_cursor();
-                                ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: Some(id) });
+                                ctx.scope.push(ScopeTable {
+                                    table,
+                                    name: display,
+                                    cursor,
+                                    regs: None,
+                                    eph: Some(id),
+                                    coroutine: None,
+                                });
                                 Ok(())
                             }
                             _ => Err(Error::sql(guard.message.replace("%s", &guard.name))),
@@ -192,7 +201,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                                 message: "circular reference: %s",
                                 ctes_len: ctx.ctes.len(),
                             });
-                            let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns);
+                            let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns, coroutine);
                             ctx.cte_guards.pop();
                             r
                         }
@@ -204,7 +213,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
             let table = match schema.table(&name.name) {
                 Some(t) => t.clone(),
                 None => match schema.view(&name.name).cloned() {
-                    Some(v) => return add_derived(ctx, schema, &v.select, &display, &v.columns),
+                    Some(v) => return add_derived(ctx, schema, &v.select, &display, &v.columns, coroutine),
                     None => {
                         return Err(Error::sql(match &name.schema {
                             Some(db) => format!("no such table: {db}.{}", name.name),
@@ -214,22 +223,40 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef) -> Result<()> {
                 },
             };
             let cursor = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: None });
+            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: None, coroutine: None });
             Ok(())
         }
         TableRef::Subquery { select, alias } => {
             let display = alias.clone().unwrap_or_default();
-            add_derived(ctx, schema, select, &display, &[])
+            add_derived(ctx, schema, select, &display, &[], coroutine)
         }
         TableRef::Function { name, .. } => Err(Error::sql(format!("no such table-valued function: {}", name.name))),
         TableRef::Nested { .. } => Err(Error::sql("parenthesized joins are not supported yet")),
     }
 }
 
-/// A subquery, view or CTE in FROM: its rows are materialized into an ephemeral table before
-/// the loops start, and scanned like a table.
-fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str, columns: &[String]) -> Result<()> {
-    let (id, mut names, decltypes) = materialize(ctx, schema, select)?;
+/// A subquery, view or CTE in FROM. As the outermost loop (`coroutine`), it runs as a
+/// co-routine that hands the loop one row at a time, as SQLite's CO-ROUTINE does; elsewhere its
+/// rows are materialized into an ephemeral table before the loops start and scanned like a
+/// table, as SQLite's MATERIALIZE.
+fn add_derived(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+    name: &str,
+    columns: &[String],
+    coroutine: bool,
+) -> Result<()> {
+    let (source, mut names, decltypes) = if coroutine {
+        let (reg, regs, names, decltypes) = compile_coroutine(ctx, schema, select, name)?;
+        ((None, Some(reg), Some(regs)), names, decltypes)
+    } else {
+        if !name.is_empty() {
+            ctx.plan_details.push(format!("MATERIALIZE {name}"));
+        }
+        let (id, names, decltypes) = materialize(ctx, schema, select)?;
+        ((Some(id), None, None), names, decltypes)
+    };
     if !columns.is_empty() {
         if columns.len() != names.len() {
             return Err(Error::sql(format!("table {name} has {} values for {} columns", names.len(), columns.len())));
@@ -245,8 +272,46 @@ fn add_derived(ctx: &mut Ctx, schema: &Schema, select: &ast::Select, name: &str,
         }
     }
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs: None, eph: Some(id) });
+    let (eph, coroutine, regs) = source;
+    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs, eph, coroutine });
     Ok(())
+}
+
+/// Emits `select` as a co-routine whose every row is left in registers and yielded. Returns
+/// its Yield register, the first row register (one per column, then a NULL rowid), and the
+/// result's column names and types.
+fn compile_coroutine(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    select: &ast::Select,
+    name: &str,
+) -> Result<(usize, usize, Vec<String>, Vec<Option<String>>)> {
+    if !name.is_empty() {
+        ctx.plan_details.push(format!("CO-ROUTINE {name}"));
+    }
+    let reg = ctx.b.alloc_register();
+    let init = ctx.b.emit(Insn::InitCoroutine { reg, target: 0, start: 0 });
+    let slot = ctx.coroutine_rows.len();
+    ctx.coroutine_rows.push(Vec::new());
+    ctx.push_level();
+    ctx.dest.push(Dest::Coroutine { reg, slot });
+    let r = compile_query(ctx, schema, select);
+    ctx.dest.pop();
+    ctx.pop_level();
+    let (names, decltypes) = r?;
+    ctx.b.emit(Insn::EndCoroutine { reg });
+    let after = ctx.b.current_addr();
+    if let Insn::InitCoroutine { target, start, .. } = &mut ctx.b.insns[init] {
+        *target = after;
+        *start = init + 1;
+    }
+    let regs = ctx.b.alloc_registers(names.len() + 1);
+    for at in std::mem::take(&mut ctx.coroutine_rows[slot]) {
+        if let Insn::SCopy { dest, .. } = &mut ctx.b.insns[at] {
+            *dest += regs;
+        }
+    }
+    Ok((reg, regs, names, decltypes))
 }
 
 /// How a CTE recurses, by SQLite's rule (resolveFromTermToCte): its compound ends in UNION or
@@ -309,7 +374,14 @@ fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str, 
     let (result, names) = r?;
     let table = derived_table(display, &names, &vec![None; names.len()]);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table, name: display.to_string(), cursor, regs: None, eph: Some(result) });
+    ctx.scope.push(ScopeTable {
+        table,
+        name: display.to_string(),
+        cursor,
+        regs: None,
+        eph: Some(result),
+        coroutine: None,
+    });
     Ok(())
 }
 
@@ -677,6 +749,9 @@ pub fn open_cursors(ctx: &mut Ctx, write: bool) {
             ctx.b.emit(Insn::EphScan { cursor: st.cursor, id });
             continue;
         }
+        if st.coroutine.is_some() {
+            continue;
+        }
         let info = table_cursor_info(&st.table);
         if write {
             ctx.b.emit(Insn::OpenWrite { cursor: st.cursor, root: st.table.root, db: 0, info });
@@ -836,6 +911,14 @@ pub fn emit_row(ctx: &mut Ctx, start: usize, count: usize) {
             ctx.b.emit(Insn::EphInsert { id, start, count });
         }
         Dest::Discard => {}
+        Dest::Coroutine { reg, slot } => {
+            for i in 0..count {
+                // The row registers are allocated once the co-routine's width is known.
+                let at = ctx.b.emit(Insn::SCopy { src: start + i, dest: i });
+                ctx.coroutine_rows[slot].push(at);
+            }
+            ctx.b.emit(Insn::Yield { reg, target: 0 });
+        }
         Dest::Queue { id, seen, seq, order } => {
             let skip = ctx.b.new_label();
             if let Some(seen) = seen {
@@ -1023,7 +1106,14 @@ fn compile_compound(
         }
     }
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { table: table.clone(), name: String::new(), cursor, regs: None, eph: Some(cur) });
+    ctx.scope.push(ScopeTable {
+        table: table.clone(),
+        name: String::new(),
+        cursor,
+        regs: None,
+        eph: Some(cur),
+        coroutine: None,
+    });
     let columns: Vec<ResultColumn> = names
         .iter()
         .zip(&positional)
@@ -1285,6 +1375,7 @@ fn compile_simple_body(
     }
     let count_only = ctx.scope.len() == level_start + 1
         && ctx.scope[level_start].eph.is_none()
+        && ctx.scope[level_start].coroutine.is_none()
         && core.where_clause.is_none()
         && aggs.len() == 1
         && aggs[0].func.kind == functions::aggregate::AggKind::CountStar
@@ -1437,7 +1528,12 @@ fn reorder_inner_joins(
         terms.iter().map(|t| if matches!(t, Expr::Binary { op: BinaryOp::Eq, .. }) { 4 } else { 1 }).collect();
     let mut chosen: Vec<usize> = Vec::new();
     let mut placed = vec![false; n];
-    for _ in 0..n {
+    // A co-routine is read once, so it stays the outermost loop.
+    if ctx.scope[base].coroutine.is_some() {
+        placed[0] = true;
+        chosen.push(0);
+    }
+    while chosen.len() < n {
         let mut best: Option<(usize, usize)> = None;
         for cand in (0..n).filter(|&i| !placed[i]) {
             // Terms that become testable once `cand` joins the placed tables.
@@ -1951,6 +2047,13 @@ fn compile_values(
 /// Shared with DML: a single-table scan (or rowid lookup) with a WHERE clause.
 pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>) -> usize {
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable { name: alias.unwrap_or(&table.name).to_string(), table, cursor, regs: None, eph: None });
+    ctx.scope.push(ScopeTable {
+        name: alias.unwrap_or(&table.name).to_string(),
+        table,
+        cursor,
+        regs: None,
+        eph: None,
+        coroutine: None,
+    });
     cursor
 }

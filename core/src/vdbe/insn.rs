@@ -459,6 +459,25 @@ pub enum Insn {
         ret: usize,
         target: usize,
     },
+    /// Sets up a co-routine (SQLite's InitCoroutine): r[reg] = `start`, the address of its
+    /// first instruction, then jumps to `target`, past its body.
+    InitCoroutine {
+        reg: usize,
+        target: usize,
+        start: usize,
+    },
+    /// Swaps control with the other side of co-routine `reg`: jumps to the address in r[reg],
+    /// leaving there the address after this instruction. When the co-routine ends
+    /// (EndCoroutine), the loop that yielded to it continues at `target`.
+    Yield {
+        reg: usize,
+        target: usize,
+    },
+    /// The co-routine `reg` has no more rows: control goes to the `target` of the Yield that
+    /// last resumed it.
+    EndCoroutine {
+        reg: usize,
+    },
     Return {
         reg: usize,
     },
@@ -676,6 +695,8 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | NotNull { target, .. }
         | Once { target }
         | Gosub { target, .. }
+        | InitCoroutine { target, .. }
+        | Yield { target, .. }
         | IfPos { target, .. }
         | DecrJumpZero { target, .. }
         | MustBeInt { target, .. }
@@ -1032,6 +1053,11 @@ impl Insn {
             Once { target } => (s("Once"), 0, *target as i64, 0, s(""), 0, s("")),
             Gosub { ret, target } => (s("Gosub"), *ret as i64, *target as i64, 0, s(""), 0, s("")),
             Return { reg } => (s("Return"), *reg as i64, 0, 0, s(""), 0, s("")),
+            InitCoroutine { reg, target, start } => {
+                (s("InitCoroutine"), *reg as i64, *target as i64, *start as i64, s(""), 0, s(""))
+            }
+            Yield { reg, target } => (s("Yield"), *reg as i64, *target as i64, 0, s(""), 0, s("")),
+            EndCoroutine { reg } => (s("EndCoroutine"), *reg as i64, 0, 0, s(""), 0, s("")),
             IfPos { reg, target, decrement } => (
                 s("IfPos"),
                 *reg as i64,

@@ -1074,6 +1074,30 @@ impl Vm {
                     self.regs[*ret] = Value::Integer(self.pc as i64);
                     self.pc = *target;
                 }
+                Insn::InitCoroutine { reg, target, start } => {
+                    self.regs[*reg] = Value::Integer(*start as i64);
+                    self.pc = *target;
+                }
+                Insn::Yield { reg, .. } => {
+                    let resume = match self.regs[*reg] {
+                        Value::Integer(a) if a >= 0 && (a as usize) < insns.len() => a as usize,
+                        _ => return Err(Error::Internal("Yield to a co-routine that is not running".into())),
+                    };
+                    self.regs[*reg] = Value::Integer(self.pc as i64 + 1);
+                    self.pc = resume;
+                }
+                Insn::EndCoroutine { reg } => {
+                    // r[reg] is the address after the Yield that resumed the co-routine.
+                    let caller = match self.regs[*reg] {
+                        Value::Integer(a) if a >= 1 && (a as usize) <= insns.len() => a as usize - 1,
+                        _ => return Err(Error::Internal("EndCoroutine without a caller".into())),
+                    };
+                    let Insn::Yield { target, .. } = insns[caller] else {
+                        return Err(Error::Internal("EndCoroutine's caller is not a Yield".into()));
+                    };
+                    self.regs[*reg] = Value::Null;
+                    self.pc = target;
+                }
                 Insn::Return { reg } => {
                     let back = ops::to_i64(&self.regs[*reg]);
                     if back < 0 || back as usize >= insns.len() {
