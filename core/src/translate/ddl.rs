@@ -155,6 +155,7 @@ fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
         cursor: 0,
         regs: Some(base),
         eph: None,
+        nested: None,
     });
     for (e, _) in &table.checks {
         match super::params::first_param_or_subquery(e) {
@@ -375,8 +376,14 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     let done = ctx.b.new_label();
     ctx.b.emit_jump(Insn::Rewind { cursor: tcursor, target: 0 }, done);
     let top = ctx.b.current_addr();
-    ctx.scope =
-        vec![ScopeTable { table: Arc::clone(table), name: table.name.clone(), cursor: tcursor, regs: None, eph: None }];
+    ctx.scope = vec![ScopeTable {
+        table: Arc::clone(table),
+        name: table.name.clone(),
+        cursor: tcursor,
+        regs: None,
+        eph: None,
+        nested: None,
+    }];
     let next = ctx.b.new_label();
     if let Some(w) = &index.partial {
         super::expr::cond_jump(ctx, w, next)?;

@@ -66,6 +66,7 @@ pub fn fire(
                     cursor,
                     regs: Some(base),
                     eph: None,
+                    nested: None,
                 });
             }
         }
