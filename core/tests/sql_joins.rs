@@ -3,75 +3,9 @@
 //! rows in order; the others compare as multisets, since SQL leaves their order open and the two
 //! planners may pick different loop orders.
 
-use brisk::{Connection, Value};
-
-fn to_value(v: rusqlite::types::ValueRef<'_>) -> Value {
-    use rusqlite::types::ValueRef;
-    match v {
-        ValueRef::Null => Value::Null,
-        ValueRef::Integer(i) => Value::Integer(i),
-        ValueRef::Real(r) => Value::Real(r),
-        ValueRef::Text(t) => Value::text(std::str::from_utf8(t).unwrap()),
-        ValueRef::Blob(b) => Value::blob(b),
-    }
-}
-
-fn message(e: rusqlite::Error) -> String {
-    match e {
-        rusqlite::Error::SqliteFailure(_, Some(m)) => m,
-        rusqlite::Error::SqlInputError { msg, .. } => msg,
-        other => other.to_string(),
-    }
-}
-
-type Outcome = Result<(Vec<String>, Vec<Vec<Value>>), String>;
-
-/// Runs `setup` then `query` in both engines: (brisk, sqlite) column names and rows, or errors.
-fn both(setup: &str, query: &str) -> (Outcome, Outcome) {
-    let b = Connection::open_in_memory().unwrap();
-    let brisk = b.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
-        let mut st = b.prepare(query).map_err(|e| e.to_string())?;
-        let names = st.column_names().to_vec();
-        Ok((names, st.query_all(&[]).map_err(|e| e.to_string())?))
-    });
-    let s = rusqlite::Connection::open_in_memory().unwrap();
-    let sqlite = s.execute_batch(setup).map_err(message).and_then(|_| {
-        let mut st = s.prepare(query).map_err(message)?;
-        let n = st.column_count();
-        let names: Vec<String> = st.column_names().map(|s| s.to_string()).collect();
-        let rows = st
-            .query_map([], |r| Ok((0..n).map(|i| to_value(r.get_ref(i).unwrap())).collect::<Vec<_>>()))
-            .map_err(message)?;
-        Ok((names, rows.collect::<Result<Vec<_>, _>>().map_err(message)?))
-    });
-    (brisk, sqlite)
-}
-
-/// Compares both engines' answers; `ordered` compares row order too.
-#[track_caller]
-fn check_with(setup: &str, query: &str, ordered: bool) {
-    let (b, s) = both(setup, query);
-    match (b, s) {
-        (Ok((bn, mut x)), Ok((sn, mut y))) => {
-            assert_eq!(bn, sn, "column names differ for {query}");
-            if !ordered {
-                x.sort_by_key(|r| format!("{r:?}"));
-                y.sort_by_key(|r| format!("{r:?}"));
-            }
-            assert_eq!(x, y, "rows differ for {query}");
-        }
-        (Err(x), Err(y)) => assert_eq!(x, y, "errors differ for {query}"),
-        (b, s) => panic!("one engine failed for {query}: brisk={b:?} sqlite={s:?}"),
-    }
-}
-
-/// Each query, compared in order when it has an ORDER BY, as a multiset otherwise.
-#[track_caller]
-fn check_all(setup: &str, queries: &[&str]) {
-    for q in queries {
-        check_with(setup, q, q.contains("ORDER BY"));
-    }
-}
+mod common;
+use brisk::Value;
+use common::{check_all_named as check_all, to_value};
 
 /// Three tables sharing a column `x` (with NULLs and duplicates), one more, and an empty one.
 const ABC: &str = "CREATE TABLE a(x, y); CREATE TABLE b(x, z); CREATE TABLE c(x, w); CREATE TABLE d(w, v);

@@ -823,14 +823,27 @@ impl<'c, 'a> Conv<'c, 'a> {
                 };
                 Ok(TableRef::Table { name, alias, indexed })
             }
-            sp::TableFactor::Derived { lateral: false, subquery, alias, sample: None } => {
+            sp::TableFactor::Derived { lateral: false, mut subquery, alias, sample: None } => {
+                // `((SELECT ...)) AS s`: sqlparser reads the inner parentheses as the query's;
+                // SQLite as a group of one subquery, which is that subquery.
+                while subquery.with.is_none() && subquery.order_by.is_none() && subquery.limit_clause.is_none() {
+                    let sp::SetExpr::Query(inner) = *subquery.body else { break };
+                    subquery = inner;
+                }
                 Ok(TableRef::Subquery { select: Box::new(self.query(subquery)?), alias: self.table_alias(alias)? })
             }
             sp::TableFactor::NestedJoin { table_with_joins, alias } => {
                 let from = self.from(vec![*table_with_joins])?.ok_or_else(|| self.reject(span))?;
                 let alias = self.table_alias(alias)?;
-                // `(t)` and `(t AS x)` are just the table.
-                if from.joins.is_empty() && alias.is_none() {
+                // `(t)` is just the table. `(t AS y)` keeps its alias only where it starts the
+                // FROM clause, and `(t) AS x` takes the outer one: the translator decides.
+                let aliased = match &from.first {
+                    TableRef::Table { alias, .. }
+                    | TableRef::Subquery { alias, .. }
+                    | TableRef::Function { alias, .. } => alias.is_some(),
+                    TableRef::Nested { .. } => false,
+                };
+                if from.joins.is_empty() && alias.is_none() && !aliased {
                     return Ok(from.first);
                 }
                 Ok(TableRef::Nested { from: Box::new(from), alias })

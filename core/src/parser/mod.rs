@@ -7,7 +7,10 @@
 //! 2. Each statement's tokens are handed to sqlparser's `Parser` (never its tokenizer) with
 //!    Brisk's `dialect`, whose hooks close the gaps between sqlparser's SQLiteDialect and
 //!    SQLite. Token spans encode byte offsets (line 1, column = offset + 1), so every position
-//!    sqlparser reports maps straight back to the source.
+//!    sqlparser reports maps straight back to the source. A few FROM-clause tokens are handed
+//!    over as others (`join_rewrites`: the commas of `(a, b)` as JOIN, the CROSS of `NATURAL
+//!    CROSS JOIN` and the inner alias of `x, (t AS y)` as spaces), one for one, so indices into
+//!    the statement's tokens stay aligned.
 //! 3. `stmt` drives the parse: it parses the statements sqlparser gets wrong or does not know
 //!    (CREATE TABLE/INDEX/VIEW/TRIGGER, DROP, ALTER TABLE, PRAGMA, transactions, EXPLAIN, VACUUM,
 //!    ANALYZE, REINDEX, ATTACH, DETACH) itself, on top of the `Parser` primitives and its
@@ -38,7 +41,7 @@
 //!   type names in upper case.
 //!
 //! Known gaps, each an error rather than a wrong tree (listed as `!gap` in `testdata/syntax.sql`):
-//! a parenthesized comma join `FROM (a, b)`; `GLOB`/`REGEXP`/`MATCH ... ESCAPE`; window frame
+//! `GLOB`/`REGEXP`/`MATCH ... ESCAPE`; window frame
 //! `EXCLUDE`; more than one upsert `ON CONFLICT` clause; `CREATE VIRTUAL TABLE`. Nesting is
 //! bounded below SQLite 3.54's limits (about 145 levels of parentheses or calls, 50 of
 //! subqueries) so that parsing never overflows a 2 MiB thread stack, even unoptimized.
@@ -56,7 +59,7 @@ use std::ops::Range;
 
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan};
+use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
 
 pub use ast::*;
 pub use lexer::is_complete;
@@ -332,12 +335,147 @@ impl Ctx<'_> {
 /// SQLite's "parser stack overflow".
 const RECURSION_LIMIT: usize = 150;
 
+/// How a token is handed to sqlparser in place of itself, for FROM syntax SQLite has and
+/// sqlparser lacks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JoinRewrite {
+    /// The CROSS of `NATURAL CROSS JOIN`, which SQLite reads as a NATURAL JOIN (CROSS only
+    /// fixes the loop order): a space sqlparser skips.
+    Skip,
+    /// A comma between the tables of a parenthesized join, `(a, b)`: sqlparser parses only
+    /// JOINs there, and `a JOIN b` without a constraint is the same join.
+    Join,
+}
+
+/// The words that may follow a table in FROM without being its alias.
+const NOT_ALIAS: &[&str] = &[
+    "ON",
+    "USING",
+    "JOIN",
+    "LEFT",
+    "RIGHT",
+    "FULL",
+    "INNER",
+    "CROSS",
+    "NATURAL",
+    "OUTER",
+    "WHERE",
+    "GROUP",
+    "ORDER",
+    "LIMIT",
+    "HAVING",
+    "WINDOW",
+    "UNION",
+    "EXCEPT",
+    "INTERSECT",
+    "INDEXED",
+    "NOT",
+    "BY",
+    "RETURNING",
+    "SET",
+];
+
+/// Finds the tokens to rewrite (see `JoinRewrite`). A parenthesis opens a group of joined
+/// tables when it stands where a table may (after FROM, JOIN, a comma of a FROM clause, or
+/// another such parenthesis) and does not start a subquery; a comma directly inside it
+/// separates tables. One pass, one frame per open parenthesis.
+///
+/// A group of one table is that table under the group's alias (parse.y): the table's own alias
+/// holds only when the group starts its FROM clause (or group) and has no alias of its own.
+/// sqlparser keeps the inner alias always, and refuses two, so otherwise the inner alias is
+/// skipped.
+fn join_rewrites(toks: &[RawToken], sql: &str) -> Vec<Option<JoinRewrite>> {
+    #[derive(Clone, Copy)]
+    struct Frame {
+        /// Inside a FROM clause at this depth.
+        in_from: bool,
+        /// This parenthesis is a group of joined tables.
+        group: bool,
+        /// The group starts its FROM clause or its enclosing group.
+        first: bool,
+        /// A JOIN or comma was seen directly inside the group.
+        joined: bool,
+    }
+    let word = |t: &RawToken| (t.kind == Kind::Word).then(|| t.text(sql).to_ascii_uppercase());
+    let is_name = |t: &RawToken| {
+        matches!(t.kind, Kind::QuotedId(_))
+            || word(t)
+                .is_some_and(|w| !NOT_ALIAS.contains(&w.as_str()) && !dialect::is_reserved(&Token::make_word(&w, None)))
+    };
+    let mut out = vec![None; toks.len()];
+    let none = Frame { in_from: false, group: false, first: false, joined: false };
+    let mut frames = vec![none];
+    for (i, t) in toks.iter().enumerate() {
+        let top = frames.len() - 1;
+        match t.kind {
+            Kind::Punct(lexer::Punct::LParen) => {
+                let prev = i.checked_sub(1).map(|p| &toks[p]);
+                let at_table = match prev.map(|p| (p.kind, word(p))) {
+                    Some((Kind::Punct(lexer::Punct::Comma), _)) => frames[top].in_from,
+                    Some((Kind::Punct(lexer::Punct::LParen), _)) => frames[top].group,
+                    Some((Kind::Word, Some(w))) => w == "FROM" || (w == "JOIN" && frames[top].in_from),
+                    _ => false,
+                };
+                let subquery =
+                    toks.get(i + 1).and_then(word).is_some_and(|w| matches!(w.as_str(), "SELECT" | "VALUES" | "WITH"));
+                let group = at_table && !subquery;
+                let first = prev
+                    .is_some_and(|p| p.kind == Kind::Punct(lexer::Punct::LParen) || word(p).as_deref() == Some("FROM"));
+                frames.push(Frame { in_from: group, group, first, joined: false });
+            }
+            Kind::Punct(lexer::Punct::RParen) => {
+                let Some(f) = frames.pop().filter(|_| !frames.is_empty()) else {
+                    frames = vec![none];
+                    continue;
+                };
+                // `(t AS y)` or `(t y)`: skip the alias unless it is the one that holds.
+                let outer_alias = toks.get(i + 1).is_some_and(|n| word(n).as_deref() == Some("AS") || is_name(n));
+                if f.group && !f.joined && (!f.first || outer_alias) && i >= 3 && is_name(&toks[i - 1]) {
+                    let before = &toks[i - 2];
+                    if word(before).as_deref() == Some("AS") {
+                        out[i - 2] = Some(JoinRewrite::Skip);
+                        out[i - 1] = Some(JoinRewrite::Skip);
+                    } else if is_name(before) || before.kind == Kind::Punct(lexer::Punct::RParen) {
+                        out[i - 1] = Some(JoinRewrite::Skip);
+                    }
+                }
+            }
+            Kind::Punct(lexer::Punct::Comma) if frames[top].group => {
+                out[i] = Some(JoinRewrite::Join);
+                frames[top].joined = true;
+            }
+            Kind::Word => match word(t).as_deref() {
+                Some("FROM") => frames[top].in_from = true,
+                Some("JOIN") => frames[top].joined = true,
+                Some(
+                    "WHERE" | "GROUP" | "HAVING" | "ORDER" | "LIMIT" | "WINDOW" | "UNION" | "EXCEPT" | "INTERSECT"
+                    | "SELECT" | "VALUES" | "RETURNING" | "SET",
+                ) => frames[top] = none,
+                Some("CROSS") if i > 0 && word(&toks[i - 1]).as_deref() == Some("NATURAL") => {
+                    out[i] = Some(JoinRewrite::Skip)
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+    }
+    out
+}
+
 fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens, source: u32) -> PResult<Statement> {
     let mut sp_tokens = Vec::with_capacity(toks.len());
     let mut illegal = None;
-    for t in toks {
+    let rewrites = join_rewrites(toks, sql);
+    for (i, t) in toks.iter().enumerate() {
         match lexer::to_sqlparser(t, sql) {
-            Ok(tok) => sp_tokens.push(tok),
+            // The token stays (as another one), so `toks` still line up with sqlparser's tokens.
+            Ok(tok) => match rewrites.get(i).copied().flatten() {
+                Some(JoinRewrite::Skip) => {
+                    sp_tokens.push(TokenWithSpan::new(Token::Whitespace(Whitespace::Space), tok.span))
+                }
+                Some(JoinRewrite::Join) => sp_tokens.push(TokenWithSpan::new(Token::make_keyword("JOIN"), tok.span)),
+                None => sp_tokens.push(tok),
+            },
             Err(()) => {
                 illegal = Some(*t);
                 break;

@@ -156,6 +156,7 @@ fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
         regs: Some(base),
         eph: None,
         coroutine: None,
+        nested: None,
     });
     for (e, _) in &table.checks {
         match super::params::first_param_or_subquery(e) {
@@ -383,6 +384,7 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
         regs: None,
         eph: None,
         coroutine: None,
+        nested: None,
     }];
     let next = ctx.b.new_label();
     if let Some(w) = &index.partial {

@@ -133,7 +133,15 @@ fn affinity_string(table: &Table) -> String {
 /// Registers `base..base+n` hold a row's column values and `base+n` its rowid; this makes the
 /// row visible to expressions (CHECK, index expressions, partial-index WHERE) by name.
 fn row_scope(table: &Arc<Table>, cursor: usize, base: usize) -> ScopeTable {
-    ScopeTable { table: table.clone(), name: table.name.clone(), cursor, regs: Some(base), eph: None, coroutine: None }
+    ScopeTable {
+        table: table.clone(),
+        name: table.name.clone(),
+        cursor,
+        regs: Some(base),
+        eph: None,
+        coroutine: None,
+        nested: None,
+    }
 }
 
 /// Computes index `ix`'s key for the row in registers (values at `base`, rowid at base+n) into
@@ -725,6 +733,7 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
                 regs: None,
                 eph: Some(id),
                 coroutine: None,
+                nested: None,
             });
             ctx.b.emit(Insn::EphScan { cursor: scan, id });
             let done = ctx.b.new_label();
@@ -1027,6 +1036,7 @@ fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
         regs: None,
         eph: None,
         coroutine: None,
+        nested: None,
     });
     for i in 0..n {
         emit_column(ctx, 0, i, base + i);

@@ -29,6 +29,53 @@ pub struct ScopeTable {
     /// A subquery in FROM run as a co-routine (SQLite's CO-ROUTINE): each Yield on this
     /// register makes its next row, in `regs`. Only ever the outermost loop, scanned once.
     pub coroutine: Option<usize>,
+    /// A parenthesized join compiled as a subquery (SQLite's SF_NestedFrom): where each of its
+    /// columns came from, one entry per column of `table`, so names of the inner tables resolve.
+    pub nested: Option<Arc<[NestedColumn]>>,
+}
+
+/// One column of a parenthesized join compiled as a subquery: SQLite's ENAME_TAB result
+/// column `db.table.column` (or `..column` for a USING column's merged value, or the rowid).
+#[derive(Debug, Clone)]
+pub struct NestedColumn {
+    /// The inner table (its alias or name) the column belongs to; None for a USING column,
+    /// which only an unqualified name reaches.
+    pub table: Option<String>,
+    /// The column's name in that table (not the subquery's de-duplicated column name).
+    pub name: String,
+    /// The inner table's rowid: any rowid name finds it, `*` never shows it.
+    pub rowid: bool,
+    /// A USING column's merged value (SQLite's bUsingTerm): the first such match ends the
+    /// search of this group, so the copies behind it are not ambiguous.
+    pub using_term: bool,
+    /// Not part of `*` (SQLite's COLFLAG_NOEXPAND): a USING copy, a rowid, a name that
+    /// repeats a USING column's. `t.*` for an inner table still shows the copies.
+    pub no_expand: bool,
+}
+
+impl NestedColumn {
+    /// Whether the reference `table.name` (table optional) names this column (SQLite's
+    /// sqlite3MatchEName), not counting rowid names.
+    pub fn matches(&self, table: Option<&str>, name: &str) -> bool {
+        let table_ok = match (table, &self.table) {
+            (None, _) => true,
+            (Some(t), Some(own)) => t.eq_ignore_ascii_case(own),
+            (Some(_), None) => false,
+        };
+        table_ok && !self.rowid && self.name.eq_ignore_ascii_case(name)
+    }
+}
+
+impl ScopeTable {
+    /// Whether a reference qualified by `table` may read this scope table: its own name, or,
+    /// for a parenthesized join, one of its inner tables'.
+    pub fn answers_to(&self, table: &str) -> bool {
+        self.name.eq_ignore_ascii_case(table)
+            || self
+                .nested
+                .as_ref()
+                .is_some_and(|n| n.iter().any(|c| c.table.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(table))))
+    }
 }
 
 /// An aggregate call found in the result columns or HAVING.
@@ -382,7 +429,7 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
             return Ok(Some(r));
         }
     }
-    if c.table.is_some() && !ctx.scope.iter().any(|st| st.name.eq_ignore_ascii_case(c.table.as_deref().unwrap_or(""))) {
+    if c.table.is_some() && !ctx.scope.iter().any(|st| st.answers_to(c.table.as_deref().unwrap_or(""))) {
         return Err(Error::sql_at(format!("no such column: {}", display_name(c)), c.pos.0));
     }
     Ok(None)
@@ -390,8 +437,43 @@ fn resolve(ctx: &Ctx, c: &ast::ColumnRef) -> Result<Option<Resolved>> {
 
 fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> Result<Option<Resolved>> {
     let mut found: Option<Resolved> = None;
+    let ambiguous = || Error::sql_at(format!("ambiguous column name: {}", display_name(c)), c.pos.0);
     for si in range.clone() {
         let st = &ctx.scope[si];
+        if let Some(nested) = &st.nested {
+            // SQLite's lookupName for an SF_NestedFrom item: the inner tables' names first.
+            let mut hit = false;
+            // Joined to its left by USING on this name: the left-hand copy names it.
+            let using_hidden = c.table.is_none()
+                && st.table.column_index(&c.column).is_some_and(|ci| ctx.hidden_columns.contains(&(st.cursor, ci)));
+            for (j, nc) in nested.iter().enumerate() {
+                if !nc.matches(c.table.as_deref(), &c.column) {
+                    continue;
+                }
+                hit = true;
+                if using_hidden {
+                    continue;
+                }
+                if found.is_some() {
+                    return Err(ambiguous());
+                }
+                found = Some(Resolved::Column { scope: si, column: j });
+                if nc.using_term {
+                    break;
+                }
+            }
+            // Then the group's own alias, with its columns' de-duplicated names.
+            if hit || !c.table.as_ref().is_some_and(|t| t.eq_ignore_ascii_case(&st.name)) {
+                continue;
+            }
+            if let Some(ci) = st.table.column_index(&c.column) {
+                if found.is_some() {
+                    return Err(ambiguous());
+                }
+                found = Some(Resolved::Column { scope: si, column: ci });
+            }
+            continue;
+        }
         if let Some(t) = &c.table {
             if !t.eq_ignore_ascii_case(&st.name) {
                 continue;
@@ -403,7 +485,7 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
                 continue;
             }
             if found.is_some() {
-                return Err(Error::sql_at(format!("ambiguous column name: {}", display_name(c)), c.pos.0));
+                return Err(ambiguous());
             }
             found = Some(Resolved::Column { scope: si, column: ci });
         }
@@ -411,6 +493,23 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
     if found.is_none() && is_rowid_name(&c.column) {
         for si in range {
             let st = &ctx.scope[si];
+            if let Some(nested) = &st.nested {
+                // An inner table's rowid, kept as a column of the group.
+                for (j, nc) in nested.iter().enumerate() {
+                    let table_ok = match (&c.table, &nc.table) {
+                        (None, _) => true,
+                        (Some(t), Some(own)) => t.eq_ignore_ascii_case(own),
+                        (Some(_), None) => false,
+                    };
+                    if nc.rowid && table_ok {
+                        if found.is_some() {
+                            return Err(ambiguous());
+                        }
+                        found = Some(Resolved::Column { scope: si, column: j });
+                    }
+                }
+                continue;
+            }
             if let Some(t) = &c.table {
                 if !t.eq_ignore_ascii_case(&st.name) {
                     continue;
@@ -418,7 +517,7 @@ fn resolve_in(ctx: &Ctx, c: &ast::ColumnRef, range: std::ops::Range<usize>) -> R
             }
             if st.table.has_rowid() {
                 if found.is_some() {
-                    return Err(Error::sql_at(format!("ambiguous column name: {}", display_name(c)), c.pos.0));
+                    return Err(ambiguous());
                 }
                 found = Some(Resolved::Rowid { scope: si });
             }
@@ -462,7 +561,7 @@ pub fn emit_column(ctx: &mut Ctx, si: usize, column: usize, dest: usize) {
     }
 }
 
-fn emit_rowid(ctx: &mut Ctx, si: usize, dest: usize) {
+pub fn emit_rowid(ctx: &mut Ctx, si: usize, dest: usize) {
     let st = ctx.scope[si].clone();
     if let Some(base) = st.regs {
         ctx.b.emit(Insn::SCopy { src: base + st.table.columns.len(), dest });

@@ -677,7 +677,10 @@ fn walk_order(seq: &[(Option<usize>, Collation, bool)], keys: &[KeyTerm], want: 
 /// The EXPLAIN QUERY PLAN line for reading scope table `si` by `access`.
 pub(super) fn plan_detail(ctx: &Ctx, si: usize, access: &Access) -> String {
     // SQLite names the table by its alias, when it has one.
-    let shown = ctx.scope[si].name.clone();
+    let mut shown = ctx.scope[si].name.clone();
+    if ctx.scope[si].nested.is_some() && shown.starts_with('\u{1}') {
+        shown = "(subquery)".into();
+    }
     match access {
         Access::RowidEq(_) | Access::RowidIn(_) => format!("SEARCH {shown} USING INTEGER PRIMARY KEY (rowid=?)"),
         Access::Scan { .. } => format!("SCAN {shown}"),

@@ -1,6 +1,11 @@
 //! SELECT: the FROM clause as nested loops over cursors (rowid lookups when the WHERE clause
 //! pins the rowid), WHERE as conditional jumps, result columns, and aggregate queries without
 //! GROUP BY.
+//!
+//! Parenthesized joins follow SQLite's parser (`normalize_from`): spliced into the FROM clause
+//! where that means the same, otherwise materialized as a subquery whose scope entry keeps where
+//! each column came from (`add_nested`, SQLite's SF_NestedFrom), so the inner tables' names
+//! still resolve from outside.
 
 use std::sync::Arc;
 
@@ -29,10 +34,20 @@ pub fn resolve_from(
     schema: &Schema,
     from: &Option<ast::FromClause>,
 ) -> Result<Vec<(JoinOperator, Option<Expr>)>> {
-    let Some(from) = from else { return Ok(vec![]) };
-    let flat = flatten_from(from)?;
+    Ok(resolve_from_using(ctx, schema, from)?.0)
+}
+
+/// The joins of a FROM clause (each scope table's operator and ON terms), and each one's USING
+/// columns (NATURAL ones spelled out; empty for the first table and for joins without USING).
+type ResolvedJoins = (Vec<(JoinOperator, Option<Expr>)>, Vec<Vec<String>>);
+
+/// `resolve_from`, also returning each scope table's USING columns.
+fn resolve_from_using(ctx: &mut Ctx, schema: &Schema, from: &Option<ast::FromClause>) -> Result<ResolvedJoins> {
+    let Some(from) = from else { return Ok((vec![], vec![])) };
+    let flat = normalize_from(ctx, schema, from);
     let from = &flat;
     let mut joins = vec![(JoinOperator::Inner, None)];
+    let mut usings = vec![vec![]];
     // With a RIGHT or FULL join anywhere, USING columns coalesce across the tables that share them.
     let any_right = from.joins.iter().any(|j| matches!(j.operator, JoinOperator::Right | JoinOperator::Full));
     let mut merges = Vec::new();
@@ -86,37 +101,58 @@ pub fn resolve_from(
             ctx.hidden_columns.push((cursor, rcol));
         }
         joins.push((j.operator, on));
+        usings.push(shared);
     }
     super::join::finish_using_merges(ctx, merges);
-    Ok(joins)
+    Ok((joins, usings))
 }
 
-/// Flattens parenthesized joins, `FROM (a JOIN b) JOIN c`, into one join list. For inner joins
-/// the grouping does not change the result; a LEFT JOIN inside parentheses would, and is refused.
-fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
-    fn is_inner(op: JoinOperator) -> bool {
-        matches!(op, JoinOperator::Comma | JoinOperator::Inner | JoinOperator::Cross)
+/// The FROM clause with its parenthesized groups as SQLite's parser leaves them (parse.y,
+/// `seltablist ::= stl_prefix LP seltablist RP as on_using`):
+/// - a group that starts the clause, without an alias, is its tables, spliced in (whatever its
+///   joins: the left-deep chain means the same);
+/// - a group of one table is that table under the group's alias (the table's own is dropped);
+/// - any other group stays a `TableRef::Nested`, compiled as a subquery (`add_nested`), except
+///   a group of inner joins of plain tables with distinct column names, joined by an inner join
+///   with at most ON and no alias, which is spliced in too: its result and its column names are
+///   the same, and the planner may then reorder its tables and use their indexes.
+fn normalize_from(ctx: &Ctx, schema: &Schema, from: &ast::FromClause) -> ast::FromClause {
+    fn is_inner(j: &ast::Join) -> bool {
+        matches!(j.operator, JoinOperator::Comma | JoinOperator::Inner | JoinOperator::Cross)
+            && !j.natural
+            && !matches!(j.constraint, Some(ast::JoinConstraint::Using(_)))
     }
-    fn expand(t: &TableRef) -> Result<Option<ast::FromClause>> {
-        match t {
-            TableRef::Nested { from, alias: None } => Ok(Some(flatten_from(from)?)),
-            TableRef::Nested { alias: Some(_), .. } => {
-                Err(Error::sql("an alias on a parenthesized join is not supported yet"))
+    // The subquery would rename a repeated column `x:1`; plain tables without repeats keep
+    // their names either way.
+    let same_names = |group: &ast::FromClause| {
+        let mut names = std::collections::HashSet::new();
+        std::iter::once(&group.first).chain(group.joins.iter().map(|j| &j.table)).all(|t| {
+            let TableRef::Table { name, .. } = t else { return false };
+            let shadowed = ctx.ctes.iter().any(|c| c.name.eq_ignore_ascii_case(&name.name))
+                || ctx.cte_guards.iter().any(|g| g.name.eq_ignore_ascii_case(&name.name));
+            match schema.table(&name.name) {
+                Some(table) if !shadowed => table.columns.iter().all(|c| names.insert(c.name.to_ascii_lowercase())),
+                _ => false,
             }
-            _ => Ok(None),
+        })
+    };
+    let mut out = match &from.first {
+        TableRef::Nested { from: inner, alias: None } => normalize_from(ctx, schema, inner),
+        TableRef::Nested { from: inner, alias: Some(a) } if inner.joins.is_empty() => {
+            ast::FromClause { first: with_alias(&inner.first, Some(a.clone())), joins: vec![] }
         }
-    }
-    let mut out = match expand(&from.first)? {
-        Some(inner) => inner,
-        None => ast::FromClause { first: from.first.clone(), joins: vec![] },
+        other => ast::FromClause { first: other.clone(), joins: vec![] },
     };
     for j in &from.joins {
-        match expand(&j.table)? {
-            None => out.joins.push(j.clone()),
-            Some(inner) => {
-                if !is_inner(j.operator) || j.natural || inner.joins.iter().any(|x| !is_inner(x.operator) || x.natural)
-                {
-                    return Err(Error::sql("parenthesized outer joins are not supported yet"));
+        match &j.table {
+            TableRef::Nested { from: inner, alias } if inner.joins.is_empty() => {
+                out.joins.push(ast::Join { table: with_alias(&inner.first, alias.clone()), ..j.clone() });
+            }
+            TableRef::Nested { from: inner, alias: None } if is_inner(j) => {
+                let inner = normalize_from(ctx, schema, inner);
+                if !inner.joins.iter().all(is_inner) || !same_names(&inner) {
+                    out.joins.push(j.clone());
+                    continue;
                 }
                 out.joins.push(ast::Join {
                     operator: j.operator,
@@ -126,29 +162,32 @@ fn flatten_from(from: &ast::FromClause) -> Result<ast::FromClause> {
                 });
                 out.joins.extend(inner.joins);
                 // The outer ON applies once every table of the group is joined.
-                if let Some(c) = &j.constraint {
-                    match c {
-                        ast::JoinConstraint::On(e) => {
-                            let last = out.joins.last_mut().expect("just pushed");
-                            last.constraint = Some(match last.constraint.take() {
-                                Some(ast::JoinConstraint::On(prev)) => ast::JoinConstraint::On(Expr::Binary {
-                                    op: BinaryOp::And,
-                                    left: Box::new(prev),
-                                    right: Box::new(e.clone()),
-                                }),
-                                None => ast::JoinConstraint::On(e.clone()),
-                                Some(other) => {
-                                    return Err(Error::sql(format!("unsupported join constraint {other:?}")))
-                                }
-                            });
+                if let Some(ast::JoinConstraint::On(e)) = &j.constraint {
+                    let last = out.joins.last_mut().expect("just pushed");
+                    last.constraint = Some(ast::JoinConstraint::On(match last.constraint.take() {
+                        Some(ast::JoinConstraint::On(prev)) => {
+                            Expr::Binary { op: BinaryOp::And, left: Box::new(prev), right: Box::new(e.clone()) }
                         }
-                        ast::JoinConstraint::Using(_) => return Err(Error::sql("JOIN ... USING is not supported yet")),
-                    }
+                        _ => e.clone(),
+                    }));
                 }
             }
+            _ => out.joins.push(j.clone()),
         }
     }
-    Ok(out)
+    out
+}
+
+/// `t` under alias `alias` (None: no alias).
+fn with_alias(t: &TableRef, alias: Option<String>) -> TableRef {
+    let mut t = t.clone();
+    match &mut t {
+        TableRef::Table { alias: a, .. }
+        | TableRef::Subquery { alias: a, .. }
+        | TableRef::Function { alias: a, .. }
+        | TableRef::Nested { alias: a, .. } => *a = alias,
+    }
+    t
 }
 
 fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> Result<()> {
@@ -179,6 +218,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
                                     regs: None,
                                     eph: Some(id),
                                     coroutine: None,
+                                    nested: None,
                                 });
                                 Ok(())
                             }
@@ -223,7 +263,15 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
                 },
             };
             let cursor = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable { table, name: display, cursor, regs: None, eph: None, coroutine: None });
+            ctx.scope.push(ScopeTable {
+                table,
+                name: display,
+                cursor,
+                regs: None,
+                eph: None,
+                coroutine: None,
+                nested: None,
+            });
             Ok(())
         }
         TableRef::Subquery { select, alias } => {
@@ -231,7 +279,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
             add_derived(ctx, schema, select, &display, &[], coroutine)
         }
         TableRef::Function { name, .. } => Err(Error::sql(format!("no such table-valued function: {}", name.name))),
-        TableRef::Nested { .. } => Err(Error::sql("parenthesized joins are not supported yet")),
+        TableRef::Nested { from, alias } => add_nested(ctx, schema, from, alias.as_deref()),
     }
 }
 
@@ -248,8 +296,8 @@ fn add_derived(
     coroutine: bool,
 ) -> Result<()> {
     let (source, mut names, decltypes) = if coroutine {
-        let (reg, regs, names, decltypes) = compile_coroutine(ctx, schema, select, name)?;
-        ((None, Some(reg), Some(regs)), names, decltypes)
+        let (co, names, decltypes) = compile_coroutine(ctx, schema, select, name)?;
+        ((None, Some(co.reg), Some(co.regs)), names, decltypes)
     } else {
         if !name.is_empty() {
             ctx.plan_details.push(format!("MATERIALIZE {name}"));
@@ -273,19 +321,195 @@ fn add_derived(
     }
     let cursor = ctx.b.alloc_cursor();
     let (eph, coroutine, regs) = source;
-    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs, eph, coroutine });
+    ctx.scope.push(ScopeTable { table, name: name.to_string(), cursor, regs, eph, coroutine, nested: None });
     Ok(())
 }
 
-/// Emits `select` as a co-routine whose every row is left in registers and yielded. Returns
-/// its Yield register, the first row register (one per column, then a NULL rowid), and the
-/// result's column names and types.
+/// Where a column of a parenthesized join's subquery reads its value, inside the group.
+enum NestedSource {
+    /// Column `1` of the scope table with cursor `0`.
+    Column(usize, usize),
+    /// The rowid of the scope table with this cursor.
+    Rowid(usize),
+    /// A USING column's merged value.
+    Using(Expr),
+}
+
+/// A parenthesized join that `normalize_from` left as a group (SQLite's SF_NestedFrom
+/// subquery): its rows are materialized into an ephemeral table before the loops start, and its
+/// scope entry records where each column came from, so that `b.x`, `*` and unqualified names
+/// find the inner tables' columns as SQLite's lookupName and selectExpander do. Without an
+/// alias, the entry's name is one no query can spell (its columns are still reachable through
+/// the inner tables' names).
+fn add_nested(ctx: &mut Ctx, schema: &Schema, from: &ast::FromClause, alias: Option<&str>) -> Result<()> {
+    let id = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
+    // Like any subquery in FROM, the group does not see the tables beside it in this FROM
+    // clause (the enclosing queries' tables, it does).
+    let start = *ctx.levels.last().expect("a level");
+    let siblings = ctx.scope.split_off(start);
+    ctx.push_level();
+    let r = fill_nested(ctx, schema, from, id);
+    ctx.pop_level();
+    ctx.scope.extend(siblings);
+    let (mut columns, mut nested) = r?;
+    // SQLite's sqlite3ColumnsFromExprList: a repeated name gets `:1`, `:2`, ... appended, and a
+    // column whose name repeats a USING column's is not part of `*` (COLFLAG_NOEXPAND).
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for k in 0..columns.len() {
+        let mut name = columns[k].name.clone();
+        let mut count = 0usize;
+        // Bounded: each probe adds a new suffix, and at most `k` names are taken.
+        while let Some(&holder) = seen.get(&name.to_ascii_lowercase()) {
+            if nested[holder].using_term {
+                nested[k].no_expand = true;
+            }
+            let base = match name.rfind(':') {
+                Some(p) if p > 0 && p + 1 < name.len() && name[p + 1..].bytes().all(|b| b.is_ascii_digit()) => {
+                    &name[..p]
+                }
+                _ => name.as_str(),
+            };
+            count += 1;
+            name = format!("{base}:{count}");
+        }
+        seen.insert(name.to_ascii_lowercase(), k);
+        columns[k].name = name;
+    }
+    let cursor = ctx.b.alloc_cursor();
+    let name = alias.map(str::to_string).unwrap_or_else(|| format!("\u{1}nested{cursor}"));
+    let mut table = derived_table(&name, &[], &[]);
+    Arc::get_mut(&mut table).expect("just made").columns = columns;
+    ctx.scope.push(ScopeTable {
+        table,
+        name,
+        cursor,
+        regs: None,
+        eph: Some(id),
+        coroutine: None,
+        nested: Some(nested.into()),
+    });
+    Ok(())
+}
+
+/// Compiles a group's joins, in a query level of their own, into ephemeral table `id`. Its
+/// columns, in SQLite's order: for each table, the USING columns of the join to its right, then
+/// the table's columns (a nested group's as it has them), then its rowid (tables with one).
+fn fill_nested(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    from: &ast::FromClause,
+    id: usize,
+) -> Result<(Vec<crate::schema::Column>, Vec<expr::NestedColumn>)> {
+    let (mut joins, usings) = resolve_from_using(ctx, schema, &Some(from.clone()))?;
+    let level = *ctx.levels.last().expect("a level");
+    let mut columns: Vec<crate::schema::Column> = Vec::new();
+    let mut nested: Vec<expr::NestedColumn> = Vec::new();
+    let mut sources: Vec<NestedSource> = Vec::new();
+    let has = |list: &[String], name: &str| list.iter().any(|u| u.eq_ignore_ascii_case(name));
+    for i in 0..ctx.scope.len() - level {
+        let st = ctx.scope[level + i].clone();
+        let next_using: &[String] = usings.get(i + 1).map(Vec::as_slice).unwrap_or(&[]);
+        for u in next_using {
+            let mut e = Expr::Column(ast::ColumnRef {
+                schema: None,
+                table: None,
+                column: u.clone(),
+                double_quoted: false,
+                pos: Default::default(),
+            });
+            super::join::merge_using_names(ctx, &mut e);
+            let mut c = derived_table("", std::slice::from_ref(u), &[column_decltype(ctx, &e)]).columns[0].clone();
+            c.affinity = expr::declared_affinity(ctx, &e).unwrap_or(c.affinity);
+            if let Some((coll, _)) = expr::expr_collation(ctx, &e)? {
+                c.collation = coll;
+            }
+            columns.push(c);
+            nested.push(expr::NestedColumn {
+                table: None,
+                name: u.clone(),
+                rowid: false,
+                using_term: true,
+                no_expand: false,
+            });
+            sources.push(NestedSource::Using(e));
+        }
+        for (j, c) in st.table.columns.iter().enumerate() {
+            let (table, name, no_expand) = match &st.nested {
+                Some(inner) if inner[j].rowid => continue,
+                Some(inner) => (inner[j].table.clone(), inner[j].name.clone(), inner[j].no_expand),
+                None => (Some(st.name.clone()), c.name.clone(), false),
+            };
+            let mut c = c.clone();
+            c.default = None;
+            c.not_null = false;
+            c.primary_key = false;
+            columns.push(c.clone());
+            nested.push(expr::NestedColumn {
+                table,
+                name,
+                rowid: false,
+                using_term: false,
+                no_expand: no_expand || has(&usings[i], &c.name) || has(next_using, &c.name),
+            });
+            sources.push(NestedSource::Column(st.cursor, j));
+        }
+        if st.nested.is_none() && st.eph.is_none() && !st.table.without_rowid {
+            // Named as SQLite names it (sqlite3RowidAlias): the first rowid name that is not a
+            // column's.
+            let shown = ["_ROWID_", "ROWID", "OID"].into_iter().find(|n| st.table.column_index(n).is_none());
+            let Some(shown) = shown else { continue };
+            let mut c = derived_table("", &[shown.to_string()], &[None]).columns[0].clone();
+            c.affinity = crate::vdbe::ops::Affinity::Integer;
+            columns.push(c);
+            nested.push(expr::NestedColumn {
+                table: Some(st.name.clone()),
+                name: "rowid".into(),
+                rowid: true,
+                using_term: false,
+                no_expand: true,
+            });
+            sources.push(NestedSource::Rowid(st.cursor));
+        }
+    }
+    // Unqualified USING names in the ON clauses stand for the columns they read.
+    for (_, on) in joins.iter_mut() {
+        if let Some(e) = on {
+            super::join::merge_using_names(ctx, e);
+        }
+    }
+    open_cursors(ctx, false);
+    let width = sources.len();
+    let first = ctx.b.alloc_registers(width);
+    emit_loops(ctx, &joins, None, &mut |ctx, _| {
+        for (k, src) in sources.iter().enumerate() {
+            let si = |cursor: usize| ctx.scope.iter().rposition(|st| st.cursor == cursor).expect("in scope");
+            match src {
+                NestedSource::Column(cursor, j) => {
+                    let si = si(*cursor);
+                    expr::emit_column(ctx, si, *j, first + k);
+                }
+                NestedSource::Rowid(cursor) => {
+                    let si = si(*cursor);
+                    expr::emit_rowid(ctx, si, first + k);
+                }
+                NestedSource::Using(e) => expr_to_reg(ctx, e, first + k)?,
+            }
+        }
+        ctx.b.emit(Insn::EphInsert { id, start: first, count: width });
+        Ok(())
+    })?;
+    Ok((columns, nested))
+}
+
+/// Emits `select` as a co-routine whose every row is left in registers (one per column, then
+/// a NULL rowid) and yielded. Returns the co-routine and the result's column names and types.
 fn compile_coroutine(
     ctx: &mut Ctx,
     schema: &Schema,
     select: &ast::Select,
     name: &str,
-) -> Result<(usize, usize, Vec<String>, Vec<Option<String>>)> {
+) -> Result<(Coroutine, Vec<String>, Vec<Option<String>>)> {
     if !name.is_empty() {
         ctx.plan_details.push(format!("CO-ROUTINE {name}"));
     }
@@ -311,7 +535,13 @@ fn compile_coroutine(
             *dest += regs;
         }
     }
-    Ok((reg, regs, names, decltypes))
+    Ok((Coroutine { reg, regs }, names, decltypes))
+}
+
+/// A co-routine's Yield register and the first of its row registers.
+struct Coroutine {
+    reg: usize,
+    regs: usize,
 }
 
 /// How a CTE recurses, by SQLite's rule (resolveFromTermToCte): its compound ends in UNION or
@@ -381,6 +611,7 @@ fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str, 
         regs: None,
         eph: Some(result),
         coroutine: None,
+        nested: None,
     });
     Ok(())
 }
@@ -679,9 +910,11 @@ pub(super) fn refers_to_scope(ctx: &Ctx, e: &Expr, si: usize) -> bool {
     fn walk(e: &Expr, st: &ScopeTable, found: &mut bool) {
         match e {
             Expr::Column(c) => {
-                let table_ok = c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true);
+                let table_ok = c.table.as_ref().map(|t| st.answers_to(t)).unwrap_or(true);
+                let in_group = |n: &[expr::NestedColumn]| n.iter().any(|n| n.name.eq_ignore_ascii_case(&c.column));
                 if table_ok
                     && (st.table.column_index(&c.column).is_some()
+                        || st.nested.as_deref().is_some_and(in_group)
                         || ["rowid", "oid", "_rowid_"].iter().any(|r| r.eq_ignore_ascii_case(&c.column)))
                 {
                     *found = true;
@@ -784,9 +1017,17 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -
                 let (name, decltype) = match (alias, expr) {
                     (Some(a), _) => (a.clone(), column_decltype(ctx, expr)),
                     (None, Expr::Column(c)) => {
-                        // SQLite names a plain column reference by the column's declared name.
+                        // SQLite names a plain column reference by the column's declared name
+                        // (a parenthesized join's column by its de-duplicated name).
                         let mut name = c.column.clone();
-                        for st in level {
+                        let group_column = match expr::resolve_column(ctx, c) {
+                            Ok(Some((si, Some(col)))) if ctx.scope[si].nested.is_some() => Some((si, col)),
+                            _ => None,
+                        };
+                        if let Some((si, col)) = group_column {
+                            name = ctx.scope[si].table.columns[col].name.clone();
+                        }
+                        for st in level.iter().filter(|_| group_column.is_none()) {
                             if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
                                 if let Some(i) = st.table.column_index(&c.column) {
                                     name = st.table.columns[i].name.clone();
@@ -805,38 +1046,62 @@ pub fn expand_columns(ctx: &Ctx, columns: &[ResultColumn], level_start: usize) -
                     return Err(Error::sql("no tables specified"));
                 }
                 for st in level {
-                    push_table_columns(ctx, st, &mut out, true);
+                    push_table_columns(ctx, st, &mut out, None, level.len() == 1);
                 }
             }
             ResultColumn::TableStar(t) => {
-                let st = level
-                    .iter()
-                    .find(|s| s.name.eq_ignore_ascii_case(t))
-                    .ok_or_else(|| Error::sql(format!("no such table: {t}")))?;
-                push_table_columns(ctx, st, &mut out, false);
+                // A parenthesized join gives `t.*` the columns of its inner table `t` (not its
+                // own alias: SQLite's selectExpander matches those by origin only).
+                let before = out.len();
+                let mut seen = false;
+                for st in level {
+                    if st.nested.is_some() {
+                        push_table_columns(ctx, st, &mut out, Some(t), level.len() == 1);
+                    } else if !seen && st.name.eq_ignore_ascii_case(t) {
+                        seen = true;
+                        push_table_columns(ctx, st, &mut out, Some(t), false);
+                    }
+                }
+                if out.len() == before && !seen {
+                    return Err(Error::sql(format!("no such table: {t}")));
+                }
             }
         }
     }
     Ok(out)
 }
 
-/// A table's columns for `*` (without the copies a USING/NATURAL join hides) or `t.*` (all).
-fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, skip_hidden: bool) {
+/// A table's columns for `*` (`table` None: without the copies a USING/NATURAL join hides) or
+/// `t.*` (all of them). For a parenthesized join, `*` leaves out its USING copies and rowids,
+/// and `t.*` takes the columns of inner table `t`; as in SQLite, with no other table in the
+/// FROM clause each column is then read by its bare name (which may be ambiguous).
+fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, table: Option<&str>, alone: bool) {
+    let skip_hidden = table.is_none();
     for (i, c) in st.table.columns.iter().enumerate() {
         if skip_hidden && ctx.hidden_columns.contains(&(st.cursor, i)) {
             continue;
+        }
+        if let Some(n) = st.nested.as_deref().map(|n| &n[i]) {
+            let shown = match table {
+                None => !n.no_expand,
+                Some(t) => !n.rowid && n.table.as_deref().is_some_and(|o| o.eq_ignore_ascii_case(t)),
+            };
+            if !shown {
+                continue;
+            }
         }
         // `*` reads a USING column as its unqualified name does (RIGHT and FULL joins change it).
         if let Some(e) = skip_hidden.then(|| super::join::using_replacement(ctx, st.cursor, i)).flatten() {
             out.push(OutColumn { name: c.name.clone(), decltype: column_decltype(ctx, &e), expr: e });
             continue;
         }
+        let qualifier = (st.nested.is_none() || !alone).then(|| st.name.clone());
         out.push(OutColumn {
             name: c.name.clone(),
             decltype: Some(c.decl_type.clone()).filter(|d| !d.is_empty()),
             expr: Expr::Column(ast::ColumnRef {
                 schema: None,
-                table: Some(st.name.clone()),
+                table: qualifier,
                 column: c.name.clone(),
                 double_quoted: false,
                 pos: Default::default(),
@@ -847,6 +1112,12 @@ fn push_table_columns(ctx: &Ctx, st: &ScopeTable, out: &mut Vec<OutColumn>, skip
 
 fn column_decltype(ctx: &Ctx, e: &Expr) -> Option<String> {
     let Expr::Column(c) = e else { return None };
+    if let Ok(Some((si, Some(col)))) = expr::resolve_column(ctx, c) {
+        if ctx.scope[si].nested.is_some() {
+            let d = &ctx.scope[si].table.columns[col].decl_type;
+            return (!d.is_empty()).then(|| d.clone());
+        }
+    }
     for st in ctx.scope.iter().rev() {
         if c.table.as_ref().map(|t| t.eq_ignore_ascii_case(&st.name)).unwrap_or(true) {
             if let Some(i) = st.table.column_index(&c.column) {
@@ -1113,6 +1384,7 @@ fn compile_compound(
         regs: None,
         eph: Some(cur),
         coroutine: None,
+        nested: None,
     });
     let columns: Vec<ResultColumn> = names
         .iter()
@@ -2054,6 +2326,7 @@ pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>)
         regs: None,
         eph: None,
         coroutine: None,
+        nested: None,
     });
     cursor
 }

@@ -67,6 +67,7 @@ pub fn fire(
                     regs: Some(base),
                     eph: None,
                     coroutine: None,
+                    nested: None,
                 });
             }
         }

@@ -77,3 +77,49 @@ pub fn check(setup: &str, query: &str) {
         _ => panic!("one engine failed for {query}: brisk={b:?} sqlite={s:?}"),
     }
 }
+
+/// Column names and rows, or the error message.
+pub type NamedOutcome = Result<(Vec<String>, Vec<Vec<Value>>), String>;
+
+/// Runs `setup` then `query` in both engines: (brisk, sqlite) column names and rows, or errors.
+pub fn both_named(setup: &str, query: &str) -> (NamedOutcome, NamedOutcome) {
+    let b = Connection::open_in_memory().unwrap();
+    let brisk = b.execute_batch(setup).map_err(|e| e.to_string()).and_then(|_| {
+        let mut st = b.prepare(query).map_err(|e| e.to_string())?;
+        let names = st.column_names().to_vec();
+        Ok((names, st.query_all(&[]).map_err(|e| e.to_string())?))
+    });
+    let s = rusqlite::Connection::open_in_memory().unwrap();
+    let sqlite = s.execute_batch(setup).map_err(message).and_then(|_| {
+        let names: Vec<String> = s.prepare(query).map_err(message)?.column_names().map(str::to_string).collect();
+        Ok((names, try_sqlite_rows(&s, query)?))
+    });
+    (brisk, sqlite)
+}
+
+/// Compares both engines' column names and rows (or errors) on every query, collecting the
+/// differences so one run shows them all. A query with ORDER BY compares row order too; the
+/// others compare as multisets, since SQL leaves their order open.
+#[track_caller]
+pub fn check_all_named(setup: &str, queries: &[&str]) {
+    let mut failures = Vec::new();
+    for query in queries {
+        let (b, s) = both_named(setup, query);
+        let ok = match (&b, &s) {
+            (Ok((bn, x)), Ok((sn, y))) => {
+                let (mut x, mut y) = (x.clone(), y.clone());
+                if !query.contains("ORDER BY") {
+                    x.sort_by_key(|r| format!("{r:?}"));
+                    y.sort_by_key(|r| format!("{r:?}"));
+                }
+                bn == sn && x == y
+            }
+            (Err(x), Err(y)) => x == y,
+            _ => false,
+        };
+        if !ok {
+            failures.push(format!("{query}\n  brisk:  {b:?}\n  sqlite: {s:?}"));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {} queries differ:\n{}", failures.len(), queries.len(), failures.join("\n"));
+}

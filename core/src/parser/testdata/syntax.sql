@@ -332,9 +332,19 @@ SELECT count() FROM t
 SELECT (SELECT 1) IS NULL
 SELECT a FROM t WHERE (a, b) IN (VALUES (1, 2))
 SELECT iif(1, 2, 3), if(1, 2, 3)
+-- Commas inside parenthesized joins, NATURAL CROSS JOIN, one table in parentheses with aliases.
+SELECT * FROM (a, b)
+SELECT * FROM (a JOIN b ON 1, c)
+SELECT * FROM x LEFT JOIN (a, b, c) ON 1
+SELECT * FROM ((a, b), (c JOIN d))
+SELECT * FROM x, (a, (SELECT 1, 2) AS s) AS g
+SELECT * FROM a NATURAL CROSS JOIN b
+SELECT * FROM x, (a AS y) AS q
+SELECT * FROM (a y) q, x
+SELECT * FROM x, ((SELECT 1) s) q
+SELECT * FROM x, (a INDEXED BY i)
+SELECT f(1, 2) FROM (a, b) WHERE c IN (1, 2) ORDER BY d, e
 -- Known gaps (sqlparser cannot express these; see the parser module docs).
-!gap SELECT * FROM (a, b)
-!gap SELECT * FROM (a JOIN b ON 1, c)
 !gap SELECT a FROM t WHERE a GLOB 'x' ESCAPE 'y'
 !gap SELECT sum(a) OVER (ORDER BY b ROWS CURRENT ROW EXCLUDE TIES) FROM t
 !gap INSERT INTO t VALUES (1) ON CONFLICT (a) DO NOTHING ON CONFLICT DO NOTHING
