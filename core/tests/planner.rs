@@ -6,20 +6,31 @@ use brisk::Value;
 mod common;
 use common::*;
 
-/// EXPLAIN QUERY PLAN's detail column, in order, from both engines.
+/// EXPLAIN QUERY PLAN's lines, in order, from both engines: each detail indented by its depth
+/// in the plan's tree (from the id and parent columns), so nesting is compared too.
 fn plans(setup: &str, query: &str) -> (Vec<String>, Vec<String>) {
     let q = format!("EXPLAIN QUERY PLAN {query}");
     let (b, s) = both(setup, &q);
-    let detail = |rows: Outcome| -> Vec<String> {
-        rows.unwrap_or_else(|e| panic!("{q}: {e}"))
-            .into_iter()
-            .map(|r| match &r[3] {
-                Value::Text(t) => t.to_string(),
-                other => format!("{other:?}"),
+    let lines = |rows: Outcome| -> Vec<String> {
+        let rows = rows.unwrap_or_else(|e| panic!("{q}: {e}"));
+        let int = |v: &Value| match v {
+            Value::Integer(i) => *i,
+            other => panic!("{q}: plan id {other:?}"),
+        };
+        let mut depth: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+        rows.iter()
+            .map(|r| {
+                let d = depth.get(&int(&r[1])).map_or(0, |p| p + 1);
+                depth.insert(int(&r[0]), d);
+                let detail = match &r[3] {
+                    Value::Text(t) => t.to_string(),
+                    other => format!("{other:?}"),
+                };
+                format!("{}{detail}", "  ".repeat(d))
             })
             .collect()
     };
-    (detail(b), detail(s))
+    (lines(b), lines(s))
 }
 
 /// Checks the rows against SQLite and that the plan is SQLite's (the detail lines in order).
@@ -256,5 +267,20 @@ fn dml_plans_match_sqlite() {
     ] {
         let (b, s) = plans(SCHEMA, q);
         assert_eq!(b, s, "plans differ for {q}");
+    }
+}
+
+/// Subqueries, compound members and materialized FROM subqueries nest their lines under their
+/// own, as SQLite's plan tree does.
+#[test]
+fn plan_lines_nest_like_sqlite() {
+    let setup = "CREATE TABLE t(a, b); CREATE INDEX ta ON t(a); CREATE TABLE u(c, d);";
+    for q in [
+        "SELECT * FROM t WHERE a IN (SELECT c FROM u WHERE d > 2)",
+        "SELECT c, (SELECT b FROM t WHERE t.a = u.c) FROM u",
+        "SELECT b FROM t UNION ALL SELECT c FROM u",
+        "SELECT * FROM (SELECT b, count(*) FROM t GROUP BY b) AS x LEFT JOIN u ON u.c > 1",
+    ] {
+        check_plan(setup, q);
     }
 }

@@ -168,7 +168,9 @@ pub struct Ctx {
     /// Whether aggregate references read the accumulator (after AggFinal) instead of stepping.
     pub in_agg_output: bool,
     /// EXPLAIN QUERY PLAN details of the loops emitted so far ("SCAN t").
-    pub plan_details: Vec<String>,
+    pub plan_details: Vec<(String, Option<usize>)>,
+    /// The EXPLAIN QUERY PLAN line the lines being made belong under (innermost last).
+    pub plan_parent: Vec<usize>,
     pub query_plan_rows: Vec<(i64, i64, String)>,
     /// The affinity and collation of each result column of the simple SELECT compiled last
     /// (for a compound, its rightmost member): what `x IN (SELECT ...)` compares with.
@@ -208,6 +210,7 @@ impl Ctx {
             aggs: None,
             in_agg_output: false,
             plan_details: vec![],
+            plan_parent: vec![],
             query_plan_rows: vec![],
             result_rules: vec![],
             subquery_rules: Default::default(),
@@ -241,6 +244,13 @@ impl Ctx {
         let start = self.levels.pop().expect("a level to pop");
         self.scope.truncate(start);
         self.correlated_cell.borrow_mut().pop().unwrap_or(false)
+    }
+
+    /// Adds an EXPLAIN QUERY PLAN line under the current parent line; returns its index.
+    pub fn plan_line(&mut self, detail: String) -> usize {
+        let parent = self.plan_parent.last().copied();
+        self.plan_details.push((detail, parent));
+        self.plan_details.len() - 1
     }
 
     pub fn emit_row_dest(&self) -> Dest {
@@ -1223,18 +1233,19 @@ pub(super) fn subquery(ctx: &mut Ctx, select: &ast::Select, dest: Dest) -> Resul
     }
     // EXPLAIN QUERY PLAN's line for the subquery, numbered in order (SQLite numbers SELECTs in
     // parse order, which agrees while subqueries are neither nested nor compound).
-    let plan_row = ctx.plan_details.len();
     let kind = if matches!(dest, Dest::Eph { .. }) { "LIST" } else { "SCALAR" };
-    let id = ctx.plan_details.iter().filter(|d| d.contains("SUBQUERY ")).count() + 1;
-    ctx.plan_details.push(format!("{kind} SUBQUERY {id}"));
+    let id = ctx.plan_details.iter().filter(|d| d.0.contains("SUBQUERY ")).count() + 1;
+    let plan_row = ctx.plan_line(format!("{kind} SUBQUERY {id}"));
     let schema = ctx.schema.clone();
     ctx.push_level();
     ctx.dest.push(dest);
+    ctx.plan_parent.push(plan_row);
     let r = super::select::compile_query(ctx, &schema, select);
+    ctx.plan_parent.pop();
     ctx.dest.pop();
     let correlated = ctx.pop_level();
     if correlated {
-        ctx.plan_details[plan_row] = format!("CORRELATED {kind} SUBQUERY {id}");
+        ctx.plan_details[plan_row].0 = format!("CORRELATED {kind} SUBQUERY {id}");
     }
     let (names, _) = r?;
     if let Dest::Scalar { done, .. } | Dest::Exists { done, .. } = dest {

@@ -184,7 +184,11 @@ pub(super) fn emit_loops_ordered(
         });
         // A compound's result, read back for ORDER BY and LIMIT, has no line of its own.
         if !ctx.scope[si].name.is_empty() {
-            ctx.plan_details.push(plan_detail(ctx, si, &access));
+            let mut detail = plan_detail(ctx, si, &access);
+            if matches!(op, JoinOperator::Left | JoinOperator::Full) {
+                detail.push_str(" LEFT-JOIN");
+            }
+            ctx.plan_line(detail);
         }
         let consumed = super::plan::consumed_terms(&access);
         let end = emit_access(ctx, si, access, brk, next)?;
@@ -247,7 +251,7 @@ pub(super) fn emit_loops_ordered(
             null_row(ctx, base + j, before.end.index_cursor);
         }
         let tname = ctx.scope[si].table.name.clone();
-        ctx.plan_details.push(format!("RIGHT-JOIN {tname}"));
+        ctx.plan_line(format!("RIGHT-JOIN {tname}"));
         let cursor = ctx.scope[si].cursor;
         let done = ctx.b.new_label();
         let next = ctx.b.new_label();

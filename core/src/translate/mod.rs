@@ -338,9 +338,10 @@ fn compile_pragma(ctx: &mut Ctx, schema: &Schema, p: &ast::Pragma) -> Result<Com
 impl Ctx {
     /// Records EXPLAIN QUERY PLAN rows for the tables scanned by this statement.
     fn add_plan_rows(&mut self) {
-        let rows: Vec<String> = std::mem::take(&mut self.plan_details);
-        for (i, detail) in rows.into_iter().enumerate() {
-            self.query_plan_rows.push(((i as i64) + 2, 0, detail));
+        // Row ids start at 2, as SQLite's do; a parent is named by its id (0: the top).
+        let rows = std::mem::take(&mut self.plan_details);
+        for (i, (detail, parent)) in rows.into_iter().enumerate() {
+            self.query_plan_rows.push(((i as i64) + 2, parent.map_or(0, |p| p as i64 + 2), detail));
         }
     }
 }

@@ -1090,7 +1090,7 @@ pub fn apply_covering(ctx: &mut Ctx) {
         for &at in &c.seek {
             ctx.b.insns[at] = Insn::Noop { comment: None };
         }
-        if let Some(row) = ctx.plan_details.get_mut(c.plan_row) {
+        if let Some((row, _)) = ctx.plan_details.get_mut(c.plan_row) {
             *row = row.replacen(" USING INDEX ", " USING COVERING INDEX ", 1);
         }
     }

@@ -300,9 +300,14 @@ fn add_derived(
         ((None, Some(co.reg), Some(co.regs)), names, decltypes)
     } else {
         if !name.is_empty() {
-            ctx.plan_details.push(format!("MATERIALIZE {name}"));
+            let line = ctx.plan_line(format!("MATERIALIZE {name}"));
+            ctx.plan_parent.push(line);
         }
-        let (id, names, decltypes) = materialize(ctx, schema, select)?;
+        let r = materialize(ctx, schema, select);
+        if !name.is_empty() {
+            ctx.plan_parent.pop();
+        }
+        let (id, names, decltypes) = r?;
         ((Some(id), None, None), names, decltypes)
     };
     if !columns.is_empty() {
@@ -510,16 +515,18 @@ fn compile_coroutine(
     select: &ast::Select,
     name: &str,
 ) -> Result<(Coroutine, Vec<String>, Vec<Option<String>>)> {
-    if !name.is_empty() {
-        ctx.plan_details.push(format!("CO-ROUTINE {name}"));
-    }
+    let line = (!name.is_empty()).then(|| ctx.plan_line(format!("CO-ROUTINE {name}")));
     let reg = ctx.b.alloc_register();
     let init = ctx.b.emit(Insn::InitCoroutine { reg, target: 0, start: 0 });
     let slot = ctx.coroutine_rows.len();
     ctx.coroutine_rows.push(Vec::new());
     ctx.push_level();
     ctx.dest.push(Dest::Coroutine { reg, slot });
+    ctx.plan_parent.extend(line);
     let r = compile_query(ctx, schema, select);
+    if line.is_some() {
+        ctx.plan_parent.pop();
+    }
     ctx.dest.pop();
     ctx.pop_level();
     let (names, decltypes) = r?;
@@ -1288,13 +1295,17 @@ fn compile_compound(
     // EXPLAIN QUERY PLAN: SQLite's lines for a compound run through temp B-trees (with ORDER BY
     // SQLite merges sorted members instead, which Brisk does not: no lines then).
     let explain = select.order_by.is_empty();
-    if explain {
-        ctx.plan_details.push("COMPOUND QUERY".into());
-        ctx.plan_details.push("LEFT-MOST SUBQUERY".into());
-    }
+    // Each member's lines go under its own line, all under COMPOUND QUERY.
+    let compound_line = explain.then(|| ctx.plan_line("COMPOUND QUERY".into()));
+    ctx.plan_parent.extend(compound_line);
+    let member_line = explain.then(|| ctx.plan_line("LEFT-MOST SUBQUERY".into()));
+    ctx.plan_parent.extend(member_line);
     ctx.push_level();
     ctx.result_rules.clear();
     let first = compile_simple(ctx, schema, &select.body.first, &[], &None);
+    if explain {
+        ctx.plan_parent.pop();
+    }
     ctx.pop_level();
     ctx.dest.pop();
     let (names, decltypes) = first?;
@@ -1319,7 +1330,7 @@ fn compile_compound(
             }
         };
         if explain {
-            ctx.plan_details.push(
+            let line = ctx.plan_line(
                 match op {
                     ast::CompoundOp::UnionAll => "UNION ALL",
                     ast::CompoundOp::Union => "UNION USING TEMP B-TREE",
@@ -1328,11 +1339,15 @@ fn compile_compound(
                 }
                 .into(),
             );
+            ctx.plan_parent.push(line);
         }
         ctx.dest.push(Dest::Eph { id: target });
         ctx.push_level();
         ctx.result_rules.clear();
         let r = compile_simple(ctx, schema, core, &[], &None);
+        if explain {
+            ctx.plan_parent.pop();
+        }
         ctx.pop_level();
         ctx.dest.pop();
         let (n2, _) = r?;
@@ -1356,6 +1371,9 @@ fn compile_compound(
         if target != cur {
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
         }
+    }
+    if explain {
+        ctx.plan_parent.pop();
     }
     let collations: Vec<_> = collations.into_iter().map(Option::unwrap_or_default).collect();
     let n = collations.len();
@@ -2014,7 +2032,7 @@ fn emit_sorted(
         ctx.b.insns[sorter_open] = Insn::Noop { comment: None };
         return Ok(());
     }
-    ctx.plan_details.push("USE TEMP B-TREE FOR ORDER BY".into());
+    ctx.plan_line("USE TEMP B-TREE FOR ORDER BY".into());
     ctx.b.emit_jump(Insn::SorterSort { cursor: sorter, target: 0 }, end);
     let top = ctx.b.current_addr();
     let next = ctx.b.new_label();
@@ -2147,7 +2165,7 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
         }
         Ok(())
     })?;
-    ctx.plan_details.push("USE TEMP B-TREE FOR GROUP BY".into());
+    ctx.plan_line("USE TEMP B-TREE FOR GROUP BY".into());
     // The output loop: table columns now come from registers filled per group.
     let level_start = *ctx.levels.last().expect("a level");
     let widths: Vec<usize> = ctx.scope.iter().map(|st| st.table.columns.len() + 1).collect();
