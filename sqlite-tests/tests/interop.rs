@@ -341,3 +341,33 @@ fn brisk_writes_into_without_rowid_tables_sqlite_made() {
         sqlite_rows(path, "SELECT count(*) FROM w NOT INDEXED WHERE e IS NOT NULL")
     );
 }
+
+/// SQLite stores a whole-number REAL as an integer in the record; Brisk must read it back as
+/// REAL, through the table, a covering index and an aggregate alike, as SQLite does.
+#[test]
+fn whole_number_reals_read_back_as_real() {
+    let dir = temp_dir("reals");
+    let path = dir.join("r.db");
+    let path = path.to_str().unwrap();
+    {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch(
+            "CREATE TABLE t(x REAL, y NUMERIC, z);
+             INSERT INTO t VALUES (824.0, 5.0, 7.0), (1.5, 2.5, 3.5), (-0.0, -0.0, -0.0), (1e15, 2.0, 3);
+             CREATE INDEX tx ON t(x);",
+        )
+        .unwrap();
+    }
+    let queries = [
+        "SELECT x, typeof(x), y, typeof(y), z, typeof(z) FROM t",
+        "SELECT x, typeof(x) FROM t WHERE x > 100 ORDER BY x",
+        "SELECT max(x), sum(x), typeof(min(x)) FROM t",
+        "SELECT x || '' FROM t ORDER BY x",
+    ];
+    for io in BACKENDS {
+        let conn = open(path, io);
+        for q in queries {
+            assert_eq!(brisk_rows(&conn, q), sqlite_rows(path, q), "{q}");
+        }
+    }
+}
