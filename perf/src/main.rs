@@ -57,9 +57,16 @@ struct Args {
     /// "drop-caches" (the whole machine; needs root).
     #[arg(long, default_value = "fadvise")]
     evict: String,
+    /// Closed loop only (for profiling under valgrind, where an open loop's pacing is meaningless).
+    #[arg(long)]
+    no_open_loop: bool,
     /// Exit non-zero when Brisk fails a workload or returns different results.
     #[arg(long)]
     strict: bool,
+    /// Brisk's I/O backend for the workloads that do not name one: default (io_uring when the
+    /// kernel allows it), uring or sync.
+    #[arg(long, default_value = "default")]
+    brisk_io: String,
     /// Skip rebuilding the database when `--out` already holds one for the same size and seed.
     #[arg(long)]
     reuse_data: bool,
@@ -131,7 +138,7 @@ fn run() -> Result<ExitCode, String> {
             point: f(200_000),
             range: f(20_000),
             aggregate: f(20),
-            commit: f(1_000),
+            commit: f(500),
             txn: f(100),
             prepare: f(20_000),
             cold: f(500),
@@ -174,14 +181,25 @@ fn run() -> Result<ExitCode, String> {
         warmup_ops: if quick { 200 } else { 2_000 },
         verify_ops: 20,
         open_load: args.open_load,
-        mode_cap: if quick { Duration::from_secs(2) } else { Duration::from_secs(45) },
+        mode_cap: if quick { Duration::from_secs(2) } else { Duration::from_secs(30) },
     };
     copy_fresh(&template, &ctx.brisk_path)?;
     copy_fresh(&template, &ctx.sqlite_path)?;
 
+    let brisk_io = match args.brisk_io.as_str() {
+        "default" | "uring" | "sync" => brisk::io::IoKind::from_name(&args.brisk_io).expect("a known backend name"),
+        other => return Err(format!("--brisk-io: unknown backend {other:?} (default, uring or sync)")),
+    };
     let workloads: Vec<_> = workload::all(scale, &sizes)
         .into_iter()
         .filter(|w| args.only.is_empty() || args.only.iter().any(|o| o == w.id))
+        .map(|mut w| {
+            if w.brisk_io == brisk::io::IoKind::Default {
+                w.brisk_io = brisk_io;
+            }
+            w.open_loop &= !args.no_open_loop;
+            w
+        })
         .collect();
     if workloads.is_empty() {
         return Err(format!("--only {:?} matches no workload", args.only));
