@@ -33,3 +33,5 @@ fi
 
 # The tests compare against bundled SQLite (rusqlite) and Debian's sqlite3 shell.
 cargo test --workspace --all-targets
+# The latency benchmark's smoke test: every workload on both engines, small sizes (under a minute).
+cargo run --release -p brisk-perf -- --quick --out "${CARGO_TARGET_DIR:-target}/perf-quick" > /dev/null
