@@ -202,33 +202,34 @@ pub fn all(scale: Scale, sizes: &Sizes) -> Vec<Workload> {
         x.check_sql = check_w;
         v.push(x);
     }
-    let mut x = w(
-        "insert_txn_1000",
-        "INSERT 1,000 rows per transaction".into(),
-        Shape::Txn { sql: insert, rows: 1000, params: p_insert },
-        scale.txn,
-        true,
-    );
-    x.check_sql = check_w;
-    v.push(x);
-    let mut x = w(
-        "update_key",
-        "UPDATE by rowid, one per transaction".into(),
-        Shape::Stmt { sql: "UPDATE t SET val = ?2 WHERE id = ?1", params: p_update },
-        scale.commit,
-        true,
-    );
-    x.check_sql = check_t;
-    v.push(x);
-    let mut x = w(
-        "delete_key",
-        "DELETE by rowid, one per transaction".into(),
-        Shape::Stmt { sql: "DELETE FROM t WHERE id = ?1", params: p_rowid },
-        scale.commit,
-        true,
-    );
-    x.check_sql = check_t;
-    v.push(x);
+    let writes = [
+        (
+            "insert_txn_1000",
+            "INSERT 1,000 rows per transaction",
+            Shape::Txn { sql: insert, rows: 1000, params: p_insert },
+            scale.txn,
+            check_w,
+        ),
+        (
+            "update_key",
+            "UPDATE by rowid, one per transaction",
+            Shape::Stmt { sql: "UPDATE t SET val = ?2 WHERE id = ?1", params: p_update },
+            scale.commit,
+            check_t,
+        ),
+        (
+            "delete_key",
+            "DELETE by rowid, one per transaction",
+            Shape::Stmt { sql: "DELETE FROM t WHERE id = ?1", params: p_rowid },
+            scale.commit,
+            check_t,
+        ),
+    ];
+    for (id, title, shape, ops, check) in writes {
+        let mut x = w(id, title.into(), shape, ops, true);
+        x.check_sql = check;
+        v.push(x);
+    }
     for (io, io_label) in [(IoKind::Uring, "io_uring"), (IoKind::Sync, "sync")] {
         for (evict, id) in [(false, "cold_os_cached"), (true, "cold_os_evicted")] {
             let id: &'static str = match (id, io) {

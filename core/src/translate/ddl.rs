@@ -149,15 +149,7 @@ fn check_expressions(ctx: &Ctx, table: &schema::Table) -> Result<()> {
         }
     }
     let base = scratch.b.alloc_registers(table.columns.len() + 1);
-    scratch.scope.push(ScopeTable {
-        table: table.clone(),
-        name: table.name.clone(),
-        cursor: 0,
-        regs: Some(base),
-        eph: None,
-        coroutine: None,
-        nested: None,
-    });
+    scratch.scope.push(ScopeTable { regs: Some(base), ..ScopeTable::table(table.clone(), table.name.clone(), 0) });
     for (e, _) in &table.checks {
         match super::params::first_param_or_subquery(e) {
             Some(true) => return Err(Error::sql("parameters prohibited in CHECK constraints")),
@@ -377,15 +369,7 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     let done = ctx.b.new_label();
     ctx.b.emit_jump(Insn::Rewind { cursor: tcursor, target: 0 }, done);
     let top = ctx.b.current_addr();
-    ctx.scope = vec![ScopeTable {
-        table: Arc::clone(table),
-        name: table.name.clone(),
-        cursor: tcursor,
-        regs: None,
-        eph: None,
-        coroutine: None,
-        nested: None,
-    }];
+    ctx.scope = vec![ScopeTable::table(Arc::clone(table), table.name.clone(), tcursor)];
     let next = ctx.b.new_label();
     if let Some(w) = &index.partial {
         super::expr::cond_jump(ctx, w, next)?;

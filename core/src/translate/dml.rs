@@ -133,15 +133,7 @@ fn affinity_string(table: &Table) -> String {
 /// Registers `base..base+n` hold a row's column values and `base+n` its rowid; this makes the
 /// row visible to expressions (CHECK, index expressions, partial-index WHERE) by name.
 fn row_scope(table: &Arc<Table>, cursor: usize, base: usize) -> ScopeTable {
-    ScopeTable {
-        table: table.clone(),
-        name: table.name.clone(),
-        cursor,
-        regs: Some(base),
-        eph: None,
-        coroutine: None,
-        nested: None,
-    }
+    ScopeTable { regs: Some(base), ..ScopeTable::table(table.clone(), table.name.clone(), cursor) }
 }
 
 /// Computes index `ix`'s key for the row in registers (values at `base`, rowid at base+n) into
@@ -726,15 +718,7 @@ pub fn compile_insert(ctx: &mut Ctx, schema: &Schema, ins: &ast::Insert) -> Resu
             let names: Vec<String> = (0..width).map(|i| format!("\u{1}{i}")).collect();
             let src = super::select::derived_table("\u{1}src", &names, &vec![None; width]);
             let scan = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable {
-                table: src,
-                name: "\u{1}src".into(),
-                cursor: scan,
-                regs: None,
-                eph: Some(id),
-                coroutine: None,
-                nested: None,
-            });
+            ctx.scope.push(ScopeTable::eph(src, "\u{1}src".into(), scan, id));
             ctx.b.emit(Insn::EphScan { cursor: scan, id });
             let done = ctx.b.new_label();
             ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, done);
@@ -1029,15 +1013,7 @@ fn seek_row(ctx: &mut Ctx, table: &Table, cursor: usize, key: usize, gone: Label
 fn load_row(ctx: &mut Ctx, table: &Arc<Table>, cursor: usize, base: usize) {
     let n = table.columns.len();
     let saved = std::mem::take(&mut ctx.scope);
-    ctx.scope.push(ScopeTable {
-        table: table.clone(),
-        name: table.name.clone(),
-        cursor,
-        regs: None,
-        eph: None,
-        coroutine: None,
-        nested: None,
-    });
+    ctx.scope.push(ScopeTable::table(table.clone(), table.name.clone(), cursor));
     for i in 0..n {
         emit_column(ctx, 0, i, base + i);
     }

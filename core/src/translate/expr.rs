@@ -67,6 +67,16 @@ impl NestedColumn {
 }
 
 impl ScopeTable {
+    /// A table read through its B-tree cursor.
+    pub fn table(table: Arc<Table>, name: String, cursor: usize) -> ScopeTable {
+        ScopeTable { table, name, cursor, regs: None, eph: None, coroutine: None, nested: None }
+    }
+
+    /// Rows of ephemeral table `id` (a materialized subquery, view or CTE), read by `cursor`.
+    pub fn eph(table: Arc<Table>, name: String, cursor: usize, id: usize) -> ScopeTable {
+        ScopeTable { eph: Some(id), ..ScopeTable::table(table, name, cursor) }
+    }
+
     /// Whether a reference qualified by `table` may read this scope table: its own name, or,
     /// for a parenthesized join, one of its inner tables'.
     pub fn answers_to(&self, table: &str) -> bool {

@@ -211,15 +211,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
                                 let (id, names) = (*id, names.clone());
                                 let table = derived_table(&display, &names, &vec![None; names.len()]);
                                 let cursor = ctx.b.alloc_cursor();
-                                ctx.scope.push(ScopeTable {
-                                    table,
-                                    name: display,
-                                    cursor,
-                                    regs: None,
-                                    eph: Some(id),
-                                    coroutine: None,
-                                    nested: None,
-                                });
+                                ctx.scope.push(ScopeTable::eph(table, display, cursor, id));
                                 Ok(())
                             }
                             _ => Err(Error::sql(guard.message.replace("%s", &guard.name))),
@@ -263,15 +255,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
                 },
             };
             let cursor = ctx.b.alloc_cursor();
-            ctx.scope.push(ScopeTable {
-                table,
-                name: display,
-                cursor,
-                regs: None,
-                eph: None,
-                coroutine: None,
-                nested: None,
-            });
+            ctx.scope.push(ScopeTable::table(table, display, cursor));
             Ok(())
         }
         TableRef::Subquery { select, alias } => {
@@ -611,15 +595,7 @@ fn add_recursive(ctx: &mut Ctx, schema: &Schema, cte: &ast::Cte, display: &str, 
     let (result, names) = r?;
     let table = derived_table(display, &names, &vec![None; names.len()]);
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        table,
-        name: display.to_string(),
-        cursor,
-        regs: None,
-        eph: Some(result),
-        coroutine: None,
-        nested: None,
-    });
+    ctx.scope.push(ScopeTable::eph(table, display.to_string(), cursor, result));
     Ok(())
 }
 
@@ -1395,15 +1371,7 @@ fn compile_compound(
         }
     }
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        table: table.clone(),
-        name: String::new(),
-        cursor,
-        regs: None,
-        eph: Some(cur),
-        coroutine: None,
-        nested: None,
-    });
+    ctx.scope.push(ScopeTable::eph(table.clone(), String::new(), cursor, cur));
     let columns: Vec<ResultColumn> = names
         .iter()
         .zip(&positional)
@@ -2337,14 +2305,7 @@ fn compile_values(
 /// Shared with DML: a single-table scan (or rowid lookup) with a WHERE clause.
 pub fn single_table_scope(ctx: &mut Ctx, table: Arc<Table>, alias: Option<&str>) -> usize {
     let cursor = ctx.b.alloc_cursor();
-    ctx.scope.push(ScopeTable {
-        name: alias.unwrap_or(&table.name).to_string(),
-        table,
-        cursor,
-        regs: None,
-        eph: None,
-        coroutine: None,
-        nested: None,
-    });
+    let name = alias.unwrap_or(&table.name).to_string();
+    ctx.scope.push(ScopeTable::table(table, name, cursor));
     cursor
 }

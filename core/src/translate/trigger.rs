@@ -60,15 +60,8 @@ pub fn fire(
         for (name, base) in [("old", rows.old), ("new", rows.new)] {
             if let Some(base) = base {
                 let cursor = ctx.b.alloc_cursor();
-                ctx.scope.push(ScopeTable {
-                    table: table.clone(),
-                    name: name.into(),
-                    cursor,
-                    regs: Some(base),
-                    eph: None,
-                    coroutine: None,
-                    nested: None,
-                });
+                ctx.scope
+                    .push(ScopeTable { regs: Some(base), ..ScopeTable::table(table.clone(), name.into(), cursor) });
             }
         }
         ctx.trigger_stack.push(trigger.name.clone());
