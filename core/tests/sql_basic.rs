@@ -749,3 +749,46 @@ fn negative_zero_in_real_columns() {
     let (b, s) = (b.expect("brisk"), s.expect("sqlite"));
     assert_eq!(signs(&b), signs(&s), "brisk {b:?} sqlite {s:?}");
 }
+
+#[test]
+fn having_without_group_by_filters_the_one_group() {
+    let setup = "CREATE TABLE t(a, b); CREATE TABLE e(a);";
+    for (s, q) in [
+        (setup, "SELECT count(*) FROM e HAVING count(*) > 0"),
+        (setup, "SELECT count(*) FROM e HAVING count(*) = 0"),
+        (T, "SELECT count(*) FROM t HAVING count(*) > 3"),
+        (T, "SELECT count(*) FROM t HAVING count(*) > 4"),
+        (T, "SELECT count(*) FROM t HAVING zz"),
+    ] {
+        check(s, q);
+    }
+}
+
+#[test]
+fn a_unique_index_naming_a_column_twice_is_enforced() {
+    for setup in [
+        "CREATE TABLE t(a, b); CREATE UNIQUE INDEX i ON t(a, a); INSERT INTO t VALUES (1, 2);",
+        "CREATE TABLE t(a, b, UNIQUE(a, a)); INSERT INTO t VALUES (1, 2);",
+    ] {
+        let (b, s) = both(&format!("{setup} INSERT INTO t VALUES (1, 3);"), "SELECT * FROM t");
+        assert_eq!(b, s);
+        assert!(b.is_err());
+        check(&format!("{setup} INSERT INTO t VALUES (2, 3);"), "SELECT * FROM t ORDER BY a");
+    }
+}
+
+#[test]
+fn except_from_nothing_skips_the_right_side_and_negative_zero_is_stored_as_sqlite_does() {
+    let setup = "CREATE TABLE t(a); CREATE TABLE e(a); INSERT INTO t VALUES (1), (2), (3);
+        CREATE TABLE r(x REAL, y); INSERT INTO r VALUES (0.0 * -1, 0.0 * -1), (-0.0, -0.0);";
+    for q in [
+        // The right-hand SELECT would overflow; with nothing to remove from, SQLite never runs it.
+        "SELECT 1 WHERE 0 EXCEPT SELECT abs(-9223372036854775807 - 1)",
+        "SELECT a FROM e EXCEPT SELECT abs(-9223372036854775807 - 1) UNION SELECT 5",
+        "SELECT a FROM t EXCEPT SELECT abs(-9223372036854775807 - 1)",
+        "SELECT a FROM t EXCEPT SELECT 2 UNION ALL SELECT 9 EXCEPT SELECT 3",
+        "SELECT x, y, quote(x), quote(y), 1 / x FROM r",
+    ] {
+        check(setup, q);
+    }
+}

@@ -1305,6 +1305,15 @@ fn compile_compound(
                 tmp
             }
         };
+        // EXCEPT from nothing is nothing: SQLite does not run the right-hand SELECT then (so its
+        // errors never happen).
+        let skip_right = (*op == ast::CompoundOp::Except).then(|| {
+            let scan = ctx.b.alloc_cursor();
+            ctx.b.emit(Insn::EphScan { cursor: scan, id: cur });
+            let skip = ctx.b.new_label();
+            ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, skip);
+            skip
+        });
         if explain {
             let line = ctx.plan_line(
                 match op {
@@ -1346,6 +1355,9 @@ fn compile_compound(
         }
         if target != cur {
             ctx.b.emit(Insn::EphCombine { id: cur, other: target, intersect: *op == ast::CompoundOp::Intersect });
+        }
+        if let Some(skip) = skip_right {
+            ctx.b.resolve_label(skip);
         }
     }
     if explain {
@@ -1635,6 +1647,7 @@ fn compile_simple_body(
         && ctx.scope[level_start].eph.is_none()
         && ctx.scope[level_start].coroutine.is_none()
         && core.where_clause.is_none()
+        && core.having.is_none()
         && aggs.len() == 1
         && aggs[0].func.kind == functions::aggregate::AggKind::CountStar
         && aggs[0].expr.filter.is_none()
