@@ -1096,8 +1096,16 @@ pub fn apply_covering(ctx: &mut Ctx) {
     }
 }
 
-/// Whether `insn` names `cursor` as a cursor operand (conservatively, by its fields' names).
+/// Whether `insn` names `cursor` as a cursor operand. Checked in debug builds against every
+/// field named `...cursor` in the instruction's text, so a new instruction left out of
+/// `Insn::cursor` fails the tests instead of letting the rewrite skip one of its reads.
 fn mentions_cursor(insn: &Insn, cursor: usize) -> bool {
+    let named = insn.cursor() == Some(cursor);
+    debug_assert_eq!(named, mentions_cursor_by_text(insn, cursor), "Insn::cursor misses {insn:?}");
+    named
+}
+
+fn mentions_cursor_by_text(insn: &Insn, cursor: usize) -> bool {
     let text = format!("{insn:?}");
     let needle = format!("cursor: {cursor}");
     text.match_indices(&needle).any(|(i, _)| {

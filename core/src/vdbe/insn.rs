@@ -714,6 +714,45 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
 }
 
 impl Insn {
+    /// The cursor this instruction operates on, if any (every variant with a `cursor` field).
+    pub fn cursor(&self) -> Option<usize> {
+        use Insn::*;
+        match self {
+            OpenRead { cursor, .. }
+            | OpenWrite { cursor, .. }
+            | OpenWriteReg { cursor, .. }
+            | Close { cursor, .. }
+            | Rewind { cursor, .. }
+            | Last { cursor, .. }
+            | Next { cursor, .. }
+            | Prev { cursor, .. }
+            | Column { cursor, .. }
+            | Rowid { cursor, .. }
+            | NewRowid { cursor, .. }
+            | Insert { cursor, .. }
+            | Delete { cursor, .. }
+            | SeekRowid { cursor, .. }
+            | NotExists { cursor, .. }
+            | Seek { cursor, .. }
+            | IdxCompare { cursor, .. }
+            | IdxInsert { cursor, .. }
+            | IdxDelete { cursor, .. }
+            | IdxRowid { cursor, .. }
+            | Found { cursor, .. }
+            | NotFound { cursor, .. }
+            | NoConflict { cursor, .. }
+            | Count { cursor, .. }
+            | SorterOpen { cursor, .. }
+            | SorterInsert { cursor, .. }
+            | SorterSort { cursor, .. }
+            | SorterNext { cursor, .. }
+            | SorterColumn { cursor, .. }
+            | EphScan { cursor, .. }
+            | NullRow { cursor, .. } => Some(*cursor),
+            _ => None,
+        }
+    }
+
     /// The jump target, for the builder to patch.
     pub fn target_mut(&mut self) -> Option<&mut usize> {
         jump_fields(self)
