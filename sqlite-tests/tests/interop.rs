@@ -371,3 +371,21 @@ fn whole_number_reals_read_back_as_real() {
         }
     }
 }
+
+/// REAL affinity on reading turns integers into REAL and nothing else: text that SQLite kept
+/// in a REAL column (it does not look like a number) stays text.
+#[test]
+fn real_columns_keep_text_and_blobs_as_stored() {
+    let dir = temp_dir("reals_text");
+    let path = dir.join("r.db");
+    let path = path.to_str().unwrap();
+    {
+        let db = rusqlite::Connection::open(path).unwrap();
+        db.execute_batch("CREATE TABLE t(x REAL); INSERT INTO t VALUES ('abc'), (x'01'), (NULL), (' 12 '), (3);")
+            .unwrap();
+    }
+    let q = "SELECT x, typeof(x), quote(x) FROM t";
+    for io in BACKENDS {
+        assert_eq!(brisk_rows(&open(path, io), q), sqlite_rows(path, q));
+    }
+}

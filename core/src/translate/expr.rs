@@ -581,7 +581,7 @@ pub fn emit_column(ctx: &mut Ctx, si: usize, column: usize, dest: usize) {
         // SQLite stores a whole-number REAL as an integer in the record; a REAL column's value
         // reads back as REAL (OP_RealAffinity). Subquery rows are kept as they were made.
         if st.eph.is_none() && st.table.columns[column].affinity == Affinity::Real {
-            ctx.b.emit(Insn::Affinity { start: dest, count: 1, affinities: Affinity::Real.letter().to_string() });
+            ctx.b.emit(Insn::RealAffinity { reg: dest });
         }
     }
 }

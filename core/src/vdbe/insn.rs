@@ -500,6 +500,11 @@ pub enum Insn {
         count: usize,
         affinities: String,
     },
+    /// An integer in r[reg] becomes REAL (SQLite's OP_RealAffinity): a REAL column's
+    /// whole-number value, which the record holds as an integer. Other values are left alone.
+    RealAffinity {
+        reg: usize,
+    },
     /// Runs the structural integrity check over the listed trees; r[dest] gets the report.
     IntegrityCk {
         dest: usize,
@@ -1097,6 +1102,7 @@ impl Insn {
             }
             Yield { reg, target } => (s("Yield"), *reg as i64, *target as i64, 0, s(""), 0, s("")),
             EndCoroutine { reg } => (s("EndCoroutine"), *reg as i64, 0, 0, s(""), 0, s("")),
+            RealAffinity { reg } => (s("RealAffinity"), *reg as i64, 0, 0, s(""), 0, s("")),
             IfPos { reg, target, decrement } => (
                 s("IfPos"),
                 *reg as i64,

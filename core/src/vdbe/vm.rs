@@ -1135,6 +1135,12 @@ impl Vm {
                         }
                     }
                 }
+                Insn::RealAffinity { reg } => {
+                    if let Value::Integer(i) = self.regs[*reg] {
+                        self.regs[*reg] = Value::Real(i as f64);
+                    }
+                    self.pc += 1;
+                }
                 Insn::Affinity { start, count, affinities } => {
                     for (i, ch) in affinities.chars().enumerate().take(*count) {
                         let v = std::mem::replace(&mut self.regs[start + i], Value::Null);
