@@ -792,3 +792,15 @@ fn except_from_nothing_skips_the_right_side_and_negative_zero_is_stored_as_sqlit
         check(setup, q);
     }
 }
+
+#[test]
+fn quote_ends_text_at_a_nul_as_sqlite_does() {
+    let setup = "CREATE TABLE t(c0, c1, c2); INSERT INTO t VALUES ('b', x'00', 2.25);
+        UPDATE t SET c0 = quote(c1 || c2);";
+    for q in [
+        "SELECT quote('a' || char(0) || 'b'), quote(x'00' || 2.25), quote(char(0)), length(quote('x' || char(0)))",
+        "SELECT quote(c0), c0 FROM t",
+    ] {
+        check(setup, q);
+    }
+}

@@ -323,7 +323,8 @@ pub fn quote_value(v: &Value) -> String {
                 format!("{m}e{}{:02}", if x < 0 { '-' } else { '+' }, x.abs())
             }
         }
-        Value::Text(s) => format!("'{}'", s.replace('\'', "''")),
+        // SQLite formats the text with %Q, as a C string: it ends at the first NUL.
+        Value::Text(s) => format!("'{}'", s.split('\0').next().unwrap_or_default().replace('\'', "''")),
         Value::Blob(b) => format!("X'{}'", b.iter().map(|x| format!("{x:02X}")).collect::<String>()),
     }
 }
