@@ -125,6 +125,11 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             "-nullvalue" => opts.settings.null_value = value(),
             "-io" => opts.io = IoKind::from_name(&args[i + 1]).ok_or_else(|| ArgError::UnknownIo(value()))?,
             "-list" => opts.settings.mode = Mode::List,
+            // sqlite3's -csv sets the column separator only (`.mode csv` also sets CR-LF rows).
+            "-csv" => {
+                opts.settings.mode = Mode::Csv;
+                opts.settings.col_sep = ",".into();
+            }
             "-tabs" => {
                 opts.settings.mode = Mode::List;
                 opts.settings.col_sep = "\t".into();

@@ -55,7 +55,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
             name: "mode",
             min_prefix: 1,
             usage: "MODE",
-            help: "Set output mode (only \"list\" so far)",
+            help: "Set output mode (list, csv or tabs so far)",
             run: mode,
         },
         Command {
@@ -247,16 +247,31 @@ fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
             shell.out.write_str(&format!("current output mode: {current}\n"));
             DotOutcome::Ok
         }
-        Some(name) => match Mode::from_name(name) {
-            Some(m) if args.len() == 2 => {
-                shell.out.settings.mode = m;
-                DotOutcome::Ok
+        Some(name) if args.len() == 2 && matches!(name.as_str(), "list" | "csv" | "tabs") => {
+            // Each mode sets the separators sqlite3 3.40's `.mode` sets for it.
+            let s = &mut shell.out.settings;
+            match name.as_str() {
+                "list" => {
+                    s.mode = Mode::List;
+                    s.col_sep = "|".into();
+                    s.row_sep = "\n".into();
+                }
+                "csv" => {
+                    s.mode = Mode::Csv;
+                    s.col_sep = ",".into();
+                    s.row_sep = "\r\n".into();
+                }
+                _ => {
+                    s.mode = Mode::List;
+                    s.col_sep = "\t".into();
+                }
             }
-            _ => {
-                shell.eprint(&format!("Error: mode should be one of: list (got \"{name}\")\n"));
-                DotOutcome::Error
-            }
-        },
+            DotOutcome::Ok
+        }
+        Some(name) => {
+            shell.eprint(&format!("Error: mode should be one of: csv list tabs (got \"{name}\")\n"));
+            DotOutcome::Error
+        }
     }
 }
 

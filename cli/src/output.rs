@@ -1,7 +1,8 @@
 //! Formatting result rows the way sqlite3 prints them.
 //!
-//! Only sqlite3's default `list` mode exists so far; [`Mode`] is where `line`, `column`, `csv`,
-//! `box` and the rest will go, each as a new arm in [`Printer::row`]. EXPLAIN listings are printed
+//! The `list` mode (with `.mode tabs`, list with a tab separator) and `csv` exist so far;
+//! [`Mode`] is where `line`, `column`, `box` and the rest will go, each as a new arm in
+//! [`Printer::row`]. EXPLAIN listings are printed
 //! in list mode with a header (sqlite3's aligned explain layout comes later), and EXPLAIN QUERY
 //! PLAN as sqlite3's tree.
 
@@ -16,19 +17,16 @@ pub enum Mode {
     /// Values separated by the column separator, rows ended by the row separator.
     #[default]
     List,
+    /// RFC 4180 values: a value with a space, quote, control or non-ASCII character, or the
+    /// separator, is double-quoted (sqlite3's `output_csv`).
+    Csv,
 }
 
 impl Mode {
     pub fn name(self) -> &'static str {
         match self {
             Mode::List => "list",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Mode> {
-        match name {
-            "list" => Some(Mode::List),
-            _ => None,
+            Mode::Csv => "csv",
         }
     }
 }
@@ -135,6 +133,16 @@ impl Printer {
                 let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
                 list_line(&mut self.out, &self.settings, &cells);
             }
+            Mode::Csv => {
+                if header {
+                    let names: Vec<Option<&[u8]>> = names.iter().map(|n| Some(n.as_bytes())).collect();
+                    csv_line(&mut self.out, &self.settings, &names);
+                }
+                let cells: Vec<Option<Cow<'_, [u8]>>> =
+                    values.iter().map(|v| (!v.is_null()).then(|| cell(v, &self.settings))).collect();
+                let cells: Vec<Option<&[u8]>> = cells.iter().map(|c| c.as_deref()).collect();
+                csv_line(&mut self.out, &self.settings, &cells);
+            }
         }
     }
 
@@ -197,6 +205,41 @@ fn cell<'a>(v: &'a Value, settings: &'a Settings) -> Cow<'a, [u8]> {
 fn list_line(out: &mut dyn Write, settings: &Settings, cells: &[&[u8]]) {
     for (i, cell) in cells.iter().enumerate() {
         let _ = out.write_all(&escape_output(cell, settings.escape));
+        let sep = if i + 1 < cells.len() { &settings.col_sep } else { &settings.row_sep };
+        let _ = out.write_all(sep.as_bytes());
+    }
+}
+
+/// One csv-mode line: each value quoted as sqlite3's `output_csv` decides (NULL is the null
+/// value, as is), joined by the column separator, then the row separator.
+fn csv_line(out: &mut dyn Write, settings: &Settings, cells: &[Option<&[u8]>]) {
+    for (i, cell) in cells.iter().enumerate() {
+        match cell {
+            None => {
+                let _ = out.write_all(settings.null_value.as_bytes());
+            }
+            Some(z) => {
+                let sep = settings.col_sep.as_bytes();
+                // sqlite3's needCsvQuote: controls, space, `"`, `'`, DEL and every non-ASCII byte;
+                // an empty value is quoted too.
+                let special = |c: &u8| *c <= b' ' || *c == b'"' || *c == b'\'' || *c >= 0x7f;
+                let has_sep = !sep.is_empty() && z.windows(sep.len()).any(|w| w == sep);
+                if z.is_empty() || z.iter().any(special) || has_sep {
+                    let mut quoted = Vec::with_capacity(z.len() + 2);
+                    quoted.push(b'"');
+                    for &c in z.iter() {
+                        if c == b'"' {
+                            quoted.push(b'"');
+                        }
+                        quoted.push(c);
+                    }
+                    quoted.push(b'"');
+                    let _ = out.write_all(&quoted);
+                } else {
+                    let _ = out.write_all(z);
+                }
+            }
+        }
         let sep = if i + 1 < cells.len() { &settings.col_sep } else { &settings.row_sep };
         let _ = out.write_all(sep.as_bytes());
     }

@@ -180,6 +180,17 @@ fn output_options() {
         case("newline", &["-newline", "X", ":memory:", "select 1, 2", "select 3"], ""),
         case("tabs", &["-tabs", "-header", ":memory:", "select 1 as a, 2 as b"], ""),
         case("all together", &["-header", "-separator", ",", "-nullvalue", "-"], "select 1 as a, null as b;\n"),
+        case(
+            "csv",
+            &[
+                "-csv",
+                "-header",
+                ":memory:",
+                "select 1 as 'x y', 'a,b', null, '', 'say \"hi\"', 'it''s', 2.5, 'é', x'41'",
+            ],
+            "",
+        ),
+        case("csv with a separator", &["-csv", "-separator", ";", ":memory:", "select 'a,b', 'c;d', 'e'"], ""),
     ]);
 }
 
@@ -295,6 +306,13 @@ fn dot_commands() {
         case("hash comment", &[], "# a comment\nselect 1;\n"),
         case("dot-command argument", &[":memory:", ".headers on", "select 1 as a"], ""),
         case("unknown dot-command argument", &[":memory:", ".foo", "select 1"], ""),
+        case(
+            "mode csv, tabs and list",
+            &[],
+            ".mode csv\n.headers on\nselect 1 as \"x,y\", 2 as \"q\"\"r\", null, ' a', 'b\tc', char(127);\n.mode\n\
+             .mode tabs\nselect 'a b', 'c';\n.mode\n.mode list\nselect 1, 2;\n.nullvalue NN\n.mode csv\nselect null, 'NN';\n",
+        ),
+        case("mode csv with a separator", &[], ".mode csv\n.separator ;\nselect 'x,y', 'a;b', 3;\n"),
     ]);
 }
 
