@@ -125,6 +125,7 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             "-nullvalue" => opts.settings.null_value = value(),
             "-io" => opts.io = IoKind::from_name(&args[i + 1]).ok_or_else(|| ArgError::UnknownIo(value()))?,
             "-list" => opts.settings.mode = Mode::List,
+            "-line" => opts.settings.mode = Mode::Line,
             // sqlite3's -csv sets the column separator only (`.mode csv` also sets CR-LF rows).
             "-csv" => {
                 opts.settings.mode = Mode::Csv;

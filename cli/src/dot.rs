@@ -55,7 +55,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
             name: "mode",
             min_prefix: 1,
             usage: "MODE",
-            help: "Set output mode (list, csv or tabs so far)",
+            help: "Set output mode (list, csv, tabs or line so far)",
             run: mode,
         },
         Command {
@@ -247,13 +247,17 @@ fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
             shell.out.write_str(&format!("current output mode: {current}\n"));
             DotOutcome::Ok
         }
-        Some(name) if args.len() == 2 && matches!(name.as_str(), "list" | "csv" | "tabs") => {
+        Some(name) if args.len() == 2 && matches!(name.as_str(), "list" | "csv" | "tabs" | "line") => {
             // Each mode sets the separators sqlite3 3.40's `.mode` sets for it.
             let s = &mut shell.out.settings;
             match name.as_str() {
                 "list" => {
                     s.mode = Mode::List;
                     s.col_sep = "|".into();
+                    s.row_sep = "\n".into();
+                }
+                "line" => {
+                    s.mode = Mode::Line;
                     s.row_sep = "\n".into();
                 }
                 "csv" => {
@@ -269,7 +273,7 @@ fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
             DotOutcome::Ok
         }
         Some(name) => {
-            shell.eprint(&format!("Error: mode should be one of: csv list tabs (got \"{name}\")\n"));
+            shell.eprint(&format!("Error: mode should be one of: csv line list tabs (got \"{name}\")\n"));
             DotOutcome::Error
         }
     }

@@ -1,6 +1,6 @@
 //! Formatting result rows the way sqlite3 prints them.
 //!
-//! The `list` mode (with `.mode tabs`, list with a tab separator) and `csv` exist so far;
+//! The `list` mode (with `.mode tabs`, list with a tab separator), `csv` and `line` exist so far;
 //! [`Mode`] is where `line`, `column`, `box` and the rest will go, each as a new arm in
 //! [`Printer::row`]. EXPLAIN listings are printed
 //! in list mode with a header (sqlite3's aligned explain layout comes later), and EXPLAIN QUERY
@@ -20,6 +20,9 @@ pub enum Mode {
     /// RFC 4180 values: a value with a space, quote, control or non-ASCII character, or the
     /// separator, is double-quoted (sqlite3's `output_csv`).
     Csv,
+    /// One `name = value` line per column, names right-aligned (at least 5 wide), records
+    /// separated by an empty line.
+    Line,
 }
 
 impl Mode {
@@ -27,6 +30,7 @@ impl Mode {
         match self {
             Mode::List => "list",
             Mode::Csv => "csv",
+            Mode::Line => "line",
         }
     }
 }
@@ -132,6 +136,20 @@ impl Printer {
                 let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, &self.settings)).collect();
                 let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
                 list_line(&mut self.out, &self.settings, &cells);
+            }
+            Mode::Line => {
+                // sqlite3 pads by bytes (strlen), as printf's %*s does.
+                let width = names.iter().map(|n| n.len()).max().unwrap_or(0).max(5);
+                if self.count > 1 {
+                    let _ = self.out.write_all(self.settings.row_sep.as_bytes());
+                }
+                for (name, v) in names.iter().zip(values) {
+                    let value = cell(v, &self.settings);
+                    let pad = " ".repeat(width - name.len());
+                    let _ = write!(self.out, "{pad}{name} = ");
+                    let _ = self.out.write_all(&escape_output(&value, self.settings.escape));
+                    let _ = self.out.write_all(self.settings.row_sep.as_bytes());
+                }
             }
             Mode::Csv => {
                 if header {

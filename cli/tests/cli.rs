@@ -191,6 +191,7 @@ fn output_options() {
             "",
         ),
         case("csv with a separator", &["-csv", "-separator", ";", ":memory:", "select 'a,b', 'c;d', 'e'"], ""),
+        case("line", &["-line", ":memory:", "select 1 as a, null as bb, 'x' as ccccccc; select 2 as z, 3 as y"], ""),
     ]);
 }
 
@@ -313,6 +314,13 @@ fn dot_commands() {
              .mode tabs\nselect 'a b', 'c';\n.mode\n.mode list\nselect 1, 2;\n.nullvalue NN\n.mode csv\nselect null, 'NN';\n",
         ),
         case("mode csv with a separator", &[], ".mode csv\n.separator ;\nselect 'x,y', 'a;b', 3;\n"),
+        case(
+            "mode line",
+            &[],
+            "create table t(a, b);\ninsert into t values (1, 'x'), (null, 'it''s'), (2.5, 'é');\n.mode line\n\
+             select * from t;\nselect a as longname, b from t limit 1;\n.nullvalue NN\n\
+             select a as 'é', b as 'éé' from t;\nselect 1 where 0;\nselect 'a\nb' as x;\n.mode list\nselect 1, 2;\n",
+        ),
     ]);
 }
 
