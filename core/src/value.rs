@@ -333,6 +333,66 @@ fn decimal_digits(r: f64, digits: usize) -> (bool, Vec<u8>, i32) {
     (negative, z, dp)
 }
 
+/// SQLite's sqlite3FpDecode for printf's %f, %e and %g: the sign, the significant digits (no
+/// trailing zeros, at least one) and the decimal point's position (`0.d1d2... × 10^dp`) of
+/// finite `r`. `i_round > 0` rounds to that many significant digits, `i_round <= 0` to
+/// `-i_round` places after the decimal point; never more than `mx_round` significant digits
+/// (16, or 26 with the `!` flag). Rounding is half away from zero, as SQLite's.
+pub(crate) fn fp_decode(r: f64, i_round: i32, mx_round: i32) -> (bool, Vec<u8>, i32) {
+    if r == 0.0 {
+        return (false, vec![b'0'], 1);
+    }
+    if i_round == 17 && mx_round > 17 {
+        return decimal_digits(r, 17);
+    }
+    let negative = r < 0.0;
+    let n = if i_round <= 0 || i_round >= 18 { 18 } else { i_round + 1 };
+    let (v, p) = crate::fp::decimal_significand(r.abs(), n);
+    let mut z: Vec<u8> = v.to_string().into_bytes();
+    let mut dp = z.len() as i32 + p;
+    let mut i_round = i_round;
+    if i_round <= 0 {
+        i_round = dp - i_round;
+        if i_round == 0 && z[0] >= b'5' {
+            i_round = 1;
+            z.insert(0, b'0');
+            dp += 1;
+        }
+    }
+    if i_round > 0 && (i_round < z.len() as i32 || z.len() as i32 > mx_round) {
+        let at = i_round.min(mx_round) as usize;
+        if at < z.len() {
+            let up = z[at] >= b'5';
+            z.truncate(at);
+            if up {
+                let mut j = at;
+                loop {
+                    if j == 0 {
+                        z.insert(0, b'1');
+                        dp += 1;
+                        break;
+                    }
+                    j -= 1;
+                    if z[j] == b'9' {
+                        z[j] = b'0';
+                    } else {
+                        z[j] += 1;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    while z.len() > 1 && *z.last().expect("a digit") == b'0' {
+        z.pop();
+    }
+    if z == [b'0'] {
+        // Everything rounded away: zero, with the decimal point where SQLite leaves it.
+        return (negative, z, 1);
+    }
+    (negative, z, dp)
+}
+
 fn digits_value(z: &[u8]) -> u64 {
     z.iter().fold(0u64, |v, d| v * 10 + u64::from(d - b'0'))
 }

@@ -12,6 +12,8 @@ struct Spec {
     zero: bool,
     alt: bool,
     comma: bool,
+    /// `!`: more significant digits for floats (SQLite's flag_altform2).
+    bang: bool,
     width: Option<usize>,
     precision: Option<usize>,
 }
@@ -41,6 +43,7 @@ pub fn format(fmt: &str, args: &[Value]) -> String {
             zero: false,
             alt: false,
             comma: false,
+            bang: false,
             width: None,
             precision: None,
         };
@@ -52,7 +55,7 @@ pub fn format(fmt: &str, args: &[Value]) -> String {
                 '0' => spec.zero = true,
                 '#' => spec.alt = true,
                 ',' => spec.comma = true,
-                '!' => {}
+                '!' => spec.bang = true,
                 _ => break,
             }
             i += 1;
@@ -233,97 +236,108 @@ fn pad(out: &mut String, spec: &Spec, body: String) {
     }
 }
 
+/// %f, %e, %g (and %E, %G) as SQLite's vxprintf writes them: the digits come from
+/// sqlite3FpDecode (at most 16 significant digits, 26 with the `!` flag, rounded half away
+/// from zero), then are laid out per conversion.
 fn float(spec: &Spec, conv: char, v: f64) -> String {
-    let p = spec.precision.unwrap_or(6).min(350);
     if v.is_nan() {
         return "NaN".into();
     }
     if v.is_infinite() {
         return format!("{}Inf", sign_prefix(spec, v < 0.0));
     }
-    let neg = v.is_sign_negative() && v != 0.0;
-    let a = v.abs();
-    let body = match conv {
-        'f' => {
-            let s = fixed(a, p);
-            let (int, frac) =
-                s.split_once('.').map(|(i, f)| (i.to_string(), Some(f.to_string()))).unwrap_or((s.clone(), None));
-            let int = group(&int, spec.comma);
-            match frac {
-                Some(f) => format!("{int}.{f}"),
-                None if spec.alt => format!("{int}."),
-                None => int,
-            }
-        }
-        'e' | 'E' => exp_form(a, p, conv == 'E', spec.alt),
-        _ => {
-            // %g: the shorter of %e and %f with precision significant digits, trailing zeros cut.
-            let p = if p == 0 { 1 } else { p };
-            let exp = if a == 0.0 { 0 } else { a.log10().floor() as i32 };
-            let e_repr = format!("{:.*e}", p - 1, a);
-            let exp = e_repr.split_once('e').and_then(|(_, x)| x.parse::<i32>().ok()).unwrap_or(exp);
-            let mut s = if exp < -4 || exp >= p as i32 {
-                exp_form(a, p - 1, conv == 'G', spec.alt)
-            } else {
-                format!("{:.*}", (p as i32 - 1 - exp).max(0) as usize, a)
-            };
-            if !spec.alt {
-                if let Some(epos) = s.find(['e', 'E']) {
-                    let (m, e) = s.split_at(epos);
-                    let m = if m.contains('.') {
-                        m.trim_end_matches('0').trim_end_matches('.').to_string()
-                    } else {
-                        m.to_string()
-                    };
-                    s = format!("{m}{e}");
-                } else if s.contains('.') {
-                    s = s.trim_end_matches('0').trim_end_matches('.').to_string();
-                }
-            }
-            s
-        }
+    let mut precision = spec.precision.unwrap_or(6).min(100_000) as i32;
+    let (mut exp_form, generic) = match conv {
+        'f' => (false, false),
+        'e' | 'E' => (true, false),
+        _ => (false, true),
     };
-    zero_pad(spec, sign_prefix(spec, neg), body)
-}
-
-/// `a` with `p` decimals, rounding half away from zero as SQLite does (it adds half a unit in
-/// the last place before it extracts digits; Rust would round ties to even).
-fn fixed(a: f64, p: usize) -> String {
-    let rounded = a + 0.5 * 10f64.powi(-(p as i32));
-    let s = format!("{:.*}", p + 12, rounded);
-    match s.find('.') {
-        Some(dot) if p == 0 => s[..dot].to_string(),
-        Some(dot) => s[..dot + 1 + p].to_string(),
-        None => s,
-    }
-}
-
-fn exp_form(a: f64, p: usize, upper: bool, alt: bool) -> String {
-    let (mut m, mut e) = if a == 0.0 {
-        (0.0, 0)
+    let i_round = if conv == 'f' {
+        -precision
+    } else if generic {
+        if precision == 0 {
+            precision = 1;
+        }
+        precision
     } else {
-        let e = a.log10().floor() as i32;
-        (a / 10f64.powi(e), e)
+        precision + 1
     };
-    if m >= 10.0 {
-        m /= 10.0;
-        e += 1;
+    let (neg, z, dp) = crate::value::fp_decode(v, i_round, if spec.bang { 26 } else { 16 });
+    let mut exp = dp - 1;
+    let rtz;
+    if generic {
+        precision -= 1;
+        rtz = !spec.alt;
+        if exp < -4 || exp > precision {
+            exp_form = true;
+        } else {
+            precision -= exp;
+        }
+    } else {
+        rtz = spec.bang;
     }
-    if m != 0.0 && m < 1.0 {
-        m *= 10.0;
-        e -= 1;
-    }
-    m += 0.5 * 10f64.powi(-(p as i32));
-    if m >= 10.0 {
-        m /= 10.0;
-        e += 1;
-    }
-    let digits = format!("{:.*}", p + 12, m);
-    let m = match digits.find('.') {
-        Some(dot) if p == 0 => digits[..dot].to_string(),
-        Some(dot) => digits[..dot + 1 + p].to_string(),
-        None => digits,
+    let mut e2 = if exp_form { 0 } else { dp - 1 };
+    let flag_dp = precision > 0 || spec.alt || spec.bang;
+    let mut out = String::new();
+    let mut j = 0usize;
+    let mut next_digit = || {
+        let d = z.get(j).copied().unwrap_or(b'0') as char;
+        j += 1;
+        d
     };
-    let m = if alt && !m.contains('.') { format!("{m}.") } else { m.to_string() };
-    format!("{m}{}{}{:02}", if upper { 'E' } else { 'e' }, if e < 0 { '-' } else { '+' }, e.abs())
+    // Digits before the decimal point.
+    if e2 < 0 {
+        out.push('0');
+    } else {
+        while e2 >= 0 {
+            out.push(next_digit());
+            if spec.comma && e2 % 3 == 0 && e2 > 1 {
+                out.push(',');
+            }
+            e2 -= 1;
+        }
+    }
+    if flag_dp {
+        out.push('.');
+    }
+    // Zeros after the point before the first significant digit, then the digits.
+    e2 += 1;
+    while e2 < 0 && precision > 0 {
+        out.push('0');
+        precision -= 1;
+        e2 += 1;
+    }
+    while precision > 0 {
+        out.push(next_digit());
+        precision -= 1;
+    }
+    if rtz && flag_dp {
+        while out.ends_with('0') {
+            out.pop();
+        }
+        if out.ends_with('.') {
+            if spec.bang {
+                out.push('0');
+            } else {
+                out.pop();
+            }
+        }
+    }
+    if exp_form {
+        exp = dp - 1;
+        out.push(if conv == 'E' || conv == 'G' { 'E' } else { 'e' });
+        out.push(if exp < 0 { '-' } else { '+' });
+        let e = exp.unsigned_abs();
+        if e >= 100 {
+            out.push_str(&e.to_string());
+        } else {
+            out.push_str(&format!("{e:02}"));
+        }
+    }
+    // With `#` and no `+` or ` ` flag, a negative value that printed as zero loses its sign
+    // (checked against SQLite 3.54: printf('%#.0f', -0.3) is "0.", printf('%+#.0f', -0.3) "-0.").
+    let all_zero = !out.bytes().any(|c| c.is_ascii_digit() && c != b'0') && !exp_form;
+    let signless_zero = spec.alt && !spec.plus && !spec.space && all_zero;
+    let neg = neg && !signless_zero;
+    zero_pad(spec, sign_prefix(spec, neg), out)
 }
