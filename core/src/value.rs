@@ -307,25 +307,7 @@ fn decimal_digits(r: f64, digits: usize) -> (bool, Vec<u8>, i32) {
         }
     }
     if round_at < n {
-        let up = z[round_at] >= b'5';
-        z.truncate(round_at);
-        if up {
-            let mut j = round_at;
-            loop {
-                if j == 0 {
-                    z.insert(0, b'1');
-                    dp += 1;
-                    break;
-                }
-                j -= 1;
-                if z[j] == b'9' {
-                    z[j] = b'0';
-                } else {
-                    z[j] += 1;
-                    break;
-                }
-            }
-        }
+        round_digits(&mut z, &mut dp, round_at);
     }
     while z.len() > 1 && *z.last().expect("a digit") == b'0' {
         z.pop();
@@ -362,25 +344,7 @@ pub(crate) fn fp_decode(r: f64, i_round: i32, mx_round: i32) -> (bool, Vec<u8>, 
     if i_round > 0 && (i_round < z.len() as i32 || z.len() as i32 > mx_round) {
         let at = i_round.min(mx_round) as usize;
         if at < z.len() {
-            let up = z[at] >= b'5';
-            z.truncate(at);
-            if up {
-                let mut j = at;
-                loop {
-                    if j == 0 {
-                        z.insert(0, b'1');
-                        dp += 1;
-                        break;
-                    }
-                    j -= 1;
-                    if z[j] == b'9' {
-                        z[j] = b'0';
-                    } else {
-                        z[j] += 1;
-                        break;
-                    }
-                }
-            }
+            round_digits(&mut z, &mut dp, at);
         }
     }
     while z.len() > 1 && *z.last().expect("a digit") == b'0' {
@@ -391,6 +355,31 @@ pub(crate) fn fp_decode(r: f64, i_round: i32, mx_round: i32) -> (bool, Vec<u8>, 
         return (negative, z, 1);
     }
     (negative, z, dp)
+}
+
+/// Keeps the first `at` (< z.len()) digits, rounding half up on the next one; a carry out of
+/// the first digit adds a leading 1 and moves the decimal point `dp` right.
+fn round_digits(z: &mut Vec<u8>, dp: &mut i32, at: usize) {
+    let up = z[at] >= b'5';
+    z.truncate(at);
+    if !up {
+        return;
+    }
+    let mut j = at;
+    loop {
+        if j == 0 {
+            z.insert(0, b'1');
+            *dp += 1;
+            return;
+        }
+        j -= 1;
+        if z[j] == b'9' {
+            z[j] = b'0';
+        } else {
+            z[j] += 1;
+            return;
+        }
+    }
 }
 
 fn digits_value(z: &[u8]) -> u64 {

@@ -138,6 +138,13 @@ pub struct CteGuard {
     pub ctes_len: usize,
 }
 
+impl CteGuard {
+    /// The CTE's name anywhere in this part of its body is SQLite's "circular reference".
+    pub fn circular(name: &str, ctes_len: usize) -> CteGuard {
+        CteGuard { name: name.to_string(), level: 0, bind: None, message: "circular reference: %s", ctes_len }
+    }
+}
+
 /// Compilation state shared by one statement.
 pub struct Ctx {
     pub b: ProgramBuilder,

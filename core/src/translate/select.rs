@@ -226,13 +226,7 @@ fn add_table(ctx: &mut Ctx, schema: &Schema, t: &TableRef, coroutine: bool) -> R
                         Err(e) => Err(e),
                         Ok(Some(shape)) => add_recursive(ctx, schema, &cte, &display, shape),
                         Ok(None) => {
-                            ctx.cte_guards.push(super::expr::CteGuard {
-                                name: cte.name.clone(),
-                                level: 0,
-                                bind: None,
-                                message: "circular reference: %s",
-                                ctes_len: ctx.ctes.len(),
-                            });
+                            ctx.cte_guards.push(super::expr::CteGuard::circular(&cte.name, ctx.ctes.len()));
                             let r = add_derived(ctx, schema, &cte.select, &display, &cte.columns, coroutine);
                             ctx.cte_guards.pop();
                             r
@@ -641,13 +635,7 @@ fn recursive_body(
         order_by: vec![],
         limit: None,
     };
-    ctx.cte_guards.push(super::expr::CteGuard {
-        name: cte.name.clone(),
-        level: 0,
-        bind: None,
-        message: "circular reference: %s",
-        ctes_len: ctx.ctes.len(),
-    });
+    ctx.cte_guards.push(super::expr::CteGuard::circular(&cte.name, ctx.ctes.len()));
     ctx.push_level();
     ctx.dest.push(dest);
     ctx.result_rules.clear();
