@@ -793,6 +793,26 @@ fn emit_in_loop(ctx: &mut Ctx, set: &InSet, dest: usize, empty: Label, skip: Lab
 
 /// Opens the loop over scope table `si` by `access`: jumps to `brk` when there is no row, to
 /// `next` when an index entry's row is missing.
+/// The seek that starts a range scan at a bound (the lower one forward, the upper reversed).
+fn start_seek(reverse: bool, inclusive: bool) -> SeekOp {
+    match (reverse, inclusive) {
+        (false, true) => SeekOp::GE,
+        (false, false) => SeekOp::GT,
+        (true, true) => SeekOp::LE,
+        (true, false) => SeekOp::LT,
+    }
+}
+
+/// The comparison with the other bound that ends the scan: the first key past it.
+fn stop_seek(reverse: bool, inclusive: bool) -> SeekOp {
+    match (reverse, inclusive) {
+        (false, true) => SeekOp::GT,
+        (false, false) => SeekOp::GE,
+        (true, true) => SeekOp::LT,
+        (true, false) => SeekOp::LE,
+    }
+}
+
 pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, next: Label) -> Result<LoopEnd> {
     let cursor = ctx.scope[si].cursor;
     let range_end = ctx.b.new_label();
@@ -834,12 +854,7 @@ pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, 
                 Some((e, _, inclusive)) => {
                     let r = expr::expr_to_new_reg(ctx, e)?;
                     ctx.b.emit_jump(Insn::IsNull { reg: r, target: 0 }, brk);
-                    let op = match (reverse, *inclusive) {
-                        (false, true) => SeekOp::GE,
-                        (false, false) => SeekOp::GT,
-                        (true, true) => SeekOp::LE,
-                        (true, false) => SeekOp::LT,
-                    };
+                    let op = start_seek(reverse, *inclusive);
                     ctx.b.emit_jump(Insn::Seek { op, cursor, key_start: r, key_count: 1, target: 0 }, brk);
                 }
                 None if reverse => {
@@ -921,12 +936,7 @@ pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, 
                     expr::expr_to_reg(ctx, e, first + m)?;
                     ctx.b.emit_jump(Insn::IsNull { reg: first + m, target: 0 }, brk);
                     ctx.b.emit(Insn::Affinity { start: first + m, count: 1, affinities: aff.letter().to_string() });
-                    Some(match (reverse, *inclusive) {
-                        (false, true) => SeekOp::GE,
-                        (false, false) => SeekOp::GT,
-                        (true, true) => SeekOp::LE,
-                        (true, false) => SeekOp::LT,
-                    })
+                    Some(start_seek(reverse, *inclusive))
                 }
                 // Only an upper bound, forward: start past the NULLs, which sort first.
                 None if !reverse && upper.is_some() => {
@@ -944,12 +954,7 @@ pub(super) fn emit_access(ctx: &mut Ctx, si: usize, access: Access, brk: Label, 
                     expr::expr_to_reg(ctx, e, upper_key + m)?;
                     ctx.b.emit_jump(Insn::IsNull { reg: upper_key + m, target: 0 }, brk);
                     ctx.b.emit(Insn::Affinity { start: upper_key + m, count: 1, affinities: aff.letter().to_string() });
-                    Some(match (reverse, *inclusive) {
-                        (false, true) => SeekOp::GT,
-                        (false, false) => SeekOp::GE,
-                        (true, true) => SeekOp::LT,
-                        (true, false) => SeekOp::LE,
-                    })
+                    Some(stop_seek(reverse, *inclusive))
                 }
                 None if reverse && upper.is_some() && index.columns.get(m).is_some() => {
                     if m > 0 {

@@ -1296,10 +1296,8 @@ fn compile_compound(
         // EXCEPT from nothing is nothing: SQLite does not run the right-hand SELECT then (so its
         // errors never happen).
         let skip_right = (*op == ast::CompoundOp::Except).then(|| {
-            let scan = ctx.b.alloc_cursor();
-            ctx.b.emit(Insn::EphScan { cursor: scan, id: cur });
             let skip = ctx.b.new_label();
-            ctx.b.emit_jump(Insn::Rewind { cursor: scan, target: 0 }, skip);
+            ctx.b.emit_jump(Insn::EphEmpty { id: cur, target: 0 }, skip);
             skip
         });
         if explain {

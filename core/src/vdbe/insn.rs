@@ -622,6 +622,11 @@ pub enum Insn {
         target: usize,
     },
     /// Jumps to `target` when ephemeral table `id` holds a row whose first value is NULL.
+    /// Jumps to `target` when ephemeral table `id` holds no row.
+    EphEmpty {
+        id: usize,
+        target: usize,
+    },
     EphHasNull {
         id: usize,
         target: usize,
@@ -713,6 +718,7 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
         | IfMinMaxSkipped { target }
         | EphFound { target, .. }
         | EphPop { target, .. }
+        | EphEmpty { target, .. }
         | EphHasNull { target, .. } => Some(target),
         _ => None,
     }
@@ -1196,6 +1202,7 @@ impl Insn {
             EphFound { id, start, count, target } => {
                 (s("Found"), *id as i64, *target as i64, *start as i64, count.to_string(), 0, s(""))
             }
+            EphEmpty { id, target } => (s("IfEmpty"), *id as i64, *target as i64, 0, s(""), 0, s("")),
             EphHasNull { id, target } => (s("IfNullRow"), *id as i64, *target as i64, 0, s(""), 0, s("")),
             EphPop { id, start, count, target } => (
                 s("EphPop"),

@@ -575,7 +575,7 @@ impl Vm {
                 Insn::Rewind { cursor, target } if self.eph_cursors.contains_key(cursor) => {
                     let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
                     *pos = 0;
-                    let empty = self.ephemeral.get(id).map(|t| t.len() == 0).unwrap_or(true);
+                    let empty = self.ephemeral.get(id).map(|t| t.is_empty()).unwrap_or(true);
                     self.jump_if(empty, *target);
                 }
                 Insn::Next { cursor, target } if self.eph_cursors.contains_key(cursor) => {
@@ -1261,6 +1261,10 @@ impl Vm {
                     let found = self.eph(*id)?.contains(row);
                     self.jump_if(found, *target);
                 }
+                Insn::EphEmpty { id, target } => {
+                    let empty = self.eph(*id)?.is_empty();
+                    self.jump_if(empty, *target);
+                }
                 Insn::EphHasNull { id, target } => {
                     let has = self.eph(*id)?.has_null;
                     self.jump_if(has, *target);
@@ -1516,6 +1520,14 @@ impl EphTable {
             self.frozen.len()
         } else {
             self.bag.len()
+        }
+    }
+
+    /// Whether the table holds no row (without freezing a set, as a scan would).
+    fn is_empty(&self) -> bool {
+        match &self.set {
+            Some(set) => set.is_empty(),
+            None => self.bag.len() == self.head,
         }
     }
 
