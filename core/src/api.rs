@@ -224,6 +224,43 @@ impl Connection {
         self.lock().interrupted.clone()
     }
 
+    /// The database as a file holding it would be (sqlite3_serialize), read inside a read
+    /// transaction so that it is one committed state (or this connection's open transaction).
+    /// Pages are copied as they are, as SQLite's backup copies them; the header's in-header page
+    /// count is made valid, and a WAL database's file-format bytes become those of rollback mode,
+    /// since the image has no WAL beside it. The shell's `.backup` and `.save` write this image.
+    pub fn serialize(&self) -> Result<Vec<u8>> {
+        let mut db = self.lock();
+        let reading_here = db.pager.state() == crate::storage::pager::PagerState::Open;
+        db.pager.begin_read()?;
+        let result = (|| {
+            let (count, size) = (db.pager.page_count(), db.pager.page_size());
+            let mut image = Vec::with_capacity(count.max(1) as usize * size);
+            for pgno in 1..=count {
+                image.extend_from_slice(&db.pager.get_blocking(pgno)?.read());
+            }
+            if count == 0 {
+                // Nothing written yet: the image of an empty database, as SQLite's backup makes.
+                image.extend_from_slice(&db.pager.new_page_one());
+            }
+            let count = count.max(1);
+            if image.len() >= 100 {
+                if image[18] == 2 && image[19] == 2 {
+                    image[18] = 1;
+                    image[19] = 1;
+                }
+                image[28..32].copy_from_slice(&count.to_be_bytes());
+                let change_counter: [u8; 4] = image[24..28].try_into().expect("four bytes");
+                image[92..96].copy_from_slice(&change_counter);
+            }
+            Ok(image)
+        })();
+        if reading_here {
+            db.pager.end_read();
+        }
+        result
+    }
+
     /// Drives the I/O backend once (after [`StepResult::Io`]).
     pub fn run_io(&self) -> Result<()> {
         self.io.run_once()

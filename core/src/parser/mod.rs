@@ -50,6 +50,7 @@ pub mod ast;
 mod convert;
 mod dialect;
 mod display;
+pub mod keywords;
 mod lexer;
 mod stmt;
 #[cfg(test)]

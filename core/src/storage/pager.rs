@@ -653,15 +653,21 @@ impl Pager {
         Ok(())
     }
 
-    /// Writes page 1 of a new database: the header and an empty table-leaf root for sqlite_schema.
-    fn create_page_one(&mut self) -> Result<()> {
-        self.page_count = 1;
+    /// Page 1 of a new, empty database with this pager's settings: the header and an empty
+    /// table-leaf root for sqlite_schema.
+    pub fn new_page_one(&self) -> Box<[u8]> {
         let mut data = vec![0u8; self.page_size].into_boxed_slice();
         DbHeader::write_new(&mut data, self.page_size, self.reserved_bytes, self.text_encoding);
         data[100] = 0x0d; // table leaf
         let content_start = if self.usable_size() == 65536 { 0 } else { self.usable_size() as u16 };
         header::put_u16(&mut data, 105, content_start);
-        let page = Arc::new(Page::new(1, data));
+        data
+    }
+
+    /// Writes page 1 of a new database.
+    fn create_page_one(&mut self) -> Result<()> {
+        self.page_count = 1;
+        let page = Arc::new(Page::new(1, self.new_page_one()));
         page.dirty.store(true, Ordering::Release);
         self.cache.insert(page, self.cache_capacity);
         Ok(())
