@@ -3,8 +3,11 @@
 //! abbreviated down to the command's minimum prefix, chosen so that an abbreviation never means a
 //! different command here than in sqlite3. New commands are new table rows.
 
+use brisk::Value;
+
 use crate::output::Mode;
-use crate::shell::{Executor, Shell};
+use crate::shell::{Eqp, Executor, Shell};
+use crate::{files, schema};
 
 /// What a dot-command asks of the input loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,52 +30,48 @@ struct Command<E: Executor> {
     run: Handler<E>,
 }
 
+/// A table row: the name, the shortest abbreviation sqlite3 gives the same meaning, the
+/// arguments and the help line.
+fn cmd<E: Executor>(
+    name: &'static str,
+    min_prefix: usize,
+    usage: &'static str,
+    help: &'static str,
+    run: Handler<E>,
+) -> Command<E> {
+    Command { name, min_prefix, usage, help, run }
+}
+
+/// The commands, searched in order: an abbreviation means the first whose minimum it reaches.
 fn commands<E: Executor>() -> Vec<Command<E>> {
     vec![
-        Command {
-            name: "bail",
-            min_prefix: 3,
-            usage: "on|off",
-            help: "Stop after hitting an error.  Default OFF",
-            run: bail,
-        },
-        Command {
-            name: "exit",
-            min_prefix: 4,
-            usage: "?CODE?",
-            help: "Exit this program with return-code CODE",
-            run: exit,
-        },
-        Command {
-            name: "headers",
-            min_prefix: 1,
-            usage: "on|off",
-            help: "Turn display of headers on or off",
-            run: headers,
-        },
-        Command { name: "help", min_prefix: 3, usage: "", help: "Show this help", run: help },
-        Command {
-            name: "mode",
-            min_prefix: 1,
-            usage: "MODE",
-            help: "Set output mode (list, csv, tabs or line so far)",
-            run: mode,
-        },
-        Command {
-            name: "nullvalue",
-            min_prefix: 2,
-            usage: "STRING",
-            help: "Use STRING in place of NULL values",
-            run: nullvalue,
-        },
-        Command { name: "quit", min_prefix: 1, usage: "", help: "Exit this program", run: quit },
-        Command {
-            name: "separator",
-            min_prefix: 3,
-            usage: "COL ?ROW?",
-            help: "Change the column and row separators",
-            run: separator,
-        },
+        cmd("backup", 3, "?DB? FILE", "Backup DB (default \"main\") to FILE", files::backup),
+        cmd("bail", 3, "on|off", "Stop after hitting an error.  Default OFF", bail),
+        cmd("changes", 3, "on|off", "Show number of rows changed by SQL", changes),
+        cmd("databases", 2, "", "List names and files of attached databases", schema::databases),
+        cmd("dump", 1, "?OBJECTS?", "Render database content as SQL", schema::dump),
+        cmd("echo", 1, "on|off", "Turn command echo on or off", echo),
+        cmd("eqp", 2, "on|off|full", "Enable or disable automatic EXPLAIN QUERY PLAN", eqp),
+        cmd("exit", 4, "?CODE?", "Exit this program with return-code CODE", exit),
+        cmd("headers", 1, "on|off", "Turn display of headers on or off", headers),
+        cmd("help", 3, "?PATTERN?", "Show help text for PATTERN", help),
+        cmd("indexes", 2, "?TABLE?", "Show names of indexes", schema::tables),
+        cmd("indices", 3, "?TABLE?", "Show names of indexes", schema::tables),
+        cmd("mode", 1, "MODE", "Set output mode (list, csv, tabs or line so far)", mode),
+        cmd("nullvalue", 2, "STRING", "Use STRING in place of NULL values", nullvalue),
+        cmd("output", 1, "?FILE?", "Send output to FILE or stdout if FILE is omitted", files::output),
+        cmd("once", 2, "?FILE?", "Output for the next SQL command only to FILE", files::output),
+        cmd("open", 2, "?OPTIONS? ?FILE?", "Close existing database and reopen FILE", files::open),
+        cmd("parameter", 4, "CMD ...", "Manage SQL parameter bindings", parameter),
+        cmd("print", 3, "STRING...", "Print literal STRING", print),
+        cmd("quit", 1, "", "Exit this program", quit),
+        cmd("read", 3, "FILE", "Read input from FILE or command output", files::read),
+        cmd("save", 3, "FILE", "Write database to FILE (an alias for .backup ...)", files::backup),
+        cmd("schema", 1, "?PATTERN?", "Show the CREATE statements matching PATTERN", schema::schema),
+        cmd("separator", 3, "COL ?ROW?", "Change the column and row separators", separator),
+        cmd("stats", 2, "latency ?clear?", "Per-statement latency: count, p50, p90, p99, p99.9, max", stats),
+        cmd("tables", 2, "?TABLE?", "List names of tables matching LIKE pattern TABLE", schema::tables),
+        cmd("timer", 2, "on|off", "Turn SQL timer on or off", timer),
     ]
 }
 
@@ -197,11 +196,7 @@ fn usage_error<E: Executor>(shell: &mut Shell<E>, text: &str) -> DotOutcome {
 }
 
 fn bail<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    if args.len() != 2 {
-        return usage_error(shell, ".bail on|off");
-    }
-    shell.bail = boolean_value(shell, &args[1]);
-    DotOutcome::Ok
+    on_off(shell, args, |sh, v| sh.bail = v)
 }
 
 fn exit<E: Executor>(_shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
@@ -214,11 +209,7 @@ fn quit<E: Executor>(_shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
 }
 
 fn headers<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    if args.len() != 2 {
-        return usage_error(shell, ".headers on|off");
-    }
-    shell.out.settings.header = boolean_value(shell, &args[1]);
-    DotOutcome::Ok
+    on_off(shell, args, |sh, v| sh.out.settings.header = v)
 }
 
 fn nullvalue<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
@@ -279,13 +270,143 @@ fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     }
 }
 
-fn help<E: Executor>(shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
+fn help<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let pattern = args.get(1).map(|p| p.trim_start_matches('.'));
     let mut text = String::new();
     for c in commands::<E>() {
+        if pattern.is_some_and(|p| !c.name.starts_with(p)) {
+            continue;
+        }
         let head = if c.usage.is_empty() { format!(".{}", c.name) } else { format!(".{} {}", c.name, c.usage) };
         text.push_str(&format!("{head:<24} {}\n", c.help));
     }
+    if text.is_empty() {
+        text = format!("Nothing matches '{}'\n", args[1]);
+    }
     shell.out.write_str(&text);
+    DotOutcome::Ok
+}
+
+/// Sets a boolean from `on|off` (sqlite3's `booleanValue`), or prints the usage.
+fn on_off<E: Executor>(shell: &mut Shell<E>, args: &[String], set: fn(&mut Shell<E>, bool)) -> DotOutcome {
+    if args.len() != 2 {
+        let name = commands::<E>().into_iter().find(|c| c.name.starts_with(args[0].as_str())).map(|c| c.name);
+        return usage_error(shell, &format!(".{} on|off", name.unwrap_or("")));
+    }
+    let value = boolean_value(shell, &args[1]);
+    set(shell, value);
+    DotOutcome::Ok
+}
+
+fn changes<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    on_off(shell, args, |sh, v| sh.count_changes = v)
+}
+
+fn echo<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    on_off(shell, args, |sh, v| sh.echo = v)
+}
+
+fn timer<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    on_off(shell, args, |sh, v| sh.timer = v)
+}
+
+fn eqp<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() != 2 {
+        return usage_error(shell, ".eqp off|on|trace|trigger|full");
+    }
+    shell.ctx.eqp = match args[1].as_str() {
+        "full" => Eqp::Full,
+        // Brisk's plans have no separate trigger lines: `trigger` shows what `on` shows.
+        "trigger" => Eqp::On,
+        other => {
+            if boolean_value(shell, other) {
+                Eqp::On
+            } else {
+                Eqp::Off
+            }
+        }
+    };
+    DotOutcome::Ok
+}
+
+fn print<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let mut text = args[1..].join(" ");
+    text.push('\n');
+    shell.out.write_str(&text);
+    DotOutcome::Ok
+}
+
+/// `.stats latency ?clear?`: the session's per-statement latency report.
+fn stats<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    match (args.get(1).map(String::as_str), args.get(2).map(String::as_str), args.len()) {
+        (Some("latency"), None, 2) => {
+            let report = shell.ctx.latency.report();
+            shell.out.write_str(&report);
+            DotOutcome::Ok
+        }
+        (Some("latency"), Some("clear"), 3) => {
+            shell.ctx.latency.clear();
+            DotOutcome::Ok
+        }
+        _ => usage_error(shell, ".stats latency ?clear?"),
+    }
+}
+
+/// sqlite3's help for `.parameter`, printed on standard output for any other use.
+const PARAMETER_HELP: &str = "\
+.parameter CMD ...       Manage SQL parameter bindings
+   clear                   Erase all bindings
+   init                    Initialize the TEMP table that holds bindings
+   list                    List the current parameter bindings
+   set PARAMETER VALUE     Given SQL parameter PARAMETER a value of VALUE
+                           PARAMETER should start with one of: $ : @ ?
+   unset PARAMETER         Remove PARAMETER from the binding table
+";
+
+/// `.parameter init|clear|list|set NAME VALUE|unset NAME`: values bound by name to every
+/// statement's parameters while the bindings exist.
+fn parameter<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let sub = args.get(1).map(String::as_str);
+    match (sub, args.len()) {
+        (Some("clear"), 2) => shell.ctx.params = None,
+        (Some("init"), 2) => {
+            shell.ctx.params.get_or_insert_with(Default::default);
+        }
+        (Some("list"), 2) => {
+            let Some(params) = shell.ctx.params.clone() else { return DotOutcome::Ok };
+            let width = params.keys().map(|k| k.chars().count()).max().unwrap_or(0);
+            let mut text = String::new();
+            for (key, value) in &params {
+                let quoted = match shell.exec.query("SELECT quote(?1)", std::slice::from_ref(value)) {
+                    Ok(rows) => rows.first().and_then(|r| r.first()).map(|v| v.to_string()).unwrap_or_default(),
+                    Err(e) => e.message().to_string(),
+                };
+                let pad = width.saturating_sub(key.len());
+                text.push_str(&format!("{key}{} {quoted}\n", " ".repeat(pad)));
+            }
+            shell.out.write_str(&text);
+        }
+        (Some("set"), 4) => {
+            // The value is an SQL expression when it compiles as one, and text otherwise.
+            let value = match shell.exec.query(&format!("SELECT {}", args[3]), &[]) {
+                Ok(rows) => rows.into_iter().next().and_then(|r| r.into_iter().next()),
+                Err(crate::shell::ExecError::Sql { phase: crate::shell::Phase::Prepare, .. }) => {
+                    Some(Value::text(&args[3]))
+                }
+                Err(_) => None,
+            };
+            let params = shell.ctx.params.get_or_insert_with(Default::default);
+            if let Some(value) = value {
+                params.insert(args[2].clone(), value);
+            }
+        }
+        (Some("unset"), 3) => {
+            if let Some(params) = &mut shell.ctx.params {
+                params.remove(&args[2]);
+            }
+        }
+        _ => shell.out.write_str(PARAMETER_HELP),
+    }
     DotOutcome::Ok
 }
 

@@ -13,9 +13,12 @@
 mod args;
 mod dot;
 mod engine;
+mod files;
 mod input;
 mod output;
+mod schema;
 mod shell;
+mod stats;
 
 use std::io::{self, BufWriter, IsTerminal, LineWriter, Write};
 

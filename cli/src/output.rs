@@ -198,6 +198,12 @@ impl Printer {
         }
     }
 
+    /// Sends output somewhere else from now on; returns the writer it replaces.
+    pub fn replace_writer(&mut self, out: Box<dyn Write>) -> Box<dyn Write> {
+        self.flush();
+        std::mem::replace(&mut self.out, out)
+    }
+
     /// Writes text as is (prompts, echoed input, dot-command output).
     pub fn write_str(&mut self, s: &str) {
         let _ = self.out.write_all(s.as_bytes());

@@ -10,11 +10,16 @@
 //!   that chunk is skipped, and the shell goes on (stops with `-bail`), exiting 1 at the end;
 //! - an SQL argument's error prints `Error: in prepare, ...` and exits with the result code.
 
+use std::collections::BTreeMap;
 use std::io::{BufRead, Write};
+use std::time::Instant;
+
+use brisk::Value;
 
 use crate::dot::{self, DotOutcome};
 use crate::input::{is_space, Accumulator, Item};
 use crate::output::Printer;
+use crate::stats::LatencyStats;
 
 /// When an error happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +48,13 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// SQLite's message.
+    pub fn message(&self) -> &str {
+        match self {
+            ExecError::Sql { message, .. } | ExecError::Open { message, .. } => message,
+        }
+    }
+
     /// sqlite3's `save_err_msg` text without its phase: the message, the code when it is not
     /// SQLITE_ERROR, and the error context for compile errors.
     fn detail(phase: Phase, message: &str, code: i32, sql: &str, offset: Option<usize>) -> String {
@@ -57,10 +69,43 @@ impl ExecError {
     }
 }
 
-/// What the shell needs from a database: run every statement of `sql` in order, printing result
-/// rows through `out`, and stop at the first error.
+/// What the shell needs from a database.
 pub trait Executor {
-    fn exec(&mut self, sql: &str, out: &mut Printer) -> Result<(), ExecError>;
+    /// Runs every statement of `sql` in order, printing result rows through `out`, and stops at
+    /// the first error. `ctx` holds the session's settings for statements and collects timings.
+    fn exec(&mut self, sql: &str, ctx: &mut ExecContext, out: &mut Printer) -> Result<(), ExecError>;
+    /// Runs one statement for a dot-command and returns its rows.
+    fn query(&mut self, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>, ExecError>;
+    /// `sqlite3_changes64` and `sqlite3_total_changes64`.
+    fn changes(&mut self) -> (i64, i64);
+    /// The database file's full name, `""` for an in-memory database.
+    fn filename(&self) -> String;
+    fn read_only(&self) -> bool;
+    /// Closes the database and opens `path` instead (`.open`); `""` or `:memory:` is a new
+    /// in-memory database.
+    fn open(&mut self, path: &str, read_only: bool) -> Result<(), ExecError>;
+    /// The database as a file holding it would be (`.backup`, `.save`).
+    fn serialize(&mut self) -> Result<Vec<u8>, ExecError>;
+}
+
+/// `.eqp`: show each statement's query plan (and, with `full`, its program) before its rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Eqp {
+    #[default]
+    Off,
+    On,
+    Full,
+}
+
+/// The session's settings that apply inside statements, and what running them collects.
+#[derive(Default)]
+pub struct ExecContext {
+    pub eqp: Eqp,
+    /// `.parameter` bindings by parameter name (`:x`, `$y`, `?1`); `None` until `.parameter
+    /// init` or `set` creates the table, as sqlite3 binds only while `temp.sqlite_parameters`
+    /// exists.
+    pub params: Option<BTreeMap<String, Value>>,
+    pub latency: LatencyStats,
 }
 
 /// sqlite3's `shell_error_context`: the SQL around the error offset, with a marker under it.
@@ -99,12 +144,68 @@ pub fn error_context(sql: &str, offset: Option<usize>) -> String {
 /// The shell's state.
 pub struct Shell<E: Executor> {
     pub exec: E,
+    pub ctx: ExecContext,
     pub out: Printer,
     err: Box<dyn Write>,
     /// Stop at the first error (`-bail`, `.bail on`).
     pub bail: bool,
     /// Print each input before running it (`-echo`).
     pub echo: bool,
+    /// After each chunk of SQL, print the change counts (`.changes on`).
+    pub count_changes: bool,
+    /// After each chunk of SQL, print its run time (`.timer on`).
+    pub timer: bool,
+    /// Where output goes instead of standard output (`.output`, `.once`).
+    pub redirect: Option<Redirect>,
+    /// `.once`: inputs left before output returns to standard output (sqlite3's `outCount`).
+    pub once_count: u8,
+}
+
+/// Output sent to a file or a pipe.
+pub struct Redirect {
+    /// The name `.show` prints.
+    pub name: String,
+    /// The command reading a pipe, waited for when the redirection ends.
+    pub child: Option<std::process::Child>,
+    /// Standard output's writer, put back when the redirection ends.
+    pub saved: Box<dyn Write>,
+}
+
+/// Wall-clock and CPU times at a moment, for `.timer`.
+struct Times {
+    wall: Instant,
+    user: f64,
+    sys: f64,
+}
+
+impl Times {
+    fn now() -> Times {
+        let (user, sys) = cpu_times();
+        Times { wall: Instant::now(), user, sys }
+    }
+
+    /// sqlite3's `Run Time:` line for the time since `self`.
+    fn run_time_line(&self) -> String {
+        let now = Times::now();
+        format!(
+            "Run Time: real {:.3} user {:.6} sys {:.6}\n",
+            now.wall.duration_since(self.wall).as_secs_f64(),
+            now.user - self.user,
+            now.sys - self.sys
+        )
+    }
+}
+
+/// This process's user and system CPU seconds (`getrusage`).
+fn cpu_times() -> (f64, f64) {
+    // SAFETY: getrusage fills the zeroed struct it is given; RUSAGE_SELF is always valid.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        libc::getrusage(libc::RUSAGE_SELF, &mut usage);
+        usage
+    };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 * 1e-6;
+    (secs(usage.ru_utime), secs(usage.ru_stime))
 }
 
 /// How to read standard input.
@@ -121,7 +222,39 @@ pub const CONTINUE_PROMPT: &str = "   ...> ";
 
 impl<E: Executor> Shell<E> {
     pub fn new(exec: E, out: Printer, err: Box<dyn Write>) -> Shell<E> {
-        Shell { exec, out, err, bail: false, echo: false }
+        Shell {
+            exec,
+            ctx: ExecContext::default(),
+            out,
+            err,
+            bail: false,
+            echo: false,
+            count_changes: false,
+            timer: false,
+            redirect: None,
+            once_count: 0,
+        }
+    }
+
+    /// Ends an `.output` or `.once` redirection: output goes to standard output again.
+    pub fn reset_output(&mut self) {
+        if let Some(r) = self.redirect.take() {
+            self.out.flush();
+            drop(self.out.replace_writer(r.saved));
+            if let Some(mut child) = r.child {
+                let _ = child.wait();
+            }
+        }
+    }
+
+    /// Counts down a `.once` after each input, as sqlite3 does at the end of each command.
+    fn after_input(&mut self) {
+        if self.once_count > 0 {
+            self.once_count -= 1;
+            if self.once_count == 0 {
+                self.reset_output();
+            }
+        }
     }
 
     /// Writes to stderr, after flushing stdout so that the two interleave sensibly on a terminal.
@@ -136,7 +269,9 @@ impl<E: Executor> Shell<E> {
     pub fn run_commands(&mut self, commands: &[String]) -> i32 {
         for cmd in commands {
             if cmd.starts_with('.') {
-                match dot::run(self, cmd) {
+                let outcome = dot::run(self, cmd);
+                self.after_input();
+                match outcome {
                     DotOutcome::Ok => {}
                     DotOutcome::Exit(code) => return code,
                     DotOutcome::Error => return 1,
@@ -146,7 +281,9 @@ impl<E: Executor> Shell<E> {
             if self.echo {
                 self.out.write_str(&format!("{cmd}\n"));
             }
-            match self.exec.exec(cmd, &mut self.out) {
+            let result = self.exec.exec(cmd, &mut self.ctx, &mut self.out);
+            self.after_input();
+            match result {
                 Ok(()) => {}
                 Err(ExecError::Sql { phase, message, code, sql, offset }) => {
                     let what = if phase == Phase::Prepare { "in prepare" } else { "stepping" };
@@ -196,7 +333,9 @@ impl<E: Executor> Shell<E> {
                     if self.echo {
                         self.out.write_str(&format!("{line}\n"));
                     }
-                    match dot::run(self, &line) {
+                    let outcome = dot::run(self, &line);
+                    self.after_input();
+                    match outcome {
                         DotOutcome::Ok => {}
                         DotOutcome::Error => errors += 1,
                         DotOutcome::Exit(code) => {
@@ -223,7 +362,17 @@ impl<E: Executor> Shell<E> {
         if self.echo {
             self.out.write_str(&format!("{sql}\n"));
         }
-        match self.exec.exec(sql, &mut self.out) {
+        let started = self.timer.then(Times::now);
+        let result = self.exec.exec(sql, &mut self.ctx, &mut self.out);
+        if let Some(started) = started {
+            self.out.write_str(&started.run_time_line());
+        }
+        if result.is_ok() && self.count_changes {
+            let (changes, total) = self.exec.changes();
+            self.out.write_str(&format!("changes: {changes}   total_changes: {total}\n"));
+        }
+        self.after_input();
+        match result {
             Ok(()) => 0,
             Err(ExecError::Sql { phase, message, code, sql, offset }) => {
                 let kind = if phase == Phase::Prepare { "Parse error" } else { "Runtime error" };
@@ -254,7 +403,6 @@ pub(crate) mod tests {
     use super::*;
     use crate::output::{Settings, StatementKind};
     use crate::testutil::SharedBuf;
-    use brisk::Value;
 
     /// A pretend database: `select N` prints N; `bad` fails to compile, `boom` fails at run time
     /// after printing a row, and anything else compiles and prints nothing. Statements are split
@@ -265,7 +413,31 @@ pub(crate) mod tests {
     }
 
     impl Executor for FakeDb {
-        fn exec(&mut self, sql: &str, out: &mut Printer) -> Result<(), ExecError> {
+        fn query(&mut self, _sql: &str, _params: &[Value]) -> Result<Vec<Vec<Value>>, ExecError> {
+            Ok(Vec::new())
+        }
+
+        fn changes(&mut self) -> (i64, i64) {
+            (self.runs.len() as i64, 2 * self.runs.len() as i64)
+        }
+
+        fn filename(&self) -> String {
+            String::new()
+        }
+
+        fn read_only(&self) -> bool {
+            false
+        }
+
+        fn open(&mut self, _path: &str, _read_only: bool) -> Result<(), ExecError> {
+            Ok(())
+        }
+
+        fn serialize(&mut self) -> Result<Vec<u8>, ExecError> {
+            Ok(Vec::new())
+        }
+
+        fn exec(&mut self, sql: &str, _ctx: &mut ExecContext, out: &mut Printer) -> Result<(), ExecError> {
             self.runs.push(sql.to_string());
             let mut offset = 0;
             for stmt in sql.split_inclusive(';') {

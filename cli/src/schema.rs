@@ -1,0 +1,388 @@
+//! Dot-commands that show the schema or the whole database: `.tables`, `.indexes`, `.schema`,
+//! `.databases` and `.dump`, each producing exactly what sqlite3 3.40's does (its queries, its
+//! column layout, its quoting of names and values).
+
+use brisk::parser::keywords::is_keyword;
+use brisk::Value;
+
+use crate::dot::DotOutcome;
+use crate::shell::{ExecError, Executor, Shell};
+
+/// sqlite3's `quoteChar`: a name is written bare only when it is an identifier that is not a
+/// keyword; otherwise it is double-quoted.
+pub fn needs_quotes(name: &str) -> bool {
+    let b = name.as_bytes();
+    match b.first() {
+        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
+        _ => return true,
+    }
+    b.iter().any(|c| !c.is_ascii_alphanumeric() && *c != b'_') || is_keyword(name)
+}
+
+/// A name as sqlite3 writes it in generated SQL: double-quoted (quotes doubled) when needed.
+pub fn quote_name(name: &str) -> String {
+    if needs_quotes(name) {
+        format!("\"{}\"", name.replace('"', "\"\""))
+    } else {
+        name.to_string()
+    }
+}
+
+/// An SQL string literal: single-quoted, quotes doubled.
+fn quote_text(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// A value as an SQL literal that reads back as the same value, as sqlite3's insert mode and
+/// `.dump` write it: whole REALs as `N.0`, others with 20 significant digits, infinities as
+/// `1e999`, blobs as `X'..'`, and text with newlines and carriage returns spelled through
+/// `replace(...)` unless `newlines` keeps them as they are (`.dump --newlines`).
+pub fn sql_literal(v: &Value, newlines: bool) -> String {
+    match v {
+        Value::Null => "NULL".to_string(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(r) => {
+            if r.is_infinite() {
+                return if *r > 0.0 { "1e999" } else { "-1e999" }.to_string();
+            }
+            // C's (sqlite3_int64)r, then the comparison sqlite3 makes.
+            let truncated = *r as i64;
+            if *r == truncated as f64 {
+                format!("{truncated}.0")
+            } else {
+                brisk::functions::printf::format("%!.20g", &[v.clone()])
+            }
+        }
+        Value::Text(t) => {
+            let t = t.split('\0').next().unwrap_or("");
+            if newlines || !t.contains(['\n', '\r']) {
+                return quote_text(t);
+            }
+            let nl = t.contains('\n').then(|| unused_marker(t, "\\n", "\\012"));
+            let cr = t.contains('\r').then(|| unused_marker(t, "\\r", "\\015"));
+            let mut body = t.replace('\'', "''");
+            if let Some(nl) = &nl {
+                body = body.replace('\n', nl);
+            }
+            if let Some(cr) = &cr {
+                body = body.replace('\r', cr);
+            }
+            let mut s = String::new();
+            s.push_str(&"replace(".repeat(usize::from(nl.is_some()) + usize::from(cr.is_some())));
+            s.push('\'');
+            s.push_str(&body);
+            s.push('\'');
+            if let Some(cr) = &cr {
+                s.push_str(&format!(",'{cr}',char(13))"));
+            }
+            if let Some(nl) = &nl {
+                s.push_str(&format!(",'{nl}',char(10))"));
+            }
+            s
+        }
+        Value::Blob(b) => {
+            let mut s = String::with_capacity(b.len() * 2 + 3);
+            s.push_str("X'");
+            for byte in b.iter() {
+                s.push_str(&format!("{byte:02x}"));
+            }
+            s.push('\'');
+            s
+        }
+    }
+}
+
+/// sqlite3's `unused_string`: a marker for a character that does not occur in `text`.
+fn unused_marker(text: &str, a: &str, b: &str) -> String {
+    if !text.contains(a) {
+        return a.to_string();
+    }
+    if !text.contains(b) {
+        return b.to_string();
+    }
+    (0u32..).map(|i| format!("({a}{i})")).find(|m| !text.contains(m.as_str())).expect("some marker is unused")
+}
+
+fn text_of(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs a query for a dot-command; on failure prints `Error: MESSAGE` as sqlite3 does.
+fn rows<E: Executor>(shell: &mut Shell<E>, sql: &str, params: &[Value]) -> Option<Vec<Vec<Value>>> {
+    match shell.exec.query(sql, params) {
+        Ok(rows) => Some(rows),
+        Err(e) => {
+            let message = e.message().to_string();
+            if let ExecError::Open { .. } = e {
+                shell.eprint(&format!("Error: unable to open database \"{}\": {message}\n", shell.exec.filename()));
+            } else {
+                shell.eprint(&format!("Error: {message}\n"));
+            }
+            None
+        }
+    }
+}
+
+/// `.tables ?PATTERN?` and `.indexes ?TABLE?`: names in sqlite3's columns, filled downwards.
+pub fn tables<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let indexes = args[0].starts_with('i');
+    if indexes && args.len() > 2 {
+        shell.eprint("Usage: .indexes ?LIKE-PATTERN?\n");
+        return DotOutcome::Error;
+    }
+    let sql = if indexes {
+        "SELECT name FROM \"main\".sqlite_schema  WHERE type='index'   AND tbl_name LIKE ?1 ORDER BY 1"
+    } else {
+        "SELECT name FROM \"main\".sqlite_schema  WHERE type IN ('table','view')   AND name NOT LIKE 'sqlite_%'   \
+         AND name LIKE ?1 ORDER BY 1"
+    };
+    let pattern = args.get(1).map_or("%", String::as_str);
+    let Some(rows) = rows(shell, sql, &[Value::text(pattern)]) else { return DotOutcome::Error };
+    let names: Vec<String> = rows.iter().map(|r| text_of(&r[0])).collect();
+    if names.is_empty() {
+        return DotOutcome::Ok;
+    }
+    // Widths in bytes, as printf's `%-*s` pads.
+    let width = names.iter().map(String::len).max().unwrap_or(0);
+    let columns = (80 / (width + 2)).max(1);
+    let lines = names.len().div_ceil(columns);
+    let mut text = String::new();
+    for i in 0..lines {
+        for (j, name) in names.iter().enumerate().skip(i).step_by(lines) {
+            let sep = if j < lines { "" } else { "  " };
+            text.push_str(sep);
+            text.push_str(name);
+            text.push_str(&" ".repeat(width - name.len()));
+        }
+        text.push('\n');
+    }
+    shell.out.write_str(&text);
+    DotOutcome::Ok
+}
+
+/// sqlite3's `printSchemaLine`: a CREATE statement ended by `tail`; an unterminated comment at
+/// its end is closed first, and `CREATE TABLE "x"` becomes `CREATE TABLE IF NOT EXISTS "x"`.
+fn schema_line(sql: &str, tail: &str) -> String {
+    let mut z = sql.to_string();
+    if tail.starts_with(';') && (z.contains("/*") || z.contains("--")) {
+        for term in ["", "*/", "\n"] {
+            if brisk::parser::is_complete(&format!("{sql}{term};")) {
+                z = format!("{sql}{term}");
+                break;
+            }
+        }
+    }
+    match z.strip_prefix("CREATE TABLE ") {
+        Some(rest) if rest.starts_with(['\'', '"']) => format!("CREATE TABLE IF NOT EXISTS {rest}{tail}"),
+        _ => format!("{z}{tail}"),
+    }
+}
+
+/// sqlite3's `shellFakeSchema`: `name(col,...)` for the comment it adds after a view.
+fn fake_schema<E: Executor>(shell: &mut Shell<E>, name: &str) -> Option<String> {
+    let columns = shell.exec.query(&format!("PRAGMA table_info({})", quote_text(name)), &[]).ok()?;
+    if columns.is_empty() {
+        return None;
+    }
+    let cols: Vec<String> = columns.iter().map(|r| quote_name(&text_of(&r[1]))).collect();
+    Some(format!("{}({})", quote_name(name), cols.join(",")))
+}
+
+/// `.schema ?--nosys? ?PATTERN?`: the CREATE statements, in schema order.
+pub fn schema<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let (mut pattern, mut nosys) = (None::<&str>, false);
+    for arg in &args[1..] {
+        match arg.as_str() {
+            "--indent" | "-indent" => {}
+            "--nosys" | "-nosys" => nosys = true,
+            a if a.starts_with('-') => {
+                shell.eprint(&format!("Unknown option: \"{a}\"\n"));
+                return DotOutcome::Error;
+            }
+            a if pattern.is_none() => pattern = Some(a),
+            _ => {
+                shell.eprint("Usage: .schema ?--indent? ?--nosys? ?LIKE-PATTERN?\n");
+                return DotOutcome::Error;
+            }
+        }
+    }
+    let mut sql = String::from("SELECT sql, type, name FROM sqlite_schema WHERE ");
+    if let Some(p) = pattern {
+        let glob = p.contains(['*', '?', '[']);
+        let target = if p.contains('.') { "lower(printf('%s.%s','main',tbl_name))" } else { "lower(tbl_name)" };
+        sql.push_str(target);
+        sql.push_str(if glob { " GLOB " } else { " LIKE " });
+        sql.push_str(&quote_text(p));
+        if !glob {
+            sql.push_str(" ESCAPE '\\' ");
+        }
+        sql.push_str(" AND ");
+    }
+    if nosys {
+        sql.push_str("name NOT LIKE 'sqlite_%' AND ");
+    }
+    sql.push_str("sql IS NOT NULL ORDER BY rowid");
+    let Some(rows) = rows(shell, &sql, &[]) else { return DotOutcome::Error };
+    let mut text = String::new();
+    for row in rows {
+        let (create, kind, name) = (text_of(&row[0]), text_of(&row[1]), text_of(&row[2]));
+        let mut create = create;
+        if kind == "view" && create.starts_with("CREATE VIEW ") {
+            if let Some(fake) = fake_schema(shell, &name) {
+                create = format!("{create}\n/* {fake} */");
+            }
+        }
+        text.push_str(&schema_line(&create, ";\n"));
+    }
+    shell.out.write_str(&text);
+    DotOutcome::Ok
+}
+
+/// `.databases`: the attached databases with their files and access.
+pub fn databases<E: Executor>(shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
+    let file = shell.exec.filename();
+    let access = if shell.exec.read_only() { "r/o" } else { "r/w" };
+    let file = if file.is_empty() { "\"\"".to_string() } else { file };
+    shell.out.write_str(&format!("main: {file} {access}\n"));
+    DotOutcome::Ok
+}
+
+/// `.dump ?--data-only? ?--nosys? ?--newlines? ?PATTERN ...?`: SQL that rebuilds the database
+/// (or the tables matching the patterns) in a fresh one, as sqlite3's `.dump` writes it.
+pub fn dump<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let (mut data_only, mut nosys, mut newlines) = (false, false, false);
+    let mut patterns = Vec::new();
+    for arg in &args[1..] {
+        if arg.starts_with('-') {
+            match arg.trim_start_matches('-') {
+                "data-only" => data_only = true,
+                "nosys" => nosys = true,
+                "newlines" => newlines = true,
+                _ => {
+                    shell.eprint(&format!("Unknown option \"{arg}\" on \".dump\"\n"));
+                    return DotOutcome::Error;
+                }
+            }
+        } else {
+            patterns.push(format!("name LIKE {} ESCAPE '\\'", quote_text(arg)));
+        }
+    }
+    let like = if patterns.is_empty() { "true".to_string() } else { patterns.join(" OR ") };
+    let tables_sql = format!(
+        "SELECT name, type, sql FROM sqlite_schema AS o WHERE ({like}) AND type=='table'  AND sql NOT NULL \
+         ORDER BY tbl_name='sqlite_sequence', rowid"
+    );
+    let Some(tables) = rows(shell, &tables_sql, &[]) else { return DotOutcome::Error };
+    let mut out = String::new();
+    if !data_only {
+        out.push_str("PRAGMA foreign_keys=OFF;\nBEGIN TRANSACTION;\n");
+    }
+    let mut errors = 0;
+    for row in &tables {
+        let (name, create) = (text_of(&row[0]), text_of(&row[2]));
+        if name == "sqlite_sequence" && !nosys {
+            if !data_only {
+                out.push_str("DELETE FROM sqlite_sequence;\n");
+            }
+        } else if name.starts_with("sqlite_stat") && name.len() == 12 && !nosys {
+            if !data_only {
+                out.push_str("ANALYZE sqlite_schema;\n");
+            }
+        } else if name.starts_with("sqlite_") {
+            continue;
+        } else if !data_only {
+            out.push_str(&schema_line(&create, ";\n"));
+        }
+        let columns = match shell.exec.query(&format!("PRAGMA table_info({})", quote_text(&name)), &[]) {
+            Ok(c) => c,
+            Err(_) => {
+                errors += 1;
+                continue;
+            }
+        };
+        let cols: Vec<String> = columns.iter().map(|c| quote_name(&text_of(&c[1]))).collect();
+        let select = format!("SELECT {} FROM {}", cols.join(","), quote_name(&name));
+        match shell.exec.query(&select, &[]) {
+            Ok(data) => {
+                let table = quote_name(&name);
+                for r in data {
+                    let values: Vec<String> = r.iter().map(|v| sql_literal(v, newlines)).collect();
+                    out.push_str(&format!("INSERT INTO {table} VALUES({});\n", values.join(",")));
+                }
+            }
+            Err(_) => errors += 1,
+        }
+        // Long dumps go out as they are made.
+        shell.out.write_str(&out);
+        out.clear();
+    }
+    if !data_only {
+        let others = format!(
+            "SELECT sql FROM sqlite_schema AS o WHERE ({like}) AND sql NOT NULL  AND type IN ('index','trigger','view') \
+             ORDER BY rowid"
+        );
+        match shell.exec.query(&others, &[]) {
+            Ok(rows) => {
+                for r in rows {
+                    out.push_str(&text_of(&r[0]));
+                    out.push_str(";\n");
+                }
+            }
+            Err(_) => errors += 1,
+        }
+        out.push_str(if errors > 0 { "ROLLBACK; -- due to errors\n" } else { "COMMIT;\n" });
+    }
+    shell.out.write_str(&out);
+    DotOutcome::Ok
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_quoted_as_sqlite3_does() {
+        for (name, want) in [
+            ("t1", "t1"),
+            ("_x", "_x"),
+            ("order", "\"order\""),
+            ("1abc", "\"1abc\""),
+            ("a b", "\"a b\""),
+            ("we\"ird", "\"we\"\"ird\""),
+            ("", "\"\""),
+            ("héllo", "\"héllo\""),
+        ] {
+            assert_eq!(quote_name(name), want);
+        }
+    }
+
+    #[test]
+    fn literals() {
+        let lit = |v: Value| sql_literal(&v, false);
+        assert_eq!(lit(Value::Null), "NULL");
+        assert_eq!(lit(Value::Integer(-5)), "-5");
+        assert_eq!(lit(Value::Real(100.0)), "100.0");
+        assert_eq!(lit(Value::Real(-0.0)), "0.0");
+        assert_eq!(lit(Value::Real(1.5)), "1.5");
+        assert_eq!(lit(Value::Real(f64::INFINITY)), "1e999");
+        assert_eq!(lit(Value::Real(f64::NEG_INFINITY)), "-1e999");
+        assert_eq!(lit(Value::text("it's")), "'it''s'");
+        assert_eq!(lit(Value::text("a\nb")), "replace('a\\nb','\\n',char(10))");
+        assert_eq!(lit(Value::text("a\r\nb\\n")), "replace(replace('a\\r\\012b\\n','\\r',char(13)),'\\012',char(10))");
+        assert_eq!(sql_literal(&Value::text("a\nb"), true), "'a\nb'");
+        assert_eq!(lit(Value::blob(&[0, 0xff])), "X'00ff'");
+        assert_eq!(lit(Value::blob(&[])), "X''");
+        assert_eq!(unused_marker("\\n \\012", "\\n", "\\012"), "(\\n0)");
+    }
+
+    #[test]
+    fn schema_lines() {
+        assert_eq!(schema_line("CREATE TABLE t(a)", ";\n"), "CREATE TABLE t(a);\n");
+        assert_eq!(schema_line("CREATE TABLE \"a b\"(x)", ";\n"), "CREATE TABLE IF NOT EXISTS \"a b\"(x);\n");
+        assert_eq!(schema_line("CREATE TABLE t(a) -- note", ";\n"), "CREATE TABLE t(a) -- note\n;\n");
+        assert_eq!(schema_line("CREATE TABLE t(a) /* open", ";\n"), "CREATE TABLE t(a) /* open*/;\n");
+    }
+}
