@@ -3,7 +3,7 @@
 //! abbreviated down to the command's minimum prefix, chosen so that an abbreviation never means a
 //! different command here than in sqlite3. New commands are new table rows.
 
-use crate::output::Mode;
+use crate::output::{quote_identifier, ColumnOptions, Mode};
 use crate::shell::{Executor, Shell};
 
 /// What a dot-command asks of the input loop.
@@ -51,13 +51,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
             run: headers,
         },
         Command { name: "help", min_prefix: 3, usage: "", help: "Show this help", run: help },
-        Command {
-            name: "mode",
-            min_prefix: 1,
-            usage: "MODE",
-            help: "Set output mode (list, csv, tabs or line so far)",
-            run: mode,
-        },
+        Command { name: "mode", min_prefix: 1, usage: "MODE ?OPTIONS?", help: "Set output mode", run: mode },
         Command {
             name: "nullvalue",
             min_prefix: 2,
@@ -72,6 +66,13 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
             usage: "COL ?ROW?",
             help: "Change the column and row separators",
             run: separator,
+        },
+        Command {
+            name: "width",
+            min_prefix: 2,
+            usage: "NUM1 NUM2 ...",
+            help: "Set minimum column widths for columnar output",
+            run: width,
         },
     ]
 }
@@ -218,6 +219,7 @@ fn headers<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
         return usage_error(shell, ".headers on|off");
     }
     shell.out.settings.header = boolean_value(shell, &args[1]);
+    shell.out.settings.header_set = true;
     DotOutcome::Ok
 }
 
@@ -240,43 +242,152 @@ fn separator<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     DotOutcome::Ok
 }
 
+/// sqlite3's `optionMatch`: `-NAME` or `--NAME`.
+fn option_match(arg: &str, name: &str) -> bool {
+    let Some(rest) = arg.strip_prefix('-') else { return false };
+    rest.strip_prefix('-').unwrap_or(rest) == name
+}
+
+/// `.mode ?MODE? ?TABLE? ?OPTIONS?`, as sqlite3 3.40 parses it: the first word that is not an
+/// option is the mode, which may be abbreviated (the first mode, in sqlite3's order, that starts
+/// with it wins); the second is insert mode's table. Without a mode it prints the current one and
+/// then sets it again, which resets its separators and options as naming it would.
 fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    match args.get(1) {
-        None => {
-            let current = shell.out.settings.mode.name();
-            shell.out.write_str(&format!("current output mode: {current}\n"));
-            DotOutcome::Ok
-        }
-        Some(name) if args.len() == 2 && matches!(name.as_str(), "list" | "csv" | "tabs" | "line") => {
-            // Each mode sets the separators sqlite3 3.40's `.mode` sets for it.
-            let s = &mut shell.out.settings;
-            match name.as_str() {
-                "list" => {
-                    s.mode = Mode::List;
-                    s.col_sep = "|".into();
-                    s.row_sep = "\n".into();
-                }
-                "line" => {
-                    s.mode = Mode::Line;
-                    s.row_sep = "\n".into();
-                }
-                "csv" => {
-                    s.mode = Mode::Csv;
-                    s.col_sep = ",".into();
-                    s.row_sep = "\r\n".into();
-                }
-                _ => {
-                    s.mode = Mode::List;
-                    s.col_sep = "\t".into();
-                }
+    let mut opts = ColumnOptions::DOT_MODE;
+    let mut name: Option<String> = None;
+    let mut table: Option<String> = None;
+    let mut i = 1;
+    while i < args.len() {
+        let z = &args[i];
+        if option_match(z, "wrap") && i + 1 < args.len() {
+            i += 1;
+            opts.wrap = integer_value(&args[i]) as i32;
+        } else if option_match(z, "ww") {
+            opts.word_wrap = true;
+        } else if option_match(z, "wordwrap") && i + 1 < args.len() {
+            i += 1;
+            opts.word_wrap = boolean_value(shell, &args[i]);
+        } else if option_match(z, "quote") {
+            opts.quote = true;
+        } else if option_match(z, "noquote") {
+            opts.quote = false;
+        } else if name.is_none() {
+            if z == "qbox" {
+                opts = ColumnOptions::QBOX;
+                name = Some("box".into());
+            } else {
+                name = Some(z.clone());
             }
-            DotOutcome::Ok
+        } else if table.is_none() {
+            table = Some(z.clone());
+        } else if z.starts_with('-') {
+            shell.eprint(&format!(
+                "unknown option: {z}\noptions:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww\n"
+            ));
+            return DotOutcome::Error;
+        } else {
+            shell.eprint(&format!("extra argument: \"{z}\"\n"));
+            return DotOutcome::Error;
         }
-        Some(name) => {
-            shell.eprint(&format!("Error: mode should be one of: csv line list tabs (got \"{name}\")\n"));
-            DotOutcome::Error
-        }
+        i += 1;
     }
+    let name = match name {
+        Some(name) => name,
+        None => {
+            let s = &shell.out.settings;
+            let current = s.mode.name();
+            let text = if s.mode.is_columnar() {
+                let c = s.columns;
+                let ww = if c.word_wrap { "on" } else { "off" };
+                let quote = if c.quote { "" } else { "no" };
+                format!("current output mode: {current} --wrap {} --wordwrap {ww} --{quote}quote\n", c.wrap)
+            } else {
+                format!("current output mode: {current}\n")
+            };
+            shell.out.write_str(&text);
+            current.to_string()
+        }
+    };
+    // sqlite3's order, which decides what an abbreviation means.
+    const MODES: &[&str] = &[
+        "lines", "columns", "list", "html", "tcl", "csv", "tabs", "insert", "quote", "ascii", "markdown", "table",
+        "box", "count", "off", "json",
+    ];
+    let Some(&full) = MODES.iter().find(|m| m.starts_with(name.as_str())) else {
+        shell.eprint(
+            "Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote \
+             table tabs tcl\n",
+        );
+        return DotOutcome::Error;
+    };
+    // Each mode sets what sqlite3 3.40's `.mode` sets for it, and nothing else.
+    let s = &mut shell.out.settings;
+    match full {
+        "lines" => {
+            s.mode = Mode::Line;
+            s.row_sep = "\n".into();
+        }
+        "columns" => {
+            s.mode = Mode::Column;
+            if !s.header_set {
+                s.header = true;
+            }
+            s.row_sep = "\n".into();
+            s.columns = opts;
+        }
+        "list" => {
+            s.mode = Mode::List;
+            s.col_sep = "|".into();
+            s.row_sep = "\n".into();
+        }
+        "html" => s.mode = Mode::Html,
+        "tcl" => {
+            s.mode = Mode::Tcl;
+            s.col_sep = " ".into();
+            s.row_sep = "\n".into();
+        }
+        "csv" => {
+            s.mode = Mode::Csv;
+            s.col_sep = ",".into();
+            s.row_sep = "\r\n".into();
+        }
+        "tabs" => {
+            s.mode = Mode::List;
+            s.col_sep = "\t".into();
+        }
+        "insert" => {
+            s.mode = Mode::Insert;
+            s.table_name = quote_identifier(table.as_deref().unwrap_or("table"));
+        }
+        "quote" => {
+            s.mode = Mode::Quote;
+            s.col_sep = ",".into();
+            s.row_sep = "\n".into();
+        }
+        "ascii" => {
+            s.mode = Mode::Ascii;
+            s.col_sep = "\x1f".into();
+            s.row_sep = "\x1e".into();
+        }
+        "markdown" | "table" | "box" => {
+            s.mode = match full {
+                "markdown" => Mode::Markdown,
+                "table" => Mode::Table,
+                _ => Mode::Box,
+            };
+            s.columns = opts;
+        }
+        "count" => s.mode = Mode::Count,
+        "off" => s.mode = Mode::Off,
+        _ => s.mode = Mode::Json,
+    }
+    DotOutcome::Ok
+}
+
+/// `.width N1 N2 ...`: the widths of the first columns in the column family; none resets them.
+fn width<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    shell.out.settings.widths = args[1..].iter().map(|a| integer_value(a) as i32).collect();
+    DotOutcome::Ok
 }
 
 fn help<E: Executor>(shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
