@@ -299,4 +299,18 @@ mod tests {
         let o = run(&["-tabs"]);
         assert_eq!((o.settings.col_sep.as_str(), o.settings.row_sep.as_str()), ("\t", "\n"));
     }
+
+    #[test]
+    fn mode_options() {
+        assert_eq!(run(&["-box"]).settings.mode, Mode::Box);
+        assert_eq!(run(&["--markdown"]).settings.mode, Mode::Markdown);
+        let o = run(&["-ascii"]);
+        assert_eq!((o.settings.col_sep.as_str(), o.settings.row_sep.as_str()), ("\x1f", "\x1e"));
+        let o = run(&["-separator", ";", "-quote"]);
+        assert_eq!((o.settings.mode, o.settings.col_sep.as_str()), (Mode::Quote, ","));
+        // The options leave the column options unset: no wrapping.
+        assert_eq!(run(&["-column"]).settings.columns.wrap, 0);
+        assert!(run(&["-noheader"]).settings.header_set);
+        assert_eq!(parse_strs(&["-insert"]), Err(ArgError::UnknownOption("-insert".into())));
+    }
 }

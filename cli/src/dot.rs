@@ -493,4 +493,34 @@ mod tests {
         assert_eq!(integer_value("7abc"), 7);
         assert_eq!(integer_value("x"), 0);
     }
+
+    #[test]
+    fn mode_names_options_and_width() {
+        let (mut sh, out, err) = shell(Settings::default());
+        let input = ".mode box --wrap 10 --ww\n.mode\n.mode qbox\n.mode\n.mode ta\n.mode\n.mode insert select\n\
+                     .width 3 -2 x\n.mode nosuch\n";
+        assert_eq!(sh.process_input(&mut input.as_bytes(), InputKind::Batch), 1);
+        assert_eq!(
+            out.text(),
+            "current output mode: box --wrap 10 --wordwrap on --noquote\n\
+             current output mode: box --wrap 60 --wordwrap off --quote\n\
+             current output mode: list\n"
+        );
+        assert_eq!(
+            err.text(),
+            "Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table \
+             tabs tcl\n"
+        );
+        // `.mode` alone re-applied "list" after tabs, so the separator is "|" again.
+        let s = &sh.out.settings;
+        assert_eq!((s.mode, s.table_name.as_str(), s.col_sep.as_str()), (Mode::Insert, "\"select\"", "|"));
+        assert_eq!(s.widths, vec![3, -2, 0]);
+        // Column mode turns headers on unless they were set explicitly.
+        assert!(!s.header);
+        run(&mut sh, ".mode column");
+        assert!(sh.out.settings.header);
+        run(&mut sh, ".headers off");
+        run(&mut sh, ".mode column");
+        assert!(!sh.out.settings.header);
+    }
 }

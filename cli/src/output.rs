@@ -202,9 +202,10 @@ impl Printer {
     }
 
     /// The mode the current statement is shown in: an EXPLAIN listing is list-like whatever
-    /// the mode, as sqlite3 shows it in its own explain mode.
+    /// the mode, as sqlite3 shows it in its own explain mode, and a query plan is a tree.
     fn statement_mode(&self) -> Mode {
         match (self.kind, self.settings.mode) {
+            (StatementKind::QueryPlan, _) => Mode::List,
             (StatementKind::Explain, m @ (Mode::List | Mode::Csv | Mode::Line)) => m,
             (StatementKind::Explain, _) => Mode::List,
             (_, m) => m,
@@ -941,5 +942,59 @@ mod tests {
         p.begin_statement(StatementKind::QueryPlan);
         p.end_statement();
         assert_eq!(buf.text(), "");
+    }
+
+    /// Expected outputs are what /usr/bin/sqlite3 3.40.1 prints for the same rows.
+    #[test]
+    fn literal_and_markup_modes() {
+        let cols = names(&["a", "b c"]);
+        let row = [Value::text("it's\n"), Value::Real(0.1)];
+        let run = |mode: Mode, header: bool| {
+            let settings = Settings { mode, header, table_name: "t".into(), ..Settings::default() };
+            let (mut p, buf) = printer(settings);
+            p.begin_statement(StatementKind::Normal);
+            p.row(&cols, &row);
+            p.row(&cols, &[Value::Null, Value::blob(b"\x01A")]);
+            p.end_statement();
+            buf.text()
+        };
+        assert_eq!(
+            run(Mode::Json, false),
+            "[{\"a\":\"it's\\n\",\"b c\":0.10000000000000000555},\n{\"a\":null,\"b c\":\"\\u0001A\"}]\n"
+        );
+        assert_eq!(
+            run(Mode::Insert, true),
+            "INSERT INTO t(a,\"b c\") VALUES(replace('it''s\\n','\\n',char(10)),0.10000000000000000555);\n\
+             INSERT INTO t(a,\"b c\") VALUES(NULL,X'0141');\n"
+        );
+        assert_eq!(
+            run(Mode::Html, true),
+            "<TR><TH>a</TH>\n<TH>b c</TH>\n</TR>\n<TR><TD>it&#39;s\n</TD>\n<TD>0.1</TD>\n</TR>\n\
+             <TR><TD></TD>\n<TD>\u{1}A</TD>\n</TR>\n"
+        );
+        assert_eq!(run(Mode::Count, false), "2 rows\n");
+        assert_eq!(run(Mode::Off, true), "");
+    }
+
+    #[test]
+    fn column_family_prints_when_the_statement_ends() {
+        let settings = Settings { mode: Mode::Box, ..Settings::default() };
+        let (mut p, buf) = printer(settings);
+        p.begin_statement(StatementKind::Normal);
+        p.row(&names(&["n", "t"]), &[Value::Integer(1), Value::text("日本")]);
+        assert_eq!(buf.text(), "");
+        p.end_statement();
+        assert_eq!(buf.text(), "┌───┬────┐\n│ n │ t  │\n├───┼────┤\n│ 1 │ 日本 │\n└───┴────┘\n");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_like_sqlite3() {
+        assert_eq!(quote_identifier("abc_1"), "abc_1");
+        assert_eq!(quote_identifier("table"), "\"table\"");
+        assert_eq!(quote_identifier("Select"), "\"Select\"");
+        assert_eq!(quote_identifier("9a"), "\"9a\"");
+        assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+        assert!(KEYWORDS.windows(2).all(|w| w[0] < w[1]), "KEYWORDS must stay sorted for binary_search");
+        assert_eq!(KEYWORDS.len(), 147);
     }
 }
