@@ -136,8 +136,27 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
                 opts.settings.col_sep = "\t".into();
                 opts.settings.row_sep = "\n".into();
             }
-            "-header" => opts.settings.header = true,
-            "-noheader" => opts.settings.header = false,
+            // These set the mode only; `.mode` also sets separators and column options.
+            "-column" => opts.settings.mode = Mode::Column,
+            "-box" => opts.settings.mode = Mode::Box,
+            "-table" => opts.settings.mode = Mode::Table,
+            "-markdown" => opts.settings.mode = Mode::Markdown,
+            "-json" => opts.settings.mode = Mode::Json,
+            "-html" => opts.settings.mode = Mode::Html,
+            "-ascii" => {
+                opts.settings.mode = Mode::Ascii;
+                opts.settings.col_sep = "\x1f".into();
+                opts.settings.row_sep = "\x1e".into();
+            }
+            "-quote" => {
+                opts.settings.mode = Mode::Quote;
+                opts.settings.col_sep = ",".into();
+                opts.settings.row_sep = "\n".into();
+            }
+            "-header" | "-noheader" => {
+                opts.settings.header = z == "-header";
+                opts.settings.header_set = true;
+            }
             "-bail" => opts.bail = true,
             "-readonly" => opts.read_only = true,
             "-batch" => opts.interactive = Some(false),
@@ -169,19 +188,29 @@ pub fn usage(argv0: &str) -> String {
          if the file does not previously exist. Defaults to :memory:.\n\
          OPTIONS include:\n\
          \x20  --                   treat no subsequent arguments as options\n\
+         \x20  -ascii               set output mode to 'ascii'\n\
          \x20  -bail                stop after hitting an error\n\
          \x20  -batch               force batch I/O\n\
+         \x20  -box                 set output mode to 'box'\n\
+         \x20  -column              set output mode to 'column'\n\
+         \x20  -csv                 set output mode to 'csv'\n\
          \x20  -echo                print inputs before execution\n\
          \x20  -[no]header          turn headers on or off\n\
          \x20  -help                show this message\n\
+         \x20  -html                set output mode to HTML\n\
          \x20  -interactive         force interactive I/O\n\
          \x20  -io BACKEND          I/O backend: uring, sync or memory (default: uring,\n\
          \x20                       or sync where io_uring is unavailable)\n\
+         \x20  -json                set output mode to 'json'\n\
+         \x20  -line                set output mode to 'line'\n\
          \x20  -list                set output mode to 'list'\n\
+         \x20  -markdown            set output mode to 'markdown'\n\
          \x20  -newline SEP         set output row separator. Default: '\\n'\n\
          \x20  -nullvalue TEXT      set text string for NULL values. Default ''\n\
+         \x20  -quote               set output mode to 'quote'\n\
          \x20  -readonly            open the database read-only\n\
          \x20  -separator SEP       set output column separator. Default: '|'\n\
+         \x20  -table               set output mode to 'table'\n\
          \x20  -tabs                set output mode to 'tabs'\n\
          \x20  -version             show the brisk version\n"
     )
@@ -269,5 +298,19 @@ mod tests {
     fn tabs_mode() {
         let o = run(&["-tabs"]);
         assert_eq!((o.settings.col_sep.as_str(), o.settings.row_sep.as_str()), ("\t", "\n"));
+    }
+
+    #[test]
+    fn mode_options() {
+        assert_eq!(run(&["-box"]).settings.mode, Mode::Box);
+        assert_eq!(run(&["--markdown"]).settings.mode, Mode::Markdown);
+        let o = run(&["-ascii"]);
+        assert_eq!((o.settings.col_sep.as_str(), o.settings.row_sep.as_str()), ("\x1f", "\x1e"));
+        let o = run(&["-separator", ";", "-quote"]);
+        assert_eq!((o.settings.mode, o.settings.col_sep.as_str()), (Mode::Quote, ","));
+        // The options leave the column options unset: no wrapping.
+        assert_eq!(run(&["-column"]).settings.columns.wrap, 0);
+        assert!(run(&["-noheader"]).settings.header_set);
+        assert_eq!(parse_strs(&["-insert"]), Err(ArgError::UnknownOption("-insert".into())));
     }
 }

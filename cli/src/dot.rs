@@ -5,7 +5,7 @@
 
 use brisk::Value;
 
-use crate::output::Mode;
+use crate::output::{quote_identifier, ColumnOptions, Mode};
 use crate::shell::{Eqp, Executor, Shell};
 use crate::{files, schema};
 
@@ -57,7 +57,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("help", 3, "?PATTERN?", "Show help text for PATTERN", help),
         cmd("indexes", 2, "?TABLE?", "Show names of indexes", schema::tables),
         cmd("indices", 3, "?TABLE?", "Show names of indexes", schema::tables),
-        cmd("mode", 1, "MODE", "Set output mode (list, csv, tabs or line so far)", mode),
+        cmd("mode", 1, "MODE ?OPTIONS?", "Set output mode", mode),
         cmd("nullvalue", 2, "STRING", "Use STRING in place of NULL values", nullvalue),
         cmd("output", 1, "?FILE?", "Send output to FILE or stdout if FILE is omitted", files::output),
         cmd("once", 2, "?FILE?", "Output for the next SQL command only to FILE", files::output),
@@ -72,6 +72,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("stats", 2, "latency ?clear?", "Per-statement latency: count, p50, p90, p99, p99.9, max", stats),
         cmd("tables", 2, "?TABLE?", "List names of tables matching LIKE pattern TABLE", schema::tables),
         cmd("timer", 2, "on|off", "Turn SQL timer on or off", timer),
+        cmd("width", 2, "NUM1 NUM2 ...", "Set minimum column widths for columnar output", width),
     ]
 }
 
@@ -209,7 +210,10 @@ fn quit<E: Executor>(_shell: &mut Shell<E>, _args: &[String]) -> DotOutcome {
 }
 
 fn headers<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    on_off(shell, args, |sh, v| sh.out.settings.header = v)
+    on_off(shell, args, |sh, v| {
+        sh.out.settings.header = v;
+        sh.out.settings.header_set = true;
+    })
 }
 
 fn nullvalue<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
@@ -231,43 +235,152 @@ fn separator<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     DotOutcome::Ok
 }
 
+/// sqlite3's `optionMatch`: `-NAME` or `--NAME`.
+fn option_match(arg: &str, name: &str) -> bool {
+    let Some(rest) = arg.strip_prefix('-') else { return false };
+    rest.strip_prefix('-').unwrap_or(rest) == name
+}
+
+/// `.mode ?MODE? ?TABLE? ?OPTIONS?`, as sqlite3 3.40 parses it: the first word that is not an
+/// option is the mode, which may be abbreviated (the first mode, in sqlite3's order, that starts
+/// with it wins); the second is insert mode's table. Without a mode it prints the current one and
+/// then sets it again, which resets its separators and options as naming it would.
 fn mode<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    match args.get(1) {
-        None => {
-            let current = shell.out.settings.mode.name();
-            shell.out.write_str(&format!("current output mode: {current}\n"));
-            DotOutcome::Ok
-        }
-        Some(name) if args.len() == 2 && matches!(name.as_str(), "list" | "csv" | "tabs" | "line") => {
-            // Each mode sets the separators sqlite3 3.40's `.mode` sets for it.
-            let s = &mut shell.out.settings;
-            match name.as_str() {
-                "list" => {
-                    s.mode = Mode::List;
-                    s.col_sep = "|".into();
-                    s.row_sep = "\n".into();
-                }
-                "line" => {
-                    s.mode = Mode::Line;
-                    s.row_sep = "\n".into();
-                }
-                "csv" => {
-                    s.mode = Mode::Csv;
-                    s.col_sep = ",".into();
-                    s.row_sep = "\r\n".into();
-                }
-                _ => {
-                    s.mode = Mode::List;
-                    s.col_sep = "\t".into();
-                }
+    let mut opts = ColumnOptions::DOT_MODE;
+    let mut name: Option<String> = None;
+    let mut table: Option<String> = None;
+    let mut i = 1;
+    while i < args.len() {
+        let z = &args[i];
+        if option_match(z, "wrap") && i + 1 < args.len() {
+            i += 1;
+            opts.wrap = integer_value(&args[i]) as i32;
+        } else if option_match(z, "ww") {
+            opts.word_wrap = true;
+        } else if option_match(z, "wordwrap") && i + 1 < args.len() {
+            i += 1;
+            opts.word_wrap = boolean_value(shell, &args[i]);
+        } else if option_match(z, "quote") {
+            opts.quote = true;
+        } else if option_match(z, "noquote") {
+            opts.quote = false;
+        } else if name.is_none() {
+            if z == "qbox" {
+                opts = ColumnOptions::QBOX;
+                name = Some("box".into());
+            } else {
+                name = Some(z.clone());
             }
-            DotOutcome::Ok
+        } else if table.is_none() {
+            table = Some(z.clone());
+        } else if z.starts_with('-') {
+            shell.eprint(&format!(
+                "unknown option: {z}\noptions:\n  --noquote\n  --quote\n  --wordwrap on/off\n  --wrap N\n  --ww\n"
+            ));
+            return DotOutcome::Error;
+        } else {
+            shell.eprint(&format!("extra argument: \"{z}\"\n"));
+            return DotOutcome::Error;
         }
-        Some(name) => {
-            shell.eprint(&format!("Error: mode should be one of: csv line list tabs (got \"{name}\")\n"));
-            DotOutcome::Error
-        }
+        i += 1;
     }
+    let name = match name {
+        Some(name) => name,
+        None => {
+            let s = &shell.out.settings;
+            let current = s.mode.name();
+            let text = if s.mode.is_columnar() {
+                let c = s.columns;
+                let ww = if c.word_wrap { "on" } else { "off" };
+                let quote = if c.quote { "" } else { "no" };
+                format!("current output mode: {current} --wrap {} --wordwrap {ww} --{quote}quote\n", c.wrap)
+            } else {
+                format!("current output mode: {current}\n")
+            };
+            shell.out.write_str(&text);
+            current.to_string()
+        }
+    };
+    // sqlite3's order, which decides what an abbreviation means.
+    const MODES: &[&str] = &[
+        "lines", "columns", "list", "html", "tcl", "csv", "tabs", "insert", "quote", "ascii", "markdown", "table",
+        "box", "count", "off", "json",
+    ];
+    let Some(&full) = MODES.iter().find(|m| m.starts_with(name.as_str())) else {
+        shell.eprint(
+            "Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote \
+             table tabs tcl\n",
+        );
+        return DotOutcome::Error;
+    };
+    // Each mode sets what sqlite3 3.40's `.mode` sets for it, and nothing else.
+    let s = &mut shell.out.settings;
+    match full {
+        "lines" => {
+            s.mode = Mode::Line;
+            s.row_sep = "\n".into();
+        }
+        "columns" => {
+            s.mode = Mode::Column;
+            if !s.header_set {
+                s.header = true;
+            }
+            s.row_sep = "\n".into();
+            s.columns = opts;
+        }
+        "list" => {
+            s.mode = Mode::List;
+            s.col_sep = "|".into();
+            s.row_sep = "\n".into();
+        }
+        "html" => s.mode = Mode::Html,
+        "tcl" => {
+            s.mode = Mode::Tcl;
+            s.col_sep = " ".into();
+            s.row_sep = "\n".into();
+        }
+        "csv" => {
+            s.mode = Mode::Csv;
+            s.col_sep = ",".into();
+            s.row_sep = "\r\n".into();
+        }
+        "tabs" => {
+            s.mode = Mode::List;
+            s.col_sep = "\t".into();
+        }
+        "insert" => {
+            s.mode = Mode::Insert;
+            s.table_name = quote_identifier(table.as_deref().unwrap_or("table"));
+        }
+        "quote" => {
+            s.mode = Mode::Quote;
+            s.col_sep = ",".into();
+            s.row_sep = "\n".into();
+        }
+        "ascii" => {
+            s.mode = Mode::Ascii;
+            s.col_sep = "\x1f".into();
+            s.row_sep = "\x1e".into();
+        }
+        "markdown" | "table" | "box" => {
+            s.mode = match full {
+                "markdown" => Mode::Markdown,
+                "table" => Mode::Table,
+                _ => Mode::Box,
+            };
+            s.columns = opts;
+        }
+        "count" => s.mode = Mode::Count,
+        "off" => s.mode = Mode::Off,
+        _ => s.mode = Mode::Json,
+    }
+    DotOutcome::Ok
+}
+
+/// `.width N1 N2 ...`: the widths of the first columns in the column family; none resets them.
+fn width<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    shell.out.settings.widths = args[1..].iter().map(|a| integer_value(a) as i32).collect();
+    DotOutcome::Ok
 }
 
 fn help<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
@@ -502,5 +615,35 @@ mod tests {
         assert_eq!(integer_value("0x1F"), 31);
         assert_eq!(integer_value("7abc"), 7);
         assert_eq!(integer_value("x"), 0);
+    }
+
+    #[test]
+    fn mode_names_options_and_width() {
+        let (mut sh, out, err) = shell(Settings::default());
+        let input = ".mode box --wrap 10 --ww\n.mode\n.mode qbox\n.mode\n.mode ta\n.mode\n.mode insert select\n\
+                     .width 3 -2 x\n.mode nosuch\n";
+        assert_eq!(sh.process_input(&mut input.as_bytes(), InputKind::Batch), 1);
+        assert_eq!(
+            out.text(),
+            "current output mode: box --wrap 10 --wordwrap on --noquote\n\
+             current output mode: box --wrap 60 --wordwrap off --quote\n\
+             current output mode: list\n"
+        );
+        assert_eq!(
+            err.text(),
+            "Error: mode should be one of: ascii box column csv html insert json line list markdown qbox quote table \
+             tabs tcl\n"
+        );
+        // `.mode` alone re-applied "list" after tabs, so the separator is "|" again.
+        let s = &sh.out.settings;
+        assert_eq!((s.mode, s.table_name.as_str(), s.col_sep.as_str()), (Mode::Insert, "\"select\"", "|"));
+        assert_eq!(s.widths, vec![3, -2, 0]);
+        // Column mode turns headers on unless they were set explicitly.
+        assert!(!s.header);
+        run(&mut sh, ".mode column");
+        assert!(sh.out.settings.header);
+        run(&mut sh, ".headers off");
+        run(&mut sh, ".mode column");
+        assert!(!sh.out.settings.header);
     }
 }

@@ -7,15 +7,18 @@
 //! - `input.rs` — input lines into SQL chunks and dot-commands, as sqlite3's `process_input`;
 //! - `shell.rs` — the run loops, error messages and exit codes, over an [`shell::Executor`];
 //! - `engine.rs` — the executor over a Brisk connection;
-//! - `output.rs` — output modes and value formatting;
+//! - `output.rs` — output modes and value formatting; `columnar.rs` — the column-family
+//!   layouts; `real40.rs` — REALs as sqlite3 3.40 prints them in quote, insert and json modes;
 //! - `dot.rs` — the dot-command table.
 
 mod args;
+mod columnar;
 mod dot;
 mod engine;
 mod files;
 mod input;
 mod output;
+mod real40;
 mod schema;
 mod shell;
 mod stats;

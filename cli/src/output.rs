@@ -1,15 +1,23 @@
 //! Formatting result rows the way sqlite3 prints them.
 //!
-//! The `list` mode (with `.mode tabs`, list with a tab separator), `csv` and `line` exist so far;
-//! [`Mode`] is where `line`, `column`, `box` and the rest will go, each as a new arm in
-//! [`Printer::row`]. EXPLAIN listings are printed
-//! in list mode with a header (sqlite3's aligned explain layout comes later), and EXPLAIN QUERY
-//! PLAN as sqlite3's tree.
+//! Every output mode of sqlite3 3.40's `.mode` is here. Row-at-a-time modes print in
+//! [`Printer::row`]; the column family (`column`, `box`, `table`, `markdown`, see
+//! [`crate::columnar`]) buffers a statement's rows and prints them in [`Printer::end_statement`],
+//! where `json` also closes its array and `count` prints its total. EXPLAIN listings are printed
+//! in list mode with a header whatever the mode (sqlite3's aligned explain layout comes later),
+//! and EXPLAIN QUERY PLAN as sqlite3's tree.
+//!
+//! Only `list` and `line` escape control characters (as SQLite 3.50 and later do); the other modes
+//! print values as 3.40 does, since their formats (quote, json, html, tcl) have escapes of their
+//! own or, for `ascii`, use control characters as separators.
 
 use std::borrow::Cow;
 use std::io::Write;
 
+use brisk::parser::keywords::is_keyword;
 use brisk::Value;
+
+use crate::real40::format_real;
 
 /// An output mode (sqlite3's `.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -23,16 +31,77 @@ pub enum Mode {
     /// One `name = value` line per column, names right-aligned (at least 5 wide), records
     /// separated by an empty line.
     Line,
+    /// Aligned columns separated by two spaces; a header and a dashed rule when headers are on.
+    Column,
+    /// Columns framed with Unicode box-drawing characters; always with a centred header.
+    Box,
+    /// Columns framed with `+`, `-` and `|`; always with a centred header.
+    Table,
+    /// A Markdown table; always with a centred header.
+    Markdown,
+    /// One JSON array per statement, one object per row.
+    Json,
+    /// `INSERT INTO table VALUES(...);` per row, values as SQL literals.
+    Insert,
+    /// Values as SQL literals, separated by the separators.
+    Quote,
+    /// `<TR>` rows of `<TD>` cells (`<TH>` for the header), HTML-escaped.
+    Html,
+    /// Like list, with the ASCII unit (0x1F) and record (0x1E) separators by default.
+    Ascii,
+    /// Values as TCL (C-style) quoted strings.
+    Tcl,
+    /// Only the number of rows, after each statement that returned any.
+    Count,
+    /// Nothing.
+    Off,
 }
 
 impl Mode {
+    /// The name `.mode` shows (sqlite3's `modeDescr`).
     pub fn name(self) -> &'static str {
         match self {
             Mode::List => "list",
             Mode::Csv => "csv",
             Mode::Line => "line",
+            Mode::Column => "column",
+            Mode::Box => "box",
+            Mode::Table => "table",
+            Mode::Markdown => "markdown",
+            Mode::Json => "json",
+            Mode::Insert => "insert",
+            Mode::Quote => "quote",
+            Mode::Html => "html",
+            Mode::Ascii => "ascii",
+            Mode::Tcl => "tcl",
+            Mode::Count => "count",
+            Mode::Off => "off",
         }
     }
+
+    /// The modes laid out by [`crate::columnar`], which take `--wrap` and the other options.
+    pub fn is_columnar(self) -> bool {
+        matches!(self, Mode::Column | Mode::Box | Mode::Table | Mode::Markdown)
+    }
+}
+
+/// The options of the column-family modes (sqlite3's `ColModeOpts`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ColumnOptions {
+    /// Wrap values longer than this many characters (0: never), unless `.width` sets the column's.
+    pub wrap: i32,
+    /// Wrap at word boundaries.
+    pub word_wrap: bool,
+    /// Show values as SQL literals.
+    pub quote: bool,
+}
+
+impl ColumnOptions {
+    /// What `.mode column` (and box, table, markdown) starts from. The command-line options
+    /// (`-column`, ...) leave the initial options, which do not wrap.
+    pub const DOT_MODE: ColumnOptions = ColumnOptions { wrap: 60, word_wrap: false, quote: false };
+    /// `.mode qbox`.
+    pub const QBOX: ColumnOptions = ColumnOptions { wrap: 60, word_wrap: false, quote: true };
 }
 
 /// How control characters in values are shown (sqlite3's `.mode --escape`): since SQLite 3.50 the
@@ -55,6 +124,14 @@ pub struct Settings {
     pub row_sep: String,
     pub null_value: String,
     pub escape: Escape,
+    /// Whether headers were set explicitly (`-header`, `-noheader`, `.headers`): if not,
+    /// `.mode column` turns them on (sqlite3's `SHFLG_HeaderSet`).
+    pub header_set: bool,
+    pub columns: ColumnOptions,
+    /// `.width`: column widths for the column family; 0 is automatic, negative right-aligns.
+    pub widths: Vec<i32>,
+    /// The table name of insert mode, already quoted if it needs to be.
+    pub table_name: String,
 }
 
 impl Default for Settings {
@@ -66,6 +143,10 @@ impl Default for Settings {
             row_sep: "\n".into(),
             null_value: String::new(),
             escape: Escape::Ascii,
+            header_set: false,
+            columns: ColumnOptions::default(),
+            widths: Vec::new(),
+            table_name: String::new(),
         }
     }
 }
@@ -94,11 +175,22 @@ pub struct Printer {
     count: usize,
     /// EXPLAIN QUERY PLAN rows of the current statement: (id, parent, detail).
     plan: Vec<(i64, i64, String)>,
+    /// The column names and rows of the current statement, in a column-family mode.
+    names: Vec<String>,
+    rows: Vec<Vec<Value>>,
 }
 
 impl Printer {
     pub fn new(out: Box<dyn Write>, settings: Settings) -> Printer {
-        Printer { out, settings, kind: StatementKind::Normal, count: 0, plan: Vec::new() }
+        Printer {
+            out,
+            settings,
+            kind: StatementKind::Normal,
+            count: 0,
+            plan: Vec::new(),
+            names: Vec::new(),
+            rows: Vec::new(),
+        }
     }
 
     /// Call before each statement's first row.
@@ -106,12 +198,36 @@ impl Printer {
         self.kind = kind;
         self.count = 0;
         self.plan.clear();
+        self.names.clear();
+        self.rows.clear();
     }
 
-    /// Call after each statement's last row (or its error): shows a query plan.
+    /// The mode the current statement is shown in: an EXPLAIN listing is list-like whatever
+    /// the mode, as sqlite3 shows it in its own explain mode, and a query plan is a tree.
+    fn statement_mode(&self) -> Mode {
+        match (self.kind, self.settings.mode) {
+            (StatementKind::QueryPlan, _) => Mode::List,
+            (StatementKind::Explain, m @ (Mode::List | Mode::Csv | Mode::Line)) => m,
+            (StatementKind::Explain, _) => Mode::List,
+            (_, m) => m,
+        }
+    }
+
+    /// Call after each statement's last row (or its error): prints buffered column-family rows,
+    /// closes a JSON array, counts rows in count mode, shows a query plan.
     pub fn end_statement(&mut self) {
         let plan = std::mem::take(&mut self.plan);
         self.query_plan(&plan);
+        let rows = std::mem::take(&mut self.rows);
+        match self.statement_mode() {
+            m if m.is_columnar() => crate::columnar::render(&mut self.out, &self.settings, &self.names, &rows),
+            Mode::Json if self.count > 0 => self.write_str("]\n"),
+            Mode::Count if self.count > 0 => {
+                let n = self.count;
+                self.write_str(&format!("{n} row{}\n", if n == 1 { "" } else { "s" }));
+            }
+            _ => {}
+        }
     }
 
     /// Prints one result row (and, before the first, the header when it is on).
@@ -127,7 +243,7 @@ impl Printer {
             self.plan.push((int(values.first()), int(values.get(1)), detail));
             return;
         }
-        match self.settings.mode {
+        match self.statement_mode() {
             Mode::List => {
                 if header {
                     let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
@@ -160,6 +276,123 @@ impl Printer {
                     values.iter().map(|v| (!v.is_null()).then(|| cell(v, &self.settings))).collect();
                 let cells: Vec<Option<&[u8]>> = cells.iter().map(|c| c.as_deref()).collect();
                 csv_line(&mut self.out, &self.settings, &cells);
+            }
+            Mode::Column | Mode::Box | Mode::Table | Mode::Markdown => {
+                if self.count == 1 {
+                    self.names = names.to_vec();
+                }
+                self.rows.push(values.to_vec());
+            }
+            Mode::Off => {}
+            Mode::Count => {}
+            Mode::Json => {
+                let mut o = Vec::new();
+                o.extend_from_slice(if self.count == 1 { b"[{" } else { b",\n{" });
+                for (i, (name, v)) in names.iter().zip(values).enumerate() {
+                    json_string(&mut o, name.as_bytes());
+                    o.push(b':');
+                    match v {
+                        Value::Null => o.extend_from_slice(b"null"),
+                        Value::Integer(n) => o.extend_from_slice(n.to_string().as_bytes()),
+                        Value::Real(r) if r.is_infinite() => {
+                            o.extend_from_slice(if *r > 0.0 { b"1e999" } else { b"-1e999" })
+                        }
+                        Value::Real(r) => o.extend_from_slice(format_real(*r).as_bytes()),
+                        // The whole blob, NULs included (its length is known).
+                        Value::Blob(b) => json_string(&mut o, b),
+                        Value::Text(t) => json_string(&mut o, until_nul(t.as_bytes())),
+                    }
+                    if i + 1 < values.len() {
+                        o.push(b',');
+                    }
+                }
+                o.push(b'}');
+                let _ = self.out.write_all(&o);
+            }
+            Mode::Html => {
+                let mut o = Vec::new();
+                if header {
+                    o.extend_from_slice(b"<TR>");
+                    for name in names {
+                        o.extend_from_slice(b"<TH>");
+                        html_string(&mut o, name.as_bytes());
+                        o.extend_from_slice(b"</TH>\n");
+                    }
+                    o.extend_from_slice(b"</TR>\n");
+                }
+                o.extend_from_slice(b"<TR>");
+                for v in values {
+                    o.extend_from_slice(b"<TD>");
+                    html_string(&mut o, &cell(v, &self.settings));
+                    o.extend_from_slice(b"</TD>\n");
+                }
+                o.extend_from_slice(b"</TR>\n");
+                let _ = self.out.write_all(&o);
+            }
+            Mode::Tcl => {
+                let s = &self.settings;
+                let mut o = Vec::new();
+                if header {
+                    let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+                    joined(&mut o, s, &names, tcl_string);
+                }
+                let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
+                let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
+                joined(&mut o, s, &cells, tcl_string);
+                let _ = self.out.write_all(&o);
+            }
+            Mode::Ascii => {
+                let s = &self.settings;
+                let mut o = Vec::new();
+                let raw = |o: &mut Vec<u8>, z: &[u8]| o.extend_from_slice(z);
+                if header {
+                    let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+                    joined(&mut o, s, &names, raw);
+                }
+                let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
+                let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
+                joined(&mut o, s, &cells, raw);
+                let _ = self.out.write_all(&o);
+            }
+            Mode::Quote => {
+                let s = &self.settings;
+                let mut o = Vec::new();
+                if header {
+                    let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+                    joined(&mut o, s, &names, quoted_string);
+                }
+                for (i, v) in values.iter().enumerate() {
+                    if i > 0 {
+                        o.extend_from_slice(s.col_sep.as_bytes());
+                    }
+                    match v {
+                        Value::Real(r) => o.extend_from_slice(format_real(*r).as_bytes()),
+                        _ => sql_literal(&mut o, v, quoted_string),
+                    }
+                }
+                o.extend_from_slice(s.row_sep.as_bytes());
+                let _ = self.out.write_all(&o);
+            }
+            Mode::Insert => {
+                let mut o = Vec::new();
+                o.extend_from_slice(b"INSERT INTO ");
+                o.extend_from_slice(self.settings.table_name.as_bytes());
+                if self.settings.header {
+                    o.push(b'(');
+                    for (i, name) in names.iter().enumerate() {
+                        if i > 0 {
+                            o.push(b',');
+                        }
+                        o.extend_from_slice(quote_identifier(name).as_bytes());
+                    }
+                    o.push(b')');
+                }
+                for (i, v) in values.iter().enumerate() {
+                    o.extend_from_slice(if i > 0 { b"," } else { b" VALUES(" });
+                    insert_value(&mut o, v, false);
+                }
+                o.extend_from_slice(b");\n");
+                let _ = self.out.write_all(&o);
             }
         }
     }
@@ -216,7 +449,7 @@ impl Printer {
 
 /// The text sqlite3 shows for a value: `sqlite3_column_text`, which stops at a NUL byte, or the
 /// null value.
-fn cell<'a>(v: &'a Value, settings: &'a Settings) -> Cow<'a, [u8]> {
+pub fn cell<'a>(v: &'a Value, settings: &'a Settings) -> Cow<'a, [u8]> {
     match v {
         Value::Null => Cow::Borrowed(settings.null_value.as_bytes()),
         Value::Integer(_) | Value::Real(_) => Cow::Owned(v.to_string().into_bytes()),
@@ -266,6 +499,177 @@ fn csv_line(out: &mut dyn Write, settings: &Settings, cells: &[Option<&[u8]>]) {
         }
         let sep = if i + 1 < cells.len() { &settings.col_sep } else { &settings.row_sep };
         let _ = out.write_all(sep.as_bytes());
+    }
+}
+
+/// Cells (already converted) joined by the column separator through `show`, then the row
+/// separator.
+fn joined(o: &mut Vec<u8>, settings: &Settings, cells: &[&[u8]], show: impl Fn(&mut Vec<u8>, &[u8])) {
+    for (i, c) in cells.iter().enumerate() {
+        if i > 0 {
+            o.extend_from_slice(settings.col_sep.as_bytes());
+        }
+        show(o, c);
+    }
+    o.extend_from_slice(settings.row_sep.as_bytes());
+}
+
+/// A non-REAL value as an SQL literal, text through `text` (quote and insert modes).
+fn sql_literal(o: &mut Vec<u8>, v: &Value, text: fn(&mut Vec<u8>, &[u8])) {
+    match v {
+        Value::Null => o.extend_from_slice(b"NULL"),
+        Value::Integer(n) => o.extend_from_slice(n.to_string().as_bytes()),
+        Value::Real(r) => o.extend_from_slice(format_real(*r).as_bytes()),
+        Value::Text(t) => text(o, until_nul(t.as_bytes())),
+        Value::Blob(b) => {
+            o.extend_from_slice(b"X'");
+            for byte in b.iter() {
+                o.extend_from_slice(format!("{byte:02x}").as_bytes());
+            }
+            o.push(b'\'');
+        }
+    }
+}
+
+/// A value as insert mode and `.dump` write it, an SQL literal that reads back as the same
+/// value: whole REALs as `N.0`, other REALs with 20 significant digits as sqlite3 3.40 prints
+/// them, infinities as `1e999`; text with newlines and carriage returns spelled out through
+/// `replace(...)` unless `newlines` keeps them (`.dump --newlines`).
+pub fn insert_value(o: &mut Vec<u8>, v: &Value, newlines: bool) {
+    match v {
+        Value::Real(r) if r.is_infinite() => o.extend_from_slice(if *r > 0.0 { b"1e999" } else { b"-1e999" }),
+        // A whole number as `N.0`: C's `(sqlite3_int64)r`, where only values inside the i64
+        // range convert back to themselves.
+        Value::Real(r) if (-TWO_POW_63..TWO_POW_63).contains(r) && *r == (*r as i64) as f64 => {
+            o.extend_from_slice(format!("{}.0", *r as i64).as_bytes())
+        }
+        Value::Real(r) => o.extend_from_slice(format_real(*r).as_bytes()),
+        _ if newlines => sql_literal(o, v, quoted_string),
+        _ => sql_literal(o, v, quoted_escaped_string),
+    }
+}
+
+/// sqlite3's `output_quoted_string`: `'...'` with quotes doubled; newlines as they are.
+fn quoted_string(o: &mut Vec<u8>, z: &[u8]) {
+    o.push(b'\'');
+    for &c in z {
+        if c == b'\'' {
+            o.push(c);
+        }
+        o.push(c);
+    }
+    o.push(b'\'');
+}
+
+/// sqlite3's `output_quoted_escaped_string` (insert mode): like [`quoted_string`], but newlines
+/// and carriage returns are written as an escape that does not occur in the text, with
+/// `replace(..., '\n', char(10))` around the literal to restore them.
+fn quoted_escaped_string(o: &mut Vec<u8>, z: &[u8]) {
+    let has_nl = z.contains(&b'\n');
+    let has_cr = z.contains(&b'\r');
+    if !has_nl && !has_cr {
+        return quoted_string(o, z);
+    }
+    let contains = |needle: &[u8]| z.windows(needle.len()).any(|w| w == needle);
+    // sqlite3's `unused_string`.
+    let unused = |a: &str, b: &str| -> String {
+        if !contains(a.as_bytes()) {
+            return a.to_string();
+        }
+        if !contains(b.as_bytes()) {
+            return b.to_string();
+        }
+        (0u32..).map(|i| format!("({a}{i})")).find(|s| !contains(s.as_bytes())).unwrap_or_default()
+    };
+    let nl = unused("\\n", "\\012");
+    let cr = unused("\\r", "\\015");
+    if has_nl {
+        o.extend_from_slice(b"replace(");
+    }
+    if has_cr {
+        o.extend_from_slice(b"replace(");
+    }
+    o.push(b'\'');
+    for &c in z {
+        match c {
+            b'\'' => o.extend_from_slice(b"''"),
+            b'\n' => o.extend_from_slice(nl.as_bytes()),
+            b'\r' => o.extend_from_slice(cr.as_bytes()),
+            _ => o.push(c),
+        }
+    }
+    o.push(b'\'');
+    if has_cr {
+        o.extend_from_slice(format!(",'{cr}',char(13))").as_bytes());
+    }
+    if has_nl {
+        o.extend_from_slice(format!(",'{nl}',char(10))").as_bytes());
+    }
+}
+
+/// sqlite3's `output_json_string`.
+fn json_string(o: &mut Vec<u8>, z: &[u8]) {
+    o.push(b'"');
+    for &c in z {
+        match c {
+            b'\\' | b'"' => o.extend_from_slice(&[b'\\', c]),
+            0x08 => o.extend_from_slice(b"\\b"),
+            0x0c => o.extend_from_slice(b"\\f"),
+            b'\n' => o.extend_from_slice(b"\\n"),
+            b'\r' => o.extend_from_slice(b"\\r"),
+            b'\t' => o.extend_from_slice(b"\\t"),
+            0..=0x1f => o.extend_from_slice(format!("\\u{c:04x}").as_bytes()),
+            _ => o.push(c),
+        }
+    }
+    o.push(b'"');
+}
+
+/// sqlite3's `output_html_string`.
+fn html_string(o: &mut Vec<u8>, z: &[u8]) {
+    for &c in z {
+        match c {
+            b'<' => o.extend_from_slice(b"&lt;"),
+            b'&' => o.extend_from_slice(b"&amp;"),
+            b'>' => o.extend_from_slice(b"&gt;"),
+            b'"' => o.extend_from_slice(b"&quot;"),
+            b'\'' => o.extend_from_slice(b"&#39;"),
+            _ => o.push(c),
+        }
+    }
+}
+
+/// sqlite3's `output_c_string` (tcl mode): C escapes, and octal for what C's `isprint` rejects
+/// (every byte outside printable ASCII).
+fn tcl_string(o: &mut Vec<u8>, z: &[u8]) {
+    o.push(b'"');
+    for &c in z {
+        match c {
+            b'\\' => o.extend_from_slice(b"\\\\"),
+            b'"' => o.extend_from_slice(b"\\\""),
+            b'\t' => o.extend_from_slice(b"\\t"),
+            b'\n' => o.extend_from_slice(b"\\n"),
+            b'\r' => o.extend_from_slice(b"\\r"),
+            0x20..=0x7e => o.push(c),
+            _ => o.extend_from_slice(format!("\\{c:03o}").as_bytes()),
+        }
+    }
+    o.push(b'"');
+}
+
+/// 2^63: the doubles in [-2^63, 2^63) are the ones that fit an i64.
+const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
+
+/// A name as sqlite3's insert mode writes it: as is when it is a plain identifier and not a
+/// keyword, else in double quotes with `"` doubled (`quoteChar`, `set_table_name`).
+pub fn quote_identifier(name: &str) -> String {
+    let plain = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && name.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_')
+        && !is_keyword(name);
+    if plain {
+        name.to_string()
+    } else {
+        format!("\"{}\"", name.replace('"', "\"\""))
     }
 }
 
@@ -401,5 +805,59 @@ mod tests {
         p.begin_statement(StatementKind::QueryPlan);
         p.end_statement();
         assert_eq!(buf.text(), "");
+    }
+
+    /// Expected outputs are what /usr/bin/sqlite3 3.40.1 prints for the same rows.
+    #[test]
+    fn literal_and_markup_modes() {
+        let cols = names(&["a", "b c"]);
+        let row = [Value::text("it's\n"), Value::Real(0.1)];
+        let run = |mode: Mode, header: bool| {
+            let settings = Settings { mode, header, table_name: "t".into(), ..Settings::default() };
+            let (mut p, buf) = printer(settings);
+            p.begin_statement(StatementKind::Normal);
+            p.row(&cols, &row);
+            p.row(&cols, &[Value::Null, Value::blob(b"\x01A")]);
+            p.end_statement();
+            buf.text()
+        };
+        assert_eq!(
+            run(Mode::Json, false),
+            "[{\"a\":\"it's\\n\",\"b c\":0.10000000000000000555},\n{\"a\":null,\"b c\":\"\\u0001A\"}]\n"
+        );
+        assert_eq!(
+            run(Mode::Insert, true),
+            "INSERT INTO t(a,\"b c\") VALUES(replace('it''s\\n','\\n',char(10)),0.10000000000000000555);\n\
+             INSERT INTO t(a,\"b c\") VALUES(NULL,X'0141');\n"
+        );
+        assert_eq!(
+            run(Mode::Html, true),
+            "<TR><TH>a</TH>\n<TH>b c</TH>\n</TR>\n<TR><TD>it&#39;s\n</TD>\n<TD>0.1</TD>\n</TR>\n\
+             <TR><TD></TD>\n<TD>\u{1}A</TD>\n</TR>\n"
+        );
+        assert_eq!(run(Mode::Count, false), "2 rows\n");
+        assert_eq!(run(Mode::Off, true), "");
+    }
+
+    #[test]
+    fn column_family_prints_when_the_statement_ends() {
+        let settings = Settings { mode: Mode::Box, ..Settings::default() };
+        let (mut p, buf) = printer(settings);
+        p.begin_statement(StatementKind::Normal);
+        p.row(&names(&["n", "t"]), &[Value::Integer(1), Value::text("日本")]);
+        assert_eq!(buf.text(), "");
+        p.end_statement();
+        assert_eq!(buf.text(), "┌───┬────┐\n│ n │ t  │\n├───┼────┤\n│ 1 │ 日本 │\n└───┴────┘\n");
+    }
+
+    #[test]
+    fn identifiers_are_quoted_like_sqlite3() {
+        assert_eq!(quote_identifier("abc_1"), "abc_1");
+        assert_eq!(quote_identifier("table"), "\"table\"");
+        assert_eq!(quote_identifier("Select"), "\"Select\"");
+        assert_eq!(quote_identifier("9a"), "\"9a\"");
+        assert_eq!(quote_identifier("a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote_identifier(""), "\"\"");
+        assert_eq!(quote_identifier("héllo"), "\"héllo\"");
     }
 }

@@ -2,105 +2,15 @@
 //! `.databases` and `.dump`, each producing exactly what sqlite3 3.40's does (its queries, its
 //! column layout, its quoting of names and values).
 
-use brisk::parser::keywords::is_keyword;
 use brisk::Value;
 
 use crate::dot::DotOutcome;
+use crate::output::{insert_value, quote_identifier as quote_name};
 use crate::shell::{ExecError, Executor, Shell};
-
-/// sqlite3's `quoteChar`: a name is written bare only when it is an identifier that is not a
-/// keyword; otherwise it is double-quoted.
-pub fn needs_quotes(name: &str) -> bool {
-    let b = name.as_bytes();
-    match b.first() {
-        Some(c) if c.is_ascii_alphabetic() || *c == b'_' => {}
-        _ => return true,
-    }
-    b.iter().any(|c| !c.is_ascii_alphanumeric() && *c != b'_') || is_keyword(name)
-}
-
-/// A name as sqlite3 writes it in generated SQL: double-quoted (quotes doubled) when needed.
-pub fn quote_name(name: &str) -> String {
-    if needs_quotes(name) {
-        format!("\"{}\"", name.replace('"', "\"\""))
-    } else {
-        name.to_string()
-    }
-}
 
 /// An SQL string literal: single-quoted, quotes doubled.
 fn quote_text(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
-}
-
-/// A value as an SQL literal that reads back as the same value, as sqlite3's insert mode and
-/// `.dump` write it: whole REALs as `N.0`, others with 20 significant digits, infinities as
-/// `1e999`, blobs as `X'..'`, and text with newlines and carriage returns spelled through
-/// `replace(...)` unless `newlines` keeps them as they are (`.dump --newlines`).
-pub fn sql_literal(v: &Value, newlines: bool) -> String {
-    match v {
-        Value::Null => "NULL".to_string(),
-        Value::Integer(i) => i.to_string(),
-        Value::Real(r) => {
-            if r.is_infinite() {
-                return if *r > 0.0 { "1e999" } else { "-1e999" }.to_string();
-            }
-            // C's (sqlite3_int64)r, then the comparison sqlite3 makes.
-            let truncated = *r as i64;
-            if *r == truncated as f64 {
-                format!("{truncated}.0")
-            } else {
-                brisk::functions::printf::format("%!.20g", &[v.clone()])
-            }
-        }
-        Value::Text(t) => {
-            let t = t.split('\0').next().unwrap_or("");
-            if newlines || !t.contains(['\n', '\r']) {
-                return quote_text(t);
-            }
-            let nl = t.contains('\n').then(|| unused_marker(t, "\\n", "\\012"));
-            let cr = t.contains('\r').then(|| unused_marker(t, "\\r", "\\015"));
-            let mut body = t.replace('\'', "''");
-            if let Some(nl) = &nl {
-                body = body.replace('\n', nl);
-            }
-            if let Some(cr) = &cr {
-                body = body.replace('\r', cr);
-            }
-            let mut s = String::new();
-            s.push_str(&"replace(".repeat(usize::from(nl.is_some()) + usize::from(cr.is_some())));
-            s.push('\'');
-            s.push_str(&body);
-            s.push('\'');
-            if let Some(cr) = &cr {
-                s.push_str(&format!(",'{cr}',char(13))"));
-            }
-            if let Some(nl) = &nl {
-                s.push_str(&format!(",'{nl}',char(10))"));
-            }
-            s
-        }
-        Value::Blob(b) => {
-            let mut s = String::with_capacity(b.len() * 2 + 3);
-            s.push_str("X'");
-            for byte in b.iter() {
-                s.push_str(&format!("{byte:02x}"));
-            }
-            s.push('\'');
-            s
-        }
-    }
-}
-
-/// sqlite3's `unused_string`: a marker for a character that does not occur in `text`.
-fn unused_marker(text: &str, a: &str, b: &str) -> String {
-    if !text.contains(a) {
-        return a.to_string();
-    }
-    if !text.contains(b) {
-        return b.to_string();
-    }
-    (0u32..).map(|i| format!("({a}{i})")).find(|m| !text.contains(m.as_str())).expect("some marker is unused")
 }
 
 fn text_of(v: &Value) -> String {
@@ -309,8 +219,15 @@ pub fn dump<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
             Ok(data) => {
                 let table = quote_name(&name);
                 for r in data {
-                    let values: Vec<String> = r.iter().map(|v| sql_literal(v, newlines)).collect();
-                    out.push_str(&format!("INSERT INTO {table} VALUES({});\n", values.join(",")));
+                    let mut line = format!("INSERT INTO {table} VALUES(").into_bytes();
+                    for (i, v) in r.iter().enumerate() {
+                        if i > 0 {
+                            line.push(b',');
+                        }
+                        insert_value(&mut line, v, newlines);
+                    }
+                    line.extend_from_slice(b");\n");
+                    out.push_str(&String::from_utf8_lossy(&line));
                 }
             }
             Err(_) => errors += 1,
@@ -342,41 +259,6 @@ pub fn dump<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_quoted_as_sqlite3_does() {
-        for (name, want) in [
-            ("t1", "t1"),
-            ("_x", "_x"),
-            ("order", "\"order\""),
-            ("1abc", "\"1abc\""),
-            ("a b", "\"a b\""),
-            ("we\"ird", "\"we\"\"ird\""),
-            ("", "\"\""),
-            ("héllo", "\"héllo\""),
-        ] {
-            assert_eq!(quote_name(name), want);
-        }
-    }
-
-    #[test]
-    fn literals() {
-        let lit = |v: Value| sql_literal(&v, false);
-        assert_eq!(lit(Value::Null), "NULL");
-        assert_eq!(lit(Value::Integer(-5)), "-5");
-        assert_eq!(lit(Value::Real(100.0)), "100.0");
-        assert_eq!(lit(Value::Real(-0.0)), "0.0");
-        assert_eq!(lit(Value::Real(1.5)), "1.5");
-        assert_eq!(lit(Value::Real(f64::INFINITY)), "1e999");
-        assert_eq!(lit(Value::Real(f64::NEG_INFINITY)), "-1e999");
-        assert_eq!(lit(Value::text("it's")), "'it''s'");
-        assert_eq!(lit(Value::text("a\nb")), "replace('a\\nb','\\n',char(10))");
-        assert_eq!(lit(Value::text("a\r\nb\\n")), "replace(replace('a\\r\\012b\\n','\\r',char(13)),'\\012',char(10))");
-        assert_eq!(sql_literal(&Value::text("a\nb"), true), "'a\nb'");
-        assert_eq!(lit(Value::blob(&[0, 0xff])), "X'00ff'");
-        assert_eq!(lit(Value::blob(&[])), "X''");
-        assert_eq!(unused_marker("\\n \\012", "\\n", "\\012"), "(\\n0)");
-    }
 
     #[test]
     fn schema_lines() {

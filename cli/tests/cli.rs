@@ -4,7 +4,9 @@
 //!
 //! Only behaviour that SQLite 3.40 (Debian's shell) and 3.54 (what Brisk follows) share belongs
 //! here: no control characters in output (3.50 started escaping them), no `-help` text, no
-//! banners. Known gaps in Brisk are listed in COMPAT.md.
+//! banners. The output modes that 3.40 has and 3.54 reworked (quote, insert, json, the column
+//! family) follow 3.40, the shell brisk is a drop-in for (`output_modes`). Known gaps in Brisk
+//! are listed in COMPAT.md.
 
 use std::io::Write;
 use std::os::unix::process::CommandExt;
@@ -410,6 +412,121 @@ fn tables() {
         ),
         case("transaction", &[], "create table t(a);\nbegin;\ninsert into t values (1);\nrollback;\nselect count(*) from t;\n"),
     ]);
+}
+
+/// Every output mode of 3.40's `.mode`, its options and `.width`, on values of every type.
+#[test]
+fn output_modes() {
+    // NULL, empty text, non-ASCII and wide characters, a multi-line value, a TAB, a blob,
+    // integers and reals, over two rows.
+    const VALUES: &str = "select 1 as n, 'héllo' as h, '日本語' as j, null as z, 2.5 as r, 'a\nbc' as ml, \
+                          'x\ty' as tab, '' as e, x'414243' as b \
+                          union all select 12345, 'x', 'y', 'zz', -1, 'q', 'r', 'longer text', x'00'";
+    const LONG: &str = "select 'the quick brown fox jumps over the lazy dog and keeps on running far away' as a, \
+                        'abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz' as b, \
+                        'foo-bar-baz-qux-quux' as c";
+    const MULTI: &str = "select 'a\nb\nc' as x, 1 as y union all select 'd', 'e\nf' union all select 'g', 'h'";
+    const REALS: &str = "select 0.1 as a, 1.5, 1e100, 100.0, 1e15, 1.0/3, -0.0, 9e18, 9.3e18, 1e300*1e300 as inf, \
+                         -1e300*1e300, 123456789.123, 2.5e-300, 9223372036854775807.0, -9223372036854775808.0";
+    let mut cases = Vec::new();
+    for mode in [
+        "column", "box", "table", "markdown", "qbox", "json", "html", "insert", "quote", "ascii", "tcl", "count", "off",
+    ] {
+        let name: &'static str = Box::leak(format!("{mode}: values, no rows, two statements").into_boxed_str());
+        let set: &'static str = Box::leak(format!(".mode {mode}").into_boxed_str());
+        cases.push(case(
+            name,
+            Box::leak(Box::new([
+                "-nullvalue",
+                "NUL",
+                ":memory:",
+                set,
+                VALUES,
+                "select 1 where 0",
+                "select 0.1 as a; select 3 as b",
+                ".mode",
+            ])),
+            "",
+        ));
+        let name: &'static str = Box::leak(format!("{mode}: headers on, reals").into_boxed_str());
+        let stdin: &'static str =
+            Box::leak(format!(".headers on\n.mode {mode}\n{VALUES};\n{REALS};\n").into_boxed_str());
+        cases.push(case(name, &[], stdin));
+    }
+    for mode in ["column", "box", "table", "markdown"] {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        cases.push(case(
+            leak(format!("{mode}: wrap, word wrap, quote")),
+            &[],
+            leak(format!(
+                ".mode {mode} --wrap 10\n{LONG};\n.mode {mode} --wrap 12 --ww\n{LONG};\n.mode\n\
+                 .mode {mode} --wordwrap on --quote\n{LONG};\nselect 1, 'a''b', null, x'ff00', 2.5, 'l1\nl2';\n\
+                 .mode {mode} --noquote\n{LONG};\n.mode\n"
+            )),
+        ));
+        cases.push(case(
+            leak(format!("{mode}: widths")),
+            &[],
+            leak(format!(
+                ".width 3 -6 0 2 -1\n.mode {mode}\nselect 'abcdef' as a, 'x' as b, 'hello' as c, 1234 as d, 'e' as e \
+                 union all select 1, 2, 3, 4, 5;\n.width\nselect 'abcdef' as a;\n.wi -8\nselect 'abc' as a, 'b' as bb;\n"
+            )),
+        ));
+        cases.push(case(
+            leak(format!("{mode}: multi-line rows and control characters")),
+            &[],
+            leak(format!(
+                ".mode {mode}\n{MULTI};\nselect 'a'||char(1)||'b'||char(13)||'c'||char(13,10)||'d' as x, \
+                 'tab\tx\tyy\tz' as y;\n"
+            )),
+        ));
+        let opt: &'static str = leak(format!("-{mode}"));
+        cases.push(case(
+            leak(format!("{mode}: command-line option")),
+            Box::leak(Box::new([opt, ":memory:", LONG, ".mode"])),
+            "",
+        ));
+    }
+    cases.extend([
+        case("column: headers follow .headers", &[], ".mode column\nselect 1 as a;\n.headers off\n.mode column\nselect 2 as b;\n"),
+        case("column: -noheader is kept", &["-noheader", ":memory:", ".mode column", "select 1 as a"], ""),
+        case("column: -header -column", &["-header", "-column", ":memory:", ".mode", "select 1 as a", ".mode", "select 2 as b"], ""),
+        case("column: query plan", &[], "create table t(a);\n.mode column\nexplain query plan select * from t;\n.mode json\nexplain query plan select * from t;\n"),
+        case("column: statements without rows", &[":memory:", ".mode column", "create table t(a, b)", "insert into t values (1, 2)", "select * from t"], ""),
+        case("mode: current mode and re-applying it", &[], ".mode\n.separator ,\n.mode\nselect 1, 2;\n.mode tabs\n.separator ;\n.mode\nselect 1, 2;\n\
+              .mode line\n.separator a b\n.mode\nselect 1 as x, 2 as y;\n.mode csv\n.mode\nselect 1, 2;\n.mode quote\n.separator ; ;\n.mode\nselect 1, 2;\n"),
+        case("mode: abbreviations", &[], ".mode t\n.mode\n.mode c\n.mode\n.mode ta\n.mode\n.mode ''\n.mode\n.mode j\n.mode\n.m b\n.mode\n.mode h\n.mode\n.mode q\n.mode\n"),
+        case("mode: unknown mode", &[], ".mode foo\nselect 1;\n.mode --bogus\n"),
+        case("mode: extra argument", &[], ".mode list a b\nselect 1;\n"),
+        case("mode: unknown option", &[], ".mode list t --bogus\nselect 1;\n"),
+        case("mode: options without values", &[], ".mode column --wrap\n.mode\n.mode box --wordwrap maybe\n.mode\n"),
+        case(
+            "insert: table names and column names",
+            &["-header"],
+            ".mode insert t1\nselect 1 as a, 'x' as 'b c', 2 as 'select', 3 as _x9, 4 as '9a', 5 as 'a\"b', 6 as \"Table\";\n\
+             .mode insert select\nselect 1;\n.mode insert\nselect 2;\n.mode insert a\"b\nselect 3;\n.mode\nselect 4;\n",
+        ),
+        case(
+            "insert: newlines and carriage returns",
+            &[],
+            ".mode insert \"my table\"\nselect 'a\nb', 'c'||char(13)||'d', '\\n', 'x\\n'||char(10), '\\n\\012'||char(10), \
+             x'', '', null, 'it''s';\n",
+        ),
+        case(
+            "quote and json: escapes",
+            &["-header"],
+            ".mode quote\nselect 'it''s' as \"a'b\", 'l1\nl2', char(9, 1), x'00ff';\n.mode json\n\
+             select 'x\"y\\z' as \"k\\\"\", x'0041ff', char(1,8,9,10,12,13,31,127), 'é';\n",
+        ),
+        case("html: escapes", &["-header"], ".mode html\nselect 1 as '<a>', '&\"''<>' as b, null;\nselect 2 where 0;\n"),
+        case("tcl: escapes", &["-header"], ".mode tcl\nselect 'a\"b\\c\td' as 'x y', null, 'é', char(1);\n"),
+        case("ascii: option and separators", &["-header", "-ascii", ":memory:", "select 1 as a, null, 'x'"], ""),
+        case("quote: option", &["-quote", "-header", ":memory:", "select 1 as a, 'x' as 'b c', 2.5"], ""),
+        case("html and json options", &["-html", ":memory:", "select 1", ".mode json", "select 2"], ""),
+        case("json: option", &["-json", ":memory:", "select 1 as a, 'b' as b"], ""),
+        case("mode switching in one input", &[], "select 1 as a;\n.mode box\nselect 2 as b;\n.mode json\nselect 3 as c;\n.mode list\nselect 4;\n"),
+    ]);
+    compare(cases);
 }
 
 /// What only Brisk has: the version line, the usage text, the I/O backend option.
