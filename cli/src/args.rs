@@ -14,7 +14,7 @@ use crate::output::{Mode, Settings};
 /// What the command line asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
-    Run(Options),
+    Run(Box<Options>),
     /// `-version`: print the version line and exit.
     Version,
     /// `-help`: print the usage text and exit.
@@ -35,6 +35,10 @@ pub struct Options {
     pub interactive: Option<bool>,
     /// `-echo`: print each input before running it.
     pub echo: bool,
+    /// `-cmd COMMAND`: SQL or dot-commands run before anything else.
+    pub init_commands: Vec<String>,
+    /// `-init FILE`: read before the commands instead of `~/.briskrc` (or `~/.sqliterc`).
+    pub init_file: Option<String>,
     pub settings: Settings,
 }
 
@@ -48,6 +52,8 @@ impl Default for Options {
             read_only: false,
             interactive: None,
             echo: false,
+            init_commands: Vec::new(),
+            init_file: None,
             settings: Settings::default(),
         }
     }
@@ -77,7 +83,7 @@ impl ArgError {
 }
 
 /// Options that take a value, by their single-dash name.
-const WITH_VALUE: &[&str] = &["-separator", "-nullvalue", "-newline", "-io"];
+const WITH_VALUE: &[&str] = &["-separator", "-nullvalue", "-newline", "-io", "-cmd", "-init"];
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, ArgError> {
@@ -162,13 +168,15 @@ pub fn parse(args: &[String]) -> Result<Command, ArgError> {
             "-batch" => opts.interactive = Some(false),
             "-interactive" => opts.interactive = Some(true),
             "-echo" => opts.echo = true,
+            "-cmd" => opts.init_commands.push(value()),
+            "-init" => opts.init_file = Some(value()),
             "-version" => return Ok(Command::Version),
             "-help" => return Ok(Command::Help),
             _ => return Err(ArgError::UnknownOption(z.to_string())),
         }
         i += if WITH_VALUE.contains(&z) { 2 } else { 1 };
     }
-    Ok(Command::Run(opts))
+    Ok(Command::Run(Box::new(opts)))
 }
 
 /// `--opt` means `-opt`, as in sqlite3.
@@ -192,12 +200,14 @@ pub fn usage(argv0: &str) -> String {
          \x20  -bail                stop after hitting an error\n\
          \x20  -batch               force batch I/O\n\
          \x20  -box                 set output mode to 'box'\n\
+         \x20  -cmd COMMAND         run \"COMMAND\" before reading stdin\n\
          \x20  -column              set output mode to 'column'\n\
          \x20  -csv                 set output mode to 'csv'\n\
          \x20  -echo                print inputs before execution\n\
          \x20  -[no]header          turn headers on or off\n\
          \x20  -help                show this message\n\
          \x20  -html                set output mode to HTML\n\
+         \x20  -init FILENAME       read/process named file\n\
          \x20  -interactive         force interactive I/O\n\
          \x20  -io BACKEND          I/O backend: uring, sync or memory (default: uring,\n\
          \x20                       or sync where io_uring is unavailable)\n\
@@ -226,7 +236,7 @@ mod tests {
 
     fn run(args: &[&str]) -> Options {
         match parse_strs(args) {
-            Ok(Command::Run(o)) => o,
+            Ok(Command::Run(o)) => *o,
             other => panic!("{args:?}: {other:?}"),
         }
     }

@@ -53,6 +53,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("echo", 1, "on|off", "Turn command echo on or off", echo),
         cmd("eqp", 2, "on|off|full", "Enable or disable automatic EXPLAIN QUERY PLAN", eqp),
         cmd("exit", 4, "?CODE?", "Exit this program with return-code CODE", exit),
+        cmd("explain", 4, "?on|off|auto?", "Change the EXPLAIN formatting mode.  Default: auto", explain),
         cmd("headers", 1, "on|off", "Turn display of headers on or off", headers),
         cmd("help", 3, "?PATTERN?", "Show help text for PATTERN", help),
         cmd("indexes", 2, "?TABLE?", "Show names of indexes", schema::tables),
@@ -69,6 +70,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("save", 3, "FILE", "Write database to FILE (an alias for .backup ...)", files::backup),
         cmd("schema", 1, "?PATTERN?", "Show the CREATE statements matching PATTERN", schema::schema),
         cmd("separator", 3, "COL ?ROW?", "Change the column and row separators", separator),
+        cmd("show", 3, "", "Show the current values for various settings", show),
         cmd("stats", 2, "latency ?clear?", "Per-statement latency: count, p50, p90, p99, p99.9, max", stats),
         cmd("tables", 2, "?TABLE?", "List names of tables matching LIKE pattern TABLE", schema::tables),
         cmd("timer", 2, "on|off", "Turn SQL timer on or off", timer),
@@ -429,8 +431,7 @@ fn eqp<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     }
     shell.ctx.eqp = match args[1].as_str() {
         "full" => Eqp::Full,
-        // Brisk's plans have no separate trigger lines: `trigger` shows what `on` shows.
-        "trigger" => Eqp::On,
+        "trigger" => Eqp::Trigger,
         other => {
             if boolean_value(shell, other) {
                 Eqp::On
@@ -439,6 +440,85 @@ fn eqp<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
             }
         }
     };
+    DotOutcome::Ok
+}
+
+/// `.explain ?on|off|auto?` (sqlite3's logic): `on` switches to the explain layout for every
+/// statement, `auto` uses it for EXPLAIN statements only, `off` for none.
+fn explain<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    let value = match args.get(1).map(String::as_str) {
+        None => Some(true),
+        Some("auto") => None,
+        Some(a) => Some(boolean_value(shell, a)),
+    };
+    let s = &mut shell.out.settings;
+    if s.mode == Mode::Explain && value != Some(true) {
+        s.mode = s.normal_mode;
+    }
+    match value {
+        Some(true) if s.mode != Mode::Explain => {
+            s.normal_mode = s.mode;
+            s.mode = Mode::Explain;
+            s.auto_explain = false;
+        }
+        Some(true) => {}
+        Some(false) => s.auto_explain = false,
+        None => s.auto_explain = true,
+    }
+    DotOutcome::Ok
+}
+
+/// sqlite3's `output_c_string` of a setting.
+fn c_string(z: &str) -> String {
+    let mut o = Vec::new();
+    crate::output::c_string(&mut o, z.as_bytes());
+    String::from_utf8_lossy(&o).into_owned()
+}
+
+/// `.show`: the settings, as sqlite3 lists them.
+fn show<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
+    if args.len() != 1 {
+        return usage_error(shell, ".show");
+    }
+    let on_off = |b: bool| if b { "on" } else { "off" };
+    let s = &shell.out.settings;
+    let explain = if s.mode == Mode::Explain {
+        "on"
+    } else if s.auto_explain {
+        "auto"
+    } else {
+        "off"
+    };
+    let mode = if s.mode.is_columnar() {
+        let c = &s.columns;
+        format!(
+            "{} --wrap {} --wordwrap {} --{}quote",
+            s.mode.name(),
+            c.wrap,
+            on_off(c.word_wrap),
+            if c.quote { "" } else { "no" }
+        )
+    } else {
+        s.mode.name().to_string()
+    };
+    let output = shell.redirect.as_ref().map_or("stdout", |r| r.name.as_str());
+    let widths: String = s.widths.iter().map(|w| format!("{w} ")).collect();
+    let lines = [
+        ("echo", on_off(shell.echo).to_string()),
+        ("eqp", shell.ctx.eqp.name().to_string()),
+        ("explain", explain.to_string()),
+        ("headers", on_off(s.header).to_string()),
+        ("mode", mode),
+        ("nullvalue", c_string(&s.null_value)),
+        ("output", output.to_string()),
+        ("colseparator", c_string(&s.col_sep)),
+        ("rowseparator", c_string(&s.row_sep)),
+        ("stats", "off".to_string()),
+        ("width", widths),
+        ("filename", shell.db_name.clone()),
+    ];
+    let text: String = lines.iter().map(|(name, value)| format!("{name:>12}: {value}\n")).collect();
+    shell.out.write_str(&text);
     DotOutcome::Ok
 }
 

@@ -98,9 +98,9 @@ impl BriskExecutor {
     /// `.eqp`: the plan (and with `full` the program) of a statement about to run, printed as
     /// sqlite3 prints them.
     fn explain_first(&self, conn: &Connection, sql: &str, eqp: Eqp, out: &mut Printer) -> Result<(), ExecError> {
-        let mut modes = vec![("EXPLAIN QUERY PLAN ", StatementKind::QueryPlan)];
+        let mut modes = vec![("EXPLAIN QUERY PLAN ", StatementKind::EqpPlan)];
         if eqp == Eqp::Full {
-            modes.push(("EXPLAIN ", StatementKind::Explain));
+            modes.push(("EXPLAIN ", StatementKind::EqpExplain));
         }
         for (prefix, kind) in modes {
             let text = format!("{prefix}{sql}");

@@ -13,29 +13,48 @@ use crate::shell::{Executor, InputKind, Redirect, Shell};
 const OUTPUT_HELP: &str = "\
 .output ?FILE?           Send output to FILE or stdout if FILE is omitted
    If FILE begins with '|' then open it as a pipe.
+   Options:
+     --bom                 Prefix output with a UTF8 byte-order mark
+     -e                    Send output to the system text editor
+     -x                    Send output as CSV to a spreadsheet
 ";
 const ONCE_HELP: &str = "\
 .once ?OPTIONS? ?FILE?   Output for the next SQL command only to FILE
-   If FILE begins with '|' then open as a pipe
+     If FILE begins with '|' then open as a pipe
+       --bom  Put a UTF8 byte-order mark at the beginning
+       -e     Send output to the system text editor
+       -x     Send output as CSV to a spreadsheet (same as \".excel\")
 ";
 
 /// `.output ?FILE?` and `.once FILE`.
 pub fn output<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    let once = args[0].starts_with('o');
+    let once = args[0].starts_with("on");
     let help = if once { ONCE_HELP } else { OUTPUT_HELP };
-    let mut file = None;
-    for arg in &args[1..] {
-        if arg.starts_with('-') {
-            shell.eprint(&format!("ERROR: unknown option: \"{arg}\".  Usage:\n{help}"));
+    let mut file: Option<String> = None;
+    let mut bom = false;
+    for (i, arg) in args.iter().enumerate().skip(1) {
+        // sqlite3 prints these argument errors and the help on standard output.
+        if arg.starts_with('-') && file.is_none() {
+            if arg.trim_start_matches('-') == "bom" {
+                bom = true;
+                continue;
+            }
+            // `-e` and `-x` (open the output in an editor or a spreadsheet) are not supported.
+            shell.out.write_str(&format!("ERROR: unknown option: \"{arg}\".  Usage:\n{help}"));
             return DotOutcome::Error;
         }
         if file.is_some() {
-            shell.eprint(&format!("ERROR: extra parameter: \"{arg}\".  Usage:\n{help}"));
+            shell.out.write_str(&format!("ERROR: extra parameter: \"{arg}\".  Usage:\n{help}"));
             return DotOutcome::Error;
         }
-        file = Some(arg.as_str());
+        if arg.starts_with('|') {
+            // A pipe's command is the rest of the line.
+            file = Some(args[i..].join(" "));
+            break;
+        }
+        file = Some(arg.clone());
     }
-    let name = file.unwrap_or("stdout");
+    let name = file.as_deref().unwrap_or("stdout");
     shell.once_count = if once { 2 } else { 0 };
     shell.reset_output();
     if name == "stdout" {
@@ -65,6 +84,9 @@ pub fn output<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome 
         }
     };
     let saved = shell.out.replace_writer(writer);
+    if bom {
+        shell.out.write_str("\u{feff}");
+    }
     shell.redirect = Some(Redirect { name: name.to_string(), child, saved });
     DotOutcome::Ok
 }
@@ -128,6 +150,7 @@ pub fn open<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     if new && !path.is_empty() && path != ":memory:" {
         let _ = std::fs::remove_file(path);
     }
+    shell.db_name = path.to_string();
     if let Err(e) = shell.exec.open(path, read_only) {
         shell.eprint(&format!("Error: unable to open database \"{path}\": {}\n", e.message()));
         let _ = shell.exec.open("", false);

@@ -80,13 +80,21 @@ fn run(argv: &[String]) -> i32 {
         Box::new(BufWriter::new(io::stdout()))
     };
     let mut shell = Shell::new(executor, Printer::new(out, opts.settings.clone()), Box::new(io::stderr()));
+    shell.db_name = path;
     shell.bail = opts.bail;
     shell.echo = opts.echo;
 
+    let interactive = opts.commands.is_empty() && opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
+    let early_exit = shell
+        .run_startup_file(opts.init_file.as_deref(), interactive)
+        .or_else(|| opts.init_commands.iter().find_map(|cmd| shell.run_cmd_option(cmd)));
+    if let Some(code) = early_exit {
+        shell.out.flush();
+        return code;
+    }
     let code = if !opts.commands.is_empty() {
         shell.run_commands(&opts.commands)
     } else {
-        let interactive = opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
         if interactive {
             let mut banner = version_line().replacen("brisk ", "brisk version ", 1);
             banner.push_str("Enter \".help\" for usage hints.\n");

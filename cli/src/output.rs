@@ -55,6 +55,8 @@ pub enum Mode {
     Count,
     /// Nothing.
     Off,
+    /// sqlite3's explain layout for every statement (`.explain on`).
+    Explain,
 }
 
 impl Mode {
@@ -76,6 +78,7 @@ impl Mode {
             Mode::Tcl => "tcl",
             Mode::Count => "count",
             Mode::Off => "off",
+            Mode::Explain => "explain",
         }
     }
 
@@ -132,6 +135,10 @@ pub struct Settings {
     pub widths: Vec<i32>,
     /// The table name of insert mode, already quoted if it needs to be.
     pub table_name: String,
+    /// `.explain auto` (the default): EXPLAIN and EXPLAIN QUERY PLAN get their own layouts.
+    pub auto_explain: bool,
+    /// The mode to go back to when `.explain on` (which sets [`Mode::Explain`]) ends.
+    pub normal_mode: Mode,
 }
 
 impl Default for Settings {
@@ -147,26 +154,42 @@ impl Default for Settings {
             columns: ColumnOptions::default(),
             widths: Vec::new(),
             table_name: String::new(),
+            auto_explain: true,
+            normal_mode: Mode::List,
         }
     }
 }
 
-/// How the current statement's rows are shown (sqlite3's `cMode`, which EXPLAIN overrides).
+/// What the current statement is, which with the settings decides how its rows are shown
+/// (sqlite3's `cMode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum StatementKind {
-    /// In the output mode.
+    /// An ordinary statement: shown in the output mode.
     #[default]
     Normal,
-    /// An EXPLAIN listing: list mode, always with its header.
-    // TODO: sqlite3's explain layout (fixed widths, loop indentation).
+    /// An EXPLAIN listing: in sqlite3's explain layout (fixed widths, loop bodies indented)
+    /// while `.explain` is `auto` or `on`, else in the output mode.
     Explain,
-    /// EXPLAIN QUERY PLAN rows `(id, parent, notused, detail)`, shown as a tree when the
-    /// statement ends.
+    /// EXPLAIN QUERY PLAN rows `(id, parent, notused, detail)`: a tree while `.explain` is
+    /// `auto`, else rows in the output mode.
     QueryPlan,
+    /// The plan `.eqp` shows before a statement: always a tree.
+    EqpPlan,
+    /// The program `.eqp full` shows: always in the explain layout.
+    EqpExplain,
 }
 
-/// Writes results to the output stream. Write errors are ignored, as sqlite3 ignores them (a
-/// closed pipe ends the process through SIGPIPE, see `main`).
+/// How the current statement's rows are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Display {
+    Mode(Mode),
+    /// sqlite3's explain layout; `indent` for an EXPLAIN listing, whose loops are indented.
+    Explain {
+        indent: bool,
+    },
+    PlanTree,
+}
+
 pub struct Printer {
     out: Box<dyn Write>,
     pub settings: Settings,
@@ -202,14 +225,25 @@ impl Printer {
         self.rows.clear();
     }
 
-    /// The mode the current statement is shown in: an EXPLAIN listing is list-like whatever
-    /// the mode, as sqlite3 shows it in its own explain mode, and a query plan is a tree.
+    /// How the current statement's rows are printed (sqlite3's `cMode` choice in `shell_exec`).
+    fn display(&self) -> Display {
+        let mode = self.settings.mode;
+        let explain_mode = mode == Mode::Explain;
+        match self.kind {
+            StatementKind::EqpPlan => Display::PlanTree,
+            StatementKind::EqpExplain => Display::Explain { indent: true },
+            StatementKind::QueryPlan if !explain_mode && self.settings.auto_explain => Display::PlanTree,
+            StatementKind::Explain if explain_mode || self.settings.auto_explain => Display::Explain { indent: true },
+            _ if explain_mode => Display::Explain { indent: false },
+            _ => Display::Mode(mode),
+        }
+    }
+
+    /// The mode the current statement's rows are printed in, when not a layout of its own.
     fn statement_mode(&self) -> Mode {
-        match (self.kind, self.settings.mode) {
-            (StatementKind::QueryPlan, _) => Mode::List,
-            (StatementKind::Explain, m @ (Mode::List | Mode::Csv | Mode::Line)) => m,
-            (StatementKind::Explain, _) => Mode::List,
-            (_, m) => m,
+        match self.display() {
+            Display::Mode(m) => m,
+            Display::Explain { .. } | Display::PlanTree => Mode::Off,
         }
     }
 
@@ -219,6 +253,11 @@ impl Printer {
         let plan = std::mem::take(&mut self.plan);
         self.query_plan(&plan);
         let rows = std::mem::take(&mut self.rows);
+        if let Display::Explain { indent } = self.display() {
+            let names = std::mem::take(&mut self.names);
+            self.explain_layout(&names, &rows, indent);
+            return;
+        }
         match self.statement_mode() {
             m if m.is_columnar() => crate::columnar::render(&mut self.out, &self.settings, &self.names, &rows),
             Mode::Json if self.count > 0 => self.write_str("]\n"),
@@ -232,9 +271,17 @@ impl Printer {
 
     /// Prints one result row (and, before the first, the header when it is on).
     pub fn row(&mut self, names: &[String], values: &[Value]) {
-        let header = self.count == 0 && (self.settings.header || self.kind == StatementKind::Explain);
+        let header = self.count == 0 && self.settings.header;
         self.count += 1;
-        if self.kind == StatementKind::QueryPlan {
+        let display = self.display();
+        if let Display::Explain { .. } = display {
+            if self.count == 1 {
+                self.names = names.to_vec();
+            }
+            self.rows.push(values.to_vec());
+            return;
+        }
+        if display == Display::PlanTree {
             let int = |v: Option<&Value>| match v {
                 Some(Value::Integer(i)) => *i,
                 _ => 0,
@@ -283,7 +330,7 @@ impl Printer {
                 }
                 self.rows.push(values.to_vec());
             }
-            Mode::Off => {}
+            Mode::Off | Mode::Explain => {}
             Mode::Count => {}
             Mode::Json => {
                 let mut o = Vec::new();
@@ -334,11 +381,11 @@ impl Printer {
                 let mut o = Vec::new();
                 if header {
                     let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
-                    joined(&mut o, s, &names, tcl_string);
+                    joined(&mut o, s, &names, c_string);
                 }
                 let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
                 let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
-                joined(&mut o, s, &cells, tcl_string);
+                joined(&mut o, s, &cells, c_string);
                 let _ = self.out.write_all(&o);
             }
             Mode::Ascii => {
@@ -395,6 +442,48 @@ impl Printer {
                 let _ = self.out.write_all(&o);
             }
         }
+    }
+
+    /// Prints rows in sqlite3's explain layout (`MODE_Explain`): columns 4, 13, 4, 4, 4, 13, 2
+    /// and 13 characters wide, a header and dashes, a value wider than its column pushing the
+    /// rest along, and in an EXPLAIN listing each loop body indented two more spaces
+    /// (`explain_data_prepare`).
+    fn explain_layout(&mut self, names: &[String], rows: &[Vec<Value>], indent: bool) {
+        const WIDTHS: [usize; 8] = [4, 13, 4, 4, 4, 13, 2, 13];
+        if rows.is_empty() {
+            return;
+        }
+        let n = names.len().min(WIDTHS.len());
+        let indents = if indent && names.len() == 8 { explain_indents(rows) } else { Vec::new() };
+        let mut o = Vec::new();
+        for (i, name) in names[..n].iter().enumerate() {
+            width_print(&mut o, WIDTHS[i], name.as_bytes());
+            o.extend_from_slice(if i == n - 1 { b"\n" } else { b"  " });
+        }
+        for (i, w) in WIDTHS[..n].iter().enumerate() {
+            o.extend_from_slice("-".repeat(*w).as_bytes());
+            o.extend_from_slice(if i == n - 1 { b"\n" } else { b"  " });
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (i, v) in row[..n].iter().enumerate() {
+                let text = cell(v, &self.settings);
+                let chars = text.iter().filter(|&&c| c & 0xc0 != 0x80).count();
+                let mut w = if i == n - 1 { 0 } else { WIDTHS[i] };
+                let mut sep: &[u8] = b"  ";
+                if chars > w {
+                    w = chars;
+                    sep = b" ";
+                }
+                if i == 1 {
+                    if let Some(&spaces) = indents.get(r) {
+                        o.extend_from_slice(" ".repeat(spaces).as_bytes());
+                    }
+                }
+                width_print(&mut o, w, &text);
+                o.extend_from_slice(if i == n - 1 { b"\n" } else { sep });
+            }
+        }
+        let _ = self.out.write_all(&o);
     }
 
     /// Prints EXPLAIN QUERY PLAN rows `(id, parent, detail)` as sqlite3's tree (`eqp_render`).
@@ -641,7 +730,7 @@ fn html_string(o: &mut Vec<u8>, z: &[u8]) {
 
 /// sqlite3's `output_c_string` (tcl mode): C escapes, and octal for what C's `isprint` rejects
 /// (every byte outside printable ASCII).
-fn tcl_string(o: &mut Vec<u8>, z: &[u8]) {
+pub fn c_string(o: &mut Vec<u8>, z: &[u8]) {
     o.push(b'"');
     for &c in z {
         match c {
@@ -671,6 +760,61 @@ pub fn quote_identifier(name: &str) -> String {
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
+}
+
+/// sqlite3's `utf8_width_print` for a width `w >= 0`: the text cut or padded with spaces to `w`
+/// characters.
+fn width_print(o: &mut Vec<u8>, w: usize, z: &[u8]) {
+    let mut chars = 0;
+    let mut end = z.len();
+    for (i, &c) in z.iter().enumerate() {
+        if c & 0xc0 != 0x80 {
+            if chars == w {
+                end = i;
+                break;
+            }
+            chars += 1;
+        }
+    }
+    o.extend_from_slice(&z[..end]);
+    o.extend_from_slice(" ".repeat(w.saturating_sub(chars)).as_bytes());
+}
+
+/// sqlite3's `explain_data_prepare`: the indentation of each row of an EXPLAIN listing. The body
+/// of a loop closed by Next, Prev, VNext, VPrev or SorterNext is indented two spaces, as is the
+/// span a Goto jumps back over when it lands on a Yield, SeekLT, SeekGT, RowSetRead or Rewind
+/// (or has a non-zero P1).
+fn explain_indents(rows: &[Vec<Value>]) -> Vec<usize> {
+    const NEXT: [&str; 5] = ["Next", "Prev", "VPrev", "VNext", "SorterNext"];
+    const YIELD: [&str; 5] = ["Yield", "SeekLT", "SeekGT", "RowSetRead", "Rewind"];
+    let int = |v: &Value| match v {
+        Value::Integer(i) => *i,
+        _ => 0,
+    };
+    let mut indents = vec![0usize; rows.len()];
+    let mut is_yield = vec![false; rows.len()];
+    for (op_index, row) in rows.iter().enumerate() {
+        let addr = int(&row[0]);
+        let opcode = row[1].to_string();
+        let p1 = int(&row[2]);
+        // The P2 jump target as an index into the rows (they differ inside trigger programs).
+        let target = int(&row[3]) + (op_index as i64 - addr);
+        is_yield[op_index] = YIELD.contains(&opcode.as_str());
+        if NEXT.contains(&opcode.as_str()) && target > 0 {
+            for indent in indents.iter_mut().take(op_index).skip(target as usize) {
+                *indent += 2;
+            }
+        }
+        if opcode == "Goto" && target >= 0 && (target as usize) <= op_index {
+            let t = target as usize;
+            if t < op_index + 1 && (is_yield[t] || p1 != 0) {
+                for indent in indents.iter_mut().take(op_index).skip(t) {
+                    *indent += 2;
+                }
+            }
+        }
+    }
+    indents
 }
 
 /// The bytes before the first NUL, as a C string would have them.
@@ -763,27 +907,82 @@ mod tests {
         assert_eq!(escape_output(b"a\x1bb", Escape::Off).as_ref(), b"a\x1bb");
     }
 
+    /// The listing sqlite3 3.40 prints for `EXPLAIN SELECT a FROM t WHERE b>1 ORDER BY a`
+    /// (columns, indentation of the scan and sorter loops), rebuilt from its rows.
+    const SQLITE3_EXPLAIN: &str = "\
+addr  opcode         p1    p2    p3    p4             p5  comment      
+----  -------------  ----  ----  ----  -------------  --  -------------
+0     Init           0     17    0                    0   
+1     SorterOpen     1     3     0     k(1,B)         0   
+2     OpenRead       0     2     0     2              0   
+3     Rewind         0     10    0                    0   
+4       Column         0     1     1                    0   
+5       Le             2     9     1     BINARY-8       81  
+6       Column         0     0     3                    0   
+7       MakeRecord     3     1     5                    0   
+8       SorterInsert   1     5     3     1              0   
+9     Next           0     4     0                    1   
+10    OpenPseudo     2     6     3                    0   
+11    SorterSort     1     16    0                    0   
+12      SorterData     1     6     2                    0   
+13      Column         2     0     4                    0   
+14      ResultRow      4     1     0                    0   
+15    SorterNext     1     12    0                    0   
+16    Halt           0     0     0                    0   
+17    Transaction    0     0     1     0              1   
+18    Integer        1     2     0                    0   
+19    Goto           0     1     0                    0   
+";
+
+    fn explain_rows() -> Vec<Vec<Value>> {
+        SQLITE3_EXPLAIN
+            .lines()
+            .skip(2)
+            .map(|line| {
+                let f: Vec<&str> = line.split_whitespace().collect();
+                let int = |s: &str| Value::Integer(s.parse().unwrap());
+                let p4 = if f.len() == 7 { f[5] } else { "" };
+                vec![
+                    int(f[0]),
+                    Value::text(f[1]),
+                    int(f[2]),
+                    int(f[3]),
+                    int(f[4]),
+                    Value::text(p4),
+                    int(f[f.len() - 1]),
+                    Value::Null,
+                ]
+            })
+            .collect()
+    }
+
     #[test]
-    fn explain_listing_always_has_a_header() {
-        let (mut p, buf) = printer(Settings::default());
+    fn explain_layout_as_sqlite3() {
         let cols = names(&["addr", "opcode", "p1", "p2", "p3", "p4", "p5", "comment"]);
-        let row = |addr: i64, op: &str| {
-            vec![
-                Value::Integer(addr),
-                Value::text(op),
-                Value::Integer(0),
-                Value::Integer(3),
-                Value::Integer(0),
-                Value::text(""),
-                Value::Integer(0),
-                Value::Null,
-            ]
-        };
+        for mode in [Mode::List, Mode::Csv, Mode::Box] {
+            let (mut p, buf) = printer(Settings { mode, ..Settings::default() });
+            p.begin_statement(StatementKind::Explain);
+            for row in explain_rows() {
+                p.row(&cols, &row);
+            }
+            p.end_statement();
+            assert_eq!(buf.text(), SQLITE3_EXPLAIN, "{mode:?}");
+        }
+        // `.explain off`: the rows in the output mode.
+        let (mut p, buf) = printer(Settings { auto_explain: false, ..Settings::default() });
         p.begin_statement(StatementKind::Explain);
-        p.row(&cols, &row(0, "Init"));
-        p.row(&cols, &row(1, "Halt"));
+        p.row(&cols, &explain_rows()[0]);
         p.end_statement();
-        assert_eq!(buf.text(), "addr|opcode|p1|p2|p3|p4|p5|comment\n0|Init|0|3|0||0|\n1|Halt|0|3|0||0|\n");
+        assert_eq!(buf.text(), "0|Init|0|17|0||0|\n");
+        // `.explain on`: every statement in the layout, without indentation; a wide value pushes
+        // the next column along with one space.
+        let settings = Settings { mode: Mode::Explain, auto_explain: false, ..Settings::default() };
+        let (mut p, buf) = printer(settings);
+        p.begin_statement(StatementKind::Normal);
+        p.row(&names(&["5", "6"]), &[Value::Integer(5), Value::Integer(6)]);
+        p.row(&names(&["5", "6"]), &[Value::text("wider"), Value::Null]);
+        p.end_statement();
+        assert_eq!(buf.text(), "5     6            \n----  -------------\n5     6\nwider \n");
     }
 
     #[test]

@@ -94,7 +94,20 @@ pub enum Eqp {
     #[default]
     Off,
     On,
+    /// As `on` in Brisk, whose plans have no separate trigger lines.
+    Trigger,
     Full,
+}
+
+impl Eqp {
+    pub fn name(self) -> &'static str {
+        match self {
+            Eqp::Off => "off",
+            Eqp::On => "on",
+            Eqp::Trigger => "trigger",
+            Eqp::Full => "full",
+        }
+    }
 }
 
 /// The session's settings that apply inside statements, and what running them collects.
@@ -159,6 +172,8 @@ pub struct Shell<E: Executor> {
     pub redirect: Option<Redirect>,
     /// `.once`: inputs left before output returns to standard output (sqlite3's `outCount`).
     pub once_count: u8,
+    /// The database's name as given on the command line or to `.open` (`.show` prints it).
+    pub db_name: String,
 }
 
 /// Output sent to a file or a pipe.
@@ -233,6 +248,7 @@ impl<E: Executor> Shell<E> {
             timer: false,
             redirect: None,
             once_count: 0,
+            db_name: ":memory:".to_string(),
         }
     }
 
@@ -296,6 +312,64 @@ impl<E: Executor> Shell<E> {
             }
         }
         0
+    }
+
+    /// Reads the start-up file: `-init FILE`, else `~/.briskrc`, else `~/.sqliterc` (so that a
+    /// sqlite3 user's settings carry over). Returns an exit code when `-bail` ends the run.
+    pub fn run_startup_file(&mut self, init_file: Option<&str>, interactive: bool) -> Option<i32> {
+        let path = match init_file {
+            Some(f) => std::path::PathBuf::from(f),
+            None => {
+                let home = std::path::PathBuf::from(std::env::var_os("HOME")?);
+                let brisk = home.join(".briskrc");
+                if brisk.exists() {
+                    brisk
+                } else {
+                    home.join(".sqliterc")
+                }
+            }
+        };
+        match std::fs::File::open(&path) {
+            Ok(f) => {
+                if interactive {
+                    self.eprint(&format!("-- Loading resources from {}\n", path.display()));
+                }
+                let code = self.process_input(&mut std::io::BufReader::new(f), InputKind::Batch);
+                (code != 0 && self.bail).then_some(1)
+            }
+            Err(_) if init_file.is_some() => {
+                self.eprint(&format!("cannot open: \"{}\"\n", path.display()));
+                self.bail.then_some(1)
+            }
+            Err(_) => None,
+        }
+    }
+
+    /// Runs one `-cmd COMMAND`: errors are reported and end the run only with `-bail`. Returns
+    /// the exit code when the run ends.
+    pub fn run_cmd_option(&mut self, cmd: &str) -> Option<i32> {
+        if cmd.starts_with('.') {
+            let outcome = dot::run(self, cmd);
+            self.after_input();
+            return match outcome {
+                DotOutcome::Ok => None,
+                // As sqlite3, which ends then with code 0.
+                DotOutcome::Exit(_) => self.bail.then_some(0),
+                DotOutcome::Error => self.bail.then_some(1),
+            };
+        }
+        let result = self.exec.exec(cmd, &mut self.ctx, &mut self.out);
+        self.after_input();
+        match result {
+            Ok(()) => None,
+            Err(ExecError::Sql { phase, message, code, sql, offset }) => {
+                let what = if phase == Phase::Prepare { "in prepare" } else { "stepping" };
+                let detail = ExecError::detail(phase, &message, code, &sql, offset);
+                self.eprint(&format!("Error: {what}, {detail}\n"));
+                self.bail.then_some(if code == 0 { 1 } else { code })
+            }
+            Err(e @ ExecError::Open { .. }) => Some(self.open_failed(e)),
+        }
     }
 
     /// Reads input line by line and runs it (sqlite3's `process_input`). Returns the exit code:

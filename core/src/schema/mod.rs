@@ -255,14 +255,15 @@ impl Schema {
     /// Reads sqlite_schema (the caller holds a read transaction) and builds the schema.
     pub fn load(pager: &mut Pager) -> Result<Schema> {
         let mut schema = Schema::default();
+        // An empty database still has its (empty) schema table.
+        let master = Arc::new(schema_table());
+        schema.tables.insert("sqlite_schema".into(), master.clone());
+        schema.tables.insert("sqlite_master".into(), master);
         if pager.page_count() == 0 {
             return Ok(schema);
         }
         schema.cookie = pager.header_u32(header::OFFSET_SCHEMA_COOKIE)?;
         schema.rows = read_schema_rows(pager)?;
-        let master = Arc::new(schema_table());
-        schema.tables.insert("sqlite_schema".into(), master.clone());
-        schema.tables.insert("sqlite_master".into(), master);
         // Tables first, so indexes can resolve their columns.
         let rows = schema.rows.clone();
         for row in rows.iter().filter(|r| r.kind == "table") {

@@ -690,6 +690,11 @@ impl Pager {
 
     /// The page, or `Pending` after submitting its read.
     pub fn get(&mut self, pgno: PageNumber) -> Result<IoPoll<PageRef>> {
+        if pgno == 1 && self.page_count == 0 {
+            // An empty database reads as one with an empty schema, as in SQLite; nothing is
+            // written until a write transaction creates page 1.
+            return Ok(IoPoll::Ready(Arc::new(Page::new(1, self.new_page_one()))));
+        }
         self.check_pgno(pgno)?;
         if let Some(p) = self.cache.get(pgno) {
             return Ok(IoPoll::Ready(p));

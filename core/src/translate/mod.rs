@@ -290,10 +290,33 @@ fn compile_pragma(ctx: &mut Ctx, schema: &Schema, p: &ast::Pragma) -> Result<Com
             let Some(v) = &p.value else {
                 return Ok(Compiled::none());
             };
+            let first = ctx.b.alloc_registers(6);
+            if let Some(view) = schema.view(v.text()) {
+                // A view's columns are its SELECT's result columns.
+                let sql = format!("SELECT * FROM \"{}\"", view.name.replace('"', "\"\""));
+                let stmt = crate::parser::parse(&sql)?.into_iter().next().expect("one statement");
+                let program = compile(&ctx.schema.clone(), &stmt, &sql)?;
+                for (cid, (name, decl)) in program.column_names.iter().zip(&program.column_decltypes).enumerate() {
+                    ctx.b.emit(Insn::Integer { value: cid as i64, dest: first });
+                    ctx.b.emit(Insn::String8 { value: Arc::from(name.as_str()), dest: first + 1 });
+                    ctx.b.emit(Insn::String8 { value: Arc::from(decl.as_deref().unwrap_or("")), dest: first + 2 });
+                    ctx.b.emit(Insn::Integer { value: 0, dest: first + 3 });
+                    ctx.b.emit(Insn::Null { dest: first + 4, end: first + 4 });
+                    ctx.b.emit(Insn::Integer { value: 0, dest: first + 5 });
+                    ctx.b.emit(Insn::ResultRow { start: first, count: 6 });
+                }
+                return Ok(Compiled {
+                    txn: Txn::Read,
+                    columns: ["cid", "name", "type", "notnull", "dflt_value", "pk"]
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect(),
+                    decltypes: vec![None; 6],
+                });
+            }
             let Some(t) = schema.table(v.text()) else {
                 return Ok(Compiled { txn: Txn::Read, ..Compiled::none() });
             };
-            let first = ctx.b.alloc_registers(6);
             for (cid, c) in t.columns.iter().enumerate() {
                 ctx.b.emit(Insn::Integer { value: cid as i64, dest: first });
                 ctx.b.emit(Insn::String8 { value: Arc::from(c.name.as_str()), dest: first + 1 });

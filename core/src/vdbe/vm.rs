@@ -388,7 +388,9 @@ impl Vm {
         info: &CursorInfo,
         writable: bool,
     ) -> Result<()> {
-        if root == 0 || root > db.pager.page_count() {
+        // Root 1 of an empty database is sqlite_schema's empty root (the pager supplies it).
+        let empty_schema = root == 1 && db.pager.page_count() == 0;
+        if root == 0 || (root > db.pager.page_count() && !empty_schema) {
             return Err(Error::corrupt(format!("root page {root} out of range")));
         }
         let kind = match info {
