@@ -1,5 +1,8 @@
 //! The [`Executor`] over a Brisk connection: sqlite3's `shell_exec` loop over `compile_first`.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
+
 use brisk::api::{Connection, Database, OpenOptions, StepResult};
 use brisk::io::IoKind;
 use brisk::vdbe::program::ExplainMode;
@@ -20,12 +23,20 @@ pub struct BriskExecutor {
     path: String,
     options: OpenOptions,
     conn: Option<Connection>,
+    /// Called with the connection's interrupt flag when the connection opens: Ctrl-C on a
+    /// terminal sets it (see `interactive.rs`).
+    on_open: Option<fn(Arc<AtomicBool>)>,
 }
 
 impl BriskExecutor {
     pub fn new(path: &str, io: IoKind, read_only: bool) -> BriskExecutor {
         let options = OpenOptions { io, read_only, create: !read_only };
-        BriskExecutor { path: path.to_string(), options, conn: None }
+        BriskExecutor { path: path.to_string(), options, conn: None, on_open: None }
+    }
+
+    /// Has `hook` called with the interrupt flag of each connection this executor opens.
+    pub fn on_open(&mut self, hook: fn(Arc<AtomicBool>)) {
+        self.on_open = Some(hook);
     }
 
     /// The connection, opened if need be. A file that cannot be opened at all is fatal, as in
@@ -40,6 +51,9 @@ impl BriskExecutor {
         match db.connect() {
             Ok(conn) => {
                 conn.set_fp_digits(SHELL_FP_DIGITS);
+                if let Some(hook) = self.on_open {
+                    hook(conn.interrupt_handle());
+                }
                 self.conn = Some(conn.clone());
                 Ok(conn)
             }

@@ -5,7 +5,9 @@
 //! does. Code map:
 //! - `args.rs` — the command line (hand-written: sqlite3's single-dash long options);
 //! - `input.rs` — input lines into SQL chunks and dot-commands, as sqlite3's `process_input`;
-//! - `shell.rs` — the run loops, error messages and exit codes, over an [`shell::Executor`];
+//! - `shell.rs` — the run loops, error messages and exit codes, over an [`shell::Executor`] and
+//!   a [`shell::LineSource`];
+//! - `interactive.rs` — on a terminal: the line editor, history and Ctrl-C;
 //! - `engine.rs` — the executor over a Brisk connection;
 //! - `output.rs` — output modes and value formatting;
 //! - `dot.rs` — the dot-command table.
@@ -14,6 +16,7 @@ mod args;
 mod dot;
 mod engine;
 mod input;
+mod interactive;
 mod output;
 mod shell;
 
@@ -66,7 +69,14 @@ fn run(argv: &[String]) -> i32 {
     // Values printed outside a statement's step convert with the shell's digits too.
     let _fp_digits = brisk::value::FpDigitsGuard::set(engine::SHELL_FP_DIGITS);
     let path = opts.filename.clone().unwrap_or_else(|| ":memory:".to_string());
-    let executor = engine::BriskExecutor::new(&path, opts.io, opts.read_only);
+    let mut executor = engine::BriskExecutor::new(&path, opts.io, opts.read_only);
+    let interactive = opts.commands.is_empty() && opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
+    // The line editor and Ctrl-C need a terminal: `-interactive` over a pipe reads plain lines.
+    let mut editor = if interactive && io::stdin().is_terminal() { interactive::Editor::new() } else { None };
+    if editor.is_some() {
+        executor.on_open(interactive::interrupt_on_sigint);
+        interactive::install_sigint_handler();
+    }
     let stdout_is_terminal = io::stdout().is_terminal();
     let out: Box<dyn Write> = if stdout_is_terminal {
         Box::new(LineWriter::new(io::stdout()))
@@ -80,7 +90,6 @@ fn run(argv: &[String]) -> i32 {
     let code = if !opts.commands.is_empty() {
         shell.run_commands(&opts.commands)
     } else {
-        let interactive = opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
         if interactive {
             let mut banner = version_line().replacen("brisk ", "brisk version ", 1);
             banner.push_str("Enter \".help\" for usage hints.\n");
@@ -90,7 +99,14 @@ fn run(argv: &[String]) -> i32 {
             shell.out.write_str(&banner);
         }
         let kind = if interactive { InputKind::Interactive } else { InputKind::Batch };
-        shell.process_input(&mut io::stdin().lock(), kind)
+        match &mut editor {
+            Some(editor) => {
+                let code = shell.process_lines(editor, kind);
+                editor.save_history();
+                code
+            }
+            None => shell.process_input(&mut io::stdin().lock(), kind),
+        }
     };
     shell.out.flush();
     code
