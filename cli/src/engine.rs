@@ -1,6 +1,8 @@
 //! The [`Executor`] over a Brisk connection: sqlite3's `shell_exec` loop over `compile_first`.
 
 use std::collections::BTreeMap;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use brisk::api::{Connection, Database, OpenOptions, Statement, StepResult};
@@ -23,12 +25,20 @@ pub struct BriskExecutor {
     path: String,
     options: OpenOptions,
     conn: Option<Connection>,
+    /// Called with the connection's interrupt flag when the connection opens: Ctrl-C on a
+    /// terminal sets it (see `interactive.rs`).
+    on_open: Option<fn(Arc<AtomicBool>)>,
 }
 
 impl BriskExecutor {
     pub fn new(path: &str, io: IoKind, read_only: bool) -> BriskExecutor {
         let options = OpenOptions { io, read_only, create: !read_only };
-        BriskExecutor { path: path.to_string(), options, conn: None }
+        BriskExecutor { path: path.to_string(), options, conn: None, on_open: None }
+    }
+
+    /// Has `hook` called with the interrupt flag of each connection this executor opens.
+    pub fn on_open(&mut self, hook: fn(Arc<AtomicBool>)) {
+        self.on_open = Some(hook);
     }
 
     /// The connection, opened if need be. A file that cannot be opened at all is fatal, as in
@@ -43,6 +53,9 @@ impl BriskExecutor {
         match db.connect() {
             Ok(conn) => {
                 conn.set_fp_digits(SHELL_FP_DIGITS);
+                if let Some(hook) = self.on_open {
+                    hook(conn.interrupt_handle());
+                }
                 self.conn = Some(conn.clone());
                 Ok(conn)
             }
@@ -182,6 +195,7 @@ impl Executor for BriskExecutor {
     fn open(&mut self, path: &str, read_only: bool) -> Result<(), ExecError> {
         let path = if path.is_empty() { ":memory:" } else { path };
         let mut next = BriskExecutor::new(path, self.options.io, read_only);
+        next.on_open = self.on_open;
         next.connection()?;
         *self = next;
         Ok(())

@@ -5,7 +5,9 @@
 //! does. Code map:
 //! - `args.rs` — the command line (hand-written: sqlite3's single-dash long options);
 //! - `input.rs` — input lines into SQL chunks and dot-commands, as sqlite3's `process_input`;
-//! - `shell.rs` — the run loops, error messages and exit codes, over an [`shell::Executor`];
+//! - `shell.rs` — the run loops, error messages and exit codes, over an [`shell::Executor`] and
+//!   a [`shell::LineSource`];
+//! - `interactive.rs` — on a terminal: the line editor, history and Ctrl-C;
 //! - `engine.rs` — the executor over a Brisk connection;
 //! - `output.rs` — output modes and value formatting; `columnar.rs` — the column-family
 //!   layouts; `real40.rs` — REALs as sqlite3 3.40 prints them in quote, insert and json modes;
@@ -17,6 +19,7 @@ mod dot;
 mod engine;
 mod files;
 mod input;
+mod interactive;
 mod output;
 mod real40;
 mod schema;
@@ -72,7 +75,14 @@ fn run(argv: &[String]) -> i32 {
     // Values printed outside a statement's step convert with the shell's digits too.
     let _fp_digits = brisk::value::FpDigitsGuard::set(engine::SHELL_FP_DIGITS);
     let path = opts.filename.clone().unwrap_or_else(|| ":memory:".to_string());
-    let executor = engine::BriskExecutor::new(&path, opts.io, opts.read_only);
+    let mut executor = engine::BriskExecutor::new(&path, opts.io, opts.read_only);
+    let interactive = opts.commands.is_empty() && opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
+    // The line editor and Ctrl-C need a terminal: `-interactive` over a pipe reads plain lines.
+    let mut editor = if interactive && io::stdin().is_terminal() { interactive::Editor::new() } else { None };
+    if editor.is_some() {
+        executor.on_open(interactive::interrupt_on_sigint);
+        interactive::install_sigint_handler();
+    }
     let stdout_is_terminal = io::stdout().is_terminal();
     let out: Box<dyn Write> = if stdout_is_terminal {
         Box::new(LineWriter::new(io::stdout()))
@@ -84,7 +94,6 @@ fn run(argv: &[String]) -> i32 {
     shell.bail = opts.bail;
     shell.echo = opts.echo;
 
-    let interactive = opts.commands.is_empty() && opts.interactive.unwrap_or_else(|| io::stdin().is_terminal());
     let early_exit = shell
         .run_startup_file(opts.init_file.as_deref(), interactive)
         .or_else(|| opts.init_commands.iter().find_map(|cmd| shell.run_cmd_option(cmd)));
@@ -104,7 +113,14 @@ fn run(argv: &[String]) -> i32 {
             shell.out.write_str(&banner);
         }
         let kind = if interactive { InputKind::Interactive } else { InputKind::Batch };
-        shell.process_input(&mut io::stdin().lock(), kind)
+        match &mut editor {
+            Some(editor) => {
+                let code = shell.process_lines(editor, kind);
+                editor.save_history();
+                code
+            }
+            None => shell.process_input(&mut io::stdin().lock(), kind),
+        }
     };
     shell.out.flush();
     code

@@ -232,6 +232,51 @@ pub enum InputKind {
     Batch,
 }
 
+/// One read from a [`LineSource`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    /// A line without its line ending.
+    Text(String),
+    /// Ctrl-C at the prompt: the line being typed is abandoned.
+    Interrupted,
+    /// End of input (or Ctrl-D at the prompt, or an error reading).
+    End,
+}
+
+/// Where [`Shell::process_lines`] reads its lines: a file or pipe ([`PlainLines`]), or the line
+/// editor on a terminal (`interactive::Editor`).
+pub trait LineSource {
+    /// Reads the next line; a source that [shows prompts](LineSource::shows_prompt) shows
+    /// `prompt` first.
+    fn read_line(&mut self, prompt: &str) -> Line;
+
+    /// True if the source shows the prompt itself; otherwise the shell writes it to its output.
+    fn shows_prompt(&self) -> bool {
+        false
+    }
+}
+
+/// Lines from a reader, as sqlite3 reads a file or pipe: split at `\n`, a `\r` before it
+/// dropped, invalid UTF-8 replaced.
+pub struct PlainLines<'a>(pub &'a mut dyn BufRead);
+
+impl LineSource for PlainLines<'_> {
+    fn read_line(&mut self, _prompt: &str) -> Line {
+        let mut buf = Vec::new();
+        match self.0.read_until(b'\n', &mut buf) {
+            Ok(0) | Err(_) => return Line::End,
+            Ok(_) => {}
+        }
+        if buf.ends_with(b"\n") {
+            buf.pop();
+            if buf.ends_with(b"\r") {
+                buf.pop();
+            }
+        }
+        Line::Text(String::from_utf8_lossy(&buf).into_owned())
+    }
+}
+
 pub const MAIN_PROMPT: &str = "brisk> ";
 pub const CONTINUE_PROMPT: &str = "   ...> ";
 
@@ -375,32 +420,32 @@ impl<E: Executor> Shell<E> {
     /// Reads input line by line and runs it (sqlite3's `process_input`). Returns the exit code:
     /// 1 if any error happened.
     pub fn process_input(&mut self, input: &mut dyn BufRead, kind: InputKind) -> i32 {
+        self.process_lines(&mut PlainLines(input), kind)
+    }
+
+    /// [`Shell::process_input`] over any [`LineSource`] (the line editor on a terminal).
+    pub fn process_lines(&mut self, input: &mut dyn LineSource, kind: InputKind) -> i32 {
         let interactive = kind == InputKind::Interactive;
         let mut acc = Accumulator::new();
         let mut errors = 0;
-        let mut buf = Vec::new();
         while errors == 0 || !self.bail || interactive {
-            if interactive {
-                self.out.write_str(if acc.pending() { CONTINUE_PROMPT } else { MAIN_PROMPT });
+            let prompt = if acc.pending() { CONTINUE_PROMPT } else { MAIN_PROMPT };
+            if interactive && !input.shows_prompt() {
+                self.out.write_str(prompt);
             }
             self.out.flush();
-            buf.clear();
-            match input.read_until(b'\n', &mut buf) {
-                Ok(0) | Err(_) => {
+            let line = match input.read_line(prompt) {
+                Line::Text(line) => line,
+                // Ctrl-C at the prompt abandons the line being typed but not the SQL pending from
+                // earlier lines, as sqlite3 with readline does.
+                Line::Interrupted => continue,
+                Line::End => {
                     if interactive {
                         self.out.write_str("\n");
                     }
                     break;
                 }
-                Ok(_) => {}
-            }
-            if buf.ends_with(b"\n") {
-                buf.pop();
-                if buf.ends_with(b"\r") {
-                    buf.pop();
-                }
-            }
-            let line = String::from_utf8_lossy(&buf).into_owned();
+            };
             match acc.push_line(&line) {
                 None => {}
                 Some(Item::Dot(line)) => {

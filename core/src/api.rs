@@ -494,3 +494,49 @@ macro_rules! params {
     () => { &[] as &[$crate::Value] };
     ($($v:expr),+ $(,)?) => { &[$($crate::Value::from($v)),+] as &[$crate::Value] };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An endless query, stopped only by an interrupt (it jumps backwards on every row).
+    const ENDLESS: &str = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c) SELECT count(*) FROM c";
+
+    #[test]
+    fn interrupt_stops_the_running_statement_only() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1), (2), (3);").unwrap();
+        let handle = conn.interrupt_handle();
+        handle.store(true, std::sync::atomic::Ordering::Relaxed);
+        // Set before the statement starts: cleared as it starts, as in SQLite.
+        assert_eq!(
+            conn.query_row("SELECT count(*) FROM t", &[], |r| Ok(r.get(0)?.clone())).unwrap(),
+            Value::Integer(3)
+        );
+
+        let mut stmt = conn.prepare(ENDLESS).unwrap();
+        let flag = handle.clone();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let err = stmt.step().unwrap_err();
+        stopper.join().unwrap();
+        assert!(matches!(err, Error::Interrupt), "{err:?}");
+        assert_eq!((err.to_string(), err.code() as i32), ("interrupted".to_string(), 9));
+        drop(stmt);
+
+        // The flag stays set after the interrupted statement; the next one still runs (with and
+        // without a table, since only statements that open a b-tree count as active).
+        assert!(handle.load(std::sync::atomic::Ordering::Relaxed));
+        let rows = conn.prepare("SELECT a FROM t ORDER BY a DESC").unwrap().query_all(&[]).unwrap();
+        assert_eq!(rows, vec![vec![Value::Integer(3)], vec![Value::Integer(2)], vec![Value::Integer(1)]]);
+        handle.store(true, std::sync::atomic::Ordering::Relaxed);
+        let rows = conn
+            .prepare("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 100) SELECT sum(x) FROM c")
+            .unwrap()
+            .query_all(&[])
+            .unwrap();
+        assert_eq!(rows, vec![vec![Value::Integer(5050)]]);
+    }
+}

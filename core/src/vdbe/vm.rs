@@ -242,6 +242,14 @@ impl Vm {
         match self.state {
             VmState::Done => return Ok(StepResult::Done),
             VmState::Ready => {
+                // As sqlite3_step: a statement that starts while no other is running clears a
+                // pending interrupt, so an interrupt that arrives between statements (or outlives
+                // the one it stopped) does not stop the next. Statements that open no b-tree are
+                // not counted in `active_statements`; with one statement at a time, as the shell
+                // runs them, that makes no difference.
+                if db.active_statements == 0 {
+                    db.interrupted.store(false, std::sync::atomic::Ordering::Relaxed);
+                }
                 self.on_error = OE_ABORT;
                 self.state = VmState::Running;
                 self.pc = 0;
