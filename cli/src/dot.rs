@@ -7,7 +7,7 @@ use brisk::Value;
 
 use crate::output::{quote_identifier, ColumnOptions, Mode};
 use crate::shell::{Eqp, Executor, Shell};
-use crate::{files, schema};
+use crate::{files, import, schema};
 
 /// What a dot-command asks of the input loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub enum DotOutcome {
     Ok,
     /// The command failed (its message is printed); counts as an error for `-bail` and the exit code.
     Error,
+    /// Like `Error`, with the result code that ends a run of SQL arguments (sqlite3 returns
+    /// `do_meta_command`'s code as the exit status there).
+    Failed(i32),
     /// Stop reading input and exit with this code.
     Exit(i32),
 }
@@ -55,6 +58,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("exit", 4, "?CODE?", "Exit this program with return-code CODE", exit),
         cmd("headers", 1, "on|off", "Turn display of headers on or off", headers),
         cmd("help", 3, "?PATTERN?", "Show help text for PATTERN", help),
+        cmd("import", 1, "FILE TABLE", "Import data from FILE into TABLE", import::import),
         cmd("indexes", 2, "?TABLE?", "Show names of indexes", schema::tables),
         cmd("indices", 3, "?TABLE?", "Show names of indexes", schema::tables),
         cmd("mode", 1, "MODE ?OPTIONS?", "Set output mode", mode),
@@ -524,7 +528,7 @@ fn parameter<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
 }
 
 /// sqlite3's `integerValue` for the common cases: an optional sign, decimal or `0x` hex digits.
-fn integer_value(arg: &str) -> i64 {
+pub fn integer_value(arg: &str) -> i64 {
     let (neg, digits) = match arg.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, arg.strip_prefix('+').unwrap_or(arg)),

@@ -641,7 +641,7 @@ fn html_string(o: &mut Vec<u8>, z: &[u8]) {
 
 /// sqlite3's `output_c_string` (tcl mode): C escapes, and octal for what C's `isprint` rejects
 /// (every byte outside printable ASCII).
-fn tcl_string(o: &mut Vec<u8>, z: &[u8]) {
+pub fn tcl_string(o: &mut Vec<u8>, z: &[u8]) {
     o.push(b'"');
     for &c in z {
         match c {
