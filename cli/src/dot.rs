@@ -5,9 +5,9 @@
 
 use brisk::Value;
 
-use crate::output::{quote_identifier, ColumnOptions, Mode};
+use crate::output::{c_string_text, quote_identifier, ColumnOptions, Mode};
 use crate::shell::{Eqp, Executor, Shell};
-use crate::{files, schema};
+use crate::{files, import, schema};
 
 /// What a dot-command asks of the input loop.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -15,6 +15,9 @@ pub enum DotOutcome {
     Ok,
     /// The command failed (its message is printed); counts as an error for `-bail` and the exit code.
     Error,
+    /// Like `Error`, with the result code that ends a run of SQL arguments (sqlite3 returns
+    /// `do_meta_command`'s code as the exit status there).
+    Failed(i32),
     /// Stop reading input and exit with this code.
     Exit(i32),
 }
@@ -56,6 +59,7 @@ fn commands<E: Executor>() -> Vec<Command<E>> {
         cmd("explain", 4, "?on|off|auto?", "Change the EXPLAIN formatting mode.  Default: auto", explain),
         cmd("headers", 1, "on|off", "Turn display of headers on or off", headers),
         cmd("help", 3, "?PATTERN?", "Show help text for PATTERN", help),
+        cmd("import", 1, "FILE TABLE", "Import data from FILE into TABLE", import::import),
         cmd("indexes", 2, "?TABLE?", "Show names of indexes", schema::tables),
         cmd("indices", 3, "?TABLE?", "Show names of indexes", schema::tables),
         cmd("mode", 1, "MODE ?OPTIONS?", "Set output mode", mode),
@@ -468,13 +472,6 @@ fn explain<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     DotOutcome::Ok
 }
 
-/// sqlite3's `output_c_string` of a setting.
-fn c_string(z: &str) -> String {
-    let mut o = Vec::new();
-    crate::output::c_string(&mut o, z.as_bytes());
-    String::from_utf8_lossy(&o).into_owned()
-}
-
 /// `.show`: the settings, as sqlite3 lists them.
 fn show<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
     if args.len() != 1 {
@@ -509,10 +506,10 @@ fn show<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
         ("explain", explain.to_string()),
         ("headers", on_off(s.header).to_string()),
         ("mode", mode),
-        ("nullvalue", c_string(&s.null_value)),
+        ("nullvalue", c_string_text(s.null_value.as_bytes())),
         ("output", output.to_string()),
-        ("colseparator", c_string(&s.col_sep)),
-        ("rowseparator", c_string(&s.row_sep)),
+        ("colseparator", c_string_text(s.col_sep.as_bytes())),
+        ("rowseparator", c_string_text(s.row_sep.as_bytes())),
         ("stats", "off".to_string()),
         ("width", widths),
         ("filename", shell.db_name.clone()),
@@ -604,7 +601,7 @@ fn parameter<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
 }
 
 /// sqlite3's `integerValue` for the common cases: an optional sign, decimal or `0x` hex digits.
-fn integer_value(arg: &str) -> i64 {
+pub fn integer_value(arg: &str) -> i64 {
     let (neg, digits) = match arg.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, arg.strip_prefix('+').unwrap_or(arg)),

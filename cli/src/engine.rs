@@ -12,7 +12,7 @@ use brisk::{Error, Value};
 
 use crate::input::is_space;
 use crate::output::{Printer, StatementKind};
-use crate::shell::{Eqp, ExecContext, ExecError, Executor, Phase};
+use crate::shell::{Eqp, ExecContext, ExecError, Executor, Phase, Prepared};
 
 /// The shell prints REALs with the 15 significant digits of the sqlite3 shell it is checked
 /// against (3.40; SQLite 3.52 and later keep 17, the library's default).
@@ -204,5 +204,28 @@ impl Executor for BriskExecutor {
     fn serialize(&mut self) -> Result<Vec<u8>, ExecError> {
         let conn = self.connection()?;
         conn.serialize().map_err(|e| sql_error(Phase::Step, &e, "", None))
+    }
+
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn Prepared>, ExecError> {
+        let conn = self.connection()?;
+        let stmt = conn.prepare(sql).map_err(|e| sql_error(Phase::Prepare, &e, sql, error_offset(&e)))?;
+        Ok(Box::new(stmt))
+    }
+
+    fn is_autocommit(&mut self) -> bool {
+        self.conn.as_ref().is_none_or(Connection::is_autocommit)
+    }
+}
+
+impl Prepared for Statement {
+    fn column_count(&self) -> usize {
+        Statement::column_count(self)
+    }
+
+    fn run(&mut self, params: &[Value]) -> Result<(), ExecError> {
+        let result = self.execute(params);
+        // Rewind at once, as sqlite3_reset does, so the statement holds nothing open between runs.
+        self.reset();
+        result.map(drop).map_err(|e| sql_error(Phase::Step, &e, "", None))
     }
 }

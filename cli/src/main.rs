@@ -11,13 +11,14 @@
 //! - `engine.rs` — the executor over a Brisk connection;
 //! - `output.rs` — output modes and value formatting; `columnar.rs` — the column-family
 //!   layouts; `real40.rs` — REALs as sqlite3 3.40 prints them in quote, insert and json modes;
-//! - `dot.rs` — the dot-command table.
+//! - `dot.rs` — the dot-command table; `import.rs` — `.import` and its CSV reader.
 
 mod args;
 mod columnar;
 mod dot;
 mod engine;
 mod files;
+mod import;
 mod input;
 mod interactive;
 mod output;

@@ -728,6 +728,13 @@ fn html_string(o: &mut Vec<u8>, z: &[u8]) {
     }
 }
 
+/// [`c_string`] as text (`.show`, `.import -v`).
+pub fn c_string_text(z: &[u8]) -> String {
+    let mut o = Vec::new();
+    c_string(&mut o, z);
+    String::from_utf8_lossy(&o).into_owned()
+}
+
 /// sqlite3's `output_c_string` (tcl mode): C escapes, and octal for what C's `isprint` rejects
 /// (every byte outside printable ASCII).
 pub fn c_string(o: &mut Vec<u8>, z: &[u8]) {

@@ -48,6 +48,14 @@ pub enum ExecError {
 }
 
 impl ExecError {
+    /// The primary result code (SQLITE_CANTOPEN for a database that cannot be opened).
+    pub fn code(&self) -> i32 {
+        match self {
+            ExecError::Sql { code, .. } => *code,
+            ExecError::Open { .. } => 14,
+        }
+    }
+
     /// SQLite's message.
     pub fn message(&self) -> &str {
         match self {
@@ -86,6 +94,18 @@ pub trait Executor {
     fn open(&mut self, path: &str, read_only: bool) -> Result<(), ExecError>;
     /// The database as a file holding it would be (`.backup`, `.save`).
     fn serialize(&mut self) -> Result<Vec<u8>, ExecError>;
+    /// Compiles one statement to be run many times (`.import`'s INSERT), or only inspected.
+    fn prepare(&mut self, sql: &str) -> Result<Box<dyn Prepared>, ExecError>;
+    /// Whether no transaction is open (`sqlite3_get_autocommit`).
+    fn is_autocommit(&mut self) -> bool;
+}
+
+/// A compiled statement that a dot-command runs repeatedly with new parameters.
+pub trait Prepared {
+    /// The number of columns in the statement's result (`sqlite3_column_count`).
+    fn column_count(&self) -> usize;
+    /// Binds `params` to `?1..?N`, runs the statement to its end and rewinds it.
+    fn run(&mut self, params: &[Value]) -> Result<(), ExecError>;
 }
 
 /// `.eqp`: show each statement's query plan (and, with `full`, its program) before its rows.
@@ -336,6 +356,7 @@ impl<E: Executor> Shell<E> {
                     DotOutcome::Ok => {}
                     DotOutcome::Exit(code) => return code,
                     DotOutcome::Error => return 1,
+                    DotOutcome::Failed(code) => return code,
                 }
                 continue;
             }
@@ -401,6 +422,7 @@ impl<E: Executor> Shell<E> {
                 // As sqlite3, which ends then with code 0.
                 DotOutcome::Exit(_) => self.bail.then_some(0),
                 DotOutcome::Error => self.bail.then_some(1),
+                DotOutcome::Failed(code) => self.bail.then_some(code),
             };
         }
         let result = self.exec.exec(cmd, &mut self.ctx, &mut self.out);
@@ -456,7 +478,7 @@ impl<E: Executor> Shell<E> {
                     self.after_input();
                     match outcome {
                         DotOutcome::Ok => {}
-                        DotOutcome::Error => errors += 1,
+                        DotOutcome::Error | DotOutcome::Failed(_) => errors += 1,
                         DotOutcome::Exit(code) => {
                             if code != 0 {
                                 self.out.flush();
@@ -556,6 +578,15 @@ pub(crate) mod tests {
             Ok(Vec::new())
         }
 
+        fn prepare(&mut self, sql: &str) -> Result<Box<dyn Prepared>, ExecError> {
+            self.runs.push(sql.to_string());
+            Ok(Box::new(FakeStatement))
+        }
+
+        fn is_autocommit(&mut self) -> bool {
+            true
+        }
+
         fn exec(&mut self, sql: &str, _ctx: &mut ExecContext, out: &mut Printer) -> Result<(), ExecError> {
             self.runs.push(sql.to_string());
             let mut offset = 0;
@@ -596,6 +627,19 @@ pub(crate) mod tests {
                     });
                 }
             }
+            Ok(())
+        }
+    }
+
+    /// A statement of the pretend database: one column, and every run succeeds.
+    struct FakeStatement;
+
+    impl Prepared for FakeStatement {
+        fn column_count(&self) -> usize {
+            1
+        }
+
+        fn run(&mut self, _params: &[Value]) -> Result<(), ExecError> {
             Ok(())
         }
     }

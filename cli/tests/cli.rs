@@ -30,14 +30,28 @@ struct Case {
     steps: Vec<Step>,
     /// Run both programs with argv[0] = "sqlite3", for messages that name the program.
     same_argv0: bool,
+    /// Files (name, contents) written into each program's directory before the first step.
+    files: &'static [(&'static str, &'static [u8])],
 }
 
 fn case(name: &'static str, args: &'static [&'static str], stdin: &'static str) -> Case {
-    Case { name, steps: vec![Step { args, stdin }], same_argv0: false }
+    Case { name, steps: vec![Step { args, stdin }], same_argv0: false, files: &[] }
 }
 
 fn steps(name: &'static str, steps: &[(&'static [&'static str], &'static str)]) -> Case {
-    Case { name, steps: steps.iter().map(|&(args, stdin)| Step { args, stdin }).collect(), same_argv0: false }
+    Case {
+        name,
+        steps: steps.iter().map(|&(args, stdin)| Step { args, stdin }).collect(),
+        same_argv0: false,
+        files: &[],
+    }
+}
+
+impl Case {
+    /// The case with these input files in its directory.
+    fn with_files(self, files: &'static [(&'static str, &'static [u8])]) -> Case {
+        Case { files, ..self }
+    }
 }
 
 /// What one invocation did.
@@ -103,6 +117,11 @@ fn compare(cases: Vec<Case>) {
     for case in &cases {
         let (brisk_dir, sqlite_dir) = (fresh_dir("brisk"), fresh_dir("sqlite3"));
         let argv0 = case.same_argv0.then_some("sqlite3");
+        for dir in [&brisk_dir, &sqlite_dir] {
+            for (name, contents) in case.files {
+                std::fs::write(dir.join(name), contents).expect("write an input file");
+            }
+        }
         for (i, step) in case.steps.iter().enumerate() {
             let want = run_step(SQLITE3, &sqlite_dir, step, argv0);
             let got = run_step(BRISK, &brisk_dir, step, argv0);
@@ -531,6 +550,167 @@ fn output_modes() {
         case("mode switching in one input", &[], "select 1 as a;\n.mode box\nselect 2 as b;\n.mode json\nselect 3 as c;\n.mode list\nselect 4;\n"),
     ]);
     compare(cases);
+}
+
+/// Input files for the `.import` cases.
+const IMPORT_FILES: &[(&str, &[u8])] = &[
+    ("t.csv", b"a,b,c\n1,2,3\n\"x,y\",\"he said \"\"hi\"\"\",\n"),
+    ("multiline.csv", b"id,text\n1,\"two\nlines\"\n2,\"comma, inside\"\n3,\"\"\n4,plain\n"),
+    ("crlf.csv", b"a,b\r\n1,\"x\r\ny\"\r\n\"3\",4\r\n5,6"),
+    ("bom.csv", b"\xef\xbb\xbfa,b\n1,2"),
+    ("bom-quoted.csv", b"\xef\xbb\xbf\"a\",b\n1,2\n"),
+    ("runon.csv", b"a,b\n\"abc\"def,x\n1,2\n\"q\",3\n"),
+    ("unterminated.csv", b"a,b\n\"abc,1\n2,3\n"),
+    ("ragged.csv", b"a,b,c\n1\n1,2\n1,2,3,4,5\n\n7,8,9"),
+    ("dups.csv", b"a,a,,\"q\"\"x\",A,b c\n1,2,3,4,5,6\n"),
+    ("clash.csv", b"a,a,a_1,A_01\n1,2,3,4\n"),
+    ("wide.csv", b"x,y,z,x,c5,c6,c7,c8,c9,c10,x,c12\n1,2,3,4,5,6,7,8,9,10,11,12\n"),
+    ("keys.csv", b"k,v\n1,one\n1,again\n2,two\n"),
+    ("keys-last-bad.csv", b"k,v\n1,one\n2,two\n1,again\n"),
+    ("empty.csv", b""),
+    ("header-only.csv", b"a,b\n"),
+    ("blank-lines.csv", b"\n\n1,2\n\n"),
+    ("list.txt", b"a|b\n1|2\n\"3|4\"|5\n"),
+    ("tabs.tsv", b"a\tb\n1\t2\n3\n4\t5\t6\n"),
+    ("ascii.txt", b"a\x1fb\x1e1\x1f2\x1e\x1e3\x1f4\x1f5\x1e"),
+    ("nul.csv", b"a,b\nx\0y,2\n"),
+];
+
+#[test]
+fn import() {
+    let cases = vec![
+        case("creates the table from the header", &[], ".import --csv t.csv t\n.schema\nselect * from t;\n"),
+        case(
+            "quotes, embedded newlines and commas",
+            &[],
+            ".import --csv multiline.csv t\n.mode quote\nselect * from t;\n",
+        ),
+        case("crlf and no final newline", &[], ".import --csv crlf.csv t\n.mode quote\nselect * from t;\n"),
+        case("byte-order mark", &[], ".import --csv bom.csv t\n.import --csv bom-quoted.csv u\n.schema\nselect * from t, u;\n"),
+        case("a quote not followed by a separator", &[], ".import --csv runon.csv t\n.mode quote\nselect * from t;\n"),
+        case("unterminated quote", &[], ".import --csv unterminated.csv t\n.mode quote\nselect * from t;\n"),
+        case(
+            "too few and too many fields",
+            &[],
+            ".import --csv ragged.csv t\n.mode quote\nselect * from t;\n",
+        ),
+        case("duplicate and empty column names", &[], ".import --csv dups.csv t\n.schema\nselect * from t;\n"),
+        case("renamed columns that clash", &[], ".import --csv -v clash.csv t\n.import --csv -v wide.csv w\n.schema\n"),
+        case(
+            "existing table: every row is data",
+            &[],
+            "create table t(a, b, c);\n.import --csv t.csv t\nselect * from t;\n",
+        ),
+        case(
+            "existing table with fewer columns",
+            &[],
+            "create table t(a);\n.import --csv t.csv t\nselect * from t;\n",
+        ),
+        case(
+            "skip",
+            &[],
+            "create table t(a, b, c);\n.import --csv --skip 1 t.csv t\n.import --csv --skip 9 t.csv t\n\
+             .import --skip 2 --csv t.csv u\nselect * from t;\n.schema u\n",
+        ),
+        case(
+            "verbose",
+            &[],
+            ".import -v --csv t.csv t\n.import -v t.csv u\n.import -v -v --csv t.csv t\n.mode csv\n\
+             .import -v t.csv t\n",
+        ),
+        case("list mode separators", &[], ".import list.txt t\nselect * from t;\n.mode quote\nselect * from t;\n"),
+        case(
+            "tabs and other separators",
+            &[],
+            ".mode tabs\n.import tabs.tsv t\nselect * from t;\n.separator ;\n.import tabs.tsv u\n\
+             .separator \"\\t\"\n.import tabs.tsv u\n.mode list\nselect * from u;\n",
+        ),
+        case(
+            "separators import refuses",
+            &[],
+            ".separator ab\n.import t.csv t\n.separator , \"\\r\\n\"\n.import t.csv t\n.separator \"\"\n\
+             .import t.csv t\n.separator , \"\"\n.import t.csv t\n.separator , \"\\n\"\n.import t.csv t\nselect count(*) from t;\n",
+        ),
+        case(
+            "csv mode reads crlf rows and then writes lf",
+            &[],
+            ".mode csv\n.import crlf.csv t\nselect * from t;\n.mode csv\nselect * from t;\n",
+        ),
+        case(
+            "ascii",
+            &[],
+            ".import --ascii ascii.txt t\nselect * from t;\n.mode ascii\n.import -v ascii.txt u\n.mode list\n\
+             select * from u;\n.mode ascii\n.import --csv blank-lines.csv v\n.mode list\nselect * from v;\n",
+        ),
+        case(
+            "blank lines",
+            &[],
+            ".import --csv blank-lines.csv t\n.mode quote\nselect * from t;\ncreate table u(a, b);\n\
+             .import --csv blank-lines.csv u\nselect * from u;\n",
+        ),
+        case("a NUL byte ends the value", &[], ".import --csv nul.csv t\n.mode quote\nselect * from t;\n"),
+        case(
+            "from a command",
+            &[],
+            ".import --csv \"|cat t.csv\" t\nselect * from t;\n.import --csv \"|printf 'p,q\\n1,2'\" u\n\
+             select * from u;\n.import --csv \"|true\" w\n",
+        ),
+        case(
+            "empty input and missing file",
+            &[],
+            ".import --csv empty.csv t\n.import --csv header-only.csv t\n.schema\nselect count(*) from t;\n\
+             .import --csv nosuch.csv t\n.import --csv . t2\n",
+        ),
+        case(
+            "usage errors",
+            &[],
+            ".import\n.import t.csv\n.import t.csv t extra\n.import --bogus t.csv t\n.import -skip\n\
+             .import t.csv t --skip\n",
+        ),
+        case("abbreviation", &[], ".i --csv t.csv t\n.im --csv t.csv t\nselect count(*) from t;\n"),
+        case(
+            "schema option and views",
+            &[],
+            ".import --csv --schema main t.csv t\n.schema\ncreate view v as select 1 a, 2 b, 3 c;\n\
+             .import --csv t.csv v\n",
+        ),
+        case(
+            "constraint failures are reported and skipped",
+            &[],
+            "create table t(k primary key, v);\n.import --csv -v keys.csv t\nselect * from t;\n",
+        ),
+        case(
+            "inside an open transaction",
+            &[],
+            "create table t(k primary key, v);\nbegin;\n.import --csv keys.csv t\nrollback;\nselect count(*) from t;\n",
+        ),
+        case(
+            "a failed last row counts as an error",
+            &["-bail"],
+            "create table t(k primary key, v);\n.import --csv keys-last-bad.csv t\nselect 'not reached';\n",
+        ),
+        case(
+            "failed rows before the last do not",
+            &["-bail"],
+            "create table t(k primary key, v);\n.import --csv keys.csv t\nselect 'reached';\n",
+        ),
+        case(
+            "argument: the last row's result code is the exit status",
+            &[":memory:", "create table t(k primary key, v)", ".import --csv keys-last-bad.csv t", "select 1"],
+            "",
+        ),
+        case(
+            "argument: a missing file",
+            &[":memory:", ".import nosuch.csv t", "select 1"],
+            "",
+        ),
+        case("argument: success", &[":memory:", ".import --csv t.csv t", "select * from t"], ""),
+        steps(
+            "the data is committed",
+            &[(&["db.sqlite", ".import --csv multiline.csv t"], ""), (&["db.sqlite", "select * from t"], "")],
+        ),
+    ];
+    compare(cases.into_iter().map(|c| c.with_files(IMPORT_FILES)).collect());
 }
 
 /// What only Brisk has: the version line, the usage text, the I/O backend option.
