@@ -804,3 +804,19 @@ fn quote_ends_text_at_a_nul_as_sqlite_does() {
         check(setup, q);
     }
 }
+
+/// sum() stays an exact INTEGER over text that is wholly an integer (what `.import` stores), as
+/// SQLite's sumStep decides through sqlite3_value_numeric_type.
+#[test]
+fn sum_over_text_and_blobs() {
+    let setup = "CREATE TABLE t(a TEXT, b); INSERT INTO t VALUES('1', ' 12 '), ('2', '3x'), ('40', x'31');";
+    for query in [
+        "SELECT sum(a), total(a), avg(a) FROM t",
+        "SELECT sum(b), total(b), avg(b) FROM t",
+        "SELECT sum('1.5'), sum('3.0'), sum('-0'), sum('1e2'), sum('0x10'), sum(''), sum('  ') FROM t",
+        "SELECT typeof(sum(a)), typeof(sum(b)), typeof(sum(a || '')) FROM t",
+        "SELECT sum('9223372036854775807') FROM t",
+    ] {
+        check(setup, query);
+    }
+}

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::error::{Error, Result};
 use crate::value::{Collation, Value};
-use crate::vdbe::ops::{to_f64, to_numeric, to_text};
+use crate::vdbe::ops::{parse_numeric_text, to_f64, to_numeric, to_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AggKind {
@@ -145,10 +145,18 @@ impl Accumulator {
                     return Ok(());
                 }
                 self.count += 1;
-                // Only INTEGER values keep the sum exact: anything else (a REAL, or text and blobs
-                // read as numbers) makes it approximate, as in SQLite's sumStep.
-                let exact = matches!(v, Value::Integer(_));
-                match to_numeric(v) {
+                // Only INTEGER values keep the sum exact, as in SQLite's sumStep, which asks
+                // sqlite3_value_numeric_type: text that is wholly an integer ('12', ' 3 ') counts
+                // as one; other text, REALs and blobs make the sum approximate.
+                let as_integer = match v {
+                    Value::Text(s) => match parse_numeric_text(s) {
+                        Some(i @ Value::Integer(_)) => Some(i),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let exact = matches!(v, Value::Integer(_)) || as_integer.is_some();
+                match as_integer.unwrap_or_else(|| to_numeric(v)) {
                     Value::Integer(i) if exact && !self.saw_real && !self.overflow => match self.int_sum.checked_add(i)
                     {
                         Some(s) => self.int_sum = s,
