@@ -917,3 +917,45 @@ fn settings_and_files() {
         ),
     ]);
 }
+
+/// `.timer` prints sqlite3's `Run Time:` line after each chunk of SQL (times vary, so the shape
+/// is checked), and `.stats latency` reports every statement text run so far with its count.
+#[test]
+fn timer_and_latency_report() {
+    let dir = fresh_dir("timer");
+    let input = ".timer on\nselect 1;\ncreate table t(a);\n.timer off\ninsert into t values(1);\n\
+                 insert into t values(1);\nselect   count(*)\n  from t;\n.stats latency\n.stats latency clear\n\
+                 .stats latency\n.stats\n";
+    let o = run_program(BRISK, &dir, &[], input, None);
+    let lines: Vec<&str> = o.stdout.lines().collect();
+    assert_eq!(lines[0], "1", "{o:?}");
+    for line in [lines[1], lines[2]] {
+        let fields: Vec<&str> = line.split(' ').collect();
+        assert_eq!(fields.len(), 8, "{line}");
+        assert_eq!((fields[0], fields[1], fields[2], fields[4], fields[6]), ("Run", "Time:", "real", "user", "sys"));
+        assert!(fields[3].parse::<f64>().is_ok() && fields[3].split('.').nth(1).map(str::len) == Some(3), "{line}");
+        assert!(fields[5].parse::<f64>().is_ok() && fields[7].parse::<f64>().is_ok(), "{line}");
+    }
+    assert_eq!(lines[3], "2");
+    assert!(
+        lines[4].starts_with("statement ") && lines[4].ends_with("p50        p90        p99      p99.9        max")
+    );
+    let counts: Vec<(String, String)> = lines[5..9]
+        .iter()
+        .map(|l| {
+            let cols: Vec<&str> = l.split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+            (cols[0].to_string(), cols[1].to_string())
+        })
+        .collect();
+    let want = [
+        ("select 1", "1"),
+        ("create table t(a)", "1"),
+        ("insert into t values(1)", "2"),
+        ("select count(*) from t", "1"),
+    ];
+    assert_eq!(counts, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    assert_eq!(lines[9], "no statements timed yet");
+    assert_eq!(lines.len(), 10, "{o:?}");
+    assert_eq!(o.stderr, "Usage: .stats latency ?clear?\n");
+    let _ = std::fs::remove_dir_all(&dir);
+}
