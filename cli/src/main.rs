@@ -11,7 +11,10 @@
 //! - `engine.rs` — the executor over a Brisk connection;
 //! - `output.rs` — output modes and value formatting; `columnar.rs` — the column-family
 //!   layouts; `real40.rs` — REALs as sqlite3 3.40 prints them in quote, insert and json modes;
-//! - `dot.rs` — the dot-command table; `import.rs` — `.import` and its CSV reader.
+//! - `dot.rs` — the dot-command table and the settings commands; `files.rs` — `.output`,
+//!   `.once`, `.read`, `.open`, `.backup`; `schema.rs` — `.tables`, `.indexes`, `.schema`,
+//!   `.databases`, `.dump`; `import.rs` — `.import` and its CSV reader;
+//! - `stats.rs` — the per-statement latency histograms of `.stats latency`.
 
 mod args;
 mod columnar;
