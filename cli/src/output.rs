@@ -376,31 +376,8 @@ impl Printer {
                 o.extend_from_slice(b"</TR>\n");
                 let _ = self.out.write_all(&o);
             }
-            Mode::Tcl => {
-                let s = &self.settings;
-                let mut o = Vec::new();
-                if header {
-                    let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
-                    joined(&mut o, s, &names, c_string);
-                }
-                let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
-                let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
-                joined(&mut o, s, &cells, c_string);
-                let _ = self.out.write_all(&o);
-            }
-            Mode::Ascii => {
-                let s = &self.settings;
-                let mut o = Vec::new();
-                let raw = |o: &mut Vec<u8>, z: &[u8]| o.extend_from_slice(z);
-                if header {
-                    let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
-                    joined(&mut o, s, &names, raw);
-                }
-                let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
-                let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
-                joined(&mut o, s, &cells, raw);
-                let _ = self.out.write_all(&o);
-            }
+            Mode::Tcl => self.write_joined(header, names, values, c_string),
+            Mode::Ascii => self.write_joined(header, names, values, |o, z| o.extend_from_slice(z)),
             Mode::Quote => {
                 let s = &self.settings;
                 let mut o = Vec::new();
@@ -483,6 +460,21 @@ impl Printer {
                 o.extend_from_slice(if i == n - 1 { b"\n" } else { sep });
             }
         }
+        let _ = self.out.write_all(&o);
+    }
+
+    /// A row, and the header before it, with each cell written by `show` and joined by the
+    /// separators (tcl and ascii modes).
+    fn write_joined(&mut self, header: bool, names: &[String], values: &[Value], show: fn(&mut Vec<u8>, &[u8])) {
+        let s = &self.settings;
+        let mut o = Vec::new();
+        if header {
+            let names: Vec<&[u8]> = names.iter().map(|n| n.as_bytes()).collect();
+            joined(&mut o, s, &names, show);
+        }
+        let cells: Vec<Cow<'_, [u8]>> = values.iter().map(|v| cell(v, s)).collect();
+        let cells: Vec<&[u8]> = cells.iter().map(|c| c.as_ref()).collect();
+        joined(&mut o, s, &cells, show);
         let _ = self.out.write_all(&o);
     }
 
