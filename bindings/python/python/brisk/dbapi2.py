@@ -1,0 +1,899 @@
+"""The DB-API 2.0 interface (PEP 249) over Brisk, with the extensions of CPython's sqlite3 module.
+
+This is the Python half of `brisk`; `brisk._brisk` is the native half (opening, preparing,
+binding, stepping, and the exception classes). Behaviour follows CPython 3.11's `_sqlite`
+module (Modules/_sqlite/connection.c, cursor.c, statement.c, microprotocols.c, row.c), with
+3.12's `autocommit` attribute. Each method below names the CPython behaviour it reproduces
+where that is not obvious.
+
+Transactions (the three modes of `Connection.autocommit`):
+- LEGACY_TRANSACTION_CONTROL (the default): `isolation_level` governs. When it is not None, a
+  BEGIN is issued before an INSERT, UPDATE, DELETE or REPLACE that runs outside a transaction;
+  `executescript` commits an open transaction first; `commit` and `rollback` act only when a
+  transaction is open.
+- True: the engine's own autocommit; no implicit statements, `commit`/`rollback` do nothing.
+- False: a transaction is always open; `commit` and `rollback` end it and BEGIN the next,
+  `close` rolls it back.
+"""
+
+import collections.abc
+import datetime
+import os
+import threading
+import time
+from collections import OrderedDict
+
+from brisk import _brisk
+from brisk._brisk import (  # noqa: F401  (re-exported)
+    DatabaseError,
+    DataError,
+    Error,
+    IntegrityError,
+    InterfaceError,
+    InternalError,
+    NotSupportedError,
+    OperationalError,
+    ProgrammingError,
+    Warning,
+    complete_statement,
+)
+from brisk._constants import *  # noqa: F401,F403  (the SQLITE_* constants)
+
+paramstyle = "qmark"
+apilevel = "2.0"
+# Connections and cursors may be shared between threads (with check_same_thread=False): each
+# engine call is serialized on the connection, as SQLite's serialized threading mode does.
+threadsafety = 3
+
+# The pysqlite version the sqlite3 module reports (deprecated there since 3.12).
+version = "2.6.0"
+version_info = (2, 6, 0)
+# The SQLite version Brisk follows (sqlite_version() in SQL gives the same).
+sqlite_version = _brisk.SQLITE_VERSION
+sqlite_version_info = tuple(int(x) for x in sqlite_version.split("."))
+# Brisk's own version.
+brisk_version = _brisk.BRISK_VERSION
+
+PARSE_DECLTYPES = 1
+PARSE_COLNAMES = 2
+LEGACY_TRANSACTION_CONTROL = -1
+
+Date = datetime.date
+Time = datetime.time
+Timestamp = datetime.datetime
+Binary = memoryview
+
+
+def DateFromTicks(ticks):
+    return Date(*time.localtime(ticks)[:3])
+
+
+def TimeFromTicks(ticks):
+    return Time(*time.localtime(ticks)[3:6])
+
+
+def TimestampFromTicks(ticks):
+    return Timestamp(*time.localtime(ticks)[:6])
+
+
+class PrepareProtocol:
+    """The protocol `adapt` adapts to: a value SQLite can store."""
+
+    __module__ = "brisk"
+
+
+# (type, protocol) -> adapter, as sqlite3.adapters.
+adapters = {}
+# Upper-cased type name -> converter, as sqlite3.converters.
+converters = {}
+# Set once an adapter is registered for int, float, str or bytearray: from then on every
+# parameter is looked up in `adapters` (CPython's pysqlite_BaseTypeAdapted).
+_base_type_adapted = False
+_BASE_TYPES = (int, float, str, bytearray)
+_NO_ADAPTATION = (int, float, str, bytearray, type(None), bytes)
+
+
+def register_adapter(type, adapter, /):
+    """Registers `adapter(value)` to turn values of `type` into ones SQLite can store."""
+    global _base_type_adapted
+    if type in _BASE_TYPES:
+        _base_type_adapted = True
+    adapters[(type, PrepareProtocol)] = adapter
+
+
+def register_converter(typename, converter, /):
+    """Registers `converter(bytes)` for columns declared (or named, with PARSE_COLNAMES) `typename`."""
+    if not isinstance(typename, str):
+        raise TypeError(f"register_converter() argument 1 must be str, not {type(typename).__name__}")
+    converters[typename.upper()] = converter
+
+
+_MISSING = object()
+
+
+def adapt(obj, proto=PrepareProtocol, alt=_MISSING, /):
+    """Adapts `obj` to `proto`: a registered adapter, then `proto.__adapt__`, then
+    `obj.__conform__(proto)`; else `alt`, or ProgrammingError without one (microprotocols.c)."""
+    adapter = adapters.get((type(obj), proto))
+    if adapter is not None:
+        return adapter(obj)
+    adapt_method = getattr(proto, "__adapt__", None)
+    if adapt_method is not None:
+        adapted = adapt_method(obj)
+        if adapted is not None:
+            return adapted
+    conform = getattr(obj, "__conform__", None)
+    if conform is not None:
+        adapted = conform(proto)
+        if adapted is not None:
+            return adapted
+    if alt is not _MISSING:
+        return alt
+    raise ProgrammingError("can't adapt")
+
+
+def _adapt_param(value):
+    if not _base_type_adapted and type(value) in _NO_ADAPTATION:
+        return value
+    return adapt(value, PrepareProtocol, value)
+
+
+def _register_default_adapters_and_converters():
+    # The adapters and converters CPython 3.11 registers at import (deprecated in 3.12).
+    def adapt_date(val):
+        return val.isoformat()
+
+    def adapt_datetime(val):
+        return val.isoformat(" ")
+
+    def convert_date(val):
+        return datetime.date(*map(int, val.split(b"-")))
+
+    def convert_timestamp(val):
+        datepart, timepart = val.split(b" ")
+        year, month, day = map(int, datepart.split(b"-"))
+        timepart_full = timepart.split(b".")
+        hours, minutes, seconds = map(int, timepart_full[0].split(b":"))
+        microseconds = int("{:0<6.6}".format(timepart_full[1].decode())) if len(timepart_full) == 2 else 0
+        return datetime.datetime(year, month, day, hours, minutes, seconds, microseconds)
+
+    register_adapter(datetime.date, adapt_date)
+    register_adapter(datetime.datetime, adapt_datetime)
+    register_converter("date", convert_date)
+    register_converter("timestamp", convert_timestamp)
+
+
+_register_default_adapters_and_converters()
+
+
+class Row:
+    """A result row indexed by position and by case-insensitive column name (row.c)."""
+
+    __module__ = "brisk"
+    __slots__ = ("_description", "_data")
+
+    def __new__(cls, cursor, data, /):
+        if not isinstance(cursor, Cursor):
+            raise TypeError(f"Row() argument 1 must be {__name__}.Cursor, not {type(cursor).__name__}")
+        if not isinstance(data, tuple):
+            raise TypeError(f"Row() argument 2 must be tuple, not {type(data).__name__}")
+        self = object.__new__(cls)
+        self._description = cursor.description
+        self._data = data
+        return self
+
+    def keys(self):
+        if self._description is None:
+            return []
+        return [d[0] for d in self._description]
+
+    def __getitem__(self, key):
+        if isinstance(key, int):
+            return self._data[key]
+        if isinstance(key, str):
+            if self._description is not None:
+                folded = key.casefold() if key.isascii() else None
+                for i, d in enumerate(self._description):
+                    name = d[0]
+                    # SQLite compares names case-insensitively in ASCII only, as row.c does.
+                    if name == key or (folded is not None and name.isascii() and name.casefold() == folded):
+                        return self._data[i]
+            raise IndexError("No item with that key")
+        if isinstance(key, slice):
+            return self._data[key]
+        raise IndexError("Index must be int or string")
+
+    def __len__(self):
+        return len(self._data)
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __eq__(self, other):
+        if not isinstance(other, Row):
+            return NotImplemented
+        return self._description == other._description and self._data == other._data
+
+    def __ne__(self, other):
+        if not isinstance(other, Row):
+            return NotImplemented
+        return not self == other
+
+    def __hash__(self):
+        return hash(self._description) ^ hash(self._data)
+
+    def __lt__(self, other):
+        return NotImplemented
+
+    __le__ = __gt__ = __ge__ = __lt__
+
+
+collections.abc.Sequence.register(Row)
+
+
+class _Statement:
+    """A prepared statement as the connection's cache holds it."""
+
+    __slots__ = ("native", "is_dml", "in_use", "sql")
+
+    def __init__(self, native, sql):
+        self.native = native
+        self.sql = sql
+        self.in_use = False
+        # CPython's test: the first keyword after leading blanks, compared case-insensitively
+        # by prefix (statement.c); comments before it make it not DML.
+        stripped = sql.lstrip(" \t\r\n")[:7].lower()
+        self.is_dml = stripped.startswith(("insert", "update", "delete", "replace"))
+
+    def release(self):
+        if self.in_use:
+            self.in_use = False
+            self.native.reset()
+
+
+def _check_autocommit(value):
+    if value is True or value is False:
+        return value
+    if isinstance(value, int) and not isinstance(value, bool) and value == LEGACY_TRANSACTION_CONTROL:
+        return LEGACY_TRANSACTION_CONTROL
+    raise ValueError("autocommit must be True, False, or sqlite3.LEGACY_TRANSACTION_CONTROL")
+
+
+def _check_isolation_level(level):
+    if level is None:
+        return None
+    if not isinstance(level, str):
+        raise TypeError("isolation_level must be str or None")
+    upper = level.upper()
+    if upper not in ("", "DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+        raise ValueError("isolation_level string must be '', 'DEFERRED', 'IMMEDIATE', or 'EXCLUSIVE'")
+    return upper
+
+
+def _open_args(database, uri):
+    """The path and (read_only, create) flags for `database`, reading a `file:` URI when `uri`."""
+    if isinstance(database, (str, bytes, os.PathLike)):
+        path = os.fsdecode(database)
+    else:
+        raise TypeError(f"expected str, bytes or os.PathLike object, not {type(database).__name__}")
+    if not uri or not path.startswith("file:"):
+        return path, False, True
+    from urllib.parse import parse_qs, unquote, urlsplit
+
+    parts = urlsplit(path)
+    if parts.netloc not in ("", "localhost"):
+        raise OperationalError(f"invalid uri authority: {parts.netloc}")
+    params = {k: v[-1] for k, v in parse_qs(parts.query).items()}
+    target = unquote(parts.path)
+    mode = params.get("mode", "rwc")
+    if mode == "memory" or target == ":memory:":
+        return ":memory:", False, True
+    if mode not in ("ro", "rw", "rwc"):
+        raise OperationalError(f"no such access mode: {mode}")
+    return target, mode == "ro", mode == "rwc"
+
+
+class Connection:
+    """A connection to a Brisk database (sqlite3.Connection)."""
+
+    __module__ = "brisk"
+
+    def __init__(
+        self,
+        database,
+        timeout=5.0,
+        detect_types=0,
+        isolation_level="",
+        check_same_thread=True,
+        factory=None,
+        cached_statements=128,
+        uri=False,
+        *,
+        autocommit=LEGACY_TRANSACTION_CONTROL,
+    ):
+        path, read_only, create = _open_args(database, uri)
+        self._isolation_level = _check_isolation_level(isolation_level)
+        self._autocommit = _check_autocommit(autocommit)
+        self._native = _brisk.NativeConnection(path, read_only, create)
+        self._closed = False
+        self._thread_ident = threading.get_ident()
+        self._check_same_thread = bool(check_same_thread)
+        self._detect_types = int(detect_types)
+        self._timeout = float(timeout)
+        self._cache = OrderedDict()
+        self._cache_size = int(cached_statements)
+        self.row_factory = None
+        self.text_factory = str
+        if self._autocommit is False:
+            self._exec("BEGIN")
+
+    # Checks, in CPython's order: thread, then open connection.
+
+    def _check_thread(self):
+        if self._check_same_thread and threading.get_ident() != self._thread_ident:
+            raise ProgrammingError(
+                "SQLite objects created in a thread can only be used in that same thread. "
+                f"The object was created in thread id {self._thread_ident} "
+                f"and this is thread id {threading.get_ident()}."
+            )
+
+    def _check(self):
+        if self._check_same_thread and threading.get_ident() != self._thread_ident:
+            self._check_thread()
+        if self._closed:
+            raise ProgrammingError("Cannot operate on a closed database.")
+
+    def _exec(self, sql):
+        """Runs one transaction-control statement (connection_exec_stmt)."""
+        self._native.execute_script(sql)
+
+    def _in_transaction(self):
+        return self._native.in_transaction()
+
+    def _statement(self, sql):
+        """A prepared statement for `sql`, from the cache when an idle one is there."""
+        cached = self._cache.get(sql)
+        if cached is not None:
+            self._cache.move_to_end(sql)
+            if not cached.in_use:
+                return cached
+        if "\0" in sql:
+            raise ProgrammingError("the query contains a null character")
+        native, more = self._native.prepare(sql)
+        if more:
+            raise ProgrammingError("You can only execute one statement at a time.")
+        stmt = _Statement(native, sql) if native is not None else None
+        if stmt is not None and cached is None and self._cache_size > 0:
+            self._cache[sql] = stmt
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        return stmt
+
+    # Attributes.
+
+    @property
+    def isolation_level(self):
+        self._check()
+        return self._isolation_level
+
+    @isolation_level.setter
+    def isolation_level(self, value):
+        self._check()
+        level = _check_isolation_level(value)
+        self._isolation_level = level
+        if level is None:
+            # Re-enables autocommit: an open transaction is committed (as commit() would).
+            self.commit()
+
+    @property
+    def autocommit(self):
+        self._check()
+        return self._autocommit
+
+    @autocommit.setter
+    def autocommit(self, value):
+        self._check()
+        self._autocommit = _check_autocommit(value)
+        if self._autocommit is True and self._in_transaction():
+            self._exec("COMMIT")
+        elif self._autocommit is False and not self._in_transaction():
+            self._exec("BEGIN")
+
+    @property
+    def in_transaction(self):
+        self._check()
+        return self._in_transaction()
+
+    @property
+    def total_changes(self):
+        self._check()
+        return self._native.total_changes()
+
+    # Error classes as attributes, as DB-API's optional extension has them.
+    Warning = Warning
+    Error = Error
+    InterfaceError = InterfaceError
+    DatabaseError = DatabaseError
+    DataError = DataError
+    OperationalError = OperationalError
+    IntegrityError = IntegrityError
+    InternalError = InternalError
+    ProgrammingError = ProgrammingError
+    NotSupportedError = NotSupportedError
+
+    # Methods.
+
+    def cursor(self, factory=None):
+        self._check()
+        cur = (factory or Cursor)(self)
+        if not isinstance(cur, Cursor):
+            raise TypeError(f"factory must return a cursor, not {type(cur).__name__}")
+        if self.row_factory is not None and cur.row_factory is None:
+            cur.row_factory = self.row_factory
+        return cur
+
+    def execute(self, sql, parameters=(), /):
+        return self.cursor().execute(sql, parameters)
+
+    def executemany(self, sql, parameters, /):
+        return self.cursor().executemany(sql, parameters)
+
+    def executescript(self, sql_script, /):
+        return self.cursor().executescript(sql_script)
+
+    def commit(self):
+        self._check()
+        if self._autocommit == LEGACY_TRANSACTION_CONTROL:
+            if self._in_transaction():
+                self._exec("COMMIT")
+        elif self._autocommit is False:
+            self._exec("COMMIT")
+            self._exec("BEGIN")
+
+    def rollback(self):
+        self._check()
+        if self._autocommit == LEGACY_TRANSACTION_CONTROL:
+            if self._in_transaction():
+                self._exec("ROLLBACK")
+        elif self._autocommit is False:
+            self._exec("ROLLBACK")
+            self._exec("BEGIN")
+
+    def close(self):
+        self._check_thread()
+        if self._closed:
+            return
+        for stmt in self._cache.values():
+            stmt.release()
+        self._cache.clear()
+        if self._autocommit is False and self._in_transaction():
+            self._exec("ROLLBACK")
+        self._closed = True
+        self._native.close()
+
+    def interrupt(self):
+        # Any thread may interrupt (CPython checks only that the connection is open).
+        if self._closed:
+            raise ProgrammingError("Cannot operate on a closed database.")
+        self._native.interrupt()
+
+    def __enter__(self):
+        self._check()
+        return self
+
+    def __exit__(self, exc_type, exc_value, traceback):
+        if exc_type is None and exc_value is None and traceback is None:
+            try:
+                self.commit()
+            except BaseException:
+                # A failed commit is rolled back before the error propagates.
+                self.rollback()
+                raise
+        else:
+            self.rollback()
+        return False
+
+    def __call__(self, sql):
+        raise NotSupportedError("calling a connection to compile SQL is not supported by brisk")
+
+    def iterdump(self):
+        self._check()
+        from brisk.dump import _iterdump
+
+        return _iterdump(self)
+
+    def serialize(self, *, name="main"):
+        self._check()
+        if name != "main":
+            raise OperationalError(f"unknown database {name}")
+        return self._native.serialize()
+
+    def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.250):
+        """Copies this database into `target` (another brisk Connection).
+
+        Brisk has no page-level backup or deserialize yet, so the copy is logical: the target's
+        schema and rows are replaced by this database's, in one transaction. The result holds
+        the same tables, rows, indexes, views and triggers; page layout may differ."""
+        self._check()
+        if not isinstance(target, Connection):
+            raise TypeError(f"backup() argument 1 must be {__name__}.Connection, not {type(target).__name__}")
+        if target is self:
+            raise ValueError("target cannot be the same connection instance")
+        target._check()
+        if name != "main":
+            raise OperationalError(f"unknown database {name}")
+        if progress is not None and not callable(progress):
+            raise TypeError("progress argument must be a callable")
+        if target._in_transaction():
+            raise OperationalError("target is in transaction")
+        from brisk.dump import _iterdump
+
+        script = "\n".join(line for line in _iterdump(self) if line not in ("BEGIN TRANSACTION;", "COMMIT;"))
+        drops = []
+        for kind, obj in target._native_rows(
+            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+        ):
+            drops.append(f'DROP {kind.upper()} IF EXISTS "{obj.replace(chr(34), chr(34) * 2)}";')
+        target._native.execute_script("BEGIN;" + "".join(drops) + script + "\nCOMMIT;")
+        if progress is not None:
+            count = self._native_rows("PRAGMA page_count")[0][0]
+            progress(0, 0, count)
+
+    def _native_rows(self, sql):
+        stmt = self._native.prepare(sql)[0]
+        rows = []
+        while (row := stmt.step()) is not None:
+            rows.append(row)
+        return rows
+
+    # The parts another change adds to the engine; until then they say so.
+
+    def _not_supported(self, what):
+        self._check()
+        raise NotSupportedError(f"{what} is not supported by brisk yet")
+
+    def create_function(self, name, narg, func, *, deterministic=False):
+        self._not_supported("create_function")
+
+    def create_aggregate(self, name, n_arg, aggregate_class):
+        self._not_supported("create_aggregate")
+
+    def create_window_function(self, name, num_params, aggregate_class, /):
+        self._not_supported("create_window_function")
+
+    def create_collation(self, name, callable, /):
+        self._not_supported("create_collation")
+
+    def set_progress_handler(self, progress_handler, n):
+        self._not_supported("set_progress_handler")
+
+    def set_authorizer(self, authorizer_callback):
+        self._not_supported("set_authorizer")
+
+    def set_trace_callback(self, trace_callback):
+        self._not_supported("set_trace_callback")
+
+    def blobopen(self, table, column, row, /, *, readonly=False, name="main"):
+        self._not_supported("blobopen")
+
+    def deserialize(self, data, /, *, name="main"):
+        self._not_supported("deserialize")
+
+    def enable_load_extension(self, enable, /):
+        self._not_supported("enable_load_extension")
+
+    def load_extension(self, name, /, *, entrypoint=None):
+        self._not_supported("load_extension")
+
+    def getlimit(self, category, /):
+        self._not_supported("getlimit")
+
+    def setlimit(self, category, limit, /):
+        self._not_supported("setlimit")
+
+
+class Cursor:
+    """A cursor over a connection (sqlite3.Cursor)."""
+
+    __module__ = "brisk"
+
+    def __init__(self, connection, /):
+        if not isinstance(connection, Connection):
+            raise TypeError(f"Cursor() argument must be {__name__}.Connection, not {type(connection).__name__}")
+        self._connection = connection
+        self._stmt = None
+        self._next_row = None
+        self._converters = None
+        self._description = None
+        self._lastrowid = None
+        self._rowcount = -1
+        self._closed = False
+        self._locked = False
+        self.arraysize = 1
+        self.row_factory = None
+        connection._check_thread()
+        self._initialized = True
+
+    def __del__(self):
+        stmt = getattr(self, "_stmt", None)
+        if stmt is not None:
+            try:
+                stmt.release()
+            except Exception:
+                pass
+
+    @property
+    def connection(self):
+        return self._connection
+
+    @property
+    def description(self):
+        return self._description
+
+    @property
+    def lastrowid(self):
+        return self._lastrowid
+
+    @property
+    def rowcount(self):
+        return self._rowcount
+
+    def _check(self):
+        if not getattr(self, "_initialized", False):
+            raise ProgrammingError("Base Cursor.__init__ not called.")
+        if self._closed:
+            raise ProgrammingError("Cannot operate on a closed cursor.")
+        if self._locked:
+            raise ProgrammingError("Recursive use of cursors not allowed.")
+        self._connection._check()
+
+    def _release(self):
+        if self._stmt is not None:
+            self._stmt.release()
+            self._stmt = None
+        self._next_row = None
+
+    def _converter_map(self, native):
+        """One converter (or None) per column, from the column name's "[type]" and the declared
+        type (pysqlite_build_row_cast_map); None when no converter applies."""
+        detect = self._connection._detect_types
+        if not detect:
+            return None
+        names = native.column_names()
+        decltypes = native.column_decltypes() if detect & PARSE_DECLTYPES else [None] * len(names)
+        result = []
+        for name, decl in zip(names, decltypes):
+            conv = None
+            if detect & PARSE_COLNAMES:
+                start = name.find("[")
+                if start >= 0:
+                    end = name.find("]", start + 1)
+                    # The last "[" before the first "]" after it starts the type name.
+                    if end >= 0:
+                        start = name.rfind("[", 0, end)
+                        conv = converters.get(name[start + 1 : end].upper())
+            if conv is None and decl is not None:
+                cut = len(decl)
+                for i, ch in enumerate(decl):
+                    if ch in " (":
+                        cut = i
+                        break
+                conv = converters.get(decl[:cut].upper())
+            result.append(conv)
+        return result if any(c is not None for c in result) else None
+
+    def _column_name(self, name):
+        if self._connection._detect_types & PARSE_COLNAMES:
+            pos = name.find("[")
+            if pos >= 0:
+                if pos > 0 and name[pos - 1] == " ":
+                    pos -= 1
+                return name[:pos]
+        return name
+
+    def _bind(self, stmt, parameters):
+        native = stmt.native
+        needed = native.parameter_count()
+        if type(parameters) in (tuple, list) or (
+            not isinstance(parameters, dict) and hasattr(type(parameters), "__getitem__")
+        ):
+            try:
+                supplied = len(parameters)
+            except TypeError:
+                raise ProgrammingError("parameters are of unsupported type") from None
+            if supplied != needed:
+                raise ProgrammingError(
+                    "Incorrect number of bindings supplied. The current statement uses "
+                    f"{needed}, and there are {supplied} supplied."
+                )
+            values = [_adapt_param(parameters[i]) for i in range(supplied)]
+        elif isinstance(parameters, dict):
+            values = []
+            for i, name in enumerate(native.parameter_names(), start=1):
+                if name is None:
+                    raise ProgrammingError(
+                        f"Binding {i} has no name, but you supplied a dictionary (which has only names)."
+                    )
+                key = name[1:]
+                try:
+                    value = parameters[key]
+                except LookupError:
+                    raise ProgrammingError(f"You did not supply a value for binding parameter :{key}.") from None
+                values.append(_adapt_param(value))
+        else:
+            raise ProgrammingError("parameters are of unsupported type")
+        native.bind(values)
+
+    def _step(self, native):
+        tf = self._connection.text_factory
+        return native.step(None if tf is str else tf, self._converters)
+
+    def _execute(self, sql, parameters_iter, multiple):
+        conn = self._connection
+        self._check()
+        self._locked = True
+        try:
+            self._release()
+            self._description = None
+            self._rowcount = 0
+            stmt = conn._statement(sql)
+            if stmt is None:
+                # Only whitespace and comments: nothing runs.
+                self._rowcount = -1
+                return self
+            native = stmt.native
+            if multiple and native.is_read_only():
+                raise ProgrammingError("executemany() can only execute DML statements.")
+            if stmt.in_use:
+                stmt = _Statement(conn._native.prepare(sql)[0], sql)
+            stmt.in_use = True
+            self._stmt = stmt
+            if (
+                conn._autocommit == LEGACY_TRANSACTION_CONTROL
+                and conn._isolation_level is not None
+                and stmt.is_dml
+                and not conn._in_transaction()
+            ):
+                conn._exec("BEGIN " + conn._isolation_level)
+            self._converters = self._converter_map(native)
+            for parameters in parameters_iter:
+                native.reset()
+                self._bind(stmt, parameters)
+                row = self._step(native)
+                if self._description is None:
+                    names = native.column_names()
+                    if names:
+                        self._description = tuple(
+                            (self._column_name(n), None, None, None, None, None, None) for n in names
+                        )
+                if stmt.is_dml:
+                    self._rowcount += conn._native.changes()
+                else:
+                    self._rowcount = -1
+                if multiple:
+                    native.reset()
+                elif row is None:
+                    self._release()
+                else:
+                    self._next_row = row
+            if multiple:
+                self._release()
+            else:
+                self._lastrowid = conn._native.last_insert_rowid()
+            return self
+        except BaseException:
+            self._rowcount = -1
+            self._release()
+            raise
+        finally:
+            self._locked = False
+
+    def execute(self, sql, parameters=(), /):
+        if not isinstance(sql, str):
+            raise TypeError(f"execute() argument 1 must be str, not {type(sql).__name__}")
+        return self._execute(sql, (parameters,), False)
+
+    def executemany(self, sql, seq_of_parameters, /):
+        if not isinstance(sql, str):
+            raise TypeError(f"executemany() argument 1 must be str, not {type(sql).__name__}")
+        self._check()
+        return self._execute(sql, iter(seq_of_parameters), True)
+
+    def executescript(self, sql_script, /):
+        if not isinstance(sql_script, str):
+            raise TypeError(f"executescript() argument must be str, not {type(sql_script).__name__}")
+        self._check()
+        if "\0" in sql_script:
+            raise ValueError("embedded null character")
+        conn = self._connection
+        self._release()
+        if conn._autocommit == LEGACY_TRANSACTION_CONTROL:
+            if conn._in_transaction():
+                conn._exec("COMMIT")
+        conn._native.execute_script(sql_script)
+        return self
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        self._check()
+        stmt = self._stmt
+        if stmt is None:
+            raise StopIteration
+        row = self._next_row
+        if row is None:
+            self._release()
+            raise StopIteration
+        self._next_row = self._step(stmt.native)
+        if self._next_row is None:
+            self._release()
+        factory = self.row_factory
+        if factory is not None:
+            row = factory(self, row)
+        return row
+
+    def fetchone(self):
+        try:
+            return next(self)
+        except StopIteration:
+            return None
+
+    def fetchmany(self, size=None):
+        if size is None:
+            size = self.arraysize
+        rows = []
+        for row in self:
+            rows.append(row)
+            if len(rows) == size:
+                break
+        return rows
+
+    def fetchall(self):
+        return list(self)
+
+    def close(self):
+        if not getattr(self, "_initialized", False):
+            raise ProgrammingError("Base Cursor.__init__ not called.")
+        self._connection._check()
+        self._release()
+        self._closed = True
+
+    def setinputsizes(self, sizes, /):
+        pass
+
+    def setoutputsize(self, size, column=None, /):
+        pass
+
+
+def connect(
+    database,
+    timeout=5.0,
+    detect_types=0,
+    isolation_level="",
+    check_same_thread=True,
+    factory=Connection,
+    cached_statements=128,
+    uri=False,
+    *,
+    autocommit=LEGACY_TRANSACTION_CONTROL,
+):
+    """Opens a connection to the database file `database` (":memory:" for a private in-memory one)."""
+    if factory is None:
+        factory = Connection
+    kwargs = dict(
+        timeout=timeout,
+        detect_types=detect_types,
+        isolation_level=isolation_level,
+        check_same_thread=check_same_thread,
+        cached_statements=cached_statements,
+        uri=uri,
+    )
+    if autocommit is not LEGACY_TRANSACTION_CONTROL:
+        kwargs["autocommit"] = autocommit
+    return factory(database, **kwargs)
+
+
+def enable_callback_tracebacks(enable, /):
+    # No user callbacks run inside the engine yet, so there is nothing to print.
+    pass

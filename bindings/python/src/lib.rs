@@ -1,0 +1,394 @@
+//! `brisk._brisk`: the native half of the `brisk` Python package, a drop-in for the standard
+//! `sqlite3` module. It owns what touches the engine: opening a connection, preparing,
+//! binding, stepping, turning rows into Python objects, and turning engine errors into the
+//! DB-API exception classes with CPython's mapping. The DB-API surface itself (Connection,
+//! Cursor, Row, transactions, adapters and converters, iterdump) is Python in
+//! `python/brisk/`, as CPython's own `Lib/sqlite3` keeps its pure-Python parts.
+//!
+//! Architecture invariants:
+//! - The GIL is released (`Python::detach`) whenever the engine may do real work: open,
+//!   prepare, step, scripts, serialize. Engine locks are only ever taken inside those closures
+//!   or without waiting on the GIL, so a thread holding an engine lock never waits for the GIL
+//!   and the two cannot deadlock.
+//! - A `NativeStatement` is used by one cursor at a time (the Python layer's statement cache
+//!   hands out idle statements only); its mutex only guards against misuse from two threads
+//!   of a `check_same_thread=False` connection.
+
+mod codes;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use brisk::{Database, OpenOptions, StepResult, Value};
+use pyo3::create_exception;
+use pyo3::exceptions::{PyException, PyMemoryError, PyOverflowError};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTuple};
+
+create_exception!(brisk, Warning, PyException, "Warnings about the database interface.");
+create_exception!(brisk, Error, PyException, "The base class of the other exceptions in this module.");
+create_exception!(brisk, InterfaceError, Error, "An error in the database interface rather than the database.");
+create_exception!(brisk, DatabaseError, Error, "An error related to the database.");
+create_exception!(brisk, DataError, DatabaseError, "A problem with the processed data (a value too large).");
+create_exception!(brisk, OperationalError, DatabaseError, "An error in the database's operation.");
+create_exception!(brisk, IntegrityError, DatabaseError, "A constraint failed.");
+create_exception!(brisk, InternalError, DatabaseError, "The database met an internal error.");
+create_exception!(brisk, ProgrammingError, DatabaseError, "The API or SQL was used wrongly.");
+create_exception!(brisk, NotSupportedError, DatabaseError, "A method or API the database does not support.");
+
+/// Raises `message` as the exception class CPython's `_pysqlite_seterror` picks for the
+/// extended result code `code`, with `sqlite_errorcode` and `sqlite_errorname` set.
+fn raise_code(py: Python<'_>, code: i32, message: String) -> PyErr {
+    // CPython's get_exception_class, keyed on the primary code.
+    let err = match code & 0xff {
+        7 => return PyMemoryError::new_err(()),
+        2 | 12 => InternalError::new_err(message),
+        1 | 3 | 4 | 5 | 6 | 8 | 9 | 10 | 13 | 14 | 15 | 16 | 17 => OperationalError::new_err(message),
+        11 => DatabaseError::new_err(message),
+        18 => DataError::new_err(message),
+        19 | 20 => IntegrityError::new_err(message),
+        21 | 25 => InterfaceError::new_err(message),
+        _ => DatabaseError::new_err(message),
+    };
+    let value = err.value(py);
+    let name = codes::error_name(code).unwrap_or("unknown error code");
+    // Setting attributes on a fresh exception instance cannot fail short of memory exhaustion;
+    // the exception is still worth raising without them.
+    let _ = value.setattr("sqlite_errorcode", code);
+    let _ = value.setattr("sqlite_errorname", name);
+    err
+}
+
+fn raise(py: Python<'_>, e: brisk::Error) -> PyErr {
+    raise_code(py, e.extended_code(), e.to_string())
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// One engine connection. Closing drops the engine connection; the Python layer checks
+/// `closed` first and raises ProgrammingError, so the `None` case here is a backstop.
+#[pyclass(module = "brisk._brisk", frozen)]
+struct NativeConnection {
+    conn: Mutex<Option<brisk::Connection>>,
+    /// Set from any thread by `interrupt` without locking the connection, which a statement
+    /// running in another thread holds.
+    interrupt: Arc<AtomicBool>,
+}
+
+impl NativeConnection {
+    fn get(&self) -> PyResult<brisk::Connection> {
+        lock(&self.conn).clone().ok_or_else(|| ProgrammingError::new_err("Cannot operate on a closed database."))
+    }
+}
+
+#[pymethods]
+impl NativeConnection {
+    /// Opens `path` (`:memory:` or "" for a private in-memory database); `read_only` and
+    /// `create` are SQLITE_OPEN_READONLY and SQLITE_OPEN_CREATE.
+    #[new]
+    fn new(py: Python<'_>, path: String, read_only: bool, create: bool) -> PyResult<Self> {
+        let options = OpenOptions { read_only, create, ..OpenOptions::default() };
+        let conn =
+            py.detach(|| Database::open_with(&path, options).and_then(|db| db.connect())).map_err(|e| raise(py, e))?;
+        let interrupt = conn.interrupt_handle();
+        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt })
+    }
+
+    /// Compiles the first statement of `sql`. Returns the statement (None when `sql` holds only
+    /// whitespace and comments) and whether anything but whitespace and comments follows it.
+    fn prepare(&self, py: Python<'_>, sql: &str) -> PyResult<(Option<NativeStatement>, bool)> {
+        let conn = self.get()?;
+        let prepared = py.detach(|| conn.prepare_first(sql)).map_err(|e| raise(py, e))?;
+        Ok(match prepared {
+            None => (None, false),
+            Some((stmt, tail)) => {
+                let more = has_remaining_sql(&sql[tail..]);
+                (Some(NativeStatement { stmt: Mutex::new(stmt) }), more)
+            }
+        })
+    }
+
+    /// Runs every statement of `sql`, discarding rows (sqlite3_exec without a callback).
+    fn execute_script(&self, py: Python<'_>, sql: &str) -> PyResult<()> {
+        let conn = self.get()?;
+        py.detach(|| conn.execute_batch(sql)).map_err(|e| raise(py, e))
+    }
+
+    fn changes(&self, py: Python<'_>) -> PyResult<i64> {
+        let conn = self.get()?;
+        Ok(py.detach(|| conn.changes()))
+    }
+
+    fn total_changes(&self, py: Python<'_>) -> PyResult<i64> {
+        let conn = self.get()?;
+        Ok(py.detach(|| conn.total_changes()))
+    }
+
+    fn last_insert_rowid(&self, py: Python<'_>) -> PyResult<i64> {
+        let conn = self.get()?;
+        Ok(py.detach(|| conn.last_insert_rowid()))
+    }
+
+    /// True when a transaction is open (`!sqlite3_get_autocommit`).
+    fn in_transaction(&self, py: Python<'_>) -> PyResult<bool> {
+        let conn = self.get()?;
+        Ok(!py.detach(|| conn.is_autocommit()))
+    }
+
+    /// Makes the statement running on this connection, in any thread, fail with SQLITE_INTERRUPT.
+    fn interrupt(&self) {
+        self.interrupt.store(true, Ordering::Relaxed);
+    }
+
+    /// The database image (sqlite3_serialize of "main").
+    fn serialize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let conn = self.get()?;
+        let image = py.detach(|| conn.serialize()).map_err(|e| raise(py, e))?;
+        Ok(PyBytes::new(py, &image))
+    }
+
+    /// Drops the engine connection; an open transaction is rolled back as its pager goes away.
+    fn close(&self, py: Python<'_>) {
+        let conn = lock(&self.conn).take();
+        py.detach(move || drop(conn));
+    }
+}
+
+/// A compiled statement. Rows come back as tuples of None, int, float, str (or the text
+/// factory's result) and bytes; columns with a converter give the converter's result.
+#[pyclass(module = "brisk._brisk", frozen)]
+struct NativeStatement {
+    stmt: Mutex<brisk::Statement>,
+}
+
+#[pymethods]
+impl NativeStatement {
+    fn column_names(&self) -> Vec<String> {
+        lock(&self.stmt).column_names().to_vec()
+    }
+
+    fn column_decltypes(&self) -> Vec<Option<String>> {
+        let stmt = lock(&self.stmt);
+        (0..stmt.column_count()).map(|i| stmt.column_decltype(i).map(str::to_string)).collect()
+    }
+
+    fn parameter_count(&self) -> usize {
+        lock(&self.stmt).parameter_count()
+    }
+
+    /// Parameter names with their prefix (`:a`), None for `?` parameters; index 0 is parameter 1.
+    fn parameter_names(&self) -> Vec<Option<String>> {
+        let stmt = lock(&self.stmt);
+        (1..=stmt.parameter_count()).map(|i| stmt.parameter_name(i).map(str::to_string)).collect()
+    }
+
+    fn is_read_only(&self) -> bool {
+        lock(&self.stmt).is_read_only()
+    }
+
+    fn sql(&self) -> String {
+        lock(&self.stmt).sql().to_string()
+    }
+
+    /// Binds `values` (already adapted) to parameters 1..=n, as CPython's
+    /// `bind_parameters` does after its count checks.
+    fn bind(&self, py: Python<'_>, values: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
+        let converted = values.iter().enumerate().map(|(i, v)| to_value(v, i + 1)).collect::<PyResult<Vec<_>>>()?;
+        let mut stmt = lock(&self.stmt);
+        stmt.clear_bindings();
+        for (i, v) in converted.into_iter().enumerate() {
+            stmt.bind(i + 1, v).map_err(|e| raise(py, e))?;
+        }
+        Ok(())
+    }
+
+    /// Steps once with the GIL released. Returns the row, or None when the statement is done.
+    /// `text_factory` is None for str; `converters` has one entry per column (or is None).
+    #[pyo3(signature = (text_factory=None, converters=None))]
+    fn step<'py>(
+        &self,
+        py: Python<'py>,
+        text_factory: Option<Bound<'py, PyAny>>,
+        converters: Option<Vec<Option<Bound<'py, PyAny>>>>,
+    ) -> PyResult<Option<Bound<'py, PyTuple>>> {
+        let row = py
+            .detach(|| {
+                let mut stmt = lock(&self.stmt);
+                Ok::<_, brisk::Error>(match stmt.step()? {
+                    StepResult::Row => Some(stmt.row().to_vec()),
+                    _ => None,
+                })
+            })
+            .map_err(|e| raise(py, e))?;
+        let Some(row) = row else { return Ok(None) };
+        let mut items = Vec::with_capacity(row.len());
+        for (i, value) in row.into_iter().enumerate() {
+            let converter = converters.as_ref().and_then(|c| c.get(i)).and_then(|c| c.as_ref());
+            items.push(match converter {
+                Some(conv) => convert(py, conv, value)?,
+                None => to_python(py, value, text_factory.as_ref())?,
+            });
+        }
+        PyTuple::new(py, items).map(Some)
+    }
+
+    /// Rewinds the statement; its bindings are kept.
+    fn reset(&self, py: Python<'_>) {
+        py.detach(|| lock(&self.stmt).reset());
+    }
+}
+
+/// A Python value as an engine value, the way CPython's `bind_param` takes it: exact types
+/// first, then subclasses of int, float and str, then anything with the buffer protocol.
+fn to_value(v: &Bound<'_, PyAny>, index: usize) -> PyResult<Value> {
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if v.is_instance_of::<PyInt>() {
+        v.extract::<i64>()
+            .map(Value::Integer)
+            .map_err(|_| PyOverflowError::new_err("Python int too large to convert to SQLite INTEGER"))
+    } else if let Ok(f) = v.cast::<PyFloat>() {
+        Ok(Value::Real(f.value()))
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Ok(Value::text(s.to_str()?))
+    } else if let Ok(b) = v.cast::<PyBytes>() {
+        Ok(Value::blob(b.as_bytes()))
+    } else if let Ok(b) = v.cast::<PyByteArray>() {
+        Ok(Value::blob(&b.to_vec()))
+    } else if is_buffer(v) {
+        // Any other buffer (memoryview, array.array): its bytes, as PyBUF_SIMPLE sees them.
+        let bytes = v.py().get_type::<PyBytes>().call1((v,))?;
+        Ok(Value::blob(bytes.cast::<PyBytes>()?.as_bytes()))
+    } else {
+        Err(unsupported(v, index))
+    }
+}
+
+fn is_buffer(v: &Bound<'_, PyAny>) -> bool {
+    // SAFETY: PyObject_CheckBuffer only reads the type's buffer slot of a live object.
+    unsafe { pyo3::ffi::PyObject_CheckBuffer(v.as_ptr()) == 1 }
+}
+
+fn unsupported(v: &Bound<'_, PyAny>, index: usize) -> PyErr {
+    let name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+    ProgrammingError::new_err(format!("Error binding parameter {index}: type '{name}' is not supported"))
+}
+
+fn to_python<'py>(
+    py: Python<'py>,
+    value: Value,
+    text_factory: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    Ok(match value {
+        Value::Null => py.None().into_bound(py),
+        Value::Integer(i) => i.into_pyobject(py)?.into_any(),
+        Value::Real(r) => PyFloat::new(py, r).into_any(),
+        Value::Text(s) => match text_factory {
+            None => PyString::new(py, &s).into_any(),
+            Some(f) if f.is(py.get_type::<PyBytes>()) => PyBytes::new(py, s.as_bytes()).into_any(),
+            Some(f) if f.is(py.get_type::<PyByteArray>()) => PyByteArray::new(py, s.as_bytes()).into_any(),
+            Some(f) => f.call1((PyBytes::new(py, s.as_bytes()),))?,
+        },
+        Value::Blob(b) => PyBytes::new(py, &b).into_any(),
+    })
+}
+
+/// A converter gets the value as bytes, as `sqlite3_column_blob` gives it (numbers as their
+/// text); NULL stays None without calling it.
+fn convert<'py>(py: Python<'py>, converter: &Bound<'py, PyAny>, value: Value) -> PyResult<Bound<'py, PyAny>> {
+    let bytes = match value {
+        Value::Null => return Ok(py.None().into_bound(py)),
+        Value::Integer(i) => PyBytes::new(py, i.to_string().as_bytes()),
+        Value::Real(r) => PyBytes::new(py, brisk::value::format_real(r).as_bytes()),
+        Value::Text(s) => PyBytes::new(py, s.as_bytes()),
+        Value::Blob(b) => PyBytes::new(py, &b),
+    };
+    converter.call1((bytes,))
+}
+
+/// True when `tail` holds more than whitespace and comments: CPython's
+/// `pysqlite_check_remaining_sql`, which makes `execute` refuse a second statement.
+fn has_remaining_sql(tail: &str) -> bool {
+    let bytes = tail.as_bytes();
+    let mut i = 0;
+    // Each iteration consumes at least one byte.
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => {
+                i += 2;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                i += 2;
+                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
+                    i += 1;
+                }
+                i = (i + 2).min(bytes.len());
+            }
+            _ => return true,
+        }
+    }
+    false
+}
+
+/// `sqlite3.complete_statement`: whether `statement` ends with a complete SQL statement.
+#[pyfunction]
+fn complete_statement(statement: &str) -> bool {
+    brisk::parser::is_complete(statement)
+}
+
+/// Raises the exception CPython would for extended result code `code` with `message`
+/// (the Python layer's errors that come from the engine's codes, such as a failed BEGIN).
+#[pyfunction]
+fn error_for_code(py: Python<'_>, code: i32, message: String) -> PyErr {
+    raise_code(py, code, message)
+}
+
+#[pymodule]
+fn _brisk(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("Warning", py.get_type::<Warning>())?;
+    m.add("Error", py.get_type::<Error>())?;
+    m.add("InterfaceError", py.get_type::<InterfaceError>())?;
+    m.add("DatabaseError", py.get_type::<DatabaseError>())?;
+    m.add("DataError", py.get_type::<DataError>())?;
+    m.add("OperationalError", py.get_type::<OperationalError>())?;
+    m.add("IntegrityError", py.get_type::<IntegrityError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
+    m.add("ProgrammingError", py.get_type::<ProgrammingError>())?;
+    m.add("NotSupportedError", py.get_type::<NotSupportedError>())?;
+    m.add_class::<NativeConnection>()?;
+    m.add_class::<NativeStatement>()?;
+    m.add_function(wrap_pyfunction!(complete_statement, m)?)?;
+    m.add_function(wrap_pyfunction!(error_for_code, m)?)?;
+    m.add("SQLITE_VERSION", brisk::functions::scalar::SQLITE_VERSION)?;
+    m.add("BRISK_VERSION", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::has_remaining_sql;
+
+    #[test]
+    fn remaining_sql_is_anything_but_whitespace_and_comments() {
+        for (tail, more) in [
+            ("", false),
+            ("  \n\t", false),
+            ("-- c", false),
+            ("-- c\n  /* d */ ", false),
+            ("/* open", false),
+            ("select 2", true),
+            ("-- c\nx", true),
+            ("/* c */ ;", true),
+            ("- x", true),
+        ] {
+            assert_eq!(has_remaining_sql(tail), more, "{tail:?}");
+        }
+    }
+}
