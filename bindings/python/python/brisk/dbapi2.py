@@ -240,15 +240,38 @@ class _Statement:
         self.native = native
         self.sql = sql
         self.in_use = False
-        # CPython's test: the first keyword after leading blanks, compared case-insensitively
-        # by prefix (statement.c); comments before it make it not DML.
-        stripped = sql.lstrip(" \t\r\n")[:7].lower()
+        # CPython's test: the first keyword after blanks and comments, compared
+        # case-insensitively by prefix (statement.c, lstrip_sql).
+        stripped = _lstrip_sql(sql)[:7].lower()
         self.is_dml = stripped.startswith(("insert", "update", "delete", "replace"))
 
     def release(self):
         if self.in_use:
             self.in_use = False
             self.native.reset()
+
+
+def _lstrip_sql(sql):
+    """`sql` without its leading whitespace and comments."""
+    i, n = 0, len(sql)
+    # Each iteration consumes at least one character or returns.
+    while i < n:
+        ch = sql[i]
+        if ch in " \t\r\n\f":
+            i += 1
+        elif sql.startswith("--", i):
+            end = sql.find("\n", i + 2)
+            if end < 0:
+                return ""
+            i = end + 1
+        elif sql.startswith("/*", i):
+            end = sql.find("*/", i + 2)
+            if end < 0:
+                return ""
+            i = end + 2
+        else:
+            break
+    return sql[i:]
 
 
 def _check_autocommit(value):
@@ -537,7 +560,7 @@ class Connection:
         target._native.execute_script("BEGIN;" + "".join(drops) + script + "\nCOMMIT;")
         if progress is not None:
             count = self._native_rows("PRAGMA page_count")[0][0]
-            progress(0, 0, count)
+            progress(SQLITE_DONE, 0, count)  # noqa: F405
 
     def _native_rows(self, sql):
         stmt = self._native.prepare(sql)[0]

@@ -1,0 +1,943 @@
+"""brisk against the standard sqlite3 module: the same calls, the same results and errors.
+
+Tests taking the `mod` fixture run once with sqlite3 and once with brisk; the expected values
+are what sqlite3 (CPython 3.11 here) does. Tests that hold for brisk alone, where it differs
+from SQLite on purpose or has no counterpart, take the `brisk` fixture."""
+
+import datetime
+import importlib
+import os
+import sqlite3
+import threading
+import time
+
+import pytest
+
+HAS_AUTOCOMMIT = hasattr(sqlite3, "LEGACY_TRANSACTION_CONTROL")
+
+
+def error_of(fn):
+    """(class name, message, sqlite_errorcode, sqlite_errorname) of the exception `fn` raises."""
+    with pytest.raises(Exception) as info:
+        fn()
+    e = info.value
+    return (type(e).__name__, str(e), getattr(e, "sqlite_errorcode", None), getattr(e, "sqlite_errorname", None))
+
+
+# Module level.
+
+
+def test_module_constants(mod):
+    assert mod.apilevel == "2.0"
+    assert mod.paramstyle == "qmark"
+    assert mod.threadsafety == sqlite3.threadsafety
+    assert (mod.PARSE_DECLTYPES, mod.PARSE_COLNAMES) == (1, 2)
+    assert mod.version == "2.6.0"
+    assert mod.version_info == (2, 6, 0)
+    assert mod.Binary is memoryview
+    assert mod.Date is datetime.date and mod.Timestamp is datetime.datetime
+    assert mod.DateFromTicks(0) == datetime.date(*time.localtime(0)[:3])
+
+
+def test_sqlite_result_and_authorizer_constants_match(brisk):
+    ours = {n: getattr(brisk, n) for n in dir(brisk) if n.startswith("SQLITE_")}
+    theirs = {n: getattr(sqlite3, n) for n in dir(sqlite3) if n.startswith("SQLITE_")}
+    assert ours == theirs
+
+
+def test_sqlite_version_is_the_one_brisk_follows(brisk):
+    # Brisk follows a newer SQLite than the system's sqlite3 links: this differs on purpose.
+    con = brisk.connect(":memory:")
+    assert brisk.sqlite_version == con.execute("SELECT sqlite_version()").fetchone()[0]
+    assert brisk.sqlite_version_info == tuple(int(x) for x in brisk.sqlite_version.split("."))
+    assert brisk.sqlite_version_info >= (3, 40, 0)
+
+
+def test_exception_hierarchy(mod):
+    assert issubclass(mod.Error, Exception)
+    assert issubclass(mod.Warning, Exception) and not issubclass(mod.Warning, mod.Error)
+    assert issubclass(mod.InterfaceError, mod.Error)
+    assert issubclass(mod.DatabaseError, mod.Error)
+    for name in ["DataError", "OperationalError", "IntegrityError", "InternalError", "ProgrammingError", "NotSupportedError"]:
+        cls = getattr(mod, name)
+        assert issubclass(cls, mod.DatabaseError)
+        assert getattr(mod.connect(":memory:"), name) is cls
+    assert mod.connect(":memory:").Error is mod.Error
+
+
+@pytest.mark.parametrize(
+    "sql",
+    ["select 1;", "select 1", "", ";", "select 'a;", "create trigger t after insert on x begin select 1; end;",
+     "create trigger t after insert on x begin select 1;", "select 1; -- c\n", "/* x */ select 1;", "select 1 -- c;"],
+)
+def test_complete_statement(mod, sql):
+    assert mod.complete_statement(sql) == sqlite3.complete_statement(sql)
+
+
+def test_complete_statement_trailing_line_comment(brisk):
+    # A `--` comment running to the end of the input: SQLite 3.40 (which this sqlite3 module
+    # links) calls "select 1; -- c" complete; the SQLite that Brisk follows (3.54) does not.
+    assert brisk.complete_statement("select 1; -- c") is False
+    assert brisk.complete_statement("select 1; -- c\n") is True
+
+
+# Errors: class, message and extended code, as CPython maps SQLite's result codes.
+
+ERROR_CASES = [
+    ("syntax", "selec", ()),
+    ("no table", "select * from nope", ()),
+    ("no column", "select nope from t", ()),
+    ("unique", "insert into t values(1, 1, 'x')", ()),
+    ("not null", "insert into t values(2, null, 'x')", ()),
+    ("check", "insert into t values(3, 1, 'toolong')", ()),
+    ("unique index", "insert into u values(1)", ()),
+    ("mismatch", "insert into r values('a')", ()),
+    ("too many", "select ?", (1, 2)),
+    ("too few", "select ?, ?", (1,)),
+    ("missing named", "select :x", {}),
+    ("named for qmark", "select ?", {"x": 1}),
+    ("unsupported type", "select ?", (object(),)),
+    ("unsupported list", "select ?, ?", (1, [1])),
+    ("unsupported params", "select ?", 1),
+    ("overflow", "select ?", (2**63,)),
+    ("underflow", "select ?", (-(2**63) - 1,)),
+    ("two statements", "select 1; select 2", ()),
+    ("null char", "select 1\0", ()),
+    ("begin twice", "begin", ()),
+    ("commit outside", "commit", ()),
+    ("drop missing", "drop table nope", ()),
+    ("create existing", "create table t(x)", ()),
+]
+
+
+@pytest.mark.parametrize("case", ERROR_CASES, ids=[c[0] for c in ERROR_CASES])
+def test_errors(mod, case):
+    _, sql, params = case
+    con = mod.connect(":memory:", isolation_level=None)
+    con.executescript(
+        "create table t(a integer primary key, b not null, c check(length(c) < 3));"
+        "create table u(x); create unique index ux on u(x); insert into u values(1);"
+        "create table r(i integer primary key);"
+        "insert into t values(1, 1, 'x');"
+    )
+    if sql == "begin":
+        con.execute("begin")
+    expected = error_of(lambda: sqlite3_run(sql, params))
+    assert error_of(lambda: con.execute(sql, params)) == expected
+
+
+def sqlite3_run(sql, params):
+    """The same statement on the same schema with the real sqlite3 module."""
+    con = sqlite3.connect(":memory:", isolation_level=None)
+    con.executescript(
+        "create table t(a integer primary key, b not null, c check(length(c) < 3));"
+        "create table u(x); create unique index ux on u(x); insert into u values(1);"
+        "create table r(i integer primary key);"
+        "insert into t values(1, 1, 'x');"
+    )
+    if sql == "begin":
+        con.execute("begin")
+    return con.execute(sql, params)
+
+
+def test_error_attributes_on_constraint(mod, con):
+    con.execute("create table t(a primary key)")
+    con.execute("insert into t values(1)")
+    with pytest.raises(mod.IntegrityError) as info:
+        con.execute("insert into t values(1)")
+    assert info.value.sqlite_errorcode == mod.SQLITE_CONSTRAINT_PRIMARYKEY
+    assert info.value.sqlite_errorname == "SQLITE_CONSTRAINT_PRIMARYKEY"
+    assert isinstance(info.value, mod.DatabaseError)
+
+
+def test_executescript_error(mod, con):
+    assert error_of(lambda: con.executescript("create table a(x); bogus;")) == (
+        "OperationalError", 'near "bogus": syntax error', 1, "SQLITE_ERROR")
+    # Statements before the failing one ran.
+    assert con.execute("select count(*) from a").fetchone() == (0,)
+
+
+def test_open_failure(mod, tmp_path):
+    path = str(tmp_path / "no" / "such" / "dir.db")
+
+    def open_and_use():
+        mod.connect(path).execute("create table t(x)")
+
+    assert error_of(open_and_use) == ("OperationalError", "unable to open database file", 14, "SQLITE_CANTOPEN")
+
+
+def test_not_a_database(mod, tmp_path):
+    path = tmp_path / "junk.db"
+    path.write_bytes(b"this is not a database file at all" * 200)
+    con = mod.connect(str(path))
+    assert error_of(lambda: con.execute("select * from sqlite_master")) == (
+        "DatabaseError", "file is not a database", 26, "SQLITE_NOTADB")
+
+
+def test_wrong_argument_types(mod, con):
+    assert error_of(lambda: con.execute(1)) == ("TypeError", "execute() argument 1 must be str, not int", None, None)
+    assert error_of(lambda: con.executescript(5))[0] == "TypeError"
+    assert error_of(lambda: con.executemany("insert into t values(?)", 5))[0] in ("TypeError", "OperationalError")
+
+
+# Parameters and types.
+
+
+@pytest.mark.parametrize(
+    "value",
+    [None, 0, 1, -1, 2**63 - 1, -(2**63), 1.5, -0.0, 1e300, "", "text", "ünïcødé ✓", b"", b"\x00\x01\xff",
+     True, False],
+)
+def test_round_trip(con, value):
+    assert con.execute("select ?", (value,)).fetchone() == ((int(value) if isinstance(value, bool) else value),)
+
+
+def test_buffer_types_bind_as_blobs(mod, con):
+    import array
+
+    assert con.execute("select ?, ?, ?", (bytearray(b"ab"), memoryview(b"cd"), array.array("B", [1, 2]))).fetchone() == (
+        b"ab", b"cd", b"\x01\x02")
+    assert con.execute("select typeof(?)", (bytearray(b"x"),)).fetchone() == ("blob",)
+
+
+def test_subclasses_of_base_types(con):
+    class MyInt(int):
+        pass
+
+    class MyStr(str):
+        pass
+
+    class MyFloat(float):
+        pass
+
+    assert con.execute("select ?, ?, ?", (MyInt(3), MyStr("s"), MyFloat(2.5))).fetchone() == (3, "s", 2.5)
+
+
+def test_parameter_styles(con):
+    assert con.execute("select ?, ?", (1, 2)).fetchone() == (1, 2)
+    assert con.execute("select ?, ?", [1, 2]).fetchone() == (1, 2)
+    assert con.execute("select :a, :b", {"a": 1, "b": 2}).fetchone() == (1, 2)
+    assert con.execute("select :a, @b, $c", {"a": 1, "b": 2, "c": 3}).fetchone() == (1, 2, 3)
+    assert con.execute("select ?2, ?1", (1, 2)).fetchone() == (2, 1)
+    assert con.execute("select ?1, ?1", (7,)).fetchone() == (7, 7)
+    assert con.execute("select :a, :a", {"a": 5}).fetchone() == (5, 5)
+    assert con.execute("select ?", "a").fetchone() == ("a",)
+    assert con.execute("select 1", {"unused": 5}).fetchone() == (1,)
+
+
+def test_mapping_subclass_and_missing_key(mod, con):
+    class D(dict):
+        def __missing__(self, key):
+            return "default"
+
+    assert con.execute("select :x", D()).fetchone() == ("default",)
+
+
+def test_sequence_like_parameters(con):
+    class Seq:
+        def __len__(self):
+            return 2
+
+        def __getitem__(self, i):
+            if i >= 2:
+                raise IndexError
+            return i * 10
+
+    assert con.execute("select ?, ?", Seq()).fetchone() == (0, 10)
+
+
+def test_adapters_and_conform(mod, con):
+    class Point:
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+
+    class Conformer:
+        def __conform__(self, protocol):
+            if protocol is mod.PrepareProtocol:
+                return "conformed"
+
+    mod.register_adapter(Point, lambda p: f"{p.x};{p.y}")
+    try:
+        assert con.execute("select ?", (Point(1, 2),)).fetchone() == ("1;2",)
+        assert con.execute("select ?", (Conformer(),)).fetchone() == ("conformed",)
+        assert mod.adapt(Point(3, 4)) == "3;4"
+        assert (Point, mod.PrepareProtocol) in mod.adapters
+        assert error_of(lambda: mod.adapt(object())) == ("ProgrammingError", "can't adapt", None, None)
+        assert mod.adapt(object, mod.PrepareProtocol, "alt") == "alt"
+    finally:
+        del mod.adapters[(Point, mod.PrepareProtocol)]
+
+
+def test_adapter_for_a_base_type(mod):
+    con = mod.connect(":memory:")
+    mod.register_adapter(str, lambda s: s.upper())
+    try:
+        assert con.execute("select ?", ("abc",)).fetchone() == ("ABC",)
+    finally:
+        del mod.adapters[(str, mod.PrepareProtocol)]
+
+
+def test_default_date_adapters(con):
+    d = datetime.date(2024, 2, 29)
+    dt = datetime.datetime(2024, 2, 29, 12, 30, 15, 123)
+    assert con.execute("select ?, ?", (d, dt)).fetchone() == ("2024-02-29", "2024-02-29 12:30:15.000123")
+
+
+# Converters.
+
+
+def test_converters_decltypes(mod):
+    con = mod.connect(":memory:", detect_types=mod.PARSE_DECLTYPES)
+    mod.register_converter("point", lambda b: tuple(int(x) for x in b.split(b";")))
+    mod.register_converter("Num", lambda b: ("num", b))
+    try:
+        con.execute("create table t(p point, n num(10), q integer not null, d date, ts timestamp, z point)")
+        con.execute(
+            "insert into t values(?, ?, ?, ?, ?, ?)",
+            ("1;2", 2.5, 3, datetime.date(2020, 1, 2), datetime.datetime(2020, 1, 2, 3, 4, 5, 6), None),
+        )
+        row = con.execute("select * from t").fetchone()
+        assert row == ((1, 2), ("num", b"2.5"), 3, datetime.date(2020, 1, 2),
+                       datetime.datetime(2020, 1, 2, 3, 4, 5, 6), None)
+        # An expression has no declared type.
+        assert con.execute("select p || '' from t").fetchone() == ("1;2",)
+        assert "POINT" in mod.converters
+    finally:
+        del mod.converters["POINT"]
+        del mod.converters["NUM"]
+
+
+def test_converters_colnames(mod):
+    con = mod.connect(":memory:", detect_types=mod.PARSE_COLNAMES | mod.PARSE_DECLTYPES)
+    mod.register_converter("upper", lambda b: b.decode().upper())
+    try:
+        cur = con.execute('select \'abc\' as "x [upper]", 5 as "y [upper]", 7 as "plain", \'2020-01-02\' as "d [date]"')
+        assert cur.fetchone() == ("ABC", "5", 7, datetime.date(2020, 1, 2))
+        assert [d[0] for d in cur.description] == ["x", "y", "plain", "d"]
+        cur = con.execute('select 1 as "a[upper]", 2 as "b [nope]"')
+        assert cur.fetchone() == ("1", 2)
+        assert [d[0] for d in cur.description] == ["a", "b"]
+    finally:
+        del mod.converters["UPPER"]
+
+
+def test_colnames_untouched_without_parse_colnames(mod, con):
+    assert con.execute('select 1 as "x [int]"').description[0][0] == "x [int]"
+
+
+def test_register_converter_needs_a_str(mod):
+    assert error_of(lambda: mod.register_converter(1, int))[0] == "TypeError"
+
+
+def test_text_factory(mod, con):
+    con.execute("create table t(a)")
+    con.execute("insert into t values('héllo')")
+    con.text_factory = bytes
+    assert con.execute("select a, 1, x'00' from t").fetchone() == ("héllo".encode(), 1, b"\x00")
+    con.text_factory = bytearray
+    assert con.execute("select a from t").fetchone() == (bytearray("héllo".encode()),)
+    con.text_factory = lambda b: b.decode() + "!"
+    assert con.execute("select a from t").fetchone() == ("héllo!",)
+    con.text_factory = str
+    assert con.execute("select a from t").fetchone() == ("héllo",)
+
+
+# Cursors.
+
+
+def test_description(mod, con):
+    con.execute("create table t(a integer, b text)")
+    cur = con.execute("select a, b as bee, a + 1 from t")
+    assert cur.description == (("a",) + (None,) * 6, ("bee",) + (None,) * 6, ("a + 1",) + (None,) * 6)
+    assert con.execute("insert into t values(1, 'x')").description is None
+    assert con.cursor().description is None
+    assert con.execute("select 1 as a, 2 as A").description == (("a",) + (None,) * 6, ("A",) + (None,) * 6)
+
+
+def test_rowcount_and_lastrowid(mod, con):
+    cur = con.cursor()
+    assert (cur.rowcount, cur.lastrowid) == (-1, None)
+    cur.execute("create table t(a)")
+    assert cur.rowcount == -1
+    cur.execute("insert into t values(1)")
+    assert (cur.rowcount, cur.lastrowid) == (1, 1)
+    cur.executemany("insert into t values(?)", [(2,), (3,), (4,)])
+    assert cur.rowcount == 3
+    assert cur.lastrowid == 1  # executemany leaves lastrowid alone
+    cur.execute("update t set a = a + 1 where a > 2")
+    assert cur.rowcount == 2
+    cur.execute("delete from t where a > 100")
+    assert cur.rowcount == 0
+    cur.execute("select * from t")
+    assert cur.rowcount == -1
+    cur.execute("replace into t(rowid, a) values(10, 5)")
+    assert (cur.rowcount, cur.lastrowid) == (1, 10)
+    cur.executemany("insert into t values(?)", [])
+    assert cur.rowcount == 0
+    cur.executemany("insert into t values(?)", iter([(7,)]))
+    assert cur.rowcount == 1
+    cur.execute("")
+    assert cur.rowcount == -1
+    with pytest.raises(mod.ProgrammingError):
+        cur.execute("select ?", ())
+    assert cur.rowcount == -1
+
+
+def test_executemany_rejects_queries(mod, con):
+    assert error_of(lambda: con.executemany("select ?", [(1,)])) == (
+        "ProgrammingError", "executemany() can only execute DML statements.", None, None)
+
+
+def test_executemany_with_generator_and_dicts(con):
+    con.execute("create table t(a, b)")
+    con.executemany("insert into t values(:a, :b)", ({"a": i, "b": i * i} for i in range(5)))
+    assert con.execute("select sum(a), sum(b) from t").fetchone() == (10, 30)
+
+
+def test_fetch_methods(mod, con):
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [(i,) for i in range(10)])
+    cur = con.execute("select a from t order by a")
+    assert cur.arraysize == 1
+    assert cur.fetchone() == (0,)
+    assert cur.fetchmany() == [(1,)]
+    cur.arraysize = 3
+    assert cur.fetchmany() == [(2,), (3,), (4,)]
+    assert cur.fetchmany(2) == [(5,), (6,)]
+    assert cur.fetchmany(size=1) == [(7,)]
+    assert cur.fetchall() == [(8,), (9,)]
+    assert cur.fetchone() is None
+    assert cur.fetchall() == []
+    assert cur.fetchmany() == []
+    assert con.execute("select a from t").fetchmany(0) == [(i,) for i in range(10)]
+    assert con.execute("select a from t").fetchmany(-1) == [(i,) for i in range(10)]
+    assert [r for r in con.execute("select a from t where a < 3")] == [(0,), (1,), (2,)]
+    assert con.execute("insert into t values(1)").fetchall() == []
+
+
+def test_cursor_misc(mod, con):
+    cur = con.cursor()
+    assert cur.connection is con
+    assert cur.setinputsizes([1]) is None
+    assert cur.setoutputsize(1) is None and cur.setoutputsize(1, 0) is None
+    assert iter(cur) is cur
+    assert cur.execute("select 1") is cur
+    assert cur.executescript("select 1") is cur
+    assert con.execute("select 1").fetchall() == [(1,)]
+    assert isinstance(con.cursor(), mod.Cursor)
+
+
+def test_cursor_factory_and_subclass(mod, con):
+    class MyCursor(mod.Cursor):
+        pass
+
+    assert isinstance(con.cursor(MyCursor), MyCursor)
+    assert isinstance(con.cursor(factory=MyCursor), MyCursor)
+    assert isinstance(MyCursor(con).execute("select 1"), MyCursor)
+
+
+def test_connection_factory(mod):
+    class MyConnection(mod.Connection):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.marker = True
+
+    con = mod.connect(":memory:", factory=MyConnection)
+    assert isinstance(con, MyConnection) and con.marker
+    assert con.execute("select 1").fetchone() == (1,)
+
+
+def test_interleaved_cursors_and_statement_reuse(con):
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [(i,) for i in range(5)])
+    a = con.execute("select a from t order by a")
+    b = con.execute("select a from t order by a")
+    assert a.fetchone() == (0,)
+    assert b.fetchone() == (0,)
+    assert a.fetchone() == (1,)
+    c = con.execute("select a from t order by a")
+    assert [a.fetchone(), b.fetchone(), c.fetchone()] == [(2,), (1,), (0,)]
+    # Re-executing a cursor resets its statement.
+    a.execute("select a from t order by a desc")
+    assert a.fetchone() == (4,)
+    assert b.fetchall() == [(2,), (3,), (4,)]
+
+
+def test_schema_change_between_executions(con):
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    assert con.execute("select * from t").fetchall() == [(1,)]
+    con.execute("drop table t")
+    con.execute("create table t(a, b)")
+    con.execute("insert into t values(2, 3)")
+    cur = con.execute("select * from t")
+    assert cur.fetchall() == [(2, 3)]
+    assert [d[0] for d in cur.description] == ["a", "b"]
+
+
+def test_row_factory(mod, con):
+    con.row_factory = lambda cursor, row: {d[0]: v for d, v in zip(cursor.description, row)}
+    assert con.execute("select 1 as a, 2 as b").fetchone() == {"a": 1, "b": 2}
+    cur = con.cursor()
+    cur.row_factory = lambda cursor, row: row[0]
+    assert cur.execute("select 5").fetchall() == [5]
+    con.row_factory = None
+    assert con.execute("select 1").fetchone() == (1,)
+
+
+# Row.
+
+
+def test_row(mod, con):
+    con.row_factory = mod.Row
+    row = con.execute("select 1 as a, 'x' as Bee, null as c").fetchone()
+    assert isinstance(row, mod.Row)
+    assert row.keys() == ["a", "Bee", "c"]
+    assert (row[0], row[1], row[-1], row["a"], row["bee"], row["BEE"]) == (1, "x", None, 1, "x", "x")
+    assert row[0:2] == (1, "x")
+    assert len(row) == 3
+    assert list(row) == [1, "x", None]
+    assert tuple(row) == (1, "x", None)
+    assert dict(zip(row.keys(), row)) == {"a": 1, "Bee": "x", "c": None}
+    assert error_of(lambda: row["nope"]) == ("IndexError", "No item with that key", None, None)
+    assert error_of(lambda: row[5]) == ("IndexError", "tuple index out of range", None, None)
+    assert error_of(lambda: row[1.0]) == ("IndexError", "Index must be int or string", None, None)
+    other = con.execute("select 1 as a, 'x' as Bee, null as c").fetchone()
+    assert row == other and hash(row) == hash(other)
+    assert row != con.execute("select 1 as a, 'y' as Bee, null as c").fetchone()
+    assert row != con.execute("select 1 as z, 'x' as Bee, null as c").fetchone()
+    assert row != (1, "x", None)
+    import collections.abc
+
+    assert isinstance(row, collections.abc.Sequence)
+    with pytest.raises(TypeError):
+        row < other  # noqa: B015
+    direct = mod.Row(con.execute("select 1 as q"), (9,))
+    assert direct["q"] == 9
+
+
+# Transactions.
+
+
+def test_legacy_implicit_begin(mod, tmp_path):
+    path = str(tmp_path / "t.db")
+    con = mod.connect(path)
+    assert con.isolation_level == ""
+    con.execute("create table t(a)")
+    assert not con.in_transaction  # DDL does not open a transaction
+    con.execute("select * from t")
+    assert not con.in_transaction
+    con.execute("insert into t values(1)")
+    assert con.in_transaction
+    other = mod.connect(path)
+    assert other.execute("select count(*) from t").fetchone() == (0,)
+    con.commit()
+    assert not con.in_transaction
+    assert other.execute("select count(*) from t").fetchone() == (1,)
+    con.execute("update t set a = 2")
+    con.rollback()
+    assert con.execute("select a from t").fetchall() == [(1,)]
+    # Comments before the statement are skipped when looking for its first keyword.
+    con.execute("/* c */ -- d\n insert into t values(3)")
+    assert con.in_transaction
+    con.commit()
+    con.execute("  \n REPLACE into t values(4)")
+    assert con.in_transaction
+    con.commit()
+    con.commit()  # nothing to commit: no error
+    con.rollback()
+    other.close()
+    con.close()
+
+
+@pytest.mark.parametrize("level", ["DEFERRED", "IMMEDIATE", "EXCLUSIVE", "immediate"])
+def test_isolation_levels(mod, level):
+    con = mod.connect(":memory:", isolation_level=level)
+    assert con.isolation_level == level.upper() or con.isolation_level == level
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    assert con.in_transaction
+    con.commit()
+
+
+def test_isolation_level_values(mod, con):
+    con.isolation_level = "exclusive"
+    assert con.isolation_level == sqlite3.connect(":memory:", isolation_level="exclusive").isolation_level
+    assert error_of(lambda: setattr(con, "isolation_level", "bogus")) == (
+        "ValueError", "isolation_level string must be '', 'DEFERRED', 'IMMEDIATE', or 'EXCLUSIVE'", None, None)
+    assert error_of(lambda: setattr(con, "isolation_level", 1)) == (
+        "TypeError", "isolation_level must be str or None", None, None)
+    assert error_of(lambda: mod.connect(":memory:", isolation_level="bogus"))[0] == "ValueError"
+
+
+def test_isolation_level_none_is_autocommit(mod, con):
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    assert con.in_transaction
+    con.isolation_level = None  # commits
+    assert not con.in_transaction
+    con.execute("insert into t values(2)")
+    assert not con.in_transaction
+    con.execute("begin")
+    assert con.in_transaction
+    con.execute("insert into t values(3)")
+    con.rollback()
+    assert con.execute("select a from t").fetchall() == [(1,), (2,)]
+
+
+def test_executescript_commits_first(mod, tmp_path):
+    path = str(tmp_path / "s.db")
+    con = mod.connect(path)
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    assert con.in_transaction
+    con.executescript("insert into t values(2)")
+    assert not con.in_transaction
+    other = mod.connect(path)
+    assert other.execute("select count(*) from t").fetchone() == (2,)
+    con.executescript("begin; insert into t values(3);")
+    assert con.in_transaction
+    con.rollback()
+    assert con.execute("select count(*) from t").fetchone() == (2,)
+
+
+def test_context_manager(mod, con):
+    con.execute("create table t(a unique)")
+    with con as entered:
+        assert entered is con
+        con.execute("insert into t values(1)")
+    assert not con.in_transaction
+    with pytest.raises(mod.IntegrityError):
+        with con:
+            con.execute("insert into t values(2)")
+            con.execute("insert into t values(1)")
+    assert not con.in_transaction
+    assert con.execute("select a from t").fetchall() == [(1,)]
+    # The connection stays open.
+    con.execute("select 1")
+
+
+def test_in_transaction_explicit(mod, con):
+    assert not con.in_transaction
+    con.execute("begin")
+    assert con.in_transaction
+    con.execute("commit")
+    assert not con.in_transaction
+
+
+@pytest.fixture
+def autocommit_mod(mod):
+    if not hasattr(mod, "LEGACY_TRANSACTION_CONTROL"):
+        pytest.skip(f"{mod.__name__} here predates Connection.autocommit (Python 3.12)")
+    return mod
+
+
+def test_autocommit_default_is_legacy(autocommit_mod):
+    mod = autocommit_mod
+    con = mod.connect(":memory:")
+    assert mod.LEGACY_TRANSACTION_CONTROL == -1
+    assert con.autocommit == mod.LEGACY_TRANSACTION_CONTROL
+
+
+def test_autocommit_true(autocommit_mod, tmp_path):
+    mod = autocommit_mod
+    path = str(tmp_path / "a.db")
+    con = mod.connect(path, autocommit=True)
+    assert con.autocommit is True
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    assert not con.in_transaction
+    con.execute("begin")
+    con.execute("insert into t values(2)")
+    con.commit()  # does nothing in autocommit mode
+    con.rollback()  # likewise
+    assert con.in_transaction
+    con.execute("rollback")
+    con.executescript("begin; insert into t values(3);")
+    assert con.in_transaction  # no implicit COMMIT before the script
+    con.execute("commit")
+    assert con.execute("select a from t").fetchall() == [(1,), (3,)]
+
+
+def test_autocommit_false(autocommit_mod, tmp_path):
+    mod = autocommit_mod
+    path = str(tmp_path / "b.db")
+    con = mod.connect(path, autocommit=False)
+    assert con.autocommit is False
+    assert con.in_transaction
+    con.execute("create table t(a)")
+    con.execute("insert into t values(1)")
+    con.commit()
+    assert con.in_transaction  # a new transaction opens at once
+    con.execute("insert into t values(2)")
+    con.rollback()
+    assert con.in_transaction
+    assert con.execute("select a from t").fetchall() == [(1,)]
+    con.execute("insert into t values(3)")
+    con.close()  # rolls back
+    assert mod.connect(path).execute("select a from t").fetchall() == [(1,)]
+
+
+def test_autocommit_switching(autocommit_mod):
+    mod = autocommit_mod
+    con = mod.connect(":memory:", autocommit=True)
+    con.execute("create table t(a)")
+    con.autocommit = False
+    assert con.in_transaction
+    con.execute("insert into t values(1)")
+    con.autocommit = True  # commits
+    assert not con.in_transaction
+    con.autocommit = mod.LEGACY_TRANSACTION_CONTROL
+    assert not con.in_transaction
+    con.execute("insert into t values(2)")
+    assert con.in_transaction  # legacy implicit BEGIN again
+    for bad in (1, 0, "yes", None):
+        assert error_of(lambda: setattr(con, "autocommit", bad)) == (
+            "ValueError", "autocommit must be True, False, or sqlite3.LEGACY_TRANSACTION_CONTROL", None, None)
+    assert error_of(lambda: mod.connect(":memory:", autocommit=2))[0] == "ValueError"
+
+
+def test_autocommit_false_context_manager(autocommit_mod):
+    mod = autocommit_mod
+    con = mod.connect(":memory:", autocommit=False)
+    con.execute("create table t(a)")
+    with con:
+        con.execute("insert into t values(1)")
+    assert con.in_transaction
+    with pytest.raises(ZeroDivisionError):
+        with con:
+            con.execute("insert into t values(2)")
+            1 / 0
+    assert con.execute("select a from t").fetchall() == [(1,)]
+
+
+# Closing, threads, interrupt.
+
+
+def test_closed_connection(mod):
+    con = mod.connect(":memory:")
+    cur = con.cursor()
+    con.close()
+    con.close()  # twice is fine
+    closed = ("ProgrammingError", "Cannot operate on a closed database.", None, None)
+    for fn in [lambda: con.execute("select 1"), con.cursor, con.commit, con.rollback, lambda: con.in_transaction,
+               lambda: con.total_changes, lambda: con.isolation_level, lambda: cur.execute("select 1"),
+               lambda: con.executescript("select 1"), con.iterdump, lambda: cur.fetchone()]:
+        assert error_of(fn) == closed
+    assert con.row_factory is None
+
+
+def test_closed_cursor(mod, con):
+    cur = con.execute("select 1")
+    cur.close()
+    cur.close()
+    closed = ("ProgrammingError", "Cannot operate on a closed cursor.", None, None)
+    for fn in [lambda: cur.execute("select 1"), cur.fetchone, cur.fetchall, cur.fetchmany,
+               lambda: cur.executemany("select 1", []), lambda: cur.executescript("select 1"), lambda: next(cur)]:
+        assert error_of(fn) == closed
+
+
+def test_check_same_thread(mod):
+    con = mod.connect(":memory:")
+    errors = []
+
+    def use():
+        for fn in [lambda: con.execute("select 1"), con.cursor, con.commit, con.close]:
+            try:
+                fn()
+            except Exception as e:  # noqa: BLE001
+                errors.append((type(e).__name__, str(e).split(". The object")[0]))
+
+    t = threading.Thread(target=use)
+    t.start()
+    t.join()
+    assert errors == [("ProgrammingError", "SQLite objects created in a thread can only be used in that same thread")] * 4
+
+    shared = mod.connect(":memory:", check_same_thread=False)
+    shared.execute("create table t(a)")
+    results = []
+
+    def work(n):
+        for i in range(20):
+            shared.execute("insert into t values(?)", (n * 100 + i,))
+        results.append(n)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [0, 1, 2, 3]
+    assert shared.execute("select count(*) from t").fetchone() == (80,)
+
+
+ENDLESS = "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+
+
+def test_interrupt(mod):
+    con = mod.connect(":memory:", check_same_thread=False)
+    timer = threading.Timer(0.2, con.interrupt)
+    timer.start()
+    try:
+        assert error_of(lambda: con.execute(ENDLESS)) == ("OperationalError", "interrupted", 9, "SQLITE_INTERRUPT")
+    finally:
+        timer.cancel()
+    # The connection works afterwards.
+    assert con.execute("select 1").fetchone() == (1,)
+
+
+def test_gil_released_while_the_engine_works(brisk):
+    # While one thread runs a long query, another keeps running Python code.
+    con = brisk.connect(":memory:", check_same_thread=False)
+    ticks = []
+    done = threading.Event()
+
+    def ticker():
+        while not done.is_set():
+            ticks.append(1)
+            time.sleep(0.001)
+
+    t = threading.Thread(target=ticker)
+    t.start()
+    timer = threading.Timer(0.3, con.interrupt)
+    timer.start()
+    try:
+        with pytest.raises(brisk.OperationalError):
+            con.execute(ENDLESS)
+    finally:
+        done.set()
+        t.join()
+        timer.cancel()
+    assert len(ticks) > 10
+
+
+# total_changes, iterdump, files shared between the modules, serialize, backup.
+
+
+def test_total_changes(mod, con):
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [(1,), (2,), (3,)])
+    con.execute("update t set a = 0")
+    assert con.total_changes == 6
+
+
+DUMP_SCHEMA = [
+    """CREATE TABLE "index"("index" blob);""",
+    """INSERT INTO "index" VALUES(X'01');""",
+    """CREATE TABLE "quoted""table"("quoted""field" text);""",
+    """INSERT INTO "quoted""table" VALUES('quoted''value');""",
+    "CREATE TABLE t1(id integer primary key, s1 text, t1_i1 integer not null, i2 integer, unique (s1), "
+    "constraint t1_idx1 unique (i2));",
+    "INSERT INTO \"t1\" VALUES(1,'foo',10,20);",
+    "INSERT INTO \"t1\" VALUES(2,'foo2',30,30);",
+    "CREATE TABLE t2(id integer, t2_i1 integer, t2_i2 integer, primary key (id),"
+    "foreign key(t2_i1) references t1(t1_i1));",
+    "CREATE TRIGGER trigger_1 update of t1_i1 on t1 begin update t2 set t2_i1 = new.t1_i1 where t2_i1 = old.t1_i1; end;",
+    "CREATE VIEW v1 as select * from t1 left join t2 using (id);",
+]
+
+
+def test_iterdump(mod, con):
+    for sql in DUMP_SCHEMA:
+        con.execute(sql)
+    assert list(con.iterdump()) == ["BEGIN TRANSACTION;"] + DUMP_SCHEMA + ["COMMIT;"]
+
+
+def test_iterdump_matches_sqlite3(brisk):
+    script = """
+        create table a(x integer primary key autoincrement, y text, z real, w blob);
+        insert into a(y, z, w) values('it''s', 1.5, x'00ff'), (null, -2e-10, null), ('', 0.1, x'');
+        create table "b c"("d e" int);
+        insert into "b c" values(1), (2);
+        create index ai on a(y);
+        create view v as select * from a;
+        delete from a where x = 2;
+    """
+    ours = brisk.connect(":memory:")
+    theirs = sqlite3.connect(":memory:")
+    ours.executescript(script)
+    theirs.executescript(script)
+    assert list(ours.iterdump()) == list(theirs.iterdump())
+    # Replaying the dump gives the same dump.
+    copy = brisk.connect(":memory:")
+    copy.executescript("\n".join(ours.iterdump()))
+    assert list(copy.iterdump()) == list(theirs.iterdump())
+
+
+@pytest.mark.parametrize("writer,reader", [("sqlite3", "brisk"), ("brisk", "sqlite3")])
+def test_file_written_by_one_read_by_the_other(tmp_path, writer, reader):
+    path = str(tmp_path / "shared.db")
+    w = importlib.import_module(writer).connect(path)
+    w.execute("create table t(i integer primary key, s text, r real, b blob)")
+    w.executemany("insert into t(s, r, b) values(?, ?, ?)", [(f"row {n}", n / 3, bytes([n % 256]) * n) for n in range(500)])
+    w.execute("create index ts on t(s)")
+    w.commit()
+    w.close()
+    r = importlib.import_module(reader).connect(path)
+    assert r.execute("select count(*), sum(length(b)), max(s) from t").fetchone() == (500, sum(range(500)), "row 99")
+    assert r.execute("select r from t where s = 'row 7'").fetchone() == (7 / 3,)
+    assert r.execute("pragma integrity_check").fetchone() == ("ok",)
+    r.execute("insert into t(s) values('more')")
+    r.commit()
+    r.close()
+    again = importlib.import_module(writer).connect(path)
+    assert again.execute("select count(*) from t").fetchone() == (501,)
+
+
+def test_serialize(mod, con):
+    con.execute("create table t(a)")
+    con.execute("insert into t values('hello')")
+    con.commit()
+    image = con.serialize()
+    assert isinstance(image, bytes) and image.startswith(b"SQLite format 3\x00")
+    check = sqlite3.connect(":memory:")
+    check.deserialize(image)
+    assert check.execute("select a from t").fetchall() == [("hello",)]
+
+
+def test_backup(mod, con):
+    con.executescript("create table t(a, b); insert into t values(1, 'x'), (2, 'y'); create index ta on t(a);")
+    con.commit()
+    target = mod.connect(":memory:")
+    target.execute("create table old(z)")
+    calls = []
+    con.backup(target, progress=lambda status, remaining, total: calls.append((status, remaining)))
+    assert target.execute("select * from t order by a").fetchall() == [(1, "x"), (2, "y")]
+    assert target.execute("select name from sqlite_master where type = 'table'").fetchall() == [("t",)]
+    assert calls and calls[-1][:2] == (mod.SQLITE_DONE, 0)
+    with pytest.raises(ValueError):
+        con.backup(con)
+
+
+def test_uri(mod, tmp_path):
+    path = tmp_path / "u.db"
+    con = mod.connect(str(path))
+    con.execute("create table t(a)")
+    con.commit()
+    con.close()
+    ro = mod.connect(f"file:{path}?mode=ro", uri=True)
+    assert ro.execute("select count(*) from t").fetchone() == (0,)
+    assert error_of(lambda: ro.execute("insert into t values(1)"))[:3] == (
+        "OperationalError", "attempt to write a readonly database", 8)
+    missing = tmp_path / "missing.db"
+    assert error_of(lambda: mod.connect(f"file:{missing}?mode=rw", uri=True).execute("select 1 from sqlite_master"))[
+        :3] == ("OperationalError", "unable to open database file", 14)
+    assert mod.connect("file::memory:", uri=True).execute("select 1").fetchone() == (1,)
+
+
+def test_pathlike_database(mod, tmp_path):
+    con = mod.connect(tmp_path / "p.db")
+    con.execute("create table t(a)")
+    con.commit()
+    assert os.path.exists(tmp_path / "p.db")
+
+
+def test_engine_features_left_to_other_work(brisk):
+    # create_function and friends need engine support that is being added separately.
+    con = brisk.connect(":memory:")
+    for fn in [lambda: con.create_function("f", 1, abs), lambda: con.create_aggregate("a", 1, object),
+               lambda: con.create_window_function("w", 1, object), lambda: con.create_collation("c", None),
+               lambda: con.set_progress_handler(None, 1), lambda: con.blobopen("t", "a", 1),
+               lambda: con.deserialize(b"")]:
+        with pytest.raises(brisk.NotSupportedError):
+            fn()
