@@ -344,6 +344,7 @@ class Connection:
         self._detect_types = int(detect_types)
         self._timeout = float(timeout)
         self._cache = OrderedDict()
+        self._cache_lock = threading.Lock()
         self._cache_size = int(cached_statements)
         self.row_factory = None
         self.text_factory = str
@@ -374,22 +375,31 @@ class Connection:
         return self._native.in_transaction()
 
     def _statement(self, sql):
-        """A prepared statement for `sql`, from the cache when an idle one is there."""
-        cached = self._cache.get(sql)
-        if cached is not None:
-            self._cache.move_to_end(sql)
-            if not cached.in_use:
-                return cached
+        """A prepared statement for `sql`, marked in use: the cached one when it is idle, else a
+        new one (cached when `sql` is not). None when `sql` holds no statement. Taking a cached
+        statement is atomic, so threads sharing the connection never share a statement."""
+        with self._cache_lock:
+            cached = self._cache.get(sql)
+            if cached is not None:
+                self._cache.move_to_end(sql)
+                if not cached.in_use:
+                    cached.in_use = True
+                    return cached
         if "\0" in sql:
             raise ProgrammingError("the query contains a null character")
         native, more = self._native.prepare(sql)
         if more:
             raise ProgrammingError("You can only execute one statement at a time.")
-        stmt = _Statement(native, sql) if native is not None else None
-        if stmt is not None and cached is None and self._cache_size > 0:
-            self._cache[sql] = stmt
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
+        if native is None:
+            return None
+        stmt = _Statement(native, sql)
+        stmt.in_use = True
+        if cached is None and self._cache_size > 0:
+            with self._cache_lock:
+                if sql not in self._cache:
+                    self._cache[sql] = stmt
+                    if len(self._cache) > self._cache_size:
+                        self._cache.popitem(last=False)
         return stmt
 
     # Attributes.
@@ -764,13 +774,10 @@ class Cursor:
                 # Only whitespace and comments: nothing runs.
                 self._rowcount = -1
                 return self
+            self._stmt = stmt
             native = stmt.native
             if multiple and native.is_read_only():
                 raise ProgrammingError("executemany() can only execute DML statements.")
-            if stmt.in_use:
-                stmt = _Statement(conn._native.prepare(sql)[0], sql)
-            stmt.in_use = True
-            self._stmt = stmt
             if (
                 conn._autocommit == LEGACY_TRANSACTION_CONTROL
                 and conn._isolation_level is not None
