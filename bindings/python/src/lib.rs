@@ -18,6 +18,7 @@ mod codes;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
 
 use brisk::{Database, OpenOptions, StepResult, Value};
 use pyo3::create_exception;
@@ -75,6 +76,8 @@ struct NativeConnection {
     /// Set from any thread by `interrupt` without locking the connection, which a statement
     /// running in another thread holds.
     interrupt: Arc<AtomicBool>,
+    /// How long a statement that finds the database locked keeps retrying (`timeout`).
+    busy_timeout: Duration,
 }
 
 impl NativeConnection {
@@ -86,14 +89,16 @@ impl NativeConnection {
 #[pymethods]
 impl NativeConnection {
     /// Opens `path` (`:memory:` or "" for a private in-memory database); `read_only` and
-    /// `create` are SQLITE_OPEN_READONLY and SQLITE_OPEN_CREATE.
+    /// `create` are SQLITE_OPEN_READONLY and SQLITE_OPEN_CREATE; a statement that finds the
+    /// database locked retries for `timeout_s` seconds (sqlite3_busy_timeout).
     #[new]
-    fn new(py: Python<'_>, path: String, read_only: bool, create: bool) -> PyResult<Self> {
+    fn new(py: Python<'_>, path: String, read_only: bool, create: bool, timeout_s: f64) -> PyResult<Self> {
         let options = OpenOptions { read_only, create, ..OpenOptions::default() };
         let conn =
             py.detach(|| Database::open_with(&path, options).and_then(|db| db.connect())).map_err(|e| raise(py, e))?;
         let interrupt = conn.interrupt_handle();
-        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt })
+        let busy_timeout = Duration::try_from_secs_f64(timeout_s.max(0.0)).unwrap_or(Duration::MAX);
+        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt, busy_timeout })
     }
 
     /// Compiles the first statement of `sql`. Returns the statement (None when `sql` holds only
@@ -105,7 +110,12 @@ impl NativeConnection {
             None => (None, false),
             Some((stmt, tail)) => {
                 let more = has_remaining_sql(&sql[tail..]);
-                (Some(NativeStatement { stmt: Mutex::new(stmt) }), more)
+                let stmt = NativeStatement {
+                    stmt: Mutex::new(stmt),
+                    fresh: AtomicBool::new(true),
+                    busy_timeout: self.busy_timeout,
+                };
+                (Some(stmt), more)
             }
         })
     }
@@ -161,6 +171,47 @@ impl NativeConnection {
 #[pyclass(module = "brisk._brisk", frozen)]
 struct NativeStatement {
     stmt: Mutex<brisk::Statement>,
+    /// True until the statement has stepped successfully since its last reset: only then may a
+    /// step that found the database locked be retried, since it has done nothing yet.
+    fresh: AtomicBool,
+    busy_timeout: Duration,
+}
+
+/// The pauses between retries of a locked statement, as SQLite's default busy handler takes
+/// them (sqliteDefaultBusyCallback), in milliseconds; the last repeats.
+const BUSY_DELAYS_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
+
+impl NativeStatement {
+    /// One step; a fresh statement that finds the database locked is reset and retried until
+    /// the busy timeout has passed. Called with the GIL released.
+    fn step_with_retry(&self) -> brisk::Result<Option<Vec<Value>>> {
+        let mut stmt = lock(&self.stmt);
+        let start = Instant::now();
+        // Bounded by the timeout: each retry sleeps at least a millisecond.
+        for attempt in 0usize.. {
+            match stmt.step() {
+                Ok(StepResult::Row) => {
+                    self.fresh.store(false, Ordering::Relaxed);
+                    return Ok(Some(stmt.row().to_vec()));
+                }
+                Ok(_) => {
+                    self.fresh.store(false, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Err(brisk::Error::Busy) if self.fresh.load(Ordering::Relaxed) => {
+                    let delay = Duration::from_millis(BUSY_DELAYS_MS[attempt.min(BUSY_DELAYS_MS.len() - 1)]);
+                    let elapsed = start.elapsed();
+                    if elapsed >= self.busy_timeout {
+                        return Err(brisk::Error::Busy);
+                    }
+                    stmt.reset();
+                    std::thread::sleep(delay.min(self.busy_timeout - elapsed));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        unreachable!("the retry loop returns")
+    }
 }
 
 #[pymethods]
@@ -213,15 +264,7 @@ impl NativeStatement {
         text_factory: Option<Bound<'py, PyAny>>,
         converters: Option<Vec<Option<Bound<'py, PyAny>>>>,
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let row = py
-            .detach(|| {
-                let mut stmt = lock(&self.stmt);
-                Ok::<_, brisk::Error>(match stmt.step()? {
-                    StepResult::Row => Some(stmt.row().to_vec()),
-                    _ => None,
-                })
-            })
-            .map_err(|e| raise(py, e))?;
+        let row = py.detach(|| self.step_with_retry()).map_err(|e| raise(py, e))?;
         let Some(row) = row else { return Ok(None) };
         let mut items = Vec::with_capacity(row.len());
         for (i, value) in row.into_iter().enumerate() {
@@ -237,6 +280,7 @@ impl NativeStatement {
     /// Rewinds the statement; its bindings are kept.
     fn reset(&self, py: Python<'_>) {
         py.detach(|| lock(&self.stmt).reset());
+        self.fresh.store(true, Ordering::Relaxed);
     }
 }
 

@@ -948,6 +948,29 @@ def test_uri(mod, tmp_path):
     assert mod.connect("file::memory:", uri=True).execute("select 1").fetchone() == (1,)
 
 
+def test_busy_timeout(mod, tmp_path):
+    path = str(tmp_path / "busy.db")
+    holder = mod.connect(path, check_same_thread=False)
+    holder.execute("create table t(a)")
+    holder.commit()
+    holder.execute("insert into t values(1)")  # holds the write lock
+    waiter = mod.connect(path, timeout=0.3)
+    start = time.monotonic()
+    assert error_of(lambda: waiter.execute("insert into t values(2)")) == (
+        "OperationalError", "database is locked", 5, "SQLITE_BUSY")
+    assert time.monotonic() - start >= 0.25
+    waiter.rollback()
+    # Released within the timeout: the waiting statement goes through. (Outside a transaction:
+    # inside one, Brisk's engine keeps the read lock a failed write took, which blocks the
+    # holder's COMMIT until the waiter gives up; SQLite drops it.)
+    waiter = mod.connect(path, timeout=5, isolation_level=None)
+    timer = threading.Timer(0.2, holder.commit)
+    timer.start()
+    waiter.execute("insert into t values(3)")
+    timer.join()
+    assert waiter.execute("select a from t order by a").fetchall() == [(1,), (3,)]
+
+
 def test_pathlike_database(mod, tmp_path):
     con = mod.connect(tmp_path / "p.db")
     con.execute("create table t(a)")

@@ -337,14 +337,14 @@ class Connection:
         path, read_only, create = _open_args(database, uri)
         self._isolation_level = _check_isolation_level(isolation_level)
         self._autocommit = _check_autocommit(autocommit)
-        self._native = _brisk.NativeConnection(path, read_only, create)
+        self._native = _brisk.NativeConnection(path, read_only, create, float(timeout))
         self._closed = False
         self._thread_ident = threading.get_ident()
         self._check_same_thread = bool(check_same_thread)
         self._detect_types = int(detect_types)
-        self._timeout = float(timeout)
         self._cache = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._begin_lock = threading.Lock()
         self._cache_size = int(cached_statements)
         self.row_factory = None
         self.text_factory = str
@@ -368,8 +368,10 @@ class Connection:
             raise ProgrammingError("Cannot operate on a closed database.")
 
     def _exec(self, sql):
-        """Runs one transaction-control statement (connection_exec_stmt)."""
-        self._native.execute_script(sql)
+        """Runs one transaction-control statement (connection_exec_stmt), waiting out locks."""
+        stmt = self._native.prepare(sql)[0]
+        while stmt.step() is not None:
+            pass
 
     def _in_transaction(self):
         return self._native.in_transaction()
@@ -778,13 +780,11 @@ class Cursor:
             native = stmt.native
             if multiple and native.is_read_only():
                 raise ProgrammingError("executemany() can only execute DML statements.")
-            if (
-                conn._autocommit == LEGACY_TRANSACTION_CONTROL
-                and conn._isolation_level is not None
-                and stmt.is_dml
-                and not conn._in_transaction()
-            ):
-                conn._exec("BEGIN " + conn._isolation_level)
+            if conn._autocommit == LEGACY_TRANSACTION_CONTROL and conn._isolation_level is not None and stmt.is_dml:
+                # Under a lock, so that threads sharing the connection begin only once.
+                with conn._begin_lock:
+                    if not conn._in_transaction():
+                        conn._exec("BEGIN " + conn._isolation_level)
             self._converters = self._converter_map(native)
             for parameters in parameters_iter:
                 native.reset()
