@@ -33,5 +33,8 @@ fi
 
 # The tests compare against bundled SQLite (rusqlite) and Debian's sqlite3 shell.
 cargo test --workspace --all-targets
+# The Python module: a virtual environment with maturin and pytest, the extension built and
+# installed, and its tests run against both the standard sqlite3 module and brisk.
+bash bindings/python/test.sh
 # The latency benchmark's smoke test: every workload on both engines, small sizes (under a minute).
 cargo run --release -p brisk-perf -- --quick --out "${CARGO_TARGET_DIR:-target}/perf-quick" > /dev/null
