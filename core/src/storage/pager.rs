@@ -606,10 +606,36 @@ impl Pager {
         if self.options.read_only {
             return Err(Error::ReadOnly);
         }
+        let was_open = self.state == PagerState::Open;
         self.begin_read()?;
         if self.state == PagerState::Writer {
             return Ok(());
         }
+        if let Err(e) = self.take_write_locks(exclusive) {
+            // Like SQLite's unlockBtreeIfUnused: a write that could not start leaves no read
+            // transaction behind when there was none, so the Shared lock does not block the
+            // writer that holds the database (inside BEGIN ... as much as outside).
+            if was_open {
+                self.end_read();
+            } else {
+                self.unlock_to(LockLevel::Shared);
+            }
+            return Err(e);
+        }
+        self.state = PagerState::Writer;
+        self.original_page_count = self.page_count;
+        self.journaled.clear();
+        self.journal_offset = 0;
+        self.journal_records = 0;
+        self.savepoints.clear();
+        if self.page_count == 0 {
+            self.create_page_one()?;
+        }
+        Ok(())
+    }
+
+    /// The checks and locks a write transaction needs on top of a read transaction.
+    fn take_write_locks(&mut self, exclusive: bool) -> Result<()> {
         if self.wal.is_some() {
             return Err(Error::ReadOnly);
         }
@@ -624,15 +650,6 @@ impl Pager {
             if exclusive {
                 self.lock_exclusive()?;
             }
-        }
-        self.state = PagerState::Writer;
-        self.original_page_count = self.page_count;
-        self.journaled.clear();
-        self.journal_offset = 0;
-        self.journal_records = 0;
-        self.savepoints.clear();
-        if self.page_count == 0 {
-            self.create_page_one()?;
         }
         Ok(())
     }
