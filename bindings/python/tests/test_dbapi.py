@@ -960,14 +960,14 @@ def test_busy_timeout(mod, tmp_path):
         "OperationalError", "database is locked", 5, "SQLITE_BUSY")
     assert time.monotonic() - start >= 0.25
     waiter.rollback()
-    # Released within the timeout: the waiting statement goes through. (Outside a transaction:
-    # inside one, Brisk's engine keeps the read lock a failed write took, which blocks the
-    # holder's COMMIT until the waiter gives up; SQLite drops it.)
-    waiter = mod.connect(path, timeout=5, isolation_level=None)
+    # Released within the timeout: the waiting statement, inside its implicit transaction,
+    # goes through (its refused attempts must not hold a lock that blocks the holder's COMMIT).
+    waiter = mod.connect(path, timeout=5)
     timer = threading.Timer(0.2, holder.commit)
     timer.start()
     waiter.execute("insert into t values(3)")
     timer.join()
+    waiter.commit()
     assert waiter.execute("select a from t order by a").fetchall() == [(1,), (3,)]
 
 
