@@ -983,7 +983,90 @@ def test_engine_features_left_to_other_work(brisk):
     con = brisk.connect(":memory:")
     for fn in [lambda: con.create_function("f", 1, abs), lambda: con.create_aggregate("a", 1, object),
                lambda: con.create_window_function("w", 1, object), lambda: con.create_collation("c", None),
-               lambda: con.set_progress_handler(None, 1), lambda: con.blobopen("t", "a", 1),
-               lambda: con.deserialize(b"")]:
+               lambda: con.set_progress_handler(None, 1), lambda: con.deserialize(b"")]:
         with pytest.raises(brisk.NotSupportedError):
             fn()
+
+
+# Blobs.
+
+
+def outcome(fn):
+    """What `fn` returns, or the (class, message, code, name) of what it raises."""
+    try:
+        return ("ok", fn())
+    except Exception as e:  # noqa: BLE001 - every outcome is compared between the modules
+        return (type(e).__name__, str(e), getattr(e, "sqlite_errorcode", None), getattr(e, "sqlite_errorname", None))
+
+
+def test_blob_reads_writes_and_seeks(mod):
+    con = mod.connect(":memory:")
+    con.execute("create table t(b blob, t text, i integer primary key, n)")
+    con.execute("insert into t values(zeroblob(10), 'hello', 1, null)")
+    b = con.blobopen("t", "b", 1)
+    steps = [
+        lambda: len(b), b.tell, lambda: b.write(b"abc"), b.tell, b.read, lambda: b.seek(0), lambda: b.read(2),
+        lambda: b.seek(20), lambda: b.seek(-1, os.SEEK_END), lambda: b.read(100), lambda: b.seek(0, 7),
+        lambda: b.write(b"x" * 20), lambda: b.seek(-2, os.SEEK_CUR), b.tell, lambda: b[0], lambda: b[-1],
+        lambda: b[10], lambda: b[1:4], lambda: b[::2], lambda: b.__setitem__(0, 65),
+        lambda: b.__setitem__(0, 300), lambda: b.__setitem__(slice(0, 2), b"ZZ"),
+        lambda: b.__setitem__(slice(0, 2), b"Z"), lambda: b.__setitem__(slice(0, 6, 2), bytearray(b"123")),
+        lambda: b.__setitem__("a", 1), lambda: b.__delitem__(0), lambda: b.write(memoryview(b"mv")),
+    ]
+    got = [outcome(step) for step in steps]
+    b.close()
+    got += [outcome(b.read), outcome(lambda: len(b)), outcome(b.close)]
+    got.append(con.execute("select b, typeof(b) from t").fetchone())
+    with con.blobopen("t", "t", 1) as tb:
+        got += [outcome(lambda: tb.read(3)), outcome(lambda: tb.write(b"J")), outcome(tb.read)]
+    got.append(con.execute("select t, typeof(t) from t").fetchone())
+    with con.blobopen("t", "b", 1, readonly=True) as rb:
+        got += [outcome(lambda: rb.write(b"q")), outcome(lambda: rb.read(3)), outcome(lambda: rb.__setitem__(0, 1))]
+    assert got == [
+        ("ok", 10), ("ok", 0), ("ok", None), ("ok", 3), ("ok", b"\0" * 7), ("ok", None), ("ok", b"ab"),
+        ("ValueError", "offset out of blob range", None, None), ("ok", None), ("ok", b"\0"),
+        ("ValueError", "'origin' should be os.SEEK_SET, os.SEEK_CUR, or os.SEEK_END", None, None),
+        ("ValueError", "data longer than blob length", None, None), ("ok", None), ("ok", 8), ("ok", 97), ("ok", 0),
+        ("IndexError", "Blob index out of range", None, None), ("ok", b"bc\0"), ("ok", b"ac\0\0\0"), ("ok", None),
+        ("ValueError", "byte must be in range(0, 256)", None, None), ("ok", None),
+        ("IndexError", "Blob slice assignment is wrong size", None, None), ("ok", None),
+        ("TypeError", "Blob indices must be integers", None, None),
+        ("TypeError", "Blob doesn't support item deletion", None, None), ("ok", None),
+        ("ProgrammingError", "Cannot operate on a closed blob.", None, None),
+        ("ProgrammingError", "Cannot operate on a closed blob.", None, None), ("ok", None),
+        (b"1Z2\x003\x00\x00\x00mv", "blob"),
+        ("ok", b"hel"), ("ok", None), ("ok", b"o"), ("helJo", "text"),
+        ("OperationalError", "attempt to write a readonly database", 8, "SQLITE_READONLY"), ("ok", b"1Z2"),
+        ("OperationalError", "attempt to write a readonly database", 8, "SQLITE_READONLY"),
+    ]
+
+
+def test_blob_open_errors(mod):
+    con = mod.connect(":memory:")
+    con.execute("create table t(b blob, i integer, r real, n)")
+    con.execute("insert into t values(x'01', 1, 1.5, null)")
+    con.execute("create table w(k primary key, b) without rowid")
+    got = [
+        outcome(lambda: con.blobopen("t", "b", 5)),
+        outcome(lambda: con.blobopen("t", "nosuch", 1)),
+        outcome(lambda: con.blobopen("nosuch", "b", 1)),
+        outcome(lambda: con.blobopen("t", "b", 1, name="aux")),
+        outcome(lambda: con.blobopen("t", "i", 1)),
+        outcome(lambda: con.blobopen("t", "r", 1)),
+        outcome(lambda: con.blobopen("t", "n", 1)),
+        outcome(lambda: con.blobopen("w", "b", 1)),
+        outcome(lambda: con.blobopen("T", "B", 1).read()),
+    ]
+    assert got == [
+        ("OperationalError", "no such rowid: 5", 1, "SQLITE_ERROR"),
+        ("OperationalError", 'no such column: "nosuch"', 1, "SQLITE_ERROR"),
+        ("OperationalError", "no such table: main.nosuch", 1, "SQLITE_ERROR"),
+        ("OperationalError", "no such table: aux.t", 1, "SQLITE_ERROR"),
+        ("OperationalError", "cannot open value of type integer", 1, "SQLITE_ERROR"),
+        ("OperationalError", "cannot open value of type real", 1, "SQLITE_ERROR"),
+        ("OperationalError", "cannot open value of type null", 1, "SQLITE_ERROR"),
+        ("OperationalError", "cannot open table without rowid: w", 1, "SQLITE_ERROR"),
+        ("ok", b"\x01"),
+    ]
+    con.close()
+    assert outcome(lambda: con.blobopen("t", "b", 1))[:2] == ("ProgrammingError", "Cannot operate on a closed database.")

@@ -574,8 +574,10 @@ class Connection:
             count = self._native_rows("PRAGMA page_count")[0][0]
             progress(SQLITE_DONE, 0, count)  # noqa: F405
 
-    def _native_rows(self, sql):
+    def _native_rows(self, sql, params=()):
         stmt = self._native.prepare(sql)[0]
+        if params:
+            stmt.bind(list(params))
         rows = []
         while (row := stmt.step()) is not None:
             rows.append(row)
@@ -609,7 +611,9 @@ class Connection:
         self._not_supported("set_trace_callback")
 
     def blobopen(self, table, column, row, /, *, readonly=False, name="main"):
-        self._not_supported("blobopen")
+        """A Blob over the value in `table`.`column` at rowid `row` (sqlite3_blob_open)."""
+        self._check()
+        return Blob(self, table, column, row, readonly, name)
 
     def deserialize(self, data, /, *, name="main"):
         self._not_supported("deserialize")
@@ -625,6 +629,162 @@ class Connection:
 
     def setlimit(self, category, limit, /):
         self._not_supported("setlimit")
+
+
+def _quote_name(name):
+    return '"' + name.replace('"', '""') + '"'
+
+
+class Blob:
+    """A BLOB (or TEXT) value of one row, read and written in place like a file of fixed size
+    (sqlite3.Blob). Its bytes are read when it opens; each write updates the row at once, so the
+    value keeps its size and type as SQLite's incremental I/O keeps them."""
+
+    __module__ = "brisk"
+
+    def __init__(self, connection, table, column, row, readonly, name):
+        self._connection = connection
+        self._readonly = bool(readonly)
+        self._closed = False
+        self._offset = 0
+        if name.lower() != "main":
+            raise _brisk.error_for_code(SQLITE_ERROR, f"no such table: {name}.{table}")  # noqa: F405
+        found = connection._native_rows(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name = ?1 COLLATE NOCASE", (table,)
+        )
+        if not found:
+            raise _brisk.error_for_code(SQLITE_ERROR, f"no such table: main.{table}")  # noqa: F405
+        self._table = found[0][0]
+        columns = [r[1] for r in connection._native_rows(f"PRAGMA table_info({_quote_name(self._table)})")]
+        match = [c for c in columns if c.lower() == column.lower()]
+        if not match:
+            raise _brisk.error_for_code(SQLITE_ERROR, f'no such column: "{column}"')  # noqa: F405
+        self._column = match[0]
+        try:
+            connection._native_rows(f"SELECT rowid FROM {_quote_name(self._table)} LIMIT 0")
+        except OperationalError:
+            raise _brisk.error_for_code(  # noqa: B904
+                SQLITE_ERROR, f"cannot open table without rowid: {self._table}"  # noqa: F405
+            )
+        if not isinstance(row, int):
+            raise TypeError(f"'{type(row).__name__}' object cannot be interpreted as an integer")
+        self._row = row
+        rows = connection._native_rows(
+            f"SELECT typeof({_quote_name(self._column)}), {_quote_name(self._column)} "
+            f"FROM {_quote_name(self._table)} WHERE rowid = ?1",
+            (row,),
+        )
+        if not rows:
+            raise _brisk.error_for_code(SQLITE_ERROR, f"no such rowid: {row}")  # noqa: F405
+        kind, value = rows[0]
+        if kind not in ("blob", "text"):
+            raise _brisk.error_for_code(SQLITE_ERROR, f"cannot open value of type {kind}")  # noqa: F405
+        self._is_text = kind == "text"
+        self._data = bytearray(value.encode("utf-8") if self._is_text else value)
+
+    def _check(self):
+        if self._closed:
+            raise ProgrammingError("Cannot operate on a closed blob.")
+        self._connection._check()
+
+    def _store(self, data):
+        """Writes `data` (the whole value, same size) to the row, then keeps it."""
+        if self._readonly:
+            raise _brisk.error_for_code(SQLITE_READONLY, "attempt to write a readonly database")  # noqa: F405
+        value = "CAST(?1 AS TEXT)" if self._is_text else "?1"
+        self._connection._native_rows(
+            f"UPDATE {_quote_name(self._table)} SET {_quote_name(self._column)} = {value} WHERE rowid = ?2",
+            (bytes(data), self._row),
+        )
+        self._data = data
+
+    def close(self):
+        self._connection._check()
+        self._closed = True
+
+    def __len__(self):
+        self._check()
+        return len(self._data)
+
+    def read(self, length=-1, /):
+        self._check()
+        end = len(self._data) if length < 0 else min(len(self._data), self._offset + length)
+        data = bytes(self._data[self._offset:end])
+        self._offset = max(self._offset, end)
+        return data
+
+    def write(self, data, /):
+        self._check()
+        data = bytes(memoryview(data))
+        if len(data) > len(self._data) - self._offset:
+            raise ValueError("data longer than blob length")
+        new = bytearray(self._data)
+        new[self._offset:self._offset + len(data)] = data
+        self._store(new)
+        self._offset += len(data)
+
+    def tell(self):
+        self._check()
+        return self._offset
+
+    def seek(self, offset, origin=os.SEEK_SET, /):
+        self._check()
+        if origin == os.SEEK_SET:
+            base = 0
+        elif origin == os.SEEK_CUR:
+            base = self._offset
+        elif origin == os.SEEK_END:
+            base = len(self._data)
+        else:
+            raise ValueError("'origin' should be os.SEEK_SET, os.SEEK_CUR, or os.SEEK_END")
+        target = base + offset
+        if target < 0 or target > len(self._data):
+            raise ValueError("offset out of blob range")
+        self._offset = target
+
+    def __enter__(self):
+        self._check()
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def _index(self, index):
+        if not hasattr(index, "__index__"):
+            raise TypeError("Blob indices must be integers")
+        i = index.__index__()
+        if i < 0:
+            i += len(self._data)
+        if not 0 <= i < len(self._data):
+            raise IndexError("Blob index out of range")
+        return i
+
+    def __getitem__(self, key):
+        self._check()
+        if isinstance(key, slice):
+            return bytes(self._data[key])
+        return self._data[self._index(key)]
+
+    def __setitem__(self, key, value):
+        self._check()
+        new = bytearray(self._data)
+        if isinstance(key, slice):
+            data = bytes(memoryview(value))
+            positions = range(*key.indices(len(self._data)))
+            if len(data) != len(positions):
+                raise IndexError("Blob slice assignment is wrong size")
+            for i, b in zip(positions, data):
+                new[i] = b
+        else:
+            i = self._index(key)
+            if not isinstance(value, int) or not 0 <= value <= 255:
+                raise ValueError("byte must be in range(0, 256)")
+            new[i] = value
+        self._store(new)
+
+    def __delitem__(self, key):
+        raise TypeError("Blob doesn't support item deletion")
 
 
 class Cursor:
