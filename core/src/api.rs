@@ -403,7 +403,7 @@ impl Connection {
 /// sqlite3_create_function's argument checks: SQLITE_MISUSE for a name longer than 255 bytes
 /// or an argument count outside -1..=SQLITE_MAX_FUNCTION_ARG.
 fn check_function_args(name: &str, n_args: i32) -> Result<()> {
-    if name.len() > 255 || n_args < -1 || n_args > crate::limits::MAX_FUNCTION_ARG {
+    if name.len() > 255 || !(-1..=crate::limits::MAX_FUNCTION_ARG).contains(&n_args) {
         return Err(Error::Misuse("bad parameter or other API misuse".into()));
     }
     Ok(())

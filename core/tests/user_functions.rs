@@ -238,17 +238,17 @@ fn by_length(a: &str, b: &str) -> Ordering {
 
 const SUM_INTS: AggSpec = AggSpec {
     step_check: accept,
-    finish: |rows| {
-        Ok(int(rows.iter().map(|r| if let Value::Integer(i) = r[0] { i } else { 0 }).sum()))
-    },
+    finish: |rows| Ok(int(rows.iter().map(|r| if let Value::Integer(i) = r[0] { i } else { 0 }).sum())),
 };
 
 /// Every row's arguments, NULLs too, as text: shows exactly what the engine passed.
 const LIST: AggSpec = AggSpec {
     step_check: accept,
     finish: |rows| {
-        let items: Vec<String> =
-            rows.iter().map(|r| r.iter().map(|v| format!("{}:{v}", v.type_name())).collect::<Vec<_>>().join("/")).collect();
+        let items: Vec<String> = rows
+            .iter()
+            .map(|r| r.iter().map(|v| format!("{}:{v}", v.type_name())).collect::<Vec<_>>().join("/"))
+            .collect();
         Ok(text(&format!("{}[{}]", rows.len(), items.join(","))))
     },
 };
@@ -488,7 +488,8 @@ fn finalize_runs_once_per_group() {
     }
     let f = finals.clone();
     b.create_aggregate("cnt", 1, move || Box::new(Counting(f.clone(), 0))).unwrap();
-    let rows = b.prepare("SELECT b, cnt(a), cnt(a) * 10 FROM t GROUP BY b HAVING cnt(a) > 0").unwrap().query_all(&[]).unwrap();
+    let rows =
+        b.prepare("SELECT b, cnt(a), cnt(a) * 10 FROM t GROUP BY b HAVING cnt(a) > 0").unwrap().query_all(&[]).unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(finals.load(Relaxed), 3, "xFinal once per group, as SQLite calls it");
 }
@@ -566,7 +567,9 @@ fn a_schema_loaded_without_its_collation() {
     assert_eq!(q.err("SELECT s FROM w ORDER BY s"), "no such collation sequence: rev");
     assert_eq!(q.err("INSERT INTO w VALUES ('d')"), "no such collation sequence: rev");
     q.collation("rev", reverse);
-    q.ok("SELECT s FROM w ORDER BY s; INSERT INTO w VALUES ('d'); SELECT s FROM w WHERE s < 'c'; PRAGMA integrity_check");
+    q.ok(
+        "SELECT s FROM w ORDER BY s; INSERT INTO w VALUES ('d'); SELECT s FROM w WHERE s < 'c'; PRAGMA integrity_check",
+    );
 }
 
 #[test]
@@ -577,10 +580,13 @@ fn progress_handler_interrupts() {
     // Called while a long statement runs; returning false lets it finish.
     let (bc, sc) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
     let (bc2, sc2) = (bc.clone(), sc.clone());
-    b.set_progress_handler(100, Some(move || {
-        bc2.fetch_add(1, Relaxed);
-        false
-    }));
+    b.set_progress_handler(
+        100,
+        Some(move || {
+            bc2.fetch_add(1, Relaxed);
+            false
+        }),
+    );
     s.progress_handler(
         100,
         Some(move || {
@@ -600,7 +606,8 @@ fn progress_handler_interrupts() {
     let se = s.query_row(long, [], |r| r.get::<_, i64>(0)).unwrap_err();
     assert_eq!((be.to_string(), be.code() as i32), sqlite_error(se));
     // Also a short statement: the handler runs when a step returns.
-    b.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1)").unwrap_or_else(|e| assert_eq!(e.to_string(), "interrupted"));
+    b.execute_batch("CREATE TABLE t(a); INSERT INTO t VALUES (1)")
+        .unwrap_or_else(|e| assert_eq!(e.to_string(), "interrupted"));
     // Removed: nothing is interrupted; the connection is usable.
     b.set_progress_handler(0, None::<fn() -> bool>);
     s.progress_handler(0, None::<fn() -> bool>).unwrap();
@@ -610,7 +617,8 @@ fn progress_handler_interrupts() {
     p.ok("CREATE TABLE t(a)");
     p.b.set_progress_handler(10, Some(|| true));
     p.s.progress_handler(10, Some(|| true)).unwrap();
-    let ins = "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x FROM c";
+    let ins =
+        "INSERT INTO t WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000) SELECT x FROM c";
     assert_eq!(p.check(ins), Err(("interrupted".to_string(), 9)));
     p.b.set_progress_handler(0, None::<fn() -> bool>);
     p.s.progress_handler(0, None::<fn() -> bool>).unwrap();
@@ -648,7 +656,10 @@ fn deserialize_replaces_the_database() {
     // backup_to: another connection gets a copy.
     let other = Connection::open_in_memory().unwrap();
     p.b.backup_to(&other).unwrap();
-    assert_eq!(other.prepare("SELECT count(*), max(a) FROM t").unwrap().query_all(&[]).unwrap(), p.ok("SELECT count(*), max(a) FROM t"));
+    assert_eq!(
+        other.prepare("SELECT count(*), max(a) FROM t").unwrap().query_all(&[]).unwrap(),
+        p.ok("SELECT count(*), max(a) FROM t")
+    );
     // Not inside a transaction.
     p.b.execute_batch("BEGIN").unwrap();
     assert_eq!(p.b.deserialize(&image).unwrap_err(), brisk::Error::Busy);

@@ -1479,7 +1479,10 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
         FunctionLookup::Scalar(func) => {
             if !func.deterministic {
                 if let Some(place) = ctx.deterministic_only {
-                    return Err(Error::sql_at(format!("non-deterministic functions prohibited in {place}"), call.pos.0));
+                    return Err(Error::sql_at(
+                        format!("non-deterministic functions prohibited in {place}"),
+                        call.pos.0,
+                    ));
                 }
             }
             if call.distinct {

@@ -746,7 +746,9 @@ impl Insn {
             SorterOpen { key, .. } | EphOpen { key, .. } => key.collations.iter().for_each(|c| f(*c)),
             GroupOpen { key, aggs, .. } => {
                 key.collations.iter().for_each(|c| f(*c));
-                aggs.iter().filter(|(func, distinct, _)| *distinct || func.kind.is_min_max()).for_each(|(_, _, c)| f(*c));
+                aggs.iter()
+                    .filter(|(func, distinct, _)| *distinct || func.kind.is_min_max())
+                    .for_each(|(_, _, c)| f(*c));
             }
             OpenRead { info: CursorInfo::Index(k), .. }
             | OpenWrite { info: CursorInfo::Index(k), .. }
