@@ -9,6 +9,8 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
+pub use crate::functions::user::Aggregate;
+use crate::functions::user::{Registry, RegistryGuard, UserAggregate, UserFunction, UserScalar};
 use crate::io::{self, Io, IoKind};
 use crate::storage::pager::{Pager, PagerOptions};
 use crate::translate;
@@ -16,7 +18,7 @@ use crate::value::Value;
 use crate::vdbe::program::{ExplainMode, Program};
 pub use crate::vdbe::vm::StepResult;
 use crate::vdbe::vm::Vm;
-use crate::vdbe::DbState;
+use crate::vdbe::{DbState, ProgressHandler};
 
 /// How to open a database.
 #[derive(Debug, Clone)]
@@ -130,6 +132,7 @@ impl Connection {
             return Ok(None);
         };
         let mut db = self.lock();
+        let _registry = RegistryGuard::enter(&db.registry);
         // A schema that could not be read at open is read now; if it still cannot be, the
         // statement fails with that error only when it needed the schema (SELECT 1 does not).
         let load_error = if db.schema.generation == 0 && db.active_statements == 0 && db.autocommit {
@@ -261,6 +264,132 @@ impl Connection {
         result
     }
 
+    /// Registers scalar function `name` taking `n_args` arguments (-1: any number), as
+    /// sqlite3_create_function does: names are case-insensitive; a function registered for
+    /// (name, n_args) replaces the one there (scalar or aggregate); one registered for exactly
+    /// the number of arguments a call has wins over one for any number, and either over a
+    /// built-in of the same name. An error `f` returns is the statement's error, message and
+    /// code as they are (an `Error::sql` message is SQLITE_ERROR). `deterministic`
+    /// (SQLITE_DETERMINISTIC) allows the function in index expressions and partial index WHERE
+    /// clauses. Statements prepared earlier are recompiled before they next start.
+    pub fn create_function<F>(&self, name: &str, n_args: i32, deterministic: bool, f: F) -> Result<()>
+    where
+        F: Fn(&[Value]) -> Result<Value> + Send + Sync + 'static,
+    {
+        check_function_args(name, n_args)?;
+        let func = UserScalar { name: name.to_ascii_lowercase(), deterministic, func: Box::new(f) };
+        self.change_registry(|r| r.define(name, n_args, Some(UserFunction::Scalar(Arc::new(func)))));
+        Ok(())
+    }
+
+    /// Registers aggregate `name` taking `n_args` arguments (-1: any number): `factory` makes
+    /// the state of each group (sqlite3_create_function with xStep and xFinal). Same name rules
+    /// as [`Connection::create_function`]; works with GROUP BY, DISTINCT and FILTER.
+    pub fn create_aggregate<F>(&self, name: &str, n_args: i32, factory: F) -> Result<()>
+    where
+        F: Fn() -> Box<dyn Aggregate> + Send + Sync + 'static,
+    {
+        check_function_args(name, n_args)?;
+        let func = UserAggregate { name: name.to_ascii_lowercase(), factory: Box::new(factory) };
+        self.change_registry(|r| r.define(name, n_args, Some(UserFunction::Aggregate(Arc::new(func)))));
+        Ok(())
+    }
+
+    /// Removes the function or aggregate registered as (`name`, `n_args`), exactly as
+    /// sqlite3_create_function with no callbacks does: nothing there is not an error, and the
+    /// entry stays behind with no implementation, so a call that it matches best (this many
+    /// arguments, or any number for -1) is "wrong number of arguments" rather than a built-in
+    /// of that name or the version for any number of arguments.
+    pub fn remove_function(&self, name: &str, n_args: i32) -> Result<()> {
+        check_function_args(name, n_args)?;
+        self.change_registry(|r| r.define(name, n_args, None));
+        Ok(())
+    }
+
+    /// Registers collating sequence `name` (case-insensitive), replacing one of that name
+    /// (sqlite3_create_collation): usable in COLLATE clauses, column definitions, ORDER BY,
+    /// comparisons and indexes. `f` must be a total order, as SQLite requires.
+    pub fn create_collation<F>(&self, name: &str, f: F) -> Result<()>
+    where
+        F: Fn(&str, &str) -> std::cmp::Ordering + Send + Sync + 'static,
+    {
+        self.change_registry(|r| r.set_collation(name, Some(Arc::new(f))));
+        Ok(())
+    }
+
+    /// Removes collating sequence `name` (sqlite3_create_collation with no callback): statements
+    /// that need it fail with "no such collation sequence" from then on.
+    pub fn remove_collation(&self, name: &str) -> Result<()> {
+        self.change_registry(|r| r.set_collation(name, None));
+        Ok(())
+    }
+
+    /// Sets the progress handler (sqlite3_progress_handler): `handler` is called about every
+    /// `n_instructions` VM instructions of a running statement, and when a step returns; its
+    /// returning true interrupts the statement with SQLITE_INTERRUPT ("interrupted"). `None`, or
+    /// `n_instructions` below 1, removes it. The handler must not use this connection.
+    pub fn set_progress_handler<F>(&self, n_instructions: i32, handler: Option<F>)
+    where
+        F: FnMut() -> bool + Send + 'static,
+    {
+        let mut db = self.lock();
+        db.progress = match handler {
+            Some(h) if n_instructions > 0 => {
+                Some(ProgressHandler { every: n_instructions as u64, handler: Box::new(h) })
+            }
+            _ => None,
+        };
+    }
+
+    /// A new registry from `change`, for statements compiled from now on; prepared ones are
+    /// recompiled before they next start (SQLite expires them).
+    fn change_registry(&self, change: impl FnOnce(&mut Registry)) {
+        let mut db = self.lock();
+        let mut registry = (*db.registry).clone();
+        change(&mut registry);
+        db.registry = Arc::new(registry);
+    }
+
+    /// Replaces this connection's database with an in-memory copy of `image`, a database file's
+    /// bytes (sqlite3_deserialize into "main", with the copy owned by the connection). The
+    /// copy is read and written like a file, in memory: nothing reaches the file the connection
+    /// had open. Fails with SQLITE_BUSY inside a transaction or while a statement runs.
+    /// Statements prepared earlier are recompiled before they next start.
+    pub fn deserialize(&self, image: &[u8]) -> Result<()> {
+        let mut db = self.lock();
+        if !db.autocommit || db.active_statements > 0 {
+            return Err(Error::Busy);
+        }
+        let memory: Arc<dyn Io> = Arc::new(io::memory::MemoryIo::new());
+        const PATH: &str = "deserialized.db";
+        if !image.is_empty() {
+            let file = memory.open(PATH, io::OpenOptions { create: true, read_only: false })?;
+            let c = file.pwrite(0, image.to_vec())?;
+            io::wait(memory.as_ref(), &c)?;
+        }
+        let pager = Pager::open(memory, PATH, PagerOptions::default())?;
+        let old = std::mem::replace(&mut db.pager, pager);
+        drop(old);
+        db.savepoints.clear();
+        // A generation no program compiled so far has, so each is recompiled against the new
+        // schema; read now, as at open (a file that cannot be read fails its first statement).
+        let generation = db.schema.generation + 1;
+        let temp_views = db.schema.temp_views.clone();
+        db.schema = Arc::new(crate::schema::Schema { generation, temp_views, ..Default::default() });
+        if db.pager.begin_read().is_ok() {
+            let _ = db.reload_schema();
+            db.pager.end_read();
+        }
+        Ok(())
+    }
+
+    /// Copies this connection's database into `dest`, replacing what `dest` had: `dest` then
+    /// holds an in-memory copy ([`Connection::serialize`] then [`Connection::deserialize`]).
+    pub fn backup_to(&self, dest: &Connection) -> Result<()> {
+        let image = self.serialize()?;
+        dest.deserialize(&image)
+    }
+
     /// Drives the I/O backend once (after [`StepResult::Io`]).
     pub fn run_io(&self) -> Result<()> {
         self.io.run_once()
@@ -269,6 +398,15 @@ impl Connection {
     pub fn io_name(&self) -> &'static str {
         self.io.name()
     }
+}
+
+/// sqlite3_create_function's argument checks: SQLITE_MISUSE for a name longer than 255 bytes
+/// or an argument count outside -1..=SQLITE_MAX_FUNCTION_ARG.
+fn check_function_args(name: &str, n_args: i32) -> Result<()> {
+    if name.len() > 255 || !(-1..=crate::limits::MAX_FUNCTION_ARG).contains(&n_args) {
+        return Err(Error::Misuse("bad parameter or other API misuse".into()));
+    }
+    Ok(())
 }
 
 /// A compiled statement.
@@ -344,6 +482,7 @@ impl Statement {
         let conn = self.conn.clone();
         let mut db = conn.lock();
         let _digits = crate::value::FpDigitsGuard::set(db.fp_digits);
+        let _registry = RegistryGuard::enter(&db.registry);
         // Bounded: a schema change makes us recompile at most a few times in a row.
         for _ in 0..8 {
             match self.vm.step(&mut db) {

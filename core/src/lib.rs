@@ -17,6 +17,6 @@ pub mod translate;
 pub mod value;
 pub mod vdbe;
 
-pub use api::{Connection, Database, OpenOptions, Row, Statement, StepResult};
+pub use api::{Aggregate, Connection, Database, OpenOptions, Row, Statement, StepResult};
 pub use error::{Error, Result, ResultCode};
 pub use value::Value;

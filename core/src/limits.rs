@@ -31,3 +31,5 @@ pub const PENDING_BYTE: u64 = 0x4000_0000;
 pub const RESERVED_BYTE: u64 = PENDING_BYTE + 1;
 pub const SHARED_FIRST: u64 = PENDING_BYTE + 2;
 pub const SHARED_SIZE: u64 = 510;
+/// SQLITE_MAX_FUNCTION_ARG: the most arguments a registered function may declare.
+pub const MAX_FUNCTION_ARG: i32 = 1000;

@@ -24,22 +24,111 @@ pub enum StorageClass {
     Blob,
 }
 
-/// The collating sequences SQLite builds in.
+/// A collating sequence: one SQLite builds in, or one the application registers on its
+/// connection (`Connection::create_collation`), named by an id from the process-wide name table
+/// (`intern_collation`). The id stands for the name, not for a function: which function compares
+/// is looked up, at each comparison, in the collations of the connection whose statement is
+/// running on this thread (see `UserCollationsGuard`). The built-in variants never look anything
+/// up, so they stay as fast as before.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Collation {
     #[default]
     Binary,
     NoCase,
     RTrim,
+    User(u32),
+}
+
+/// A user collation's comparison (sqlite3_create_collation's xCompare).
+pub type CollationFn = dyn Fn(&str, &str) -> Ordering + Send + Sync;
+
+/// A connection's user collations, indexed by interned name id.
+pub type UserCollations = Vec<Option<Arc<CollationFn>>>;
+
+/// Collation names ever seen (registered, or declared in a schema), case-folded, each with the
+/// spelling it was first seen with. Append-only, so an id never changes meaning; bounded by the
+/// number of distinct names a process uses.
+static COLLATION_NAMES: std::sync::Mutex<Vec<(String, &'static str)>> = std::sync::Mutex::new(Vec::new());
+
+/// The id of collation name `name` (case-insensitive, as SQLite's names are), adding it.
+pub fn intern_collation(name: &str) -> u32 {
+    let folded = name.to_ascii_lowercase();
+    let mut names = COLLATION_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    if let Some(i) = names.iter().position(|(n, _)| *n == folded) {
+        return i as u32;
+    }
+    // Leaked once per distinct name, so that `Collation::name` can stay `&'static str`.
+    let spelling: &'static str = Box::leak(name.to_string().into_boxed_str());
+    names.push((folded, spelling));
+    (names.len() - 1) as u32
+}
+
+/// The id of `name` if it was ever interned.
+fn collation_id(name: &str) -> Option<u32> {
+    let names = COLLATION_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+    names.iter().position(|(n, _)| n.eq_ignore_ascii_case(name)).map(|i| i as u32)
+}
+
+thread_local! {
+    /// The user collations of the connection whose statement is being compiled or run on this
+    /// thread (set by `UserCollationsGuard`).
+    static USER_COLLATIONS: std::cell::RefCell<Option<Arc<UserCollations>>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Makes `collations` the ones this thread's comparisons use until the guard drops (nesting
+/// restores the outer connection's).
+pub struct UserCollationsGuard(Option<Arc<UserCollations>>);
+
+impl UserCollationsGuard {
+    pub fn set(collations: Arc<UserCollations>) -> UserCollationsGuard {
+        UserCollationsGuard(USER_COLLATIONS.with(|c| c.replace(Some(collations))))
+    }
+}
+
+impl Drop for UserCollationsGuard {
+    fn drop(&mut self) {
+        USER_COLLATIONS.with(|c| *c.borrow_mut() = self.0.take());
+    }
+}
+
+/// The function of user collation `id` on this thread's connection.
+fn user_collation(id: u32) -> Option<Arc<CollationFn>> {
+    USER_COLLATIONS.with(|c| c.borrow().as_ref().and_then(|t| t.get(id as usize).cloned().flatten()))
 }
 
 impl Collation {
+    /// The collation `name` names, if it is built in or registered on this thread's connection.
     pub fn from_name(name: &str) -> Option<Collation> {
-        match name.to_ascii_uppercase().as_str() {
-            "BINARY" => Some(Collation::Binary),
-            "NOCASE" => Some(Collation::NoCase),
-            "RTRIM" => Some(Collation::RTrim),
-            _ => None,
+        if let Some(c) = Collation::builtin(name) {
+            return Some(c);
+        }
+        let id = collation_id(name)?;
+        user_collation(id).map(|_| Collation::User(id))
+    }
+
+    fn builtin(name: &str) -> Option<Collation> {
+        if name.eq_ignore_ascii_case("BINARY") {
+            Some(Collation::Binary)
+        } else if name.eq_ignore_ascii_case("NOCASE") {
+            Some(Collation::NoCase)
+        } else if name.eq_ignore_ascii_case("RTRIM") {
+            Some(Collation::RTrim)
+        } else {
+            None
+        }
+    }
+
+    /// The collation a schema declares, whether or not it is registered now: SQLite loads a
+    /// schema naming an unknown collation and fails only the statements that need it.
+    pub fn declared(name: &str) -> Collation {
+        Collation::builtin(name).unwrap_or_else(|| Collation::User(intern_collation(name)))
+    }
+
+    /// Whether comparisons with this collation can run on this thread's connection.
+    pub fn is_available(self) -> bool {
+        match self {
+            Collation::User(id) => user_collation(id).is_some(),
+            _ => true,
         }
     }
 
@@ -48,6 +137,10 @@ impl Collation {
             Collation::Binary => "BINARY",
             Collation::NoCase => "NOCASE",
             Collation::RTrim => "RTRIM",
+            Collation::User(id) => {
+                let names = COLLATION_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+                names.get(id as usize).map(|(_, s)| *s).unwrap_or("?")
+            }
         }
     }
 
@@ -67,6 +160,14 @@ impl Collation {
                 a.len().cmp(&b.len())
             }
             Collation::RTrim => a.trim_end_matches(' ').as_bytes().cmp(b.trim_end_matches(' ').as_bytes()),
+            // A program that needs a missing collation fails to compile, and changing a
+            // connection's collations expires its statements; a collation gone while a statement
+            // runs (removed from inside a callback) compares as BINARY, never crashes. The
+            // function is called with no borrow held, so it may itself run statements.
+            Collation::User(id) => match user_collation(id) {
+                Some(f) => f(a, b),
+                None => a.as_bytes().cmp(b.as_bytes()),
+            },
         }
     }
 }

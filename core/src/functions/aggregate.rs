@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use super::user::Aggregate;
+use super::AggregateFunc;
 use crate::error::{Error, Result};
 use crate::value::{Collation, Value};
 use crate::vdbe::ops::{parse_numeric_text, to_f64, to_numeric, to_text};
@@ -18,6 +20,8 @@ pub enum AggKind {
     Min,
     Max,
     GroupConcat,
+    /// The application's (`AggregateFunc::user`).
+    User,
 }
 
 impl AggKind {
@@ -49,12 +53,13 @@ impl AggKind {
             AggKind::Min => "min",
             AggKind::Max => "max",
             AggKind::GroupConcat => "group_concat",
+            AggKind::User => "",
         }
     }
 }
 
 /// The running state of one aggregate.
-#[derive(Debug, Clone, Default)]
+#[derive(Default)]
 pub struct Accumulator {
     count: i64,
     int_sum: i64,
@@ -72,6 +77,11 @@ pub struct Accumulator {
     /// Whether the last step of a min() or max() left the best value alone (so the row's bare
     /// columns are not the result's).
     pub skipped: bool,
+    /// A user aggregate's state, made by its factory at the first step.
+    user: Option<Box<dyn Aggregate>>,
+    /// A user aggregate's value once finalized: a group's value may be read more than once,
+    /// and SQLite calls xFinal once per group.
+    user_result: Option<Result<Value>>,
 }
 
 fn kbn_add(sum: &mut f64, err: &mut f64, x: f64) {
@@ -121,8 +131,19 @@ impl Accumulator {
         Accumulator { seen: distinct.then(Default::default), collation, ..Default::default() }
     }
 
-    pub fn step(&mut self, kind: AggKind, args: &[Value]) -> Result<()> {
+    pub fn step(&mut self, func: &AggregateFunc, args: &[Value]) -> Result<()> {
+        let kind = func.kind;
         self.skipped = false;
+        if let Some(agg) = &func.user {
+            // DISTINCT passes each value once, NULL included, as SQLite's ephemeral index of
+            // the values seen does (records compare NULL equal to NULL).
+            if let (Some(seen), Some(v)) = (&mut self.seen, args.first()) {
+                if !seen.insert(SeenValue(v.clone(), self.collation)) {
+                    return Ok(());
+                }
+            }
+            return self.user.get_or_insert_with(|| (agg.factory)()).step(args);
+        }
         if kind == AggKind::CountStar {
             self.count += 1;
             return Ok(());
@@ -134,7 +155,7 @@ impl Accumulator {
             }
         }
         match kind {
-            AggKind::CountStar => unreachable!(),
+            AggKind::CountStar | AggKind::User => unreachable!(),
             AggKind::Count => {
                 if !v.is_null() {
                     self.count += 1;
@@ -223,8 +244,21 @@ impl Accumulator {
         Ok(())
     }
 
-    pub fn finalize(&self, kind: AggKind) -> Result<Value> {
-        Ok(match kind {
+    pub fn finalize(&mut self, func: &AggregateFunc) -> Result<Value> {
+        if let Some(agg) = &func.user {
+            if self.user_result.is_none() {
+                // The state the steps built; with no rows, a fresh one (SQLite calls xFinal then too).
+                let mut state = self.user.take().unwrap_or_else(|| (agg.factory)());
+                self.user_result = Some(state.finalize().map(|v| match v {
+                    // sqlite3_result_double stores a NaN as NULL.
+                    Value::Real(r) if r.is_nan() => Value::Null,
+                    v => v,
+                }));
+            }
+            return self.user_result.clone().expect("finalized above");
+        }
+        Ok(match func.kind {
+            AggKind::User => unreachable!("a user aggregate carries its function"),
             AggKind::CountStar | AggKind::Count => Value::Integer(self.count),
             AggKind::Sum => {
                 if self.count == 0 {

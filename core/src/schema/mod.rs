@@ -254,6 +254,13 @@ impl Schema {
 
     /// Reads sqlite_schema (the caller holds a read transaction) and builds the schema.
     pub fn load(pager: &mut Pager) -> Result<Schema> {
+        struct Loading(bool);
+        impl Drop for Loading {
+            fn drop(&mut self) {
+                LOADING.with(|l| l.set(self.0));
+            }
+        }
+        let _loading = Loading(LOADING.with(|l| l.replace(true)));
         let mut schema = Schema::default();
         // An empty database still has its (empty) schema table.
         let master = Arc::new(schema_table());
@@ -378,6 +385,21 @@ fn parse_one(sql: &str) -> Result<Option<Statement>> {
     Ok(crate::parser::parse_script(sql).next().transpose()?.map(|p| p.stmt))
 }
 
+thread_local! {
+    /// Set while `Schema::load` reads sqlite_schema.
+    static LOADING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// The collation a definition names. CREATE TABLE and CREATE INDEX need it registered now;
+/// a stored schema may name one that is not (SQLite loads it, and fails only the statements
+/// that compare with it: see `translate::compile`).
+fn named_collation(name: &str) -> Result<Collation> {
+    if LOADING.with(|l| l.get()) {
+        return Ok(Collation::declared(name));
+    }
+    Collation::from_name(name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))
+}
+
 /// Builds a table from its CREATE TABLE text.
 pub fn table_from_sql(sql: &str, root: i64) -> Result<Table> {
     let Some(Statement::CreateTable(ct)) = parse_one(sql)? else {
@@ -444,8 +466,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                     col.default_text = Some(text.clone());
                 }
                 ColumnConstraintKind::Collate(name) => {
-                    col.collation = Collation::from_name(name)
-                        .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?;
+                    col.collation = named_collation(name)?;
                 }
                 ColumnConstraintKind::Check { expr, label } => table.checks.push((expr.clone(), label.clone())),
                 ColumnConstraintKind::References(fk) if fk.columns.len() > 1 => {
@@ -485,8 +506,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
                         .column_index(name)
                         .ok_or_else(|| Error::sql_at(format!("no such column: {name}"), pos))?;
                     let coll = match &ic.collation {
-                        Some(n) => Collation::from_name(n)
-                            .ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?,
+                        Some(n) => named_collation(n)?,
                         None => table.columns[idx].collation,
                     };
                     table.columns[idx].primary_key = true;
@@ -569,9 +589,7 @@ fn index_columns(table: &Table, cols: &[ast::IndexedColumn]) -> Result<Vec<Index
                 _ => None,
             };
             let collation = match collation_name.or(coll_from_expr) {
-                Some(n) => {
-                    Collation::from_name(&n).ok_or_else(|| Error::sql(format!("no such collation sequence: {n}")))?
-                }
+                Some(n) => named_collation(&n)?,
                 None => column.map(|i| table.columns[i].collation).unwrap_or_default(),
             };
             Ok(IndexColumn { column, expr, collation, desc: ic.desc })

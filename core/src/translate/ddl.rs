@@ -372,7 +372,10 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     ctx.scope = vec![ScopeTable::table(Arc::clone(table), table.name.clone(), tcursor)];
     let next = ctx.b.new_label();
     if let Some(w) = &index.partial {
-        super::expr::cond_jump(ctx, w, next)?;
+        ctx.deterministic_only = Some("partial index WHERE clauses");
+        let r = super::expr::cond_jump(ctx, w, next);
+        ctx.deterministic_only = None;
+        r?;
     }
     // The key: the indexed values, then the rowid (or the primary key columns the index lacks).
     let tail = super::dml::pk_tail(table, index);
@@ -381,7 +384,12 @@ fn fill_index(ctx: &mut Ctx, table: &Arc<crate::schema::Table>, index: &Index, i
     for (i, c) in index.columns.iter().enumerate() {
         match (c.column, &c.expr) {
             (Some(col), _) => emit_column(ctx, 0, col, key + i),
-            (None, Some(e)) => super::expr::expr_to_reg(ctx, e, key + i)?,
+            (None, Some(e)) => {
+                ctx.deterministic_only = Some("index expressions");
+                let r = super::expr::expr_to_reg(ctx, e, key + i);
+                ctx.deterministic_only = None;
+                r?;
+            }
             (None, None) => unreachable!("index column is a column or an expression"),
         }
     }

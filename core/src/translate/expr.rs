@@ -184,6 +184,9 @@ pub struct Ctx {
     pub aggs: Option<Vec<AggInfo>>,
     /// Whether aggregate references read the accumulator (after AggFinal) instead of stepping.
     pub in_agg_output: bool,
+    /// Set while compiling an expression that must be deterministic: what SQLite's error calls
+    /// it ("index expressions", "partial index WHERE clauses").
+    pub deterministic_only: Option<&'static str>,
     /// EXPLAIN QUERY PLAN details of the loops emitted so far ("SCAN t").
     pub plan_details: Vec<(String, Option<usize>)>,
     /// The EXPLAIN QUERY PLAN line the lines being made belong under (innermost last).
@@ -226,6 +229,7 @@ impl Ctx {
             next_param: 0,
             aggs: None,
             in_agg_output: false,
+            deterministic_only: None,
             plan_details: vec![],
             plan_parent: vec![],
             query_plan_rows: vec![],
@@ -646,11 +650,10 @@ pub fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
 /// The collation an expression carries (explicit COLLATE, then a column's collation).
 pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> {
     Ok(match e {
-        Expr::Collate { collation, .. } => Some((
-            Collation::from_name(collation)
-                .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
-            true,
-        )),
+        // Unknown names are an error only where the collation is used: `translate::compile`
+        // checks every collation the program compares with, as SQLite fails only when its
+        // code generator needs the collating sequence (`SELECT 'a' COLLATE nosuch` works).
+        Expr::Collate { collation, .. } => Some((Collation::declared(collation), true)),
         Expr::Column(c) => match resolve(ctx, c)? {
             Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
             _ => None,
@@ -902,10 +905,17 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             if let Some(esc) = escape {
                 expr_to_reg_depth(ctx, esc, first + 2, d)?;
             }
-            let FunctionLookup::Scalar(func) = functions::lookup(name, argc) else {
-                unreachable!("like and glob exist")
-            };
-            ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc });
+            // The connection's own like() or glob() replaces the operator's, as in SQLite.
+            match functions::lookup(name, argc) {
+                FunctionLookup::Scalar(func) => {
+                    ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc });
+                }
+                FunctionLookup::UserScalar(func) => {
+                    check_deterministic(ctx, &func, None)?;
+                    ctx.b.emit(Insn::UserFunction { first_arg: first, dest, func, argc });
+                }
+                _ => return Err(Error::sql(format!("no such function: {name}"))),
+            }
             if *not {
                 ctx.b.emit(Insn::Not { src: dest, dest });
             }
@@ -1033,12 +1043,7 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             expr_to_reg_depth(ctx, expr, dest, d)?;
             ctx.b.emit(Insn::Cast { reg: dest, affinity: Affinity::from_decl_type(type_name) });
         }
-        Expr::Collate { expr, collation } => {
-            if Collation::from_name(collation).is_none() {
-                return Err(Error::sql(format!("no such collation sequence: {collation}")));
-            }
-            expr_to_reg_depth(ctx, expr, dest, d)?;
-        }
+        Expr::Collate { expr, .. } => expr_to_reg_depth(ctx, expr, dest, d)?,
         Expr::Function(call) => function_call(ctx, call, dest, d)?,
         Expr::IsTruth { not, truth, expr } => {
             // x IS TRUE: x is non-NULL and true; x IS FALSE: non-NULL and false.
@@ -1432,7 +1437,10 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
     };
     match functions::lookup(&call.name, args.len()) {
         FunctionLookup::Aggregate(func) => {
-            if matches!(call.args, ast::FunctionArgs::Star) && func.kind != functions::aggregate::AggKind::CountStar {
+            // `f(*)` is `f()` to SQLite's parser: only count(*) among the built-ins takes no
+            // arguments, but a user aggregate may.
+            let star_ok = func.kind == functions::aggregate::AggKind::CountStar || func.user.is_some();
+            if matches!(call.args, ast::FunctionArgs::Star) && !star_ok {
                 return Err(Error::sql_at(
                     format!("wrong number of arguments to function {}()", call.name),
                     call.pos.0,
@@ -1453,7 +1461,30 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             ctx.b.emit(Insn::SCopy { src: acc, dest });
             Ok(())
         }
+        FunctionLookup::UserScalar(func) => {
+            if call.distinct {
+                return Err(Error::sql("DISTINCT aggregates must have exactly one argument"));
+            }
+            if call.filter.is_some() {
+                return Err(Error::sql(format!("FILTER may not be used with non-aggregate {}()", call.name)));
+            }
+            check_deterministic(ctx, &func, call.pos.0)?;
+            let first = ctx.b.alloc_registers(args.len().max(1));
+            for (i, a) in args.iter().enumerate() {
+                expr_to_reg_depth(ctx, a, first + i, d)?;
+            }
+            ctx.b.emit(Insn::UserFunction { first_arg: first, dest, func, argc: args.len() });
+            Ok(())
+        }
         FunctionLookup::Scalar(func) => {
+            if !func.deterministic {
+                if let Some(place) = ctx.deterministic_only {
+                    return Err(Error::sql_at(
+                        format!("non-deterministic functions prohibited in {place}"),
+                        call.pos.0,
+                    ));
+                }
+            }
             if call.distinct {
                 return Err(Error::sql("DISTINCT aggregates must have exactly one argument"));
             }
@@ -1479,6 +1510,21 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             Err(Error::sql_at(format!("wrong number of arguments to function {}()", call.name), call.pos.0))
         }
         FunctionLookup::NotFound => Err(Error::sql_at(format!("no such function: {}", call.name), call.pos.0)),
+    }
+}
+
+/// SQLite's "non-deterministic functions prohibited in ..." where the expression being compiled
+/// must give the same value each time (an index expression, a partial index's WHERE).
+fn check_deterministic(
+    ctx: &Ctx,
+    func: &crate::functions::user::UserScalar,
+    pos: Option<crate::error::ErrorPos>,
+) -> Result<()> {
+    match ctx.deterministic_only {
+        Some(place) if !func.deterministic => {
+            Err(Error::sql_at(format!("non-deterministic functions prohibited in {place}"), pos))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -1642,7 +1688,7 @@ pub fn emit_agg_step(ctx: &mut Ctx, agg: &AggInfo) -> Result<()> {
     ctx.b.emit(Insn::AggStep {
         first_arg: first,
         acc: agg.acc_reg,
-        func: agg.func,
+        func: agg.func.clone(),
         argc: args.len(),
         distinct: agg.expr.distinct,
         collation,

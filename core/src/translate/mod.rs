@@ -84,7 +84,21 @@ pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Prog
         explain,
         query_plan,
         schema_generation: schema.generation,
+        registry_generation: crate::functions::user::current_generation(),
     };
+    // A user collation the program compares with must be registered now (a schema may name
+    // one that is not: SQLite fails only the statements that need it).
+    let mut missing = None;
+    for insn in &program.insns {
+        insn.collations(|c| {
+            if missing.is_none() && !c.is_available() {
+                missing = Some(c);
+            }
+        });
+    }
+    if let Some(c) = missing {
+        return Err(Error::sql(format!("no such collation sequence: {}", c.name())));
+    }
     match explain {
         ExplainMode::Explain => {
             program.column_names =

@@ -1714,7 +1714,7 @@ fn compile_simple_body(
             st.regs = Some(*base);
         }
         for a in &aggs {
-            ctx.b.emit(Insn::AggFinal { acc: a.acc_reg, argc: 0, func: a.func });
+            ctx.b.emit(Insn::AggFinal { acc: a.acc_reg, argc: 0, func: a.func.clone() });
         }
         ctx.in_agg_output = true;
         let first = ctx.b.alloc_registers(cols.len());
@@ -2094,7 +2094,7 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
             ast::FunctionArgs::Star => &[],
             ast::FunctionArgs::List(x) => x,
         };
-        group_aggs.push((a.func, a.expr.distinct, expr::agg_collation(ctx, args)?));
+        group_aggs.push((a.func.clone(), a.expr.distinct, expr::agg_collation(ctx, args)?));
     }
     ctx.b.emit(Insn::GroupOpen { id, key: sort_key, aggs: group_aggs, bare: bare.len() });
     open_cursors(ctx, false);

@@ -404,6 +404,14 @@ pub enum Insn {
         func: ScalarFunc,
         argc: usize,
     },
+    /// r[dest] = a user function of r[first_arg..first_arg+argc] (a function call of its own,
+    /// so the built-ins' `Function` stays a plain fn pointer call).
+    UserFunction {
+        first_arg: usize,
+        dest: usize,
+        func: std::sync::Arc<crate::functions::user::UserScalar>,
+        argc: usize,
+    },
     AggStep {
         first_arg: usize,
         acc: usize,
@@ -725,6 +733,30 @@ fn jump_fields(insn: &mut Insn) -> Option<&mut usize> {
 }
 
 impl Insn {
+    /// Every collation this instruction compares with (every variant with a `Collation`, a
+    /// `SortKey` or an index `KeyInfo`): a program that names a user collation its connection
+    /// lacks fails to compile, as SQLite's code generator fails to find the collating sequence.
+    pub fn collations(&self, mut f: impl FnMut(Collation)) {
+        use Insn::*;
+        match self {
+            Compare { collation, .. } => f(*collation),
+            // An aggregate compares its argument only for DISTINCT and in min() and max()
+            // (SQLite's OP_CollSeq and the DISTINCT index).
+            AggStep { collation, distinct, func, .. } if *distinct || func.kind.is_min_max() => f(*collation),
+            SorterOpen { key, .. } | EphOpen { key, .. } => key.collations.iter().for_each(|c| f(*c)),
+            GroupOpen { key, aggs, .. } => {
+                key.collations.iter().for_each(|c| f(*c));
+                aggs.iter()
+                    .filter(|(func, distinct, _)| *distinct || func.kind.is_min_max())
+                    .for_each(|(_, _, c)| f(*c));
+            }
+            OpenRead { info: CursorInfo::Index(k), .. }
+            | OpenWrite { info: CursorInfo::Index(k), .. }
+            | OpenWriteReg { info: CursorInfo::Index(k), .. } => k.collations.iter().for_each(|c| f(*c)),
+            _ => {}
+        }
+    }
+
     /// The cursor this instruction operates on, if any (every variant with a `cursor` field).
     pub fn cursor(&self) -> Option<usize> {
         use Insn::*;
@@ -1062,12 +1094,21 @@ impl Insn {
                 0,
                 format!("r[{dest}]=func(r[{first_arg}..])"),
             ),
+            UserFunction { first_arg, dest, func, argc } => (
+                s("Function"),
+                0,
+                *first_arg as i64,
+                *dest as i64,
+                format!("{}({argc})", func.name),
+                0,
+                format!("r[{dest}]=func(r[{first_arg}..])"),
+            ),
             AggStep { first_arg, acc, func, argc, .. } => (
                 s("AggStep"),
                 0,
                 *first_arg as i64,
                 *acc as i64,
-                format!("{}({argc})", func.name),
+                format!("{}({argc})", func.display_name()),
                 *argc as u16,
                 format!("accum=r[{acc}] step(r[{first_arg}])"),
             ),
@@ -1076,7 +1117,7 @@ impl Insn {
                 *acc as i64,
                 *argc as i64,
                 0,
-                format!("{}({argc})", func.name),
+                format!("{}({argc})", func.display_name()),
                 0,
                 format!("accum=r[{acc}] N={argc}"),
             ),

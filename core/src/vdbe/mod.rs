@@ -35,6 +35,16 @@ pub struct DbState {
     pub interrupted: Arc<AtomicBool>,
     /// Significant digits kept when a REAL becomes text (SQLITE_DBCONFIG_FP_DIGITS).
     pub fp_digits: u8,
+    /// The application's functions and collations (replaced, never changed in place).
+    pub registry: Arc<crate::functions::user::Registry>,
+    /// sqlite3_progress_handler's callback and period.
+    pub progress: Option<ProgressHandler>,
+}
+
+/// A progress handler: called every `every` VM instructions; returning true interrupts.
+pub struct ProgressHandler {
+    pub every: u64,
+    pub handler: Box<dyn FnMut() -> bool + Send>,
 }
 
 impl DbState {
@@ -51,6 +61,8 @@ impl DbState {
             savepoints: Vec::new(),
             interrupted: Arc::new(AtomicBool::new(false)),
             fp_digits: crate::value::DEFAULT_FP_DIGITS,
+            registry: Arc::default(),
+            progress: None,
         }
     }
 

@@ -35,6 +35,9 @@ pub struct Program {
     pub query_plan: Vec<(i64, i64, String)>,
     /// The schema generation the program was compiled against.
     pub schema_generation: u64,
+    /// The generation of the connection's function and collation registry it was compiled
+    /// under: a program compiled before a registration is recompiled before it starts.
+    pub registry_generation: u64,
 }
 
 /// One EXPLAIN row: addr, opcode, p1, p2, p3, p4, p5, comment.

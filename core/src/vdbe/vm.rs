@@ -69,6 +69,10 @@ pub struct Vm {
     accumulators: Vec<Option<Accumulator>>,
     /// Whether the last min() or max() step kept its best value (IfMinMaxSkipped).
     minmax_skipped: bool,
+    /// Instructions run since the statement started (SQLITE_STMTSTATUS_VM_STEP).
+    steps: u64,
+    /// When `steps` reaches this, the progress handler is due.
+    progress_limit: u64,
     params: Vec<Value>,
     once: HashSet<usize>,
     state: VmState,
@@ -104,6 +108,8 @@ impl Vm {
             cursors: (0..program.n_cursors).map(|_| None).collect(),
             accumulators: Vec::new(),
             minmax_skipped: false,
+            steps: 0,
+            progress_limit: u64::MAX,
             params: vec![Value::Null; n_params],
             once: HashSet::new(),
             pc: 0,
@@ -231,6 +237,32 @@ impl Vm {
         Ok(StepResult::Row)
     }
 
+    /// SQLite's checks on a backward jump: sqlite3_interrupt, then the progress handler.
+    fn check_interrupt(&mut self, db: &mut DbState) -> Result<()> {
+        if db.is_interrupted() {
+            return Err(Error::Interrupt);
+        }
+        if db.progress.is_some() {
+            self.run_progress_handler(db)?;
+        }
+        Ok(())
+    }
+
+    /// Calls the progress handler once for every `every` instructions run since it was last
+    /// called (sqlite3_progress_handler); its returning true interrupts the statement.
+    fn run_progress_handler(&mut self, db: &mut DbState) -> Result<()> {
+        let Some(p) = db.progress.as_mut() else { return Ok(()) };
+        // Bounded: each iteration moves the limit up by `every` (at least 1) towards `steps`.
+        while self.steps >= self.progress_limit {
+            self.progress_limit += p.every;
+            if (p.handler)() {
+                self.progress_limit = u64::MAX;
+                return Err(Error::Interrupt);
+            }
+        }
+        Ok(())
+    }
+
     /// Runs until a row, the end, or pending I/O.
     pub fn step(&mut self, db: &mut DbState) -> Result<StepResult> {
         if self.program.explain != crate::vdbe::program::ExplainMode::None {
@@ -242,6 +274,11 @@ impl Vm {
         match self.state {
             VmState::Done => return Ok(StepResult::Done),
             VmState::Ready => {
+                // The connection's functions or collations changed since this program was
+                // compiled: recompile it first (SQLite expires its statements).
+                if self.program.registry_generation != db.registry.generation {
+                    return Err(Error::SchemaChanged);
+                }
                 // As sqlite3_step: a statement that starts while no other is running clears a
                 // pending interrupt, so an interrupt that arrives between statements (or outlives
                 // the one it stopped) does not stop the next. Statements that open no b-tree are
@@ -254,10 +291,32 @@ impl Vm {
                 self.state = VmState::Running;
                 self.pc = 0;
                 self.changes = 0;
+                self.steps = 0;
             }
             VmState::Running => {}
         }
-        match self.run(db) {
+        if let Some(p) = &db.progress {
+            // As sqlite3VdbeExec: the next call comes after the next multiple of `every`
+            // instructions this statement runs.
+            self.progress_limit = self.steps + (p.every - self.steps % p.every);
+        }
+        let mut result = self.run(db);
+        // SQLite also calls the handler when a step returns. A statement that finished keeps
+        // what it did (its Halt has committed) and still reports the interrupt.
+        if db.progress.is_some() {
+            match result {
+                Ok(StepResult::Row) => {
+                    if let Err(e) = self.run_progress_handler(db) {
+                        result = Err(e);
+                    }
+                }
+                Ok(StepResult::Done) => {
+                    self.run_progress_handler(db)?;
+                }
+                _ => {}
+            }
+        }
+        match result {
             Ok(r) => Ok(r),
             Err(e) => {
                 // As SQLite's vdbeHalt: a statement whose changes are undone reports none (in
@@ -433,13 +492,14 @@ impl Vm {
         // Each iteration executes one instruction; loops in the program are bounded by the data
         // they scan, and interruption is checked on every backward jump.
         loop {
+            self.steps += 1;
             let Some(insn) = insns.get(self.pc) else {
                 return Err(Error::Internal(format!("program counter {} out of range", self.pc)));
             };
             match insn {
                 Insn::Init { target } | Insn::Goto { target } => {
-                    if *target <= self.pc && db.is_interrupted() {
-                        return Err(Error::Interrupt);
+                    if *target <= self.pc {
+                        self.check_interrupt(db)?;
                     }
                     self.pc = *target;
                 }
@@ -589,9 +649,7 @@ impl Vm {
                     self.jump_if(empty, *target);
                 }
                 Insn::Next { cursor, target } if self.eph_cursors.contains_key(cursor) => {
-                    if db.is_interrupted() {
-                        return Err(Error::Interrupt);
-                    }
+                    self.check_interrupt(db)?;
                     let (id, pos) = self.eph_cursors.get_mut(cursor).expect("checked");
                     *pos += 1;
                     let more = self.ephemeral.get(id).map(|t| *pos < t.len()).unwrap_or(false);
@@ -624,9 +682,7 @@ impl Vm {
                     self.jump_if(!found, *target);
                 }
                 Insn::Next { cursor, target } | Insn::Prev { cursor, target } => {
-                    if db.is_interrupted() {
-                        return Err(Error::Interrupt);
-                    }
+                    self.check_interrupt(db)?;
                     let prev = matches!(insn, Insn::Prev { .. });
                     let c = self.cursor(*cursor)?;
                     let r = if prev { c.btree.prev(&mut db.pager)? } else { c.btree.next(&mut db.pager)? };
@@ -1004,12 +1060,31 @@ impl Vm {
                     self.regs[*dest] = v;
                     self.pc += 1;
                 }
+                Insn::UserFunction { first_arg, dest, func, argc } => {
+                    // The function's error is the statement's, with its message, as
+                    // sqlite3_result_error makes it.
+                    let v = match (func.func)(&self.regs[*first_arg..first_arg + argc])? {
+                        // sqlite3_result_double stores a NaN as NULL.
+                        Value::Real(r) if r.is_nan() => Value::Null,
+                        v => v,
+                    };
+                    let too_big = match &v {
+                        Value::Text(t) => t.len() > crate::limits::MAX_LENGTH_BYTES,
+                        Value::Blob(b) => b.len() > crate::limits::MAX_LENGTH_BYTES,
+                        _ => false,
+                    };
+                    if too_big {
+                        return Err(Error::TooBig);
+                    }
+                    self.regs[*dest] = v;
+                    self.pc += 1;
+                }
                 Insn::AggStep { first_arg, acc, func, argc, distinct, collation } => {
                     if *acc >= self.accumulators.len() {
                         self.accumulators.resize_with(acc + 1, || None);
                     }
                     let a = self.accumulators[*acc].get_or_insert_with(|| Accumulator::new(*distinct, *collation));
-                    a.step(func.kind, &self.regs[*first_arg..first_arg + argc])?;
+                    a.step(func, &self.regs[*first_arg..first_arg + argc])?;
                     if func.kind.is_min_max() {
                         self.minmax_skipped = a.skipped;
                     }
@@ -1017,8 +1092,8 @@ impl Vm {
                 }
                 Insn::AggFinal { acc, func, .. } => {
                     let v = match self.accumulators.get_mut(*acc).and_then(|a| a.take()) {
-                        Some(a) => a.finalize(func.kind)?,
-                        None => Accumulator::new(false, Collation::Binary).finalize(func.kind)?,
+                        Some(mut a) => a.finalize(func)?,
+                        None => Accumulator::new(false, Collation::Binary).finalize(func)?,
                     };
                     self.regs[*acc] = v;
                     self.pc += 1;
@@ -1245,9 +1320,9 @@ impl Vm {
                 }
                 Insn::GroupColumn { id, field, dest } => {
                     let g = self.group(*id)?;
-                    let state = &g.states[g.order[g.pos]];
+                    let state = &mut g.states[g.order[g.pos]];
                     let v = match field {
-                        crate::vdbe::insn::GroupField::Agg(i) => state.accs[*i].finalize(g.aggs[*i].0.kind)?,
+                        crate::vdbe::insn::GroupField::Agg(i) => state.accs[*i].finalize(&g.aggs[*i].0)?,
                         crate::vdbe::insn::GroupField::Bare(i) => state.bare[*i].clone(),
                     };
                     self.regs[*dest] = v;
@@ -1631,9 +1706,10 @@ impl GroupTable {
     }
 
     fn step(&mut self, agg: usize, args: &[Value]) -> Result<()> {
-        let kind = self.aggs[agg].0.kind;
+        let func = &self.aggs[agg].0;
+        let kind = func.kind;
         let acc = &mut self.states[self.current].accs[agg];
-        acc.step(kind, args)?;
+        acc.step(func, args)?;
         if kind.is_min_max() {
             self.minmax_skipped = acc.skipped;
         }
