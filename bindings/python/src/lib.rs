@@ -10,19 +10,27 @@
 //!   prepare, step, scripts, serialize. Engine locks are only ever taken inside those closures
 //!   or without waiting on the GIL, so a thread holding an engine lock never waits for the GIL
 //!   and the two cannot deadlock.
+//! - User callbacks (functions, aggregates, collations, the progress handler) run inside a
+//!   step, with the engine connection locked and the GIL released; each re-acquires the GIL
+//!   (`Python::attach`) and marks its thread as inside a callback of that connection
+//!   ([`CallbackScope`]). Any use of the same connection from there raises ProgrammingError
+//!   instead of waiting forever on the lock its own step holds (CPython allows it; the engine
+//!   does not).
 //! - A `NativeStatement` is used by one cursor at a time (the Python layer's statement cache
 //!   hands out idle statements only); its mutex only guards against misuse from two threads
 //!   of a `check_same_thread=False` connection.
 
 mod codes;
 
+use std::cell::RefCell;
+use std::cmp::Ordering as CmpOrdering;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use brisk::{Database, OpenOptions, StepResult, Value};
+use brisk::{Aggregate, Database, OpenOptions, StepResult, Value};
 use pyo3::create_exception;
-use pyo3::exceptions::{PyException, PyMemoryError, PyOverflowError};
+use pyo3::exceptions::{PyAttributeError, PyException, PyMemoryError, PyOverflowError};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyFloat, PyInt, PyString, PyTuple};
 
@@ -68,6 +76,185 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// `sqlite3.enable_callback_tracebacks`: whether an exception in a user callback is printed
+/// (through `sys.unraisablehook`, as CPython's `print_or_clear_traceback` does) before it
+/// becomes the statement's error. Module-wide, as in CPython.
+static CALLBACK_TRACEBACKS: AtomicBool = AtomicBool::new(false);
+
+/// What the callbacks of one connection share with it.
+#[derive(Default)]
+struct Shared {
+    /// The exception a collation raised during the current step. CPython leaves it set: later
+    /// comparisons in the same step return "equal" without calling the collation, and the
+    /// exception is raised when the step returns; this slot is that "set" state.
+    pending: Mutex<Option<PyErr>>,
+}
+
+impl Shared {
+    /// The identity [`CallbackScope`] records: the address of the connection's `Shared`.
+    fn id(self: &Arc<Self>) -> usize {
+        Arc::as_ptr(self) as usize
+    }
+
+    /// The exception a collation left during the last step, taken.
+    fn take_pending(&self) -> Option<PyErr> {
+        lock(&self.pending).take()
+    }
+}
+
+thread_local! {
+    /// The connections (by [`Shared::id`]) whose callbacks this thread is running, innermost
+    /// last: a callback may run a statement on another connection, whose callbacks nest.
+    static IN_CALLBACK: RefCell<Vec<usize>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Marks this thread as running a callback of connection `id` while it lives.
+struct CallbackScope;
+
+impl CallbackScope {
+    fn enter(id: usize) -> CallbackScope {
+        IN_CALLBACK.with(|c| c.borrow_mut().push(id));
+        CallbackScope
+    }
+}
+
+impl Drop for CallbackScope {
+    fn drop(&mut self) {
+        IN_CALLBACK.with(|c| c.borrow_mut().pop());
+    }
+}
+
+/// Runs `f` with the GIL, as a callback of connection `id`.
+fn callback<R>(id: usize, f: impl FnOnce(Python<'_>) -> R) -> R {
+    Python::attach(|py| {
+        let _scope = CallbackScope::enter(id);
+        f(py)
+    })
+}
+
+/// ProgrammingError when this thread is inside a callback of connection `id`: the engine
+/// connection is locked by the step that called it, so waiting for it would never end.
+fn check_not_in_callback(id: usize) -> PyResult<()> {
+    if IN_CALLBACK.with(|c| c.borrow().contains(&id)) {
+        return Err(ProgrammingError::new_err(
+            "brisk cannot use a connection from inside one of its own user-defined functions, \
+             aggregates, collations or progress handler",
+        ));
+    }
+    Ok(())
+}
+
+/// The engine error for exception `err` raised in a user callback, as CPython's
+/// `set_sqlite_error` makes it: MemoryError is SQLITE_NOMEM, OverflowError SQLITE_TOOBIG, and
+/// anything else `message` (SQLITE_ERROR). The exception is printed when tracebacks are enabled
+/// and dropped otherwise.
+fn callback_error(py: Python<'_>, err: PyErr, message: &str, callable: &Bound<'_, PyAny>) -> brisk::Error {
+    let e = if err.is_instance_of::<PyMemoryError>(py) {
+        brisk::Error::NoMem
+    } else if err.is_instance_of::<PyOverflowError>(py) {
+        brisk::Error::TooBig
+    } else {
+        brisk::Error::sql(message)
+    };
+    if CALLBACK_TRACEBACKS.load(Ordering::Relaxed) {
+        err.write_unraisable(py, Some(callable));
+    }
+    e
+}
+
+/// A user function's arguments as CPython's `_pysqlite_build_py_params` gives them: TEXT is
+/// always str (the text factory does not apply), BLOB bytes.
+fn py_args<'py>(py: Python<'py>, args: &[Value]) -> PyResult<Bound<'py, PyTuple>> {
+    let items = args.iter().map(|v| to_python(py, v.clone(), None)).collect::<PyResult<Vec<_>>>()?;
+    PyTuple::new(py, items)
+}
+
+/// A user function's (or aggregate's `finalize`) result as an engine value, as CPython's
+/// `_pysqlite_set_result` takes it.
+fn result_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if v.is_none() {
+        Ok(Value::Null)
+    } else if v.is_instance_of::<PyInt>() {
+        v.extract::<i64>()
+            .map(Value::Integer)
+            .map_err(|_| PyOverflowError::new_err("Python int too large to convert to SQLite INTEGER"))
+    } else if let Ok(f) = v.cast::<PyFloat>() {
+        Ok(Value::Real(f.value()))
+    } else if let Ok(s) = v.cast::<PyString>() {
+        Ok(Value::text(s.to_str()?))
+    } else if is_buffer(v) {
+        let bytes = v.py().get_type::<PyBytes>().call1((v,))?;
+        Ok(Value::blob(bytes.cast::<PyBytes>()?.as_bytes()))
+    } else {
+        let name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
+        Err(ProgrammingError::new_err(format!("User-defined functions cannot return '{name}' values to SQLite")))
+    }
+}
+
+/// A Python aggregate's state for one group. The instance is made on the first step, as
+/// CPython makes it, so a group with no rows gives NULL without calling the class or finalize.
+struct PyAggregate {
+    class: Arc<Py<PyAny>>,
+    instance: Option<Py<PyAny>>,
+    conn_id: usize,
+}
+
+impl Aggregate for PyAggregate {
+    fn step(&mut self, args: &[Value]) -> brisk::Result<()> {
+        callback(self.conn_id, |py| {
+            let class = self.class.bind(py);
+            let instance = match &self.instance {
+                Some(i) => i.bind(py).clone(),
+                None => {
+                    let i = class.call0().map_err(|e| {
+                        callback_error(py, e, "user-defined aggregate's '__init__' method raised error", class)
+                    })?;
+                    self.instance = Some(i.clone().unbind());
+                    i
+                }
+            };
+            let step = instance
+                .getattr("step")
+                .map_err(|e| callback_error(py, e, "user-defined aggregate's 'step' method not defined", class))?;
+            py_args(py, args)
+                .and_then(|a| step.call1(a))
+                .map_err(|e| callback_error(py, e, "user-defined aggregate's 'step' method raised error", class))?;
+            Ok(())
+        })
+    }
+
+    fn finalize(&mut self) -> brisk::Result<Value> {
+        let Some(instance) = self.instance.take() else { return Ok(Value::Null) };
+        callback(self.conn_id, |py| {
+            let class = self.class.bind(py);
+            instance.bind(py).call_method0("finalize").and_then(|r| result_value(&r)).map_err(|e| {
+                // CPython names an AttributeError from anywhere in finalize "not defined".
+                let message = if e.is_instance_of::<PyAttributeError>(py) {
+                    "user-defined aggregate's 'finalize' method not defined"
+                } else {
+                    "user-defined aggregate's 'finalize' method raised error"
+                };
+                callback_error(py, e, message, class)
+            })
+        })
+    }
+}
+
+/// A collation's result as CPython's `collation_callback` reads it (PyLong_AsLongAndOverflow):
+/// the sign of an int (or of an object with `__index__`), the sign of the overflow for an int
+/// beyond C long, and "equal" for anything else.
+fn collation_order(r: &Bound<'_, PyAny>) -> CmpOrdering {
+    let mut overflow: std::os::raw::c_int = 0;
+    // SAFETY: `r` is a live object and the GIL is held; the call reads it and at most sets
+    // (and here clears) the thread's error indicator.
+    let value = unsafe { pyo3::ffi::PyLong_AsLongAndOverflow(r.as_ptr(), &mut overflow) };
+    if value == -1 && PyErr::take(r.py()).is_some() {
+        return CmpOrdering::Equal;
+    }
+    let sign = if overflow != 0 { overflow as std::os::raw::c_long } else { value };
+    sign.cmp(&0)
+}
+
 /// One engine connection. Closing drops the engine connection; the Python layer checks
 /// `closed` first and raises ProgrammingError, so the `None` case here is a backstop.
 #[pyclass(module = "brisk._brisk", frozen)]
@@ -78,10 +265,12 @@ struct NativeConnection {
     interrupt: Arc<AtomicBool>,
     /// How long a statement that finds the database locked keeps retrying (`timeout`).
     busy_timeout: Duration,
+    shared: Arc<Shared>,
 }
 
 impl NativeConnection {
     fn get(&self) -> PyResult<brisk::Connection> {
+        check_not_in_callback(self.shared.id())?;
         lock(&self.conn).clone().ok_or_else(|| ProgrammingError::new_err("Cannot operate on a closed database."))
     }
 }
@@ -98,7 +287,7 @@ impl NativeConnection {
             py.detach(|| Database::open_with(&path, options).and_then(|db| db.connect())).map_err(|e| raise(py, e))?;
         let interrupt = conn.interrupt_handle();
         let busy_timeout = Duration::try_from_secs_f64(timeout_s.max(0.0)).unwrap_or(Duration::MAX);
-        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt, busy_timeout })
+        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt, busy_timeout, shared: Arc::default() })
     }
 
     /// Compiles the first statement of `sql`. Returns the statement (None when `sql` holds only
@@ -114,6 +303,7 @@ impl NativeConnection {
                     stmt: Mutex::new(stmt),
                     fresh: AtomicBool::new(true),
                     busy_timeout: self.busy_timeout,
+                    shared: self.shared.clone(),
                 };
                 (Some(stmt), more)
             }
@@ -123,7 +313,11 @@ impl NativeConnection {
     /// Runs every statement of `sql`, discarding rows (sqlite3_exec without a callback).
     fn execute_script(&self, py: Python<'_>, sql: &str) -> PyResult<()> {
         let conn = self.get()?;
-        py.detach(|| conn.execute_batch(sql)).map_err(|e| raise(py, e))
+        let result = py.detach(|| conn.execute_batch(sql));
+        if let Some(e) = self.shared.take_pending() {
+            return Err(e);
+        }
+        result.map_err(|e| raise(py, e))
     }
 
     fn changes(&self, py: Python<'_>) -> PyResult<i64> {
@@ -159,10 +353,114 @@ impl NativeConnection {
         Ok(PyBytes::new(py, &image))
     }
 
+    /// Replaces the database with an in-memory copy of `data` (sqlite3_deserialize of "main").
+    fn deserialize(&self, py: Python<'_>, data: &[u8]) -> PyResult<()> {
+        let conn = self.get()?;
+        py.detach(|| conn.deserialize(data)).map_err(|e| raise(py, e))
+    }
+
+    /// Makes `target` an in-memory page copy of this database.
+    fn backup_to(&self, py: Python<'_>, target: &NativeConnection) -> PyResult<()> {
+        let conn = self.get()?;
+        let target = target.get()?;
+        py.detach(|| conn.backup_to(&target)).map_err(|e| raise(py, e))
+    }
+
+    /// Registers scalar function `name` calling `func` (sqlite3_create_function_v2 with
+    /// CPython's `func_callback`). Returns False when the engine refuses the name or argument
+    /// count, for the Python layer's "Error creating function".
+    fn create_function(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        n_args: i32,
+        func: Py<PyAny>,
+        deterministic: bool,
+    ) -> PyResult<bool> {
+        let conn = self.get()?;
+        let id = self.shared.id();
+        let body = move |args: &[Value]| {
+            callback(id, |py| {
+                let func = func.bind(py);
+                py_args(py, args)
+                    .and_then(|a| func.call1(a))
+                    .and_then(|r| result_value(&r))
+                    .map_err(|e| callback_error(py, e, "user-defined function raised exception", func))
+            })
+        };
+        Ok(py.detach(|| conn.create_function(name, n_args, deterministic, body)).is_ok())
+    }
+
+    /// Registers aggregate `name`, an instance of `class` per group. Returns False when the
+    /// engine refuses the name or argument count.
+    fn create_aggregate(&self, py: Python<'_>, name: &str, n_args: i32, class: Py<PyAny>) -> PyResult<bool> {
+        let conn = self.get()?;
+        let id = self.shared.id();
+        let class = Arc::new(class);
+        let factory = move || -> Box<dyn Aggregate> {
+            Box::new(PyAggregate { class: class.clone(), instance: None, conn_id: id })
+        };
+        Ok(py.detach(|| conn.create_aggregate(name, n_args, factory)).is_ok())
+    }
+
+    /// Registers collation `name` calling `func(a, b)`, or removes it when `func` is None.
+    fn create_collation(&self, py: Python<'_>, name: &str, func: Option<Py<PyAny>>) -> PyResult<()> {
+        let conn = self.get()?;
+        let result = match func {
+            None => py.detach(|| conn.remove_collation(name)),
+            Some(func) => {
+                let shared = self.shared.clone();
+                let compare = move |a: &str, b: &str| {
+                    callback(shared.id(), |py| {
+                        if lock(&shared.pending).is_some() {
+                            return CmpOrdering::Equal;
+                        }
+                        match func.bind(py).call1((a, b)) {
+                            Ok(r) => collation_order(&r),
+                            Err(e) => {
+                                *lock(&shared.pending) = Some(e);
+                                CmpOrdering::Equal
+                            }
+                        }
+                    })
+                };
+                py.detach(|| conn.create_collation(name, compare))
+            }
+        };
+        result.map_err(|e| raise(py, e))
+    }
+
+    /// Sets (or, with None, removes) the progress handler, called about every `n` VM
+    /// instructions; a true result, or an exception, interrupts the statement.
+    fn set_progress_handler(&self, py: Python<'_>, handler: Option<Py<PyAny>>, n: i32) -> PyResult<()> {
+        let conn = self.get()?;
+        let id = self.shared.id();
+        let handler = handler.map(|h| {
+            move || {
+                callback(id, |py| {
+                    let h = h.bind(py);
+                    match h.call0().and_then(|r| r.is_truthy()) {
+                        Ok(abort) => abort,
+                        Err(e) => {
+                            if CALLBACK_TRACEBACKS.load(Ordering::Relaxed) {
+                                e.write_unraisable(py, Some(h));
+                            }
+                            true
+                        }
+                    }
+                })
+            }
+        });
+        py.detach(|| conn.set_progress_handler(n, handler));
+        Ok(())
+    }
+
     /// Drops the engine connection; an open transaction is rolled back as its pager goes away.
-    fn close(&self, py: Python<'_>) {
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        check_not_in_callback(self.shared.id())?;
         let conn = lock(&self.conn).take();
         py.detach(move || drop(conn));
+        Ok(())
     }
 }
 
@@ -175,6 +473,7 @@ struct NativeStatement {
     /// step that found the database locked be retried, since it has done nothing yet.
     fresh: AtomicBool,
     busy_timeout: Duration,
+    shared: Arc<Shared>,
 }
 
 /// The pauses between retries of a locked statement, as SQLite's default busy handler takes
@@ -246,6 +545,7 @@ impl NativeStatement {
     /// Binds `values` (already adapted) to parameters 1..=n, as CPython's
     /// `bind_parameters` does after its count checks.
     fn bind(&self, py: Python<'_>, values: Vec<Bound<'_, PyAny>>) -> PyResult<()> {
+        check_not_in_callback(self.shared.id())?;
         let converted = values.iter().enumerate().map(|(i, v)| to_value(v, i + 1)).collect::<PyResult<Vec<_>>>()?;
         let mut stmt = lock(&self.stmt);
         stmt.clear_bindings();
@@ -264,7 +564,13 @@ impl NativeStatement {
         text_factory: Option<Bound<'py, PyAny>>,
         converters: Option<Vec<Option<Bound<'py, PyAny>>>>,
     ) -> PyResult<Option<Bound<'py, PyTuple>>> {
-        let row = py.detach(|| self.step_with_retry()).map_err(|e| raise(py, e))?;
+        check_not_in_callback(self.shared.id())?;
+        let row = py.detach(|| self.step_with_retry());
+        // An exception a collation raised is the step's outcome, as CPython raises it.
+        if let Some(e) = self.shared.take_pending() {
+            return Err(e);
+        }
+        let row = row.map_err(|e| raise(py, e))?;
         let Some(row) = row else { return Ok(None) };
         let mut items = Vec::with_capacity(row.len());
         for (i, value) in row.into_iter().enumerate() {
@@ -278,9 +584,11 @@ impl NativeStatement {
     }
 
     /// Rewinds the statement; its bindings are kept.
-    fn reset(&self, py: Python<'_>) {
+    fn reset(&self, py: Python<'_>) -> PyResult<()> {
+        check_not_in_callback(self.shared.id())?;
         py.detach(|| lock(&self.stmt).reset());
         self.fresh.store(true, Ordering::Relaxed);
+        Ok(())
     }
 }
 
@@ -393,6 +701,12 @@ fn error_for_code(py: Python<'_>, code: i32, message: String) -> PyErr {
     raise_code(py, code, message)
 }
 
+/// `sqlite3.enable_callback_tracebacks`.
+#[pyfunction]
+fn enable_callback_tracebacks(enable: bool) {
+    CALLBACK_TRACEBACKS.store(enable, Ordering::Relaxed);
+}
+
 #[pymodule]
 fn _brisk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
@@ -410,6 +724,7 @@ fn _brisk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<NativeStatement>()?;
     m.add_function(wrap_pyfunction!(complete_statement, m)?)?;
     m.add_function(wrap_pyfunction!(error_for_code, m)?)?;
+    m.add_function(wrap_pyfunction!(enable_callback_tracebacks, m)?)?;
     m.add("SQLITE_VERSION", brisk::functions::scalar::SQLITE_VERSION)?;
     m.add("BRISK_VERSION", env!("CARGO_PKG_VERSION"))?;
     Ok(())

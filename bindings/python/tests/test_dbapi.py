@@ -8,6 +8,7 @@ import datetime
 import importlib
 import os
 import sqlite3
+import sys
 import threading
 import time
 
@@ -978,14 +979,404 @@ def test_pathlike_database(mod, tmp_path):
     assert os.path.exists(tmp_path / "p.db")
 
 
-def test_engine_features_left_to_other_work(brisk):
-    # create_function and friends need engine support that is being added separately.
+def test_window_functions_are_not_supported(brisk):
+    # Brisk has no window functions, so there is nothing to register one with.
     con = brisk.connect(":memory:")
-    for fn in [lambda: con.create_function("f", 1, abs), lambda: con.create_aggregate("a", 1, object),
-               lambda: con.create_window_function("w", 1, object), lambda: con.create_collation("c", None),
-               lambda: con.set_progress_handler(None, 1), lambda: con.deserialize(b"")]:
-        with pytest.raises(brisk.NotSupportedError):
-            fn()
+    with pytest.raises(brisk.NotSupportedError, match="no window functions"):
+        con.create_window_function("w", 1, object)
+
+
+# User-defined functions, aggregates, collations, the progress handler, deserialize.
+
+
+def test_create_function_results_and_arguments(mod, con):
+    con.create_function("kind", 1, lambda x: type(x).__name__)
+    con.create_function("args", -1, lambda *a: repr(a))
+    con.create_function("echo", 1, lambda x: x)
+    assert con.execute("select kind(1), kind(1.5), kind('a'), kind(x'01'), kind(null)").fetchone() == (
+        "int", "float", "str", "bytes", "NoneType")
+    assert con.execute("select args(1, 2.5, 'x', x'01', null), args()").fetchone() == (
+        "(1, 2.5, 'x', b'\\x01', None)", "()")
+    assert con.execute("select echo(?), echo(?), echo(?), echo(?), echo(?)", (None, -2**63, 0.5, "é", b"\0")).fetchone() \
+        == (None, -2**63, 0.5, "é", b"\0")
+    # Results: bool and int subclasses are integers, str and float subclasses their base, any buffer a blob.
+    for value, expected in [(True, (1, "integer")), (bytearray(b"ab"), (b"ab", "blob")),
+                            (memoryview(b"cd"), (b"cd", "blob")), (2.0, (2.0, "real"))]:
+        con.create_function("r", 0, lambda value=value: value)
+        assert con.execute("select r(), typeof(r())").fetchone() == expected
+    # The text factory applies to the result, not to the arguments.
+    con.text_factory = bytes
+    assert con.execute("select kind('a')").fetchone() == (b"str",)
+
+
+def test_create_function_overrides_and_arity(mod, con):
+    con.create_function("abs", 1, lambda x: "mine")
+    assert con.execute("select abs(-3)").fetchone() == ("mine",)
+    con.create_function("two", 2, lambda a, b: a + b)
+    con.create_function("TWO", -1, lambda *a: len(a))
+    assert con.execute("select two(1, 2), two(1, 2, 3), Two(7)").fetchone() == (3, 3, 1)
+    con.create_function("one", 1, lambda a: a)
+    assert outcome(lambda: con.execute("select one()")) == (
+        "OperationalError", "wrong number of arguments to function one()", 1, "SQLITE_ERROR")
+
+
+def test_create_function_errors(mod, con):
+    def boom():
+        raise ValueError("boom")
+
+    def overflow():
+        raise OverflowError("o")
+
+    def nomem():
+        raise MemoryError()
+
+    for name, func in [("boom", boom), ("obj", object), ("big", lambda: 2**70), ("small", lambda: -2**63 - 1),
+                       ("over", overflow), ("nomem", nomem), ("surrogate", lambda: "\ud800")]:
+        con.create_function(name, 0, func)
+    results = {name: outcome(lambda: con.execute(f"select {name}()").fetchall())
+               for name in ["boom", "obj", "big", "small", "over", "nomem", "surrogate"]}
+    raised = ("OperationalError", "user-defined function raised exception", 1, "SQLITE_ERROR")
+    toobig = ("DataError", "string or blob too big", 18, "SQLITE_TOOBIG")
+    assert results == {"boom": raised, "obj": raised, "big": toobig, "small": toobig, "over": toobig,
+                       "nomem": ("MemoryError", "", None, None), "surrogate": raised}
+    # A non-callable, or None, is stored as it is: calling it fails (CPython 3.11 has no removal).
+    con.create_function("boom", 0, None)
+    con.create_function("three", 0, 3)
+    assert outcome(lambda: con.execute("select boom()")) == raised
+    assert outcome(lambda: con.execute("select three()")) == raised
+    # Argument checks.
+    assert outcome(lambda: con.create_function("f", -2, abs)) == ("OperationalError", "Error creating function", None, None)
+    assert outcome(lambda: con.create_function("f" * 256, 1, abs)) == (
+        "OperationalError", "Error creating function", None, None)
+    assert outcome(lambda: con.create_function(1, 1, abs)) == (
+        "TypeError", "create_function() argument 'name' must be str, not int", None, None)
+    assert outcome(lambda: con.create_function("f", "1", abs))[:2] == (
+        "TypeError", "'str' object cannot be interpreted as an integer")
+    with pytest.raises(TypeError):
+        con.create_function("f", 1, abs, True)
+
+
+def test_callback_tracebacks(mod, con):
+    seen = []
+    con.create_function("boom", 0, lambda: 1 / 0)
+    con.create_function("obj", 0, object)
+    old = sys.unraisablehook
+    sys.unraisablehook = lambda u: seen.append((type(u.exc_value).__name__, str(u.exc_value)))
+    try:
+        mod.enable_callback_tracebacks(True)
+        for sql in ["select boom()", "select obj()"]:
+            with pytest.raises(mod.OperationalError):
+                con.execute(sql)
+        mod.enable_callback_tracebacks(False)
+        with pytest.raises(mod.OperationalError):
+            con.execute("select boom()")
+    finally:
+        sys.unraisablehook = old
+        mod.enable_callback_tracebacks(False)
+    assert seen == [("ZeroDivisionError", "division by zero"),
+                    ("ProgrammingError", "User-defined functions cannot return 'object' values to SQLite")]
+
+
+def test_deterministic_functions_in_indexes(mod, con):
+    con.create_function("det", 1, lambda x: x * 2, deterministic=True)
+    con.create_function("nondet", 1, lambda x: x * 2)
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [(3,), (1,), (2,)])
+    con.execute("create index td on t(det(a))")
+    assert con.execute("select a from t where det(a) = 4").fetchall() == [(2,)]
+    assert outcome(lambda: con.execute("create index tn on t(nondet(a))")) == (
+        "OperationalError", "non-deterministic functions prohibited in index expressions", 1, "SQLITE_ERROR")
+
+
+class _Sum:
+    instances = 0
+
+    def __init__(self):
+        _Sum.instances += 1
+        self.total = 0
+
+    def step(self, value):
+        if value is not None:
+            self.total += value
+
+    def finalize(self):
+        return self.total
+
+
+def test_create_aggregate(mod, con):
+    con.execute("create table t(g, v)")
+    con.executemany("insert into t values(?, ?)", [(1, 1), (1, 2), (2, 5), (2, 5), (3, None)])
+    con.create_aggregate("mysum", 1, _Sum)
+    assert con.execute("select g, mysum(v) from t group by g order by g").fetchall() == [(1, 3), (2, 10), (3, 0)]
+    assert con.execute("select mysum(distinct v), mysum(v) filter (where g = 2) from t").fetchone() == (8, 10)
+    assert con.execute("select g from t group by g having mysum(v) > 5").fetchall() == [(2,)]
+    # No rows: NULL, without making an instance or calling finalize.
+    _Sum.instances = 0
+    assert con.execute("select mysum(v) from t where 0").fetchall() == [(None,)]
+    assert con.execute("select g, mysum(v) from t where 0 group by g").fetchall() == []
+    assert _Sum.instances == 0
+
+    class Collect:
+        def __init__(self):
+            self.rows = []
+
+        def step(self, *args):
+            self.rows.append(args)
+
+        def finalize(self):
+            return repr(self.rows)
+
+    con.create_aggregate("collect", -1, Collect)
+    assert con.execute("select collect(g, v), collect() from t where g < 3").fetchone() == (
+        "[(1, 1), (1, 2), (2, 5), (2, 5)]", "[(), (), (), ()]")
+    # An aggregate replaces a scalar of the same name and arity, and the other way round.
+    con.create_function("mysum", 1, lambda v: -1)
+    assert con.execute("select mysum(v) from t where g = 1").fetchall() == [(-1,), (-1,)]
+
+
+def test_create_aggregate_errors(mod, con):
+    con.execute("create table t(v)")
+    con.execute("insert into t values(1)")
+
+    class BadInit:
+        def __init__(self):
+            raise ValueError
+
+    class BadStep:
+        def step(self, v):
+            raise ValueError
+
+        def finalize(self):
+            return 1
+
+    class BadFinalize:
+        def step(self, v):
+            pass
+
+        def finalize(self):
+            raise ValueError
+
+    class NoStep:
+        def finalize(self):
+            return 1
+
+    class NoFinalize:
+        def step(self, v):
+            pass
+
+    class BadResult(BadFinalize):
+        def finalize(self):
+            return object()
+
+    class BigResult(BadFinalize):
+        def finalize(self):
+            return 2**64
+
+    def error(text):
+        return ("OperationalError", f"user-defined aggregate's {text}", 1, "SQLITE_ERROR")
+
+    results = {}
+    for cls in [BadInit, BadStep, BadFinalize, NoStep, NoFinalize, BadResult, BigResult, None]:
+        con.create_aggregate("agg", 1, cls)
+        name = getattr(cls, "__name__", "None")
+        results[name] = outcome(lambda: con.execute("select agg(v) from t").fetchall())
+        # With no rows nothing of the class runs.
+        assert outcome(lambda: con.execute("select agg(v) from t where 0").fetchall()) == ("ok", [(None,)])
+    assert results == {
+        "BadInit": error("'__init__' method raised error"),
+        "BadStep": error("'step' method raised error"),
+        "BadFinalize": error("'finalize' method raised error"),
+        "NoStep": error("'step' method not defined"),
+        "NoFinalize": error("'finalize' method not defined"),
+        "BadResult": error("'finalize' method raised error"),
+        "BigResult": ("DataError", "string or blob too big", 18, "SQLITE_TOOBIG"),
+        # None is stored as the class (CPython 3.11 has no removal): calling it fails.
+        "None": error("'__init__' method raised error"),
+    }
+    assert outcome(lambda: con.create_aggregate("agg", -2, _Sum)) == (
+        "OperationalError", "Error creating aggregate", None, None)
+    assert outcome(lambda: con.create_aggregate(1, 1, _Sum)) == (
+        "TypeError", "create_aggregate() argument 'name' must be str, not int", None, None)
+    con.create_aggregate(name="kw", n_arg=1, aggregate_class=_Sum)
+    assert con.execute("select kw(v) from t").fetchone() == (1,)
+
+
+def _reverse(a, b):
+    return (a < b) - (a > b)
+
+
+def test_create_collation(mod, con):
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [("b",), ("A",), ("c",), ("B",)])
+    con.create_collation("rev", _reverse)
+    assert con.execute("select a from t order by a collate rev").fetchall() == [("c",), ("b",), ("B",), ("A",)]
+    assert con.execute("select a from t order by a collate REV").fetchall() == [("c",), ("b",), ("B",), ("A",)]
+    assert con.execute("select 'a' < 'b' collate rev, 'a' = 'a' collate rev").fetchone() == (0, 1)
+    assert con.execute("select max(a collate rev) from t").fetchone() == ("A",)
+    # In a column definition, and through an index on that column.
+    con.execute("create table u(a text collate rev)")
+    con.executemany("insert into u values(?)", [("b",), ("a",), ("c",)])
+    assert con.execute("select a from u order by a").fetchall() == [("c",), ("b",), ("a",)]
+    assert con.execute("select a from u where a > 'b'").fetchall() == [("a",)]
+    con.execute("create index ui on u(a)")
+    assert con.execute("select a from u order by a").fetchall() == [("c",), ("b",), ("a",)]
+    assert con.execute("select a from u where a < 'b'").fetchall() == [("c",)]
+    con.create_collation("ix", lambda a, b: (a > b) - (a < b))
+    con.execute("create index ti on t(a collate ix)")
+    assert con.execute("select a from t order by a collate ix").fetchall() == [("A",), ("B",), ("b",), ("c",)]
+    # Results: an int beyond C long counts by its sign; anything not an int is "equal".
+    con.create_collation("huge", lambda a, b: 2**70 * _reverse(a, b))
+    assert con.execute("select a from t order by a collate huge").fetchall() == [("c",), ("b",), ("B",), ("A",)]
+    con.create_collation("text", lambda a, b: "x")
+    assert con.execute("select a from t order by a collate text").fetchall() == [("b",), ("A",), ("c",), ("B",)]
+    # Any name goes; None removes.
+    con.create_collation("with space", _reverse)
+    assert con.execute('select a from t order by a collate "with space" limit 1').fetchone() == ("c",)
+    con.create_collation("rev", None)
+    con.create_collation("never_there", None)
+    e = outcome(lambda: con.execute("select a from t order by a collate rev"))
+    # The engine reports this with the primary code, where SQLite has SQLITE_ERROR_MISSING_COLLSEQ (257).
+    assert e[:2] == ("OperationalError", "no such collation sequence: rev")
+    assert outcome(lambda: con.create_collation("x", 3)) == ("TypeError", "parameter must be callable", None, None)
+    assert outcome(lambda: con.create_collation(3, _reverse)) == (
+        "TypeError", "create_collation() argument 1 must be str, not int", None, None)
+
+
+def test_collation_exception_propagates(mod, con):
+    con.execute("create table t(a)")
+    con.executemany("insert into t values(?)", [("b",), ("a",)])
+
+    def boom(a, b):
+        raise ValueError("collation failed")
+
+    con.create_collation("boom", boom)
+    assert outcome(lambda: con.execute("select a from t order by a collate boom").fetchall()) == (
+        "ValueError", "collation failed", None, None)
+    # The connection works afterwards.
+    assert con.execute("select count(*) from t").fetchone() == (2,)
+
+
+_LONG_QUERY = "with recursive c(x) as (select 1 union all select x + 1 from c where x < 200000) select count(*) from c"
+
+
+def test_progress_handler(mod, con):
+    calls = []
+
+    def handler():
+        calls.append(1)
+        return len(calls) > 3
+
+    interrupted = ("OperationalError", "interrupted", 9, "SQLITE_INTERRUPT")
+    con.set_progress_handler(handler, 100)
+    assert outcome(lambda: con.execute(_LONG_QUERY).fetchall()) == interrupted
+    assert len(calls) == 4
+    con.set_progress_handler(lambda: 0, 100)
+    assert con.execute(_LONG_QUERY).fetchall() == [(200000,)]
+
+    def raises():
+        raise ValueError
+
+    class BadBool:
+        def __bool__(self):
+            raise ValueError
+
+    # An exception, a result whose truth cannot be found, or a handler that is not callable
+    # all abort the statement.
+    for handler in [raises, lambda: BadBool(), 3, lambda: "yes"]:
+        con.set_progress_handler(handler, 100)
+        assert outcome(lambda: con.execute(_LONG_QUERY).fetchall()) == interrupted
+    # None, or n below 1, turns it off.
+    for handler, n in [(None, 100), (lambda: 1, 0), (lambda: 1, -5)]:
+        con.set_progress_handler(handler, n)
+        assert con.execute(_LONG_QUERY).fetchall() == [(200000,)]
+    con.set_progress_handler(progress_handler=None, n=1)
+    assert outcome(lambda: con.set_progress_handler(None, "1"))[0] == "TypeError"
+
+
+def test_deserialize(mod, con):
+    source = mod.connect(":memory:")
+    source.executescript("create table t(a); insert into t values(1), (2); create index ti on t(a);")
+    source.commit()
+    image = source.serialize()
+    con.execute("create table old(x)")
+    con.deserialize(image)
+    assert con.execute("select name from sqlite_master order by name").fetchall() == [("t",), ("ti",)]
+    assert con.execute("select a from t where a > 1").fetchall() == [(2,)]
+    # The copy is writable, and serializes back to a database with the change.
+    con.execute("insert into t values(3)")
+    con.commit()
+    again = mod.connect(":memory:")
+    again.deserialize(bytearray(con.serialize()))
+    assert again.execute("select count(*) from t").fetchone() == (3,)
+    again.deserialize(memoryview(image))
+    assert again.execute("select count(*) from t").fetchone() == (2,)
+    assert outcome(lambda: again.deserialize(b"")) == ("MemoryError", "", None, None)
+    assert outcome(lambda: again.deserialize(3))[0] == "TypeError"
+    assert outcome(lambda: con.serialize(name="aux")) == ("OperationalError", "unable to serialize 'aux'", None, None)
+    again.close()
+    assert outcome(lambda: again.deserialize(image)) == (
+        "ProgrammingError", "Cannot operate on a closed database.", None, None)
+
+
+def test_deserialize_inside_a_transaction(mod, con):
+    source = mod.connect(":memory:")
+    source.execute("create table t(a)")
+    image = source.serialize()
+    con.execute("create table u(a)")
+    con.execute("insert into u values(1)")
+    assert con.in_transaction
+    con.deserialize(image)
+    # The changes are gone with the old database, but a transaction is still open on the copy.
+    assert con.in_transaction
+    assert con.execute("select name from sqlite_master").fetchall() == [("t",)]
+    con.execute("insert into t values(1)")
+    con.commit()
+    assert not con.in_transaction
+    assert con.execute("select a from t").fetchall() == [(1,)]
+
+
+def test_deserialize_other_schema(brisk):
+    # CPython 3.11 raises SystemError here (SQLite sets no message); brisk says what is wrong.
+    con = brisk.connect(":memory:")
+    with pytest.raises(brisk.OperationalError, match="unknown database aux"):
+        con.deserialize(con.serialize(), name="aux")
+
+
+def test_backup_into_memory_is_a_page_copy(mod, con):
+    con.executescript("create table t(a, b); insert into t values(1, 'x'), (2, 'y'); create index ta on t(a);")
+    con.commit()
+    target = mod.connect(":memory:")
+    target.execute("create table old(z)")
+    con.backup(target)
+    assert target.execute("select * from t where a = 2").fetchall() == [(2, "y")]
+    assert target.execute("pragma integrity_check").fetchone() == ("ok",)
+    # The same pages as the source: page count and schema rows, byte for byte past the header.
+    assert target.serialize()[100:] == con.serialize()[100:]
+    target.execute("insert into t values(3, 'z')")
+    target.commit()
+    assert con.execute("select count(*) from t").fetchone() == (2,)
+
+
+def test_callbacks_cannot_use_their_own_connection(brisk):
+    # CPython allows it; in brisk the connection is locked by the statement running the
+    # callback, so it raises instead of waiting forever.
+    con = brisk.connect(":memory:")
+    errors = []
+
+    def same():
+        try:
+            con.execute("select 1")
+        except brisk.ProgrammingError as e:
+            errors.append(str(e))
+            raise
+
+    con.create_function("same", 0, same)
+    with pytest.raises(brisk.OperationalError, match="user-defined function raised exception"):
+        con.execute("select same()")
+    assert errors and "from inside one of its own" in errors[0]
+    other = brisk.connect(":memory:")
+    con.create_function("other", 0, lambda: other.execute("select 41 + 1").fetchone()[0])
+    assert con.execute("select other()").fetchone() == (42,)
 
 
 # Blobs.

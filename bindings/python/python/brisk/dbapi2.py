@@ -16,8 +16,10 @@ Transactions (the three modes of `Connection.autocommit`):
   `close` rolls it back.
 """
 
+import builtins
 import collections.abc
 import datetime
+import operator
 import os
 import threading
 import time
@@ -338,6 +340,8 @@ class Connection:
         self._isolation_level = _check_isolation_level(isolation_level)
         self._autocommit = _check_autocommit(autocommit)
         self._native = _brisk.NativeConnection(path, read_only, create, float(timeout))
+        # A private in-memory database, which a backup can replace with a page copy.
+        self._in_memory = path in (":memory:", "")
         self._closed = False
         self._thread_ident = threading.get_ident()
         self._check_same_thread = bool(check_same_thread)
@@ -540,15 +544,17 @@ class Connection:
     def serialize(self, *, name="main"):
         self._check()
         if name != "main":
-            raise OperationalError(f"unknown database {name}")
+            raise OperationalError(f"unable to serialize '{name}'")
         return self._native.serialize()
 
     def backup(self, target, *, pages=-1, progress=None, name="main", sleep=0.250):
-        """Copies this database into `target` (another brisk Connection).
+        """Copies this database into `target` (another brisk Connection), in one go whatever
+        `pages` says; `progress`, when given, is called once, with (SQLITE_DONE, 0, page count).
 
-        Brisk has no page-level backup or deserialize yet, so the copy is logical: the target's
-        schema and rows are replaced by this database's, in one transaction. The result holds
-        the same tables, rows, indexes, views and triggers; page layout may differ."""
+        An in-memory target gets an exact page copy (what sqlite3_backup makes). A file target
+        gets a logical copy instead, since Brisk has no page-level backup into a file yet: its
+        schema and rows are replaced by this database's in one transaction, with the same
+        tables, rows, indexes, views and triggers, in a page layout that may differ."""
         self._check()
         if not isinstance(target, Connection):
             raise TypeError(f"backup() argument 1 must be {__name__}.Connection, not {type(target).__name__}")
@@ -561,15 +567,18 @@ class Connection:
             raise TypeError("progress argument must be a callable")
         if target._in_transaction():
             raise OperationalError("target is in transaction")
-        from brisk.dump import _iterdump
+        if target._in_memory:
+            self._native.backup_to(target._native)
+        else:
+            from brisk.dump import _iterdump
 
-        script = "\n".join(line for line in _iterdump(self) if line not in ("BEGIN TRANSACTION;", "COMMIT;"))
-        drops = []
-        for kind, obj in target._native_rows(
-            "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
-        ):
-            drops.append(f'DROP {kind.upper()} IF EXISTS "{obj.replace(chr(34), chr(34) * 2)}";')
-        target._native.execute_script("BEGIN;" + "".join(drops) + script + "\nCOMMIT;")
+            script = "\n".join(line for line in _iterdump(self) if line not in ("BEGIN TRANSACTION;", "COMMIT;"))
+            drops = []
+            for kind, obj in target._native_rows(
+                "SELECT type, name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%'"
+            ):
+                drops.append(f'DROP {kind.upper()} IF EXISTS "{obj.replace(chr(34), chr(34) * 2)}";')
+            target._native.execute_script("BEGIN;" + "".join(drops) + script + "\nCOMMIT;")
         if progress is not None:
             count = self._native_rows("PRAGMA page_count")[0][0]
             progress(SQLITE_DONE, 0, count)  # noqa: F405
@@ -583,26 +592,54 @@ class Connection:
             rows.append(row)
         return rows
 
-    # The parts another change adds to the engine; until then they say so.
-
-    def _not_supported(self, what):
-        self._check()
-        raise NotSupportedError(f"{what} is not supported by brisk yet")
+    # User-defined functions, aggregates, collations and the progress handler. They run inside
+    # the engine's step with the connection locked, so one that uses this same connection
+    # raises ProgrammingError (CPython allows it).
 
     def create_function(self, name, narg, func, *, deterministic=False):
-        self._not_supported("create_function")
+        """Registers `func` as SQL function `name` taking `narg` arguments (-1: any number).
+
+        As CPython 3.11: `func` is stored as given (None or a non-callable is not a removal, and
+        calling it fails); an exception in it is the statement's OperationalError "user-defined
+        function raised exception" (MemoryError stays MemoryError, OverflowError is DataError
+        "string or blob too big")."""
+        self._check()
+        name = _str_arg("create_function", "name", name)
+        narg = _c_int(narg)
+        if not self._native.create_function(name, narg, func, bool(deterministic)):
+            raise OperationalError("Error creating function")
 
     def create_aggregate(self, name, n_arg, aggregate_class):
-        self._not_supported("create_aggregate")
+        """Registers `aggregate_class` as SQL aggregate `name`: an instance per group, made on
+        the group's first row; `step(*args)` per row, `finalize()` for the value. A group with
+        no rows is NULL without making an instance, as in CPython."""
+        self._check()
+        name = _str_arg("create_aggregate", "name", name)
+        n_arg = _c_int(n_arg)
+        if not self._native.create_aggregate(name, n_arg, aggregate_class):
+            raise OperationalError("Error creating aggregate")
 
     def create_window_function(self, name, num_params, aggregate_class, /):
-        self._not_supported("create_window_function")
+        self._check()
+        raise NotSupportedError("create_window_function: brisk has no window functions (OVER clauses)")
 
     def create_collation(self, name, callable, /):
-        self._not_supported("create_collation")
+        """Registers `callable(a, b)` (negative, zero, positive) as collation `name`; None removes
+        it. An exception in it propagates from the statement, as in CPython."""
+        self._check()
+        if not isinstance(name, str):
+            raise TypeError(f"create_collation() argument 1 must be str, not {type(name).__name__}")
+        if callable is not None and not builtins.callable(callable):
+            raise TypeError("parameter must be callable")
+        self._native.create_collation(name, callable)
 
     def set_progress_handler(self, progress_handler, n):
-        self._not_supported("set_progress_handler")
+        """Calls `progress_handler()` about every `n` VM instructions (none for `n` < 1 or a None
+        handler); a true result or an exception interrupts the statement ("interrupted").
+        Brisk counts its own instructions, so the number of calls differs from SQLite's."""
+        self._check()
+        n = _c_int(n)
+        self._native.set_progress_handler(progress_handler, n)
 
     def set_authorizer(self, authorizer_callback):
         self._not_supported("set_authorizer")
@@ -616,7 +653,34 @@ class Connection:
         return Blob(self, table, column, row, readonly, name)
 
     def deserialize(self, data, /, *, name="main"):
-        self._not_supported("deserialize")
+        """Replaces the database with an in-memory copy of `data`, a database file's bytes
+        (sqlite3_deserialize). Statements prepared before are recompiled; a cursor still reading
+        makes it fail with "database is locked"."""
+        self._check()
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        else:
+            try:
+                data = memoryview(data).tobytes()
+            except TypeError:
+                raise TypeError(
+                    f"deserialize() argument 1 must be str or bytes-like object, not {type(data).__name__}"
+                ) from None
+        if not isinstance(name, str):
+            raise TypeError(f"deserialize() argument 'name' must be str, not {type(name).__name__}")
+        if name != "main":
+            raise OperationalError(f"unknown database {name}")
+        if not data:
+            # CPython 3.11 asks sqlite3_malloc64 for zero bytes, gets NULL and raises this.
+            raise MemoryError()
+        # SQLite's deserialize drops the open transaction's changes with the old database but
+        # keeps the connection out of autocommit, so a transaction is still open on the copy.
+        in_transaction = self._in_transaction()
+        if in_transaction:
+            self._native.execute_script("ROLLBACK")
+        self._native.deserialize(data)
+        if in_transaction:
+            self._native.execute_script("BEGIN")
 
     def enable_load_extension(self, enable, /):
         self._not_supported("enable_load_extension")
@@ -629,6 +693,22 @@ class Connection:
 
     def setlimit(self, category, limit, /):
         self._not_supported("setlimit")
+
+
+def _c_int(value):
+    """`value` as a C int, with the errors CPython's argument parsing ("i") gives."""
+    value = operator.index(value)
+    if value > 2**31 - 1:
+        raise OverflowError("signed integer is greater than maximum")
+    if value < -(2**31):
+        raise OverflowError("signed integer is less than minimum")
+    return value
+
+
+def _str_arg(function, param, value):
+    if not isinstance(value, str):
+        raise TypeError(f"{function}() argument '{param}' must be str, not {type(value).__name__}")
+    return value
 
 
 def _quote_name(name):
@@ -1085,5 +1165,5 @@ def connect(
 
 
 def enable_callback_tracebacks(enable, /):
-    # No user callbacks run inside the engine yet, so there is nothing to print.
-    pass
+    """Whether exceptions in user callbacks are printed (through sys.unraisablehook)."""
+    _brisk.enable_callback_tracebacks(bool(_c_int(enable)))
