@@ -376,9 +376,13 @@ impl Connection {
         let generation = db.schema.generation + 1;
         let temp_views = db.schema.temp_views.clone();
         db.schema = Arc::new(crate::schema::Schema { generation, temp_views, ..Default::default() });
-        if db.pager.begin_read().is_ok() {
-            let _ = db.reload_schema();
-            db.pager.end_read();
+        let loaded = db.pager.begin_read().and_then(|_| db.reload_schema());
+        db.pager.end_read();
+        if loaded.is_err() {
+            // Generation 0 is "not read yet": each statement tries again and fails with the
+            // reason (`file is not a database`), as it does on a file that cannot be read.
+            let temp_views = db.schema.temp_views.clone();
+            db.schema = Arc::new(crate::schema::Schema { generation: 0, temp_views, ..Default::default() });
         }
         Ok(())
     }

@@ -66,6 +66,9 @@ pub enum Error {
     /// An I/O failure (`SQLITE_IOERR_*`); `code` is the extended result code.
     #[error("disk I/O error")]
     Io { code: i32, detail: String },
+    /// A collating sequence no one registered (`SQLITE_ERROR_MISSING_COLLSEQ`).
+    #[error("no such collation sequence: {0}")]
+    MissingCollation(String),
     /// The file is not a database (`SQLITE_NOTADB`).
     #[error("file is not a database")]
     NotADb,
@@ -121,7 +124,7 @@ impl Error {
     /// The primary result code, as `sqlite3_errcode() & 0xff` would give.
     pub fn code(&self) -> ResultCode {
         match self {
-            Error::Sql(..) => ResultCode::Error,
+            Error::Sql(..) | Error::MissingCollation(_) => ResultCode::Error,
             Error::Io { .. } => ResultCode::IoErr,
             Error::NotADb => ResultCode::NotADb,
             Error::Corrupt(_) => ResultCode::Corrupt,
@@ -146,6 +149,7 @@ impl Error {
     pub fn extended_code(&self) -> i32 {
         match self {
             Error::Io { code, .. } | Error::Constraint { code, .. } => *code,
+            Error::MissingCollation(_) => 257,
             other => other.code() as i32,
         }
     }

@@ -530,6 +530,10 @@ fn missing_collations_fail_as_in_sqlite() {
     // Only where it is needed: a COLLATE that compares nothing is not.
     p.ok("SELECT 'a' COLLATE nosuch, a COLLATE nosuch FROM t");
     assert_eq!(p.err("SELECT 'a' COLLATE nosuch = 'b'"), "no such collation sequence: nosuch");
+    // With SQLite's extended code, SQLITE_ERROR_MISSING_COLLSEQ.
+    let theirs = p.s.prepare("SELECT 'a' COLLATE nosuch = 'b'").map(|_| ()).map_err(|e| sqlite_error(e).1);
+    let ours = p.b.prepare("SELECT 'a' COLLATE nosuch = 'b'").map(|_| ()).map_err(|e| e.extended_code());
+    assert_eq!((ours, theirs), (Err(257), Err(257)));
     assert_eq!(p.err("SELECT a FROM t WHERE a COLLATE nosuch IN ('x', 'y')"), "no such collation sequence: nosuch");
     assert_eq!(p.err("SELECT a FROM t ORDER BY a COLLATE nosuch"), "no such collation sequence: nosuch");
     assert_eq!(p.err("CREATE TABLE u(x COLLATE nosuch)"), "no such collation sequence: nosuch");
@@ -667,4 +671,10 @@ fn deserialize_replaces_the_database() {
     // An empty image is an empty database.
     p.b.deserialize(&[]).unwrap();
     assert_eq!(p.b.prepare("SELECT count(*) FROM sqlite_schema").unwrap().query_all(&[]).unwrap(), vec![vec![int(0)]]);
+    // An image that is not a database: every statement that reads it fails as SQLite's does.
+    let junk: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    p.b.deserialize(&junk).unwrap();
+    p.s.deserialize_read_exact("main", &junk[..], junk.len(), false).unwrap();
+    assert_eq!(p.err("SELECT * FROM sqlite_master"), "file is not a database");
+    assert_eq!(p.err("SELECT count(*) FROM t"), "file is not a database");
 }

@@ -1235,8 +1235,7 @@ def test_create_collation(mod, con):
     con.create_collation("rev", None)
     con.create_collation("never_there", None)
     e = outcome(lambda: con.execute("select a from t order by a collate rev"))
-    # The engine reports this with the primary code, where SQLite has SQLITE_ERROR_MISSING_COLLSEQ (257).
-    assert e[:2] == ("OperationalError", "no such collation sequence: rev")
+    assert e == ("OperationalError", "no such collation sequence: rev", 257, "SQLITE_ERROR_MISSING_COLLSEQ")
     assert outcome(lambda: con.create_collation("x", 3)) == ("TypeError", "parameter must be callable", None, None)
     assert outcome(lambda: con.create_collation(3, _reverse)) == (
         "TypeError", "create_collation() argument 1 must be str, not int", None, None)

@@ -397,7 +397,7 @@ fn named_collation(name: &str) -> Result<Collation> {
     if LOADING.with(|l| l.get()) {
         return Ok(Collation::declared(name));
     }
-    Collation::from_name(name).ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))
+    Collation::from_name(name).ok_or_else(|| Error::MissingCollation(name.to_string()))
 }
 
 /// Builds a table from its CREATE TABLE text.

@@ -97,7 +97,7 @@ pub fn compile(schema: &Arc<Schema>, stmt: &Statement, sql: &str) -> Result<Prog
         });
     }
     if let Some(c) = missing {
-        return Err(Error::sql(format!("no such collation sequence: {}", c.name())));
+        return Err(Error::MissingCollation(c.name().to_string()));
     }
     match explain {
         ExplainMode::Explain => {

@@ -804,7 +804,7 @@ fn compound_order_columns(select: &ast::Select, names: Option<&[String]>) -> Res
                 expr.as_ref(),
                 Some(
                     crate::value::Collation::from_name(collation)
-                        .ok_or_else(|| Error::sql(format!("no such collation sequence: {collation}")))?,
+                        .ok_or_else(|| Error::MissingCollation(collation.to_string()))?,
                 ),
             ),
             e => (e, None),
@@ -1919,8 +1919,9 @@ fn order_by_terms(
             }
         };
         let collation = match explicit_coll {
-            Some(name) => crate::value::Collation::from_name(&name)
-                .ok_or_else(|| Error::sql(format!("no such collation sequence: {name}")))?,
+            Some(name) => {
+                crate::value::Collation::from_name(&name).ok_or_else(|| Error::MissingCollation(name.to_string()))?
+            }
             None => expr::expr_collation(ctx, &expr)?.map(|(c, _)| c).unwrap_or_default(),
         };
         let nulls_first = t.nulls.map(|n| n == ast::NullsOrder::First);
