@@ -1,9 +1,11 @@
 //! `brisk._brisk`: the native half of the `brisk` Python package, a drop-in for the standard
 //! `sqlite3` module. It owns what touches the engine: opening a connection, preparing,
 //! binding, stepping, turning rows into Python objects, and turning engine errors into the
-//! DB-API exception classes with CPython's mapping. The DB-API surface itself (Connection,
-//! Cursor, Row, transactions, adapters and converters, iterdump) is Python in
-//! `python/brisk/`, as CPython's own `Lib/sqlite3` keeps its pure-Python parts.
+//! DB-API exception classes with CPython's mapping; and, in [`cursor`], the per-call paths of
+//! the cursor (execute, executemany, fetching) with the connection's statement cache, so that
+//! one call costs about what CPython's C cursor costs. The rest of the DB-API surface
+//! (Connection, the rest of Cursor, Row, transactions, adapters and converters, iterdump) is
+//! Python in `python/brisk/`, as CPython's own `Lib/sqlite3` keeps its pure-Python parts.
 //!
 //! Architecture invariants:
 //! - The GIL is released (`Python::detach`) whenever the engine may do real work: open,
@@ -16,14 +18,16 @@
 //!   ([`CallbackScope`]). Any use of the same connection from there raises ProgrammingError
 //!   instead of waiting forever on the lock its own step holds (CPython allows it; the engine
 //!   does not).
-//! - A `NativeStatement` is used by one cursor at a time (the Python layer's statement cache
-//!   hands out idle statements only); its mutex only guards against misuse from two threads
-//!   of a `check_same_thread=False` connection.
+//! - A `NativeStatement` is used by one cursor at a time (the statement cache,
+//!   `NativeConnection::statement`, hands out idle statements only); its mutex only guards
+//!   against misuse from two threads of a `check_same_thread=False` connection.
 
 mod codes;
+mod cursor;
 
 use std::cell::RefCell;
 use std::cmp::Ordering as CmpOrdering;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
@@ -266,6 +270,29 @@ struct NativeConnection {
     /// How long a statement that finds the database locked keeps retrying (`timeout`).
     busy_timeout: Duration,
     shared: Arc<Shared>,
+    /// Set by `close`; read without the `conn` lock by every cursor operation.
+    closed: AtomicBool,
+    /// The thread that opened the connection (`threading.get_ident()`), and whether other
+    /// threads are refused (`check_same_thread`).
+    thread_ident: u64,
+    check_same_thread: bool,
+    /// `detect_types` is non-zero, and has PARSE_COLNAMES.
+    detect_types: bool,
+    parse_colnames: bool,
+    /// The statement cache (`cached_statements`), keyed by SQL text.
+    cache: Mutex<StatementCache>,
+    /// Serializes the legacy implicit BEGIN between threads sharing the connection, so that it
+    /// is issued once. Taken only with the GIL released.
+    begin_lock: Mutex<()>,
+}
+
+/// The connection's prepared statements by SQL text, least recently used evicted first.
+/// Only touched with the GIL held and without running Python code while locked.
+struct StatementCache {
+    capacity: usize,
+    /// Bumped on every lookup; an entry's tick says when it was last used.
+    clock: u64,
+    entries: HashMap<Box<str>, (Py<NativeStatement>, u64)>,
 }
 
 impl NativeConnection {
@@ -273,6 +300,135 @@ impl NativeConnection {
         check_not_in_callback(self.shared.id())?;
         lock(&self.conn).clone().ok_or_else(|| ProgrammingError::new_err("Cannot operate on a closed database."))
     }
+
+    /// The checks every cursor operation starts with, in CPython's order: the thread, then an
+    /// open connection (pysqlite_check_thread, pysqlite_check_connection).
+    fn check(&self) -> PyResult<()> {
+        if self.check_same_thread {
+            // SAFETY: PyThread_get_thread_ident only reads the calling thread's identity.
+            let current = unsafe { pyo3::ffi::PyThread_get_thread_ident() } as u64;
+            if current != self.thread_ident {
+                return Err(ProgrammingError::new_err(format!(
+                    "SQLite objects created in a thread can only be used in that same thread. \
+                     The object was created in thread id {} and this is thread id {current}.",
+                    self.thread_ident
+                )));
+            }
+        }
+        if self.closed.load(Ordering::Relaxed) {
+            return Err(ProgrammingError::new_err("Cannot operate on a closed database."));
+        }
+        Ok(())
+    }
+
+    fn new_statement(&self, stmt: brisk::Statement, sql: &str) -> NativeStatement {
+        NativeStatement {
+            stmt: Mutex::new(stmt),
+            fresh: AtomicBool::new(true),
+            dirty: AtomicBool::new(false),
+            in_use: AtomicBool::new(false),
+            is_dml: is_dml(sql),
+            busy_timeout: self.busy_timeout,
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// A prepared statement for `sql`, marked in use: the cached one when it is idle, else a
+    /// new one (cached when `sql` is not). None when `sql` holds no statement. Taking a cached
+    /// statement is atomic, so threads sharing the connection never share a statement.
+    fn statement(&self, py: Python<'_>, sql: &str) -> PyResult<Option<Py<NativeStatement>>> {
+        let cached = {
+            let mut cache = lock(&self.cache);
+            cache.clock += 1;
+            let now = cache.clock;
+            match cache.entries.get_mut(sql) {
+                Some((stmt, tick)) => {
+                    *tick = now;
+                    Some(stmt.clone_ref(py))
+                }
+                None => None,
+            }
+        };
+        if let Some(stmt) = &cached {
+            if !stmt.get().in_use.swap(true, Ordering::Acquire) {
+                return Ok(cached);
+            }
+        }
+        if sql.contains('\0') {
+            return Err(ProgrammingError::new_err("the query contains a null character"));
+        }
+        let conn = self.get()?;
+        let prepared = py.detach(|| conn.prepare_first(sql)).map_err(|e| raise(py, e))?;
+        let Some((stmt, tail)) = prepared else { return Ok(None) };
+        if has_remaining_sql(&sql[tail..]) {
+            return Err(ProgrammingError::new_err("You can only execute one statement at a time."));
+        }
+        let stmt = self.new_statement(stmt, sql);
+        stmt.in_use.store(true, Ordering::Relaxed);
+        let stmt = Py::new(py, stmt)?;
+        if cached.is_none() {
+            let evicted = {
+                let mut cache = lock(&self.cache);
+                let mut evicted = None;
+                if cache.capacity > 0 && !cache.entries.contains_key(sql) {
+                    let now = cache.clock;
+                    cache.entries.insert(sql.into(), (stmt.clone_ref(py), now));
+                    if cache.entries.len() > cache.capacity {
+                        let oldest = cache.entries.iter().min_by_key(|(_, (_, tick))| *tick).map(|(k, _)| k.clone());
+                        evicted = oldest.and_then(|k| cache.entries.remove(&k));
+                    }
+                }
+                evicted
+            };
+            // Dropped outside the lock: freeing a statement may run other code.
+            drop(evicted);
+        }
+        Ok(Some(stmt))
+    }
+
+    /// The legacy implicit BEGIN: `BEGIN <level>` unless a transaction is open, once between
+    /// threads sharing the connection.
+    fn begin_if_needed(&self, py: Python<'_>, level: &str) -> PyResult<()> {
+        let conn = self.get()?;
+        let sql = format!("BEGIN {level}");
+        let result = py.detach(|| {
+            let _guard = lock(&self.begin_lock);
+            if !conn.is_autocommit() {
+                return Ok(());
+            }
+            let Some((mut stmt, _)) = conn.prepare_first(&sql)? else { return Ok(()) };
+            let fresh = AtomicBool::new(true);
+            while step_retrying(&mut stmt, &fresh, self.busy_timeout)?.is_some() {}
+            Ok(())
+        });
+        result.map_err(|e| raise(py, e))
+    }
+}
+
+/// CPython's `is_dml` test: the first keyword after blanks and comments, compared
+/// case-insensitively by prefix (statement.c, lstrip_sql).
+fn is_dml(sql: &str) -> bool {
+    let bytes = sql.as_bytes();
+    let mut i = 0;
+    // Each iteration consumes at least one byte or returns.
+    while i < bytes.len() {
+        match bytes[i] {
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => i += 1,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => match sql[i + 2..].find('\n') {
+                Some(end) => i += 2 + end + 1,
+                None => return false,
+            },
+            b'/' if bytes.get(i + 1) == Some(&b'*') => match sql[i + 2..].find("*/") {
+                Some(end) => i += 2 + end + 2,
+                None => return false,
+            },
+            _ => break,
+        }
+    }
+    let rest = &bytes[i..];
+    ["insert", "update", "delete", "replace"]
+        .iter()
+        .any(|kw| rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw.as_bytes()))
 }
 
 #[pymethods]
@@ -280,14 +436,42 @@ impl NativeConnection {
     /// Opens `path` (`:memory:` or "" for a private in-memory database); `read_only` and
     /// `create` are SQLITE_OPEN_READONLY and SQLITE_OPEN_CREATE; a statement that finds the
     /// database locked retries for `timeout_s` seconds (sqlite3_busy_timeout).
+    ///
+    /// The rest is what the native cursor needs: the opening thread and `check_same_thread`,
+    /// whether `detect_types` is set and has PARSE_COLNAMES, and the statement cache's size.
     #[new]
-    fn new(py: Python<'_>, path: String, read_only: bool, create: bool, timeout_s: f64) -> PyResult<Self> {
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (path, read_only, create, timeout_s, thread_ident=0, check_same_thread=false, detect_types=false, parse_colnames=false, cached_statements=0))]
+    fn new(
+        py: Python<'_>,
+        path: String,
+        read_only: bool,
+        create: bool,
+        timeout_s: f64,
+        thread_ident: u64,
+        check_same_thread: bool,
+        detect_types: bool,
+        parse_colnames: bool,
+        cached_statements: usize,
+    ) -> PyResult<Self> {
         let options = OpenOptions { read_only, create, ..OpenOptions::default() };
         let conn =
             py.detach(|| Database::open_with(&path, options).and_then(|db| db.connect())).map_err(|e| raise(py, e))?;
         let interrupt = conn.interrupt_handle();
         let busy_timeout = Duration::try_from_secs_f64(timeout_s.max(0.0)).unwrap_or(Duration::MAX);
-        Ok(NativeConnection { conn: Mutex::new(Some(conn)), interrupt, busy_timeout, shared: Arc::default() })
+        Ok(NativeConnection {
+            conn: Mutex::new(Some(conn)),
+            interrupt,
+            busy_timeout,
+            shared: Arc::default(),
+            closed: AtomicBool::new(false),
+            thread_ident,
+            check_same_thread,
+            detect_types,
+            parse_colnames,
+            cache: Mutex::new(StatementCache { capacity: cached_statements, clock: 0, entries: HashMap::new() }),
+            begin_lock: Mutex::new(()),
+        })
     }
 
     /// Compiles the first statement of `sql`. Returns the statement (None when `sql` holds only
@@ -299,13 +483,7 @@ impl NativeConnection {
             None => (None, false),
             Some((stmt, tail)) => {
                 let more = has_remaining_sql(&sql[tail..]);
-                let stmt = NativeStatement {
-                    stmt: Mutex::new(stmt),
-                    fresh: AtomicBool::new(true),
-                    busy_timeout: self.busy_timeout,
-                    shared: self.shared.clone(),
-                };
-                (Some(stmt), more)
+                (Some(self.new_statement(stmt, sql)), more)
             }
         })
     }
@@ -455,9 +633,19 @@ impl NativeConnection {
         Ok(())
     }
 
+    /// Resets the cached statements that cursors still hold and empties the cache.
+    fn clear_cache(&self, py: Python<'_>) {
+        let entries: Vec<_> = lock(&self.cache).entries.drain().map(|(_, (stmt, _))| stmt).collect();
+        for stmt in &entries {
+            stmt.get().release(py);
+        }
+        drop(entries);
+    }
+
     /// Drops the engine connection; an open transaction is rolled back as its pager goes away.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         check_not_in_callback(self.shared.id())?;
+        self.closed.store(true, Ordering::Relaxed);
         let conn = lock(&self.conn).take();
         py.detach(move || drop(conn));
         Ok(())
@@ -472,6 +660,13 @@ struct NativeStatement {
     /// True until the statement has stepped successfully since its last reset: only then may a
     /// step that found the database locked be retried, since it has done nothing yet.
     fresh: AtomicBool,
+    /// True once it has stepped since its last reset: only then does a reset have work to do
+    /// (a running statement holds its read or write state until reset).
+    dirty: AtomicBool,
+    /// Handed to a cursor (the statement cache gives out idle statements only).
+    in_use: AtomicBool,
+    /// INSERT, UPDATE, DELETE or REPLACE: counts changes, and may need the implicit BEGIN.
+    is_dml: bool,
     busy_timeout: Duration,
     shared: Arc<Shared>,
 }
@@ -480,36 +675,68 @@ struct NativeStatement {
 /// them (sqliteDefaultBusyCallback), in milliseconds; the last repeats.
 const BUSY_DELAYS_MS: [u64; 12] = [1, 2, 5, 10, 15, 20, 25, 25, 25, 50, 50, 100];
 
+/// One step of `stmt`; while `fresh`, a step that finds the database locked is reset and
+/// retried until `busy_timeout` has passed. Called with the GIL released.
+fn step_retrying(
+    stmt: &mut brisk::Statement,
+    fresh: &AtomicBool,
+    busy_timeout: Duration,
+) -> brisk::Result<Option<Vec<Value>>> {
+    let start = Instant::now();
+    // Bounded by the timeout: each retry sleeps at least a millisecond.
+    for attempt in 0usize.. {
+        match stmt.step() {
+            Ok(StepResult::Row) => {
+                fresh.store(false, Ordering::Relaxed);
+                return Ok(Some(stmt.row().to_vec()));
+            }
+            Ok(_) => {
+                fresh.store(false, Ordering::Relaxed);
+                return Ok(None);
+            }
+            Err(brisk::Error::Busy) if fresh.load(Ordering::Relaxed) => {
+                let delay = Duration::from_millis(BUSY_DELAYS_MS[attempt.min(BUSY_DELAYS_MS.len() - 1)]);
+                let elapsed = start.elapsed();
+                if elapsed >= busy_timeout {
+                    return Err(brisk::Error::Busy);
+                }
+                stmt.reset();
+                std::thread::sleep(delay.min(busy_timeout - elapsed));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    unreachable!("the retry loop returns")
+}
+
 impl NativeStatement {
-    /// One step; a fresh statement that finds the database locked is reset and retried until
-    /// the busy timeout has passed. Called with the GIL released.
+    /// One step with the statement locked; see [`step_retrying`]. Called with the GIL released.
     fn step_with_retry(&self) -> brisk::Result<Option<Vec<Value>>> {
         let mut stmt = lock(&self.stmt);
-        let start = Instant::now();
-        // Bounded by the timeout: each retry sleeps at least a millisecond.
-        for attempt in 0usize.. {
-            match stmt.step() {
-                Ok(StepResult::Row) => {
-                    self.fresh.store(false, Ordering::Relaxed);
-                    return Ok(Some(stmt.row().to_vec()));
-                }
-                Ok(_) => {
-                    self.fresh.store(false, Ordering::Relaxed);
-                    return Ok(None);
-                }
-                Err(brisk::Error::Busy) if self.fresh.load(Ordering::Relaxed) => {
-                    let delay = Duration::from_millis(BUSY_DELAYS_MS[attempt.min(BUSY_DELAYS_MS.len() - 1)]);
-                    let elapsed = start.elapsed();
-                    if elapsed >= self.busy_timeout {
-                        return Err(brisk::Error::Busy);
-                    }
-                    stmt.reset();
-                    std::thread::sleep(delay.min(self.busy_timeout - elapsed));
-                }
-                Err(e) => return Err(e),
-            }
+        self.step_locked(&mut stmt)
+    }
+
+    fn step_locked(&self, stmt: &mut brisk::Statement) -> brisk::Result<Option<Vec<Value>>> {
+        self.dirty.store(true, Ordering::Relaxed);
+        step_retrying(stmt, &self.fresh, self.busy_timeout)
+    }
+
+    /// Rewinds the locked statement when it has stepped since its last reset.
+    fn reset_locked(&self, stmt: &mut brisk::Statement) {
+        if self.dirty.swap(false, Ordering::Relaxed) {
+            stmt.reset();
         }
-        unreachable!("the retry loop returns")
+        self.fresh.store(true, Ordering::Relaxed);
+    }
+
+    /// Gives the statement back (`_Statement.release`): rewound, then idle for the next cursor.
+    fn release(&self, py: Python<'_>) {
+        if self.in_use.load(Ordering::Relaxed) {
+            if self.dirty.load(Ordering::Relaxed) {
+                py.detach(|| self.reset_locked(&mut lock(&self.stmt)));
+            }
+            self.in_use.store(false, Ordering::Release);
+        }
     }
 }
 
@@ -586,7 +813,10 @@ impl NativeStatement {
     /// Rewinds the statement; its bindings are kept.
     fn reset(&self, py: Python<'_>) -> PyResult<()> {
         check_not_in_callback(self.shared.id())?;
-        py.detach(|| lock(&self.stmt).reset());
+        py.detach(|| {
+            lock(&self.stmt).reset();
+            self.dirty.store(false, Ordering::Relaxed);
+        });
         self.fresh.store(true, Ordering::Relaxed);
         Ok(())
     }
@@ -722,6 +952,10 @@ fn _brisk(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("NotSupportedError", py.get_type::<NotSupportedError>())?;
     m.add_class::<NativeConnection>()?;
     m.add_class::<NativeStatement>()?;
+    // Named Cursor, as messages about its methods name it; exported as the base class.
+    m.add("NativeCursor", py.get_type::<cursor::NativeCursor>())?;
+    m.add_function(wrap_pyfunction!(cursor::set_hooks, m)?)?;
+    m.add_function(wrap_pyfunction!(cursor::set_base_type_adapted, m)?)?;
     m.add_function(wrap_pyfunction!(complete_statement, m)?)?;
     m.add_function(wrap_pyfunction!(error_for_code, m)?)?;
     m.add_function(wrap_pyfunction!(enable_callback_tracebacks, m)?)?;

@@ -386,6 +386,50 @@ def test_rowcount_and_lastrowid(mod, con):
     assert cur.rowcount == -1
 
 
+def test_parameter_kinds(mod, con):
+    # The native binding's checks, each against sqlite3's: an explicit None is not "no
+    # parameters", any non-dict with __getitem__ is a sequence, a dict subclass is a mapping.
+    unsupported = ("ProgrammingError", "parameters are of unsupported type", None, None)
+    assert error_of(lambda: con.execute("select 1", None)) == unsupported
+    assert error_of(lambda: con.execute("select ?", 5)) == unsupported
+    assert error_of(lambda: con.execute("select ?", {1})) == unsupported
+    assert con.execute("select ?, ?", "ab").fetchone() == ("a", "b")
+
+    class Seq:
+        def __len__(self):
+            return 1
+
+        def __getitem__(self, i):
+            return 42
+
+    class Defaulting(dict):
+        def __missing__(self, key):
+            return key * 2
+
+    assert con.execute("select ?", Seq()).fetchone() == (42,)
+    assert con.execute("select :ab", Defaulting()).fetchone() == ("abab",)
+    assert error_of(lambda: con.execute("select 1", (), 1))[0] == "TypeError"
+
+
+def test_recursive_use_from_an_adapter(mod, con):
+    cur = con.cursor()
+
+    class ReadsCursor:
+        def __conform__(self, protocol):
+            return repr(cur.description)
+
+    class UsesCursor:
+        def __conform__(self, protocol):
+            cur.fetchone()
+            return 1
+
+    assert cur.execute("select ?", (ReadsCursor(),)).fetchone() == ("None",)
+    assert error_of(lambda: cur.execute("select ?", (UsesCursor(),))) == (
+        "ProgrammingError", "Recursive use of cursors not allowed.", None, None)
+    assert (cur.rowcount, cur.description, cur.fetchone()) == (-1, None, None)
+    assert cur.execute("select 2").fetchone() == (2,)
+
+
 def test_executemany_rejects_queries(mod, con):
     assert error_of(lambda: con.executemany("select ?", [(1,)])) == (
         "ProgrammingError", "executemany() can only execute DML statements.", None, None)

@@ -23,7 +23,6 @@ import operator
 import os
 import threading
 import time
-from collections import OrderedDict
 
 from brisk import _brisk
 from brisk._brisk import (  # noqa: F401  (re-exported)
@@ -92,7 +91,6 @@ converters = {}
 # parameter is looked up in `adapters` (CPython's pysqlite_BaseTypeAdapted).
 _base_type_adapted = False
 _BASE_TYPES = (int, float, str, bytearray)
-_NO_ADAPTATION = (int, float, str, bytearray, type(None), bytes)
 
 
 def register_adapter(type, adapter, /):
@@ -100,6 +98,7 @@ def register_adapter(type, adapter, /):
     global _base_type_adapted
     if type in _BASE_TYPES:
         _base_type_adapted = True
+        _brisk.set_base_type_adapted()
     adapters[(type, PrepareProtocol)] = adapter
 
 
@@ -132,12 +131,6 @@ def adapt(obj, proto=PrepareProtocol, alt=_MISSING, /):
     if alt is not _MISSING:
         return alt
     raise ProgrammingError("can't adapt")
-
-
-def _adapt_param(value):
-    if not _base_type_adapted and type(value) in _NO_ADAPTATION:
-        return value
-    return adapt(value, PrepareProtocol, value)
 
 
 def _register_default_adapters_and_converters():
@@ -233,49 +226,6 @@ class Row:
 collections.abc.Sequence.register(Row)
 
 
-class _Statement:
-    """A prepared statement as the connection's cache holds it."""
-
-    __slots__ = ("native", "is_dml", "in_use", "sql")
-
-    def __init__(self, native, sql):
-        self.native = native
-        self.sql = sql
-        self.in_use = False
-        # CPython's test: the first keyword after blanks and comments, compared
-        # case-insensitively by prefix (statement.c, lstrip_sql).
-        stripped = _lstrip_sql(sql)[:7].lower()
-        self.is_dml = stripped.startswith(("insert", "update", "delete", "replace"))
-
-    def release(self):
-        if self.in_use:
-            self.in_use = False
-            self.native.reset()
-
-
-def _lstrip_sql(sql):
-    """`sql` without its leading whitespace and comments."""
-    i, n = 0, len(sql)
-    # Each iteration consumes at least one character or returns.
-    while i < n:
-        ch = sql[i]
-        if ch in " \t\r\n\f":
-            i += 1
-        elif sql.startswith("--", i):
-            end = sql.find("\n", i + 2)
-            if end < 0:
-                return ""
-            i = end + 1
-        elif sql.startswith("/*", i):
-            end = sql.find("*/", i + 2)
-            if end < 0:
-                return ""
-            i = end + 2
-        else:
-            break
-    return sql[i:]
-
-
 def _check_autocommit(value):
     if value is True or value is False:
         return value
@@ -339,17 +289,25 @@ class Connection:
         path, read_only, create = _open_args(database, uri)
         self._isolation_level = _check_isolation_level(isolation_level)
         self._autocommit = _check_autocommit(autocommit)
-        self._native = _brisk.NativeConnection(path, read_only, create, float(timeout))
-        # A private in-memory database, which a backup can replace with a page copy.
-        self._in_memory = path in (":memory:", "")
-        self._closed = False
         self._thread_ident = threading.get_ident()
         self._check_same_thread = bool(check_same_thread)
         self._detect_types = int(detect_types)
-        self._cache = OrderedDict()
-        self._cache_lock = threading.Lock()
-        self._begin_lock = threading.Lock()
-        self._cache_size = int(cached_statements)
+        # The statement cache lives in the native connection, with what the native cursor
+        # checks on every call.
+        self._native = _brisk.NativeConnection(
+            path,
+            read_only,
+            create,
+            float(timeout),
+            self._thread_ident,
+            self._check_same_thread,
+            bool(self._detect_types),
+            bool(self._detect_types & PARSE_COLNAMES),
+            max(int(cached_statements), 0),
+        )
+        # A private in-memory database, which a backup can replace with a page copy.
+        self._in_memory = path in (":memory:", "")
+        self._closed = False
         self.row_factory = None
         self.text_factory = str
         if self._autocommit is False:
@@ -379,34 +337,6 @@ class Connection:
 
     def _in_transaction(self):
         return self._native.in_transaction()
-
-    def _statement(self, sql):
-        """A prepared statement for `sql`, marked in use: the cached one when it is idle, else a
-        new one (cached when `sql` is not). None when `sql` holds no statement. Taking a cached
-        statement is atomic, so threads sharing the connection never share a statement."""
-        with self._cache_lock:
-            cached = self._cache.get(sql)
-            if cached is not None:
-                self._cache.move_to_end(sql)
-                if not cached.in_use:
-                    cached.in_use = True
-                    return cached
-        if "\0" in sql:
-            raise ProgrammingError("the query contains a null character")
-        native, more = self._native.prepare(sql)
-        if more:
-            raise ProgrammingError("You can only execute one statement at a time.")
-        if native is None:
-            return None
-        stmt = _Statement(native, sql)
-        stmt.in_use = True
-        if cached is None and self._cache_size > 0:
-            with self._cache_lock:
-                if sql not in self._cache:
-                    self._cache[sql] = stmt
-                    if len(self._cache) > self._cache_size:
-                        self._cache.popitem(last=False)
-        return stmt
 
     # Attributes.
 
@@ -502,9 +432,7 @@ class Connection:
         self._check_thread()
         if self._closed:
             return
-        for stmt in self._cache.values():
-            stmt.release()
-        self._cache.clear()
+        self._native.clear_cache()
         if self._autocommit is False and self._in_transaction():
             self._exec("ROLLBACK")
         self._closed = True
@@ -867,207 +795,55 @@ class Blob:
         raise TypeError("Blob doesn't support item deletion")
 
 
-class Cursor:
-    """A cursor over a connection (sqlite3.Cursor)."""
+def _converter_map(native, connection):
+    """One converter (or None) per column of statement `native`, from the column name's
+    "[type]" and the declared type (pysqlite_build_row_cast_map); None when no converter
+    applies. The native cursor calls it on each execute when `detect_types` is set."""
+    detect = connection._detect_types
+    if not detect:
+        return None
+    names = native.column_names()
+    decltypes = native.column_decltypes() if detect & PARSE_DECLTYPES else [None] * len(names)
+    result = []
+    for name, decl in zip(names, decltypes):
+        conv = None
+        if detect & PARSE_COLNAMES:
+            start = name.find("[")
+            if start >= 0:
+                end = name.find("]", start + 1)
+                # The last "[" before the first "]" after it starts the type name.
+                if end >= 0:
+                    start = name.rfind("[", 0, end)
+                    conv = converters.get(name[start + 1 : end].upper())
+        if conv is None and decl is not None:
+            cut = len(decl)
+            for i, ch in enumerate(decl):
+                if ch in " (":
+                    cut = i
+                    break
+            conv = converters.get(decl[:cut].upper())
+        result.append(conv)
+    return result if any(c is not None for c in result) else None
+
+
+_brisk.set_hooks(adapt, PrepareProtocol, _converter_map)
+
+
+class Cursor(_brisk.NativeCursor):
+    """A cursor over a connection (sqlite3.Cursor).
+
+    `execute`, `executemany`, the fetch methods, iteration, `close` and the `description`,
+    `rowcount`, `lastrowid`, `connection`, `arraysize` and `row_factory` attributes are the
+    native base class's (`brisk._brisk.NativeCursor`): one native call per operation, as
+    CPython's C cursor does the whole operation in C."""
 
     __module__ = "brisk"
 
     def __init__(self, connection, /):
         if not isinstance(connection, Connection):
             raise TypeError(f"Cursor() argument must be {__name__}.Connection, not {type(connection).__name__}")
-        self._connection = connection
-        self._stmt = None
-        self._next_row = None
-        self._converters = None
-        self._description = None
-        self._lastrowid = None
-        self._rowcount = -1
-        self._closed = False
-        self._locked = False
-        self.arraysize = 1
-        self.row_factory = None
         connection._check_thread()
-        self._initialized = True
-
-    def __del__(self):
-        stmt = getattr(self, "_stmt", None)
-        if stmt is not None:
-            try:
-                stmt.release()
-            except Exception:
-                pass
-
-    @property
-    def connection(self):
-        return self._connection
-
-    @property
-    def description(self):
-        return self._description
-
-    @property
-    def lastrowid(self):
-        return self._lastrowid
-
-    @property
-    def rowcount(self):
-        return self._rowcount
-
-    def _check(self):
-        if not getattr(self, "_initialized", False):
-            raise ProgrammingError("Base Cursor.__init__ not called.")
-        if self._closed:
-            raise ProgrammingError("Cannot operate on a closed cursor.")
-        if self._locked:
-            raise ProgrammingError("Recursive use of cursors not allowed.")
-        self._connection._check()
-
-    def _release(self):
-        if self._stmt is not None:
-            self._stmt.release()
-            self._stmt = None
-        self._next_row = None
-
-    def _converter_map(self, native):
-        """One converter (or None) per column, from the column name's "[type]" and the declared
-        type (pysqlite_build_row_cast_map); None when no converter applies."""
-        detect = self._connection._detect_types
-        if not detect:
-            return None
-        names = native.column_names()
-        decltypes = native.column_decltypes() if detect & PARSE_DECLTYPES else [None] * len(names)
-        result = []
-        for name, decl in zip(names, decltypes):
-            conv = None
-            if detect & PARSE_COLNAMES:
-                start = name.find("[")
-                if start >= 0:
-                    end = name.find("]", start + 1)
-                    # The last "[" before the first "]" after it starts the type name.
-                    if end >= 0:
-                        start = name.rfind("[", 0, end)
-                        conv = converters.get(name[start + 1 : end].upper())
-            if conv is None and decl is not None:
-                cut = len(decl)
-                for i, ch in enumerate(decl):
-                    if ch in " (":
-                        cut = i
-                        break
-                conv = converters.get(decl[:cut].upper())
-            result.append(conv)
-        return result if any(c is not None for c in result) else None
-
-    def _column_name(self, name):
-        if self._connection._detect_types & PARSE_COLNAMES:
-            pos = name.find("[")
-            if pos >= 0:
-                if pos > 0 and name[pos - 1] == " ":
-                    pos -= 1
-                return name[:pos]
-        return name
-
-    def _bind(self, stmt, parameters):
-        native = stmt.native
-        needed = native.parameter_count()
-        if type(parameters) in (tuple, list) or (
-            not isinstance(parameters, dict) and hasattr(type(parameters), "__getitem__")
-        ):
-            try:
-                supplied = len(parameters)
-            except TypeError:
-                raise ProgrammingError("parameters are of unsupported type") from None
-            if supplied != needed:
-                raise ProgrammingError(
-                    "Incorrect number of bindings supplied. The current statement uses "
-                    f"{needed}, and there are {supplied} supplied."
-                )
-            values = [_adapt_param(parameters[i]) for i in range(supplied)]
-        elif isinstance(parameters, dict):
-            values = []
-            for i, name in enumerate(native.parameter_names(), start=1):
-                if name is None:
-                    raise ProgrammingError(
-                        f"Binding {i} has no name, but you supplied a dictionary (which has only names)."
-                    )
-                key = name[1:]
-                try:
-                    value = parameters[key]
-                except LookupError:
-                    raise ProgrammingError(f"You did not supply a value for binding parameter :{key}.") from None
-                values.append(_adapt_param(value))
-        else:
-            raise ProgrammingError("parameters are of unsupported type")
-        native.bind(values)
-
-    def _step(self, native):
-        tf = self._connection.text_factory
-        return native.step(None if tf is str else tf, self._converters)
-
-    def _execute(self, sql, parameters_iter, multiple):
-        conn = self._connection
-        self._check()
-        self._locked = True
-        try:
-            self._release()
-            self._description = None
-            self._rowcount = 0
-            stmt = conn._statement(sql)
-            if stmt is None:
-                # Only whitespace and comments: nothing runs.
-                self._rowcount = -1
-                return self
-            self._stmt = stmt
-            native = stmt.native
-            if multiple and native.is_read_only():
-                raise ProgrammingError("executemany() can only execute DML statements.")
-            if conn._autocommit == LEGACY_TRANSACTION_CONTROL and conn._isolation_level is not None and stmt.is_dml:
-                # Under a lock, so that threads sharing the connection begin only once.
-                with conn._begin_lock:
-                    if not conn._in_transaction():
-                        conn._exec("BEGIN " + conn._isolation_level)
-            self._converters = self._converter_map(native)
-            for parameters in parameters_iter:
-                native.reset()
-                self._bind(stmt, parameters)
-                row = self._step(native)
-                if self._description is None:
-                    names = native.column_names()
-                    if names:
-                        self._description = tuple(
-                            (self._column_name(n), None, None, None, None, None, None) for n in names
-                        )
-                if stmt.is_dml:
-                    self._rowcount += conn._native.changes()
-                else:
-                    self._rowcount = -1
-                if multiple:
-                    native.reset()
-                elif row is None:
-                    self._release()
-                else:
-                    self._next_row = row
-            if multiple:
-                self._release()
-            else:
-                self._lastrowid = conn._native.last_insert_rowid()
-            return self
-        except BaseException:
-            self._rowcount = -1
-            self._release()
-            raise
-        finally:
-            self._locked = False
-
-    def execute(self, sql, parameters=(), /):
-        if not isinstance(sql, str):
-            raise TypeError(f"execute() argument 1 must be str, not {type(sql).__name__}")
-        return self._execute(sql, (parameters,), False)
-
-    def executemany(self, sql, seq_of_parameters, /):
-        if not isinstance(sql, str):
-            raise TypeError(f"executemany() argument 1 must be str, not {type(sql).__name__}")
-        self._check()
-        return self._execute(sql, iter(seq_of_parameters), True)
+        self._init(connection, connection._native)
 
     def executescript(self, sql_script, /):
         if not isinstance(sql_script, str):
@@ -1075,59 +851,13 @@ class Cursor:
         self._check()
         if "\0" in sql_script:
             raise ValueError("embedded null character")
-        conn = self._connection
+        conn = self.connection
         self._release()
         if conn._autocommit == LEGACY_TRANSACTION_CONTROL:
             if conn._in_transaction():
                 conn._exec("COMMIT")
         conn._native.execute_script(sql_script)
         return self
-
-    def __iter__(self):
-        return self
-
-    def __next__(self):
-        self._check()
-        stmt = self._stmt
-        if stmt is None:
-            raise StopIteration
-        row = self._next_row
-        if row is None:
-            self._release()
-            raise StopIteration
-        self._next_row = self._step(stmt.native)
-        if self._next_row is None:
-            self._release()
-        factory = self.row_factory
-        if factory is not None:
-            row = factory(self, row)
-        return row
-
-    def fetchone(self):
-        try:
-            return next(self)
-        except StopIteration:
-            return None
-
-    def fetchmany(self, size=None):
-        if size is None:
-            size = self.arraysize
-        rows = []
-        for row in self:
-            rows.append(row)
-            if len(rows) == size:
-                break
-        return rows
-
-    def fetchall(self):
-        return list(self)
-
-    def close(self):
-        if not getattr(self, "_initialized", False):
-            raise ProgrammingError("Base Cursor.__init__ not called.")
-        self._connection._check()
-        self._release()
-        self._closed = True
 
     def setinputsizes(self, sizes, /):
         pass
