@@ -174,25 +174,12 @@ fn py_args<'py>(py: Python<'py>, args: &[Value]) -> PyResult<Bound<'py, PyTuple>
 }
 
 /// A user function's (or aggregate's `finalize`) result as an engine value, as CPython's
-/// `_pysqlite_set_result` takes it.
+/// `_pysqlite_set_result` takes it: what a parameter may be.
 fn result_value(v: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if v.is_none() {
-        Ok(Value::Null)
-    } else if v.is_instance_of::<PyInt>() {
-        v.extract::<i64>()
-            .map(Value::Integer)
-            .map_err(|_| PyOverflowError::new_err("Python int too large to convert to SQLite INTEGER"))
-    } else if let Ok(f) = v.cast::<PyFloat>() {
-        Ok(Value::Real(f.value()))
-    } else if let Ok(s) = v.cast::<PyString>() {
-        Ok(Value::text(s.to_str()?))
-    } else if is_buffer(v) {
-        let bytes = v.py().get_type::<PyBytes>().call1((v,))?;
-        Ok(Value::blob(bytes.cast::<PyBytes>()?.as_bytes()))
-    } else {
+    engine_value(v)?.ok_or_else(|| {
         let name = v.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into());
-        Err(ProgrammingError::new_err(format!("User-defined functions cannot return '{name}' values to SQLite")))
-    }
+        ProgrammingError::new_err(format!("User-defined functions cannot return '{name}' values to SQLite"))
+    })
 }
 
 /// A Python aggregate's state for one group. The instance is made on the first step, as
@@ -822,30 +809,36 @@ impl NativeStatement {
     }
 }
 
-/// A Python value as an engine value, the way CPython's `bind_param` takes it: exact types
-/// first, then subclasses of int, float and str, then anything with the buffer protocol.
+/// A parameter as an engine value, the way CPython's `bind_param` takes it.
 fn to_value(v: &Bound<'_, PyAny>, index: usize) -> PyResult<Value> {
-    if v.is_none() {
-        Ok(Value::Null)
+    engine_value(v)?.ok_or_else(|| unsupported(v, index))
+}
+
+/// A Python value as an engine value: exact types first, then subclasses of int, float and str,
+/// then anything with the buffer protocol; `None` for any other type.
+fn engine_value(v: &Bound<'_, PyAny>) -> PyResult<Option<Value>> {
+    let value = if v.is_none() {
+        Value::Null
     } else if v.is_instance_of::<PyInt>() {
         v.extract::<i64>()
             .map(Value::Integer)
-            .map_err(|_| PyOverflowError::new_err("Python int too large to convert to SQLite INTEGER"))
+            .map_err(|_| PyOverflowError::new_err("Python int too large to convert to SQLite INTEGER"))?
     } else if let Ok(f) = v.cast::<PyFloat>() {
-        Ok(Value::Real(f.value()))
+        Value::Real(f.value())
     } else if let Ok(s) = v.cast::<PyString>() {
-        Ok(Value::text(s.to_str()?))
+        Value::text(s.to_str()?)
     } else if let Ok(b) = v.cast::<PyBytes>() {
-        Ok(Value::blob(b.as_bytes()))
+        Value::blob(b.as_bytes())
     } else if let Ok(b) = v.cast::<PyByteArray>() {
-        Ok(Value::blob(&b.to_vec()))
+        Value::blob(&b.to_vec())
     } else if is_buffer(v) {
         // Any other buffer (memoryview, array.array): its bytes, as PyBUF_SIMPLE sees them.
         let bytes = v.py().get_type::<PyBytes>().call1((v,))?;
-        Ok(Value::blob(bytes.cast::<PyBytes>()?.as_bytes()))
+        Value::blob(bytes.cast::<PyBytes>()?.as_bytes())
     } else {
-        Err(unsupported(v, index))
-    }
+        return Ok(None);
+    };
+    Ok(Some(value))
 }
 
 fn is_buffer(v: &Bound<'_, PyAny>) -> bool {

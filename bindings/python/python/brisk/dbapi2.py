@@ -411,21 +411,21 @@ class Connection:
         return self.cursor().executescript(sql_script)
 
     def commit(self):
-        self._check()
-        if self._autocommit == LEGACY_TRANSACTION_CONTROL:
-            if self._in_transaction():
-                self._exec("COMMIT")
-        elif self._autocommit is False:
-            self._exec("COMMIT")
-            self._exec("BEGIN")
+        self._end_transaction("COMMIT")
 
     def rollback(self):
+        self._end_transaction("ROLLBACK")
+
+    def _end_transaction(self, verb):
+        """COMMIT or ROLLBACK as each autocommit mode has it: in legacy mode only when a
+        transaction is open, with autocommit=False always and a new transaction begun at once,
+        with autocommit=True never."""
         self._check()
         if self._autocommit == LEGACY_TRANSACTION_CONTROL:
             if self._in_transaction():
-                self._exec("ROLLBACK")
+                self._exec(verb)
         elif self._autocommit is False:
-            self._exec("ROLLBACK")
+            self._exec(verb)
             self._exec("BEGIN")
 
     def close(self):
