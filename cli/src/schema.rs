@@ -91,6 +91,92 @@ fn schema_line(sql: &str, tail: &str) -> String {
     }
 }
 
+/// sqlite3's `.schema --indent` (`MODE_Pretty`): runs of spaces squeezed, and a statement of 79
+/// bytes or more broken after its opening parenthesis and each top-level comma, one definition
+/// per line; views and triggers as they are.
+fn pretty_schema(sql: &str) -> String {
+    let upper: String = sql.chars().take(12).collect::<String>().to_ascii_uppercase();
+    if upper.starts_with("CREATE VIEW") || upper.starts_with("CREATE TRIG") {
+        return format!("{sql};\n");
+    }
+    let space = |c: u8| crate::input::is_space(c);
+    // Squeeze whitespace: none after another space or an opening parenthesis, none before a
+    // parenthesis; a CR before whitespace becomes a newline.
+    let src = sql.as_bytes();
+    let mut z: Vec<u8> = Vec::with_capacity(src.len());
+    for &c in src.iter().skip_while(|&&c| space(c)) {
+        if space(c) {
+            if let Some(last) = z.last_mut() {
+                if *last == b'\r' {
+                    *last = b'\n';
+                }
+            }
+            if z.last().is_some_and(|&l| space(l) || l == b'(') {
+                continue;
+            }
+        } else if (c == b'(' || c == b')') && z.last().is_some_and(|&l| space(l)) {
+            z.pop();
+        }
+        z.push(c);
+    }
+    while z.last().is_some_and(|&l| space(l)) {
+        z.pop();
+    }
+    let mut out = String::new();
+    if z.len() >= 79 {
+        let whitespace_to_eol = |rest: &[u8]| {
+            for (k, &c) in rest.iter().enumerate() {
+                if c == b'\n' || (c == b'-' && rest.get(k + 1) == Some(&b'-')) {
+                    return true;
+                }
+                if !space(c) {
+                    return false;
+                }
+            }
+            true
+        };
+        let (mut line, mut depth, mut lines, mut end) = (Vec::new(), 0i32, 0, 0u8);
+        let mut i = 0;
+        while i < z.len() {
+            let c = z[i];
+            // As in sqlite3, a parenthesis inside quotes or a comment still counts.
+            if end != 0 && c == end {
+                end = 0;
+            } else if c == b'"' || c == b'\'' || c == b'`' {
+                end = c;
+            } else if c == b'[' {
+                end = b']';
+            } else if c == b'-' && z.get(i + 1) == Some(&b'-') {
+                end = b'\n';
+            } else if c == b'(' {
+                depth += 1;
+            } else if c == b')' {
+                depth -= 1;
+                if lines > 0 && depth == 0 && !line.is_empty() {
+                    out.push_str(&schema_line(&String::from_utf8_lossy(&line), "\n"));
+                    line.clear();
+                }
+            }
+            line.push(c);
+            if depth == 1 && end == 0 && (c == b'(' || c == b'\n' || (c == b',' && !whitespace_to_eol(&z[i + 1..]))) {
+                if c == b'\n' {
+                    line.pop();
+                }
+                out.push_str(&schema_line(&String::from_utf8_lossy(&line), "\n  "));
+                line.clear();
+                lines += 1;
+                while z.get(i + 1).is_some_and(|&n| space(n)) {
+                    i += 1;
+                }
+            }
+            i += 1;
+        }
+        z = line;
+    }
+    out.push_str(&schema_line(&String::from_utf8_lossy(&z), ";\n"));
+    out
+}
+
 /// sqlite3's `shellFakeSchema`: `name(col,...)` for the comment it adds after a view.
 fn fake_schema<E: Executor>(shell: &mut Shell<E>, name: &str) -> Option<String> {
     let columns = shell.exec.query(&format!("PRAGMA table_info({})", quote_text(name)), &[]).ok()?;
@@ -103,10 +189,10 @@ fn fake_schema<E: Executor>(shell: &mut Shell<E>, name: &str) -> Option<String> 
 
 /// `.schema ?--nosys? ?PATTERN?`: the CREATE statements, in schema order.
 pub fn schema<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome {
-    let (mut pattern, mut nosys) = (None::<&str>, false);
+    let (mut pattern, mut nosys, mut indent) = (None::<&str>, false, false);
     for arg in &args[1..] {
         match arg.as_str() {
-            "--indent" | "-indent" => {}
+            "--indent" | "-indent" => indent = true,
             "--nosys" | "-nosys" => nosys = true,
             a if a.starts_with('-') => {
                 shell.eprint(&format!("Unknown option: \"{a}\"\n"));
@@ -145,7 +231,11 @@ pub fn schema<E: Executor>(shell: &mut Shell<E>, args: &[String]) -> DotOutcome 
                 create = format!("{create}\n/* {fake} */");
             }
         }
-        text.push_str(&schema_line(&create, ";\n"));
+        if indent {
+            text.push_str(&pretty_schema(&create));
+        } else {
+            text.push_str(&schema_line(&create, ";\n"));
+        }
     }
     shell.out.write_str(&text);
     DotOutcome::Ok

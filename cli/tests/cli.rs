@@ -783,6 +783,8 @@ fn schema_commands() {
                 (&["db", ".schema"], ""),
                 (&["db", ".schema t1"], ""),
                 (&["db", ".schema --nosys"], ""),
+                (&["db", ".schema --indent"], ""),
+                (&["db", ".schema --indent --nosys t%"], ""),
                 (&["db", ".schema T%"], ""),
                 (&["db", ".schema v?"], ""),
                 (&["db", ".schema main.t1"], ""),
@@ -803,6 +805,17 @@ fn schema_commands() {
              create table yy(x);create table zz(x);create table ab(x);create table abc(x);\n.tables\n",
         ),
         case("databases in memory", &[], ".databases\n"),
+        case(
+            "schema --indent",
+            &[],
+            "create table t1(a integer primary key, b text not null default 'x', c real check(c > 0), d blob, e, f, g, \
+             h, unique(b, c));\ncreate table s(x);\ncreate table   \"sp ace\"  (  a   int ,b  varchar(  10  ) )  ;\n\
+             create table q(a text default 'x(y', b text default 'p,q', c \"we(ird\", d [br,ack], e, f, g, h, i, j, k, \
+             l, m, n, o, pp, qq);\ncreate table r(a text default 'x)y', b, c, d, e, f, g, h, i, j, k, l, m, n, o, pp, \
+             qq, rr, ss, tt, uu);\ncreate table u(a,\n   b,   c  , d -- note (x\n   , e, f, g, h, i, j, k, l, m, n, o, \
+             p, q, r, s, t, u, v, w);\ncreate table l(alpha INTEGER, beta TEXT, gamma REAL, delta BLOB, epsilon, zeta, \
+             eta -- comment here\r\n, theta);\ncreate view v as select a,   b from t1;\n.schema --indent\n",
+        ),
     ]);
 }
 
