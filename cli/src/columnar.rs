@@ -105,13 +105,13 @@ fn translate_for_display(z: &[u8], max_width: i64, word_wrap: bool) -> (Vec<u8>,
 }
 
 /// Characters in a UTF-8 string: bytes that are not continuation bytes (sqlite3's `strlenChar`).
-fn char_count(z: &[u8]) -> usize {
+pub fn char_count(z: &[u8]) -> usize {
     z.iter().filter(|&&c| c & 0xc0 != 0x80).count()
 }
 
 /// sqlite3's `utf8_width_print`: `z` padded (or cut) to `|w|` characters, right-aligned when `w`
 /// is negative.
-fn width_print(out: &mut Vec<u8>, w: i64, z: &[u8]) {
+pub fn width_print(out: &mut Vec<u8>, w: i64, z: &[u8]) {
     let aw = w.unsigned_abs() as usize;
     let (mut i, mut n) = (0, 0);
     while i < z.len() {

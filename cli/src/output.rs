@@ -17,6 +17,7 @@ use std::io::Write;
 use brisk::parser::keywords::is_keyword;
 use brisk::Value;
 
+use crate::columnar::{char_count, width_print};
 use crate::real40::format_real;
 
 /// An output mode (sqlite3's `.mode`).
@@ -434,7 +435,7 @@ impl Printer {
         let indents = if indent && names.len() == 8 { explain_indents(rows) } else { Vec::new() };
         let mut o = Vec::new();
         for (i, name) in names[..n].iter().enumerate() {
-            width_print(&mut o, WIDTHS[i], name.as_bytes());
+            width_print(&mut o, WIDTHS[i] as i64, name.as_bytes());
             o.extend_from_slice(if i == n - 1 { b"\n" } else { b"  " });
         }
         for (i, w) in WIDTHS[..n].iter().enumerate() {
@@ -444,7 +445,7 @@ impl Printer {
         for (r, row) in rows.iter().enumerate() {
             for (i, v) in row[..n].iter().enumerate() {
                 let text = cell(v, &self.settings);
-                let chars = text.iter().filter(|&&c| c & 0xc0 != 0x80).count();
+                let chars = char_count(&text);
                 let mut w = if i == n - 1 { 0 } else { WIDTHS[i] };
                 let mut sep: &[u8] = b"  ";
                 if chars > w {
@@ -456,7 +457,7 @@ impl Printer {
                         o.extend_from_slice(" ".repeat(spaces).as_bytes());
                     }
                 }
-                width_print(&mut o, w, &text);
+                width_print(&mut o, w as i64, &text);
                 o.extend_from_slice(if i == n - 1 { b"\n" } else { sep });
             }
         }
@@ -759,24 +760,6 @@ pub fn quote_identifier(name: &str) -> String {
     } else {
         format!("\"{}\"", name.replace('"', "\"\""))
     }
-}
-
-/// sqlite3's `utf8_width_print` for a width `w >= 0`: the text cut or padded with spaces to `w`
-/// characters.
-fn width_print(o: &mut Vec<u8>, w: usize, z: &[u8]) {
-    let mut chars = 0;
-    let mut end = z.len();
-    for (i, &c) in z.iter().enumerate() {
-        if c & 0xc0 != 0x80 {
-            if chars == w {
-                end = i;
-                break;
-            }
-            chars += 1;
-        }
-    }
-    o.extend_from_slice(&z[..end]);
-    o.extend_from_slice(" ".repeat(w.saturating_sub(chars)).as_bytes());
 }
 
 /// sqlite3's `explain_data_prepare`: the indentation of each row of an EXPLAIN listing. The body

@@ -392,27 +392,29 @@ impl NativeConnection {
     }
 }
 
-/// CPython's `is_dml` test: the first keyword after blanks and comments, compared
-/// case-insensitively by prefix (statement.c, lstrip_sql).
-fn is_dml(sql: &str) -> bool {
+/// The offset of the first byte of `sql` that is not a blank or inside a comment, or `None`
+/// when there is none (an unterminated comment runs to the end), as CPython's `lstrip_sql` and
+/// `pysqlite_check_remaining_sql` skip them.
+fn first_token(sql: &str) -> Option<usize> {
     let bytes = sql.as_bytes();
     let mut i = 0;
     // Each iteration consumes at least one byte or returns.
     while i < bytes.len() {
         match bytes[i] {
             b' ' | b'\t' | b'\n' | b'\r' | 0x0c => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => match sql[i + 2..].find('\n') {
-                Some(end) => i += 2 + end + 1,
-                None => return false,
-            },
-            b'/' if bytes.get(i + 1) == Some(&b'*') => match sql[i + 2..].find("*/") {
-                Some(end) => i += 2 + end + 2,
-                None => return false,
-            },
-            _ => break,
+            b'-' if bytes.get(i + 1) == Some(&b'-') => i += 2 + sql[i + 2..].find('\n')? + 1,
+            b'/' if bytes.get(i + 1) == Some(&b'*') => i += 2 + sql[i + 2..].find("*/")? + 2,
+            _ => return Some(i),
         }
     }
-    let rest = &bytes[i..];
+    None
+}
+
+/// CPython's `is_dml` test: the first keyword after blanks and comments, compared
+/// case-insensitively by prefix (statement.c, lstrip_sql).
+fn is_dml(sql: &str) -> bool {
+    let Some(start) = first_token(sql) else { return false };
+    let rest = &sql.as_bytes()[start..];
     ["insert", "update", "delete", "replace"]
         .iter()
         .any(|kw| rest.len() >= kw.len() && rest[..kw.len()].eq_ignore_ascii_case(kw.as_bytes()))
@@ -886,29 +888,7 @@ fn convert<'py>(py: Python<'py>, converter: &Bound<'py, PyAny>, value: Value) ->
 /// True when `tail` holds more than whitespace and comments: CPython's
 /// `pysqlite_check_remaining_sql`, which makes `execute` refuse a second statement.
 fn has_remaining_sql(tail: &str) -> bool {
-    let bytes = tail.as_bytes();
-    let mut i = 0;
-    // Each iteration consumes at least one byte.
-    while i < bytes.len() {
-        match bytes[i] {
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0c => i += 1,
-            b'-' if bytes.get(i + 1) == Some(&b'-') => {
-                i += 2;
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                i += 2;
-                while i < bytes.len() && !(bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/')) {
-                    i += 1;
-                }
-                i = (i + 2).min(bytes.len());
-            }
-            _ => return true,
-        }
-    }
-    false
+    first_token(tail).is_some()
 }
 
 /// `sqlite3.complete_statement`: whether `statement` ends with a complete SQL statement.
