@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::error::{Error, Result};
 pub use crate::functions::user::Aggregate;
-use crate::functions::user::{Registry, RegistryGuard, UserAggregate, UserFunction, UserScalar};
+use crate::functions::user::{AggregateFactory, Registry, RegistryGuard, UserAggregate, UserFunction, UserScalar};
 use crate::io::{self, Io, IoKind};
 use crate::storage::pager::{Pager, PagerOptions};
 use crate::translate;
@@ -289,8 +289,22 @@ impl Connection {
     where
         F: Fn() -> Box<dyn Aggregate> + Send + Sync + 'static,
     {
+        self.define_aggregate(name, n_args, Box::new(factory), false)
+    }
+
+    /// Registers aggregate window function `name` (sqlite3_create_window_function): as
+    /// [`Connection::create_aggregate`], and also usable with OVER, where each row reads the
+    /// state's [`Aggregate::value`] and rows leaving the frame go to [`Aggregate::inverse`].
+    pub fn create_window_function<F>(&self, name: &str, n_args: i32, factory: F) -> Result<()>
+    where
+        F: Fn() -> Box<dyn Aggregate> + Send + Sync + 'static,
+    {
+        self.define_aggregate(name, n_args, Box::new(factory), true)
+    }
+
+    fn define_aggregate(&self, name: &str, n_args: i32, factory: Box<AggregateFactory>, window: bool) -> Result<()> {
         check_function_args(name, n_args)?;
-        let func = UserAggregate { name: name.to_ascii_lowercase(), factory: Box::new(factory) };
+        let func = UserAggregate { name: name.to_ascii_lowercase(), factory, window };
         self.change_registry(|r| r.define(name, n_args, Some(UserFunction::Aggregate(Arc::new(func)))));
         Ok(())
     }

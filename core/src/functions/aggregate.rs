@@ -84,6 +84,14 @@ pub struct Accumulator {
     user_result: Option<Result<Value>>,
 }
 
+/// sqlite3_result_double stores a NaN as NULL.
+fn nan_to_null(v: Value) -> Value {
+    match v {
+        Value::Real(r) if r.is_nan() => Value::Null,
+        v => v,
+    }
+}
+
 fn kbn_add(sum: &mut f64, err: &mut f64, x: f64) {
     let s = *sum;
     let t = s + x;
@@ -244,16 +252,76 @@ impl Accumulator {
         Ok(())
     }
 
+    /// Removes one row's arguments from the state (a window frame's xInverse). `Ok(false)`:
+    /// this aggregate has no inverse (min, max, group_concat), and the caller starts over.
+    pub fn inverse(&mut self, func: &AggregateFunc, args: &[Value]) -> Result<bool> {
+        if let Some(agg) = &func.user {
+            self.user.get_or_insert_with(|| (agg.factory)()).inverse(args)?;
+            return Ok(true);
+        }
+        match func.kind {
+            AggKind::CountStar => self.count -= 1,
+            AggKind::Count => {
+                if !args[0].is_null() {
+                    self.count -= 1;
+                }
+            }
+            AggKind::Sum | AggKind::Total | AggKind::Avg => {
+                let v = &args[0];
+                if v.is_null() {
+                    return Ok(true);
+                }
+                self.count -= 1;
+                let as_integer = match v {
+                    Value::Text(s) => match parse_numeric_text(s) {
+                        Some(i @ Value::Integer(_)) => Some(i),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let x = as_integer.unwrap_or_else(|| to_numeric(v));
+                // As SQLite's sumInverse: while the sum is exact, every value in it is an integer.
+                match x {
+                    Value::Integer(i) if !self.saw_real && !self.overflow => match self.int_sum.checked_sub(i) {
+                        Some(s) => self.int_sum = s,
+                        None => {
+                            self.overflow = true;
+                            self.real_sum = self.int_sum as f64;
+                            kbn_add(&mut self.real_sum, &mut self.real_err, -(i as f64));
+                        }
+                    },
+                    other => kbn_add(&mut self.real_sum, &mut self.real_err, -to_f64(&other)),
+                }
+            }
+            AggKind::Min | AggKind::Max | AggKind::GroupConcat => return Ok(false),
+            AggKind::User => unreachable!("a user aggregate carries its function"),
+        }
+        Ok(true)
+    }
+
+    /// The current value of a window frame's aggregate (xValue), leaving the state as it is.
+    pub fn value(&mut self, func: &AggregateFunc) -> Result<Value> {
+        match &func.user {
+            Some(agg) => self.user.get_or_insert_with(|| (agg.factory)()).value().map(nan_to_null),
+            None => self.finalize(func),
+        }
+    }
+
+    /// Ends a window partition: a user aggregate's xFinal runs once, as SQLite runs it, and only
+    /// its error matters.
+    pub fn finish(&mut self, func: &AggregateFunc) -> Result<()> {
+        if func.user.is_some() {
+            self.finalize(func)?;
+        }
+        Ok(())
+    }
+
     pub fn finalize(&mut self, func: &AggregateFunc) -> Result<Value> {
         if let Some(agg) = &func.user {
             if self.user_result.is_none() {
                 // The state the steps built; with no rows, a fresh one (SQLite calls xFinal then too).
                 let mut state = self.user.take().unwrap_or_else(|| (agg.factory)());
-                self.user_result = Some(state.finalize().map(|v| match v {
-                    // sqlite3_result_double stores a NaN as NULL.
-                    Value::Real(r) if r.is_nan() => Value::Null,
-                    v => v,
-                }));
+                self.user_result = Some(state.finalize().map(nan_to_null));
             }
             return self.user_result.clone().expect("finalized above");
         }

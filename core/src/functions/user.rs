@@ -18,7 +18,7 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::value::{intern_collation, CollationFn, UserCollations, UserCollationsGuard, Value};
 
 /// A user-defined aggregate's running state: one instance per group (SQLite's aggregate
@@ -28,6 +28,16 @@ pub trait Aggregate: Send {
     fn step(&mut self, args: &[Value]) -> Result<()>;
     /// The aggregate's value (xFinal). With no rows at all, it is called on a fresh instance.
     fn finalize(&mut self) -> Result<Value>;
+    /// The current value, as a window function reads it for each row (xValue). Only aggregates
+    /// registered with `Connection::create_window_function` are asked.
+    fn value(&mut self) -> Result<Value> {
+        Err(Error::sql("this aggregate is not a window function"))
+    }
+    /// Removes one row's arguments that `step` added earlier (xInverse), as a window frame
+    /// slides past the row. Only aggregates registered as window functions are asked.
+    fn inverse(&mut self, _args: &[Value]) -> Result<()> {
+        Err(Error::sql("this aggregate is not a window function"))
+    }
 }
 
 /// A scalar function's body: its arguments in, its value or error out.
@@ -54,6 +64,8 @@ impl fmt::Debug for UserScalar {
 pub struct UserAggregate {
     pub name: String,
     pub factory: Box<AggregateFactory>,
+    /// Registered with `create_window_function`: usable with OVER.
+    pub window: bool,
 }
 
 impl fmt::Debug for UserAggregate {

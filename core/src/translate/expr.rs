@@ -1426,10 +1426,14 @@ fn in_list_value(ctx: &mut Ctx, expr: &Expr, list: &[Expr], not: bool, dest: usi
 
 fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize) -> Result<()> {
     if call.over.is_some() {
-        if matches!(functions::lookup(&call.name, 0), FunctionLookup::NotFound) {
+        let builtin_window = crate::vdbe::window::WindowFunc::builtin(&call.name.to_ascii_lowercase(), 0).is_some();
+        if !builtin_window && matches!(functions::lookup(&call.name, 0), FunctionLookup::NotFound) {
             return Err(Error::sql_at(format!("no such function: {}", call.name), call.pos.0));
         }
-        return Err(Error::sql("window functions are not supported yet"));
+        // A window function where none may be (WHERE, GROUP BY, HAVING, another window
+        // function's arguments, an UPDATE or an index): the SELECTs that may hold them were
+        // rewritten before this (see `window`).
+        return Err(Error::sql_at(format!("misuse of window function {}()", call.name), call.pos.0));
     }
     let args: &[Expr] = match &call.args {
         ast::FunctionArgs::Star => &[],

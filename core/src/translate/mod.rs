@@ -13,6 +13,7 @@ pub(crate) mod params;
 mod plan;
 mod select;
 mod trigger;
+mod window;
 
 use std::sync::Arc;
 

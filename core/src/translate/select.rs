@@ -1478,11 +1478,14 @@ fn compile_simple(
         SelectCore::Select(s) => s.as_ref(),
         SelectCore::Values(rows) => return compile_values(ctx, rows, order_by, limit),
     };
+    if super::window::has_windows(core, order_by) {
+        return super::window::compile_windowed(ctx, schema, core, order_by, limit);
+    }
     resolve_from_into_scope(ctx, schema, core)?;
     compile_simple_over_scope(ctx, core, order_by, limit, false)
 }
 
-fn resolve_from_into_scope(ctx: &mut Ctx, schema: &Schema, core: &ast::SimpleSelect) -> Result<()> {
+pub(super) fn resolve_from_into_scope(ctx: &mut Ctx, schema: &Schema, core: &ast::SimpleSelect) -> Result<()> {
     let joins = resolve_from(ctx, schema, &core.from)?;
     ctx.pending_joins = joins;
     Ok(())
@@ -1490,7 +1493,7 @@ fn resolve_from_into_scope(ctx: &mut Ctx, schema: &Schema, core: &ast::SimpleSel
 
 /// The body of a simple SELECT once its FROM tables are in scope. Afterwards
 /// `ctx.result_rules` holds its result columns' affinities and collations.
-fn compile_simple_over_scope(
+pub(super) fn compile_simple_over_scope(
     ctx: &mut Ctx,
     core: &ast::SimpleSelect,
     order_by: &[ast::OrderingTerm],

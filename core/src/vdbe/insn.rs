@@ -659,6 +659,12 @@ pub enum Insn {
         other: usize,
         intersect: bool,
     },
+    /// Replaces the rows of ephemeral table `id` (a bag) with the same rows, each followed by
+    /// the values of the plan's window functions, in the order of the plan's first window.
+    Window {
+        id: usize,
+        plan: std::sync::Arc<super::window::WindowPlan>,
+    },
     /// Opens scan cursor `cursor` over ephemeral table `id` (rows read with Rewind/Next/Column).
     EphScan {
         cursor: usize,
@@ -744,6 +750,16 @@ impl Insn {
             // (SQLite's OP_CollSeq and the DISTINCT index).
             AggStep { collation, distinct, func, .. } if *distinct || func.kind.is_min_max() => f(*collation),
             SorterOpen { key, .. } | EphOpen { key, .. } => key.collations.iter().for_each(|c| f(*c)),
+            Window { plan, .. } => plan.groups.iter().for_each(|g| {
+                g.key.collations.iter().for_each(|c| f(*c));
+                g.calls.iter().for_each(|call| {
+                    if let super::window::WindowFunc::Aggregate(func, c) = &call.func {
+                        if func.kind.is_min_max() {
+                            f(*c)
+                        }
+                    }
+                })
+            }),
             GroupOpen { key, aggs, .. } => {
                 key.collations.iter().for_each(|c| f(*c));
                 aggs.iter()
@@ -1261,6 +1277,10 @@ impl Insn {
                 (s(if *intersect { "Intersect" } else { "Except" }), *id as i64, *other as i64, 0, s(""), 0, s(""))
             }
             EphScan { cursor, id } => (s("OpenDup"), *cursor as i64, *id as i64, 0, s(""), 0, s("")),
+            Window { id, plan } => {
+                let names: Vec<String> = plan.groups.iter().flat_map(|g| g.calls.iter().map(|c| c.func.name())).collect();
+                (s("Window"), *id as i64, names.len() as i64, 0, names.join(","), 0, s("window functions"))
+            }
             TempView { name, sql } => {
                 (s(if sql.is_some() { "CreateTempView" } else { "DropTempView" }), 0, 0, 0, name.clone(), 0, s(""))
             }

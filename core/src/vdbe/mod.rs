@@ -8,6 +8,7 @@ pub mod insn;
 pub mod ops;
 pub mod program;
 pub mod vm;
+pub mod window;
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;

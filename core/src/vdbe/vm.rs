@@ -1363,6 +1363,12 @@ impl Vm {
                     }
                     None => self.pc = *target,
                 },
+                Insn::Window { id, plan } => {
+                    let t = self.eph(*id)?;
+                    let rows = std::mem::take(&mut t.bag);
+                    t.bag = super::window::compute(plan, rows)?;
+                    self.pc += 1;
+                }
                 Insn::EphConvert { id, distinct } => {
                     self.eph(*id)?.convert(*distinct);
                     self.pc += 1;

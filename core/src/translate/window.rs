@@ -1,0 +1,476 @@
+//! SELECTs with window functions, rewritten as SQLite's sqlite3WindowRewrite does: the query
+//! below the window functions (FROM, WHERE, GROUP BY, HAVING) produces, per result row, every
+//! value the window functions and the rest of the result need; `Insn::Window` appends each
+//! window function's value to those rows (see `vdbe::window`); and the result columns, DISTINCT,
+//! ORDER BY and LIMIT then run over the extended rows as a query over a derived table.
+//!
+//! Every largest subexpression of a result column or ORDER BY term that holds no window call
+//! becomes a column of the lower query, so aggregates, subqueries and column references are
+//! computed where the FROM tables are in scope; what is left above them (the window calls and
+//! the operators around them) reads the derived table's columns.
+
+use std::sync::Arc;
+
+use super::expr::{Ctx, Dest, ScopeTable};
+use super::select::{compile_simple_over_scope, derived_table, expand_columns, resolve_from_into_scope};
+use crate::error::{Error, Result};
+use crate::functions::{self, FunctionLookup};
+use crate::parser::ast::{
+    self, ColumnRef, Expr, FrameBound, FrameUnits, FunctionArgs, FunctionCall, JoinOperator, Literal, OrderingTerm,
+    Over, ResultColumn, SimpleSelect, SrcPos, WindowSpec,
+};
+use crate::schema::Schema;
+use crate::vdbe::insn::{Insn, SortKey};
+use crate::vdbe::window::{Bound, Frame, WindowCall, WindowFunc, WindowGroup, WindowPlan};
+
+/// Whether a result column or ORDER BY term of this SELECT calls a window function.
+pub fn has_windows(core: &SimpleSelect, order_by: &[OrderingTerm]) -> bool {
+    core.columns.iter().any(|c| matches!(c, ResultColumn::Expr { expr, .. } if contains_window(expr)))
+        || order_by.iter().any(|t| contains_window(&t.expr))
+}
+
+/// Calls `$f` on each direct subexpression of `$e` that belongs to the same query (not those
+/// inside subqueries), through shared (`iter`) or mutable (`iter_mut`, `mut`) references.
+macro_rules! children {
+    ($e:expr, $f:expr, $iter:ident $(, $m:tt)?) => {{
+        let f = $f;
+        match $e {
+            Expr::Literal(_) | Expr::Column(_) | Expr::Param(_) | Expr::Raise { .. } => {}
+            Expr::Exists { .. } | Expr::Subquery(_) => {}
+            Expr::Unary { expr, .. }
+            | Expr::Cast { expr, .. }
+            | Expr::Collate { expr, .. }
+            | Expr::IsNull { expr, .. }
+            | Expr::IsTruth { expr, .. } => f(expr),
+            Expr::Binary { left, right, .. } => {
+                f(left);
+                f(right);
+            }
+            Expr::Like { expr, pattern, escape, .. } => {
+                f(expr);
+                f(pattern);
+                escape.$iter().for_each(|x| f(x));
+            }
+            Expr::Between { expr, low, high, .. } => {
+                f(expr);
+                f(low);
+                f(high);
+            }
+            Expr::In { expr, target, .. } => {
+                f(expr);
+                match target {
+                    ast::InTarget::List(l) => l.$iter().for_each(|x| f(x)),
+                    ast::InTarget::TableFunction { args, .. } => args.$iter().for_each(|x| f(x)),
+                    ast::InTarget::Select(_) | ast::InTarget::Table(_) => {}
+                }
+            }
+            Expr::Case { base, whens, else_expr } => {
+                base.$iter().for_each(|x| f(x));
+                for (w, t) in whens {
+                    f(w);
+                    f(t);
+                }
+                else_expr.$iter().for_each(|x| f(x));
+            }
+            Expr::Function(call) => {
+                if let FunctionArgs::List(args) = & $($m)? call.args {
+                    args.$iter().for_each(|x| f(x));
+                }
+                call.filter.$iter().for_each(|x| f(x));
+            }
+            Expr::Row(items) => items.$iter().for_each(|x| f(x)),
+        }
+    }};
+}
+
+/// Whether `e` calls a window function, outside any subquery (a subquery's window functions
+/// are its own).
+fn contains_window(e: &Expr) -> bool {
+    let mut found = is_window_call(e);
+    children!(e, &mut |c: &Expr| found = found || contains_window(c), iter);
+    found
+}
+
+fn is_window_call(e: &Expr) -> bool {
+    matches!(e, Expr::Function(call) if call.over.is_some())
+}
+
+
+/// A column of the derived table the upper query reads: lower query column `i`, or window
+/// function `i`'s value. The names are ones no query can spell.
+fn placeholder(window: bool, i: usize) -> Expr {
+    Expr::Column(ColumnRef {
+        schema: None,
+        table: None,
+        column: column_name(window, i),
+        double_quoted: false,
+        pos: SrcPos::default(),
+    })
+}
+
+fn column_name(window: bool, i: usize) -> String {
+    format!("\u{1}{}{i}", if window { 'w' } else { 'c' })
+}
+
+/// A window function call with its window resolved.
+struct CallSpec {
+    func: WindowFunc,
+    args: Vec<usize>,
+    filter: Option<usize>,
+    units: FrameUnits,
+    start: (FrameBound, Option<usize>),
+    end: (FrameBound, Option<usize>),
+    out: usize,
+}
+
+/// Window functions that share PARTITION BY and ORDER BY.
+struct GroupSpec {
+    /// The window's text, which identifies it.
+    text: String,
+    partition: Vec<usize>,
+    order: Vec<(usize, bool, Option<ast::NullsOrder>)>,
+    calls: Vec<CallSpec>,
+}
+
+struct Rewriter<'a> {
+    named: &'a [(String, WindowSpec)],
+    /// The lower query's result columns, with the alias a whole result column had.
+    lower: Vec<(Expr, Option<String>)>,
+    groups: Vec<GroupSpec>,
+    calls: usize,
+}
+
+impl Rewriter<'_> {
+    /// The lower query's column computing `e`.
+    fn column(&mut self, e: Expr, alias: Option<String>) -> usize {
+        if alias.is_none() {
+            if let Some(i) = self.lower.iter().position(|(x, a)| a.is_none() && *x == e) {
+                return i;
+            }
+        }
+        self.lower.push((e, alias));
+        self.lower.len() - 1
+    }
+
+    /// Rewrites `e` for the upper query: window calls become their values' columns, and the
+    /// largest parts without one become lower query columns.
+    fn split(&mut self, e: &mut Expr) -> Result<()> {
+        if !contains_window(e) {
+            let i = self.column(std::mem::replace(e, Expr::Literal(Literal::Null)), None);
+            *e = placeholder(false, i);
+            return Ok(());
+        }
+        if let Expr::Function(call) = e {
+            if call.over.is_some() {
+                let k = self.window_call(call)?;
+                *e = placeholder(true, k);
+                return Ok(());
+            }
+        }
+        let mut r = Ok(());
+        children!(
+            e,
+            &mut |c: &mut Expr| {
+                if r.is_ok() {
+                    r = self.split(c);
+                }
+            },
+            iter_mut,
+            mut
+        );
+        r
+    }
+
+    /// Resolves a window function call and its window, returning its value's number.
+    fn window_call(&mut self, call: &FunctionCall) -> Result<usize> {
+        let at = call.pos.0;
+        let args: &[Expr] = match &call.args {
+            FunctionArgs::Star => &[],
+            FunctionArgs::List(a) => a,
+        };
+        let lower_name = call.name.to_ascii_lowercase();
+        let not_window = || Error::sql_at(format!("{}() may not be used as a window function", call.name), at);
+        let wrong_args = || Error::sql_at(format!("wrong number of arguments to function {}()", call.name), at);
+        let func = match functions::lookup(&call.name, args.len()) {
+            FunctionLookup::Aggregate(f) => {
+                if f.user.as_ref().is_some_and(|u| !u.window) {
+                    return Err(not_window());
+                }
+                let collation = Default::default();
+                WindowFunc::Aggregate(f, collation)
+            }
+            FunctionLookup::Scalar(_) | FunctionLookup::UserScalar(_) => return Err(not_window()),
+            FunctionLookup::WrongArgCount => return Err(wrong_args()),
+            FunctionLookup::NotFound => match WindowFunc::builtin(&lower_name, args.len()) {
+                Some(Ok(f)) => f,
+                Some(Err(())) => return Err(wrong_args()),
+                None => return Err(Error::sql_at(format!("no such function: {}", call.name), at)),
+            },
+        };
+        if matches!(call.args, FunctionArgs::Star) && !matches!(&func, WindowFunc::Aggregate(..)) {
+            return Err(wrong_args());
+        }
+        if call.distinct {
+            return Err(Error::sql("DISTINCT is not supported for window functions"));
+        }
+        if call.filter.is_some() && !matches!(func, WindowFunc::Aggregate(..)) {
+            return Err(Error::sql("FILTER clause may only be used with aggregate window functions"));
+        }
+        let spec = match call.over.as_ref().expect("a window call") {
+            Over::Window(name) => named_window(self.named, name)?,
+            Over::Spec(s) => resolve_spec(self.named, s)?,
+        };
+        let frame = spec.frame.clone().unwrap_or(ast::Frame {
+            units: FrameUnits::Range,
+            start: FrameBound::UnboundedPreceding,
+            end: Some(FrameBound::CurrentRow),
+        });
+        let end = frame.end.clone().unwrap_or(FrameBound::CurrentRow);
+        check_frame(&frame.start, &end)?;
+        let has_offset = |b: &FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
+        if frame.units == FrameUnits::Range && (has_offset(&frame.start) || has_offset(&end)) && spec.order_by.len() != 1
+        {
+            return Err(Error::sql("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression"));
+        }
+
+        let text = format!("{}", WindowSpec { frame: None, ..spec.clone() });
+        let args = args.iter().map(|a| self.column(a.clone(), None)).collect();
+        let filter = call.filter.as_ref().map(|f| self.column((**f).clone(), None));
+        let mut bound = |b: FrameBound| match b {
+            FrameBound::Preceding(ref e) | FrameBound::Following(ref e) => {
+                let col = self.column((**e).clone(), None);
+                (b, Some(col))
+            }
+            b => (b, None),
+        };
+        let (start, end) = (bound(frame.start), bound(end));
+        let out = self.calls;
+        self.calls += 1;
+        let call = CallSpec { func, args, filter, units: frame.units, start, end, out };
+        match self.groups.iter_mut().find(|g| g.text == text) {
+            Some(g) => g.calls.push(call),
+            None => {
+                let partition = spec.partition_by.iter().map(|e| self.column(e.clone(), None)).collect();
+                let order = spec.order_by.iter().map(|t| (self.column(t.expr.clone(), None), t.desc, t.nulls)).collect();
+                self.groups.push(GroupSpec { text, partition, order, calls: vec![call] });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// `OVER name`: the named window, its base resolved among the windows defined before it.
+fn named_window(named: &[(String, WindowSpec)], name: &str) -> Result<WindowSpec> {
+    let i = named
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        .ok_or_else(|| Error::sql(format!("no such window: {name}")))?;
+    resolve_spec(&named[..i], &named[i].1)
+}
+
+/// `OVER (base ...)`: the base window's PARTITION BY and ORDER BY, which the call may not
+/// override (it may add an ORDER BY the base lacks), and no base frame.
+fn resolve_spec(named: &[(String, WindowSpec)], spec: &WindowSpec) -> Result<WindowSpec> {
+    let Some(base_name) = &spec.base else { return Ok(spec.clone()) };
+    let base = named_window(named, base_name)?;
+    if !spec.partition_by.is_empty() {
+        return Err(Error::sql(format!("cannot override PARTITION clause of window: {base_name}")));
+    }
+    if !spec.order_by.is_empty() && !base.order_by.is_empty() {
+        return Err(Error::sql(format!("cannot override ORDER BY clause of window: {base_name}")));
+    }
+    if base.frame.is_some() {
+        return Err(Error::sql(format!("cannot override frame specification of window: {base_name}")));
+    }
+    Ok(WindowSpec {
+        base: None,
+        partition_by: base.partition_by,
+        order_by: if spec.order_by.is_empty() { base.order_by } else { spec.order_by.clone() },
+        frame: spec.frame.clone(),
+    })
+}
+
+/// The frames SQLite rejects: one whose start comes after its end in every row.
+fn check_frame(start: &FrameBound, end: &FrameBound) -> Result<()> {
+    let rank = |b: &FrameBound| match b {
+        FrameBound::UnboundedPreceding => 0,
+        FrameBound::Preceding(_) => 1,
+        FrameBound::CurrentRow => 2,
+        FrameBound::Following(_) => 3,
+        FrameBound::UnboundedFollowing => 4,
+    };
+    if matches!(start, FrameBound::UnboundedFollowing) || matches!(end, FrameBound::UnboundedPreceding) {
+        return Err(Error::sql("unsupported frame specification"));
+    }
+    let (s, e) = (rank(start), rank(end));
+    if (s == 2 && e < 2) || (s == 3 && e < 3) {
+        return Err(Error::sql("unsupported frame specification"));
+    }
+    Ok(())
+}
+
+/// Compiles a SELECT whose result columns or ORDER BY call window functions.
+pub fn compile_windowed(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    core: &SimpleSelect,
+    order_by: &[OrderingTerm],
+    limit: &Option<ast::Limit>,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    resolve_from_into_scope(ctx, schema, core)?;
+    let level_start = *ctx.levels.last().expect("a level");
+    let cols = expand_columns(ctx, &core.columns, level_start)?;
+    let mut rw = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
+
+    // The upper query's result columns keep the names the original ones have.
+    let explicit: Vec<Option<&String>> = core
+        .columns
+        .iter()
+        .flat_map(|c| match c {
+            ResultColumn::Expr { alias, .. } => vec![alias.as_ref()],
+            _ => vec![],
+        })
+        .collect();
+    let whole_columns = core.columns.iter().all(|c| matches!(c, ResultColumn::Expr { .. }));
+    let mut upper_columns = Vec::with_capacity(cols.len());
+    for (i, c) in cols.iter().enumerate() {
+        let mut e = c.expr.clone();
+        if contains_window(&e) {
+            rw.split(&mut e)?;
+        } else {
+            // A whole column keeps its alias below, where GROUP BY and HAVING may name it.
+            let alias = if whole_columns { explicit.get(i).copied().flatten().cloned() } else { None };
+            e = placeholder(false, rw.column(e, alias));
+        }
+        upper_columns.push(ResultColumn::Expr { expr: e, alias: Some(c.name.clone()), text: c.name.clone() });
+    }
+    let mut upper_order = Vec::with_capacity(order_by.len());
+    for t in order_by {
+        let keep = match &t.expr {
+            Expr::Literal(Literal::Integer(_)) => true,
+            Expr::Column(c) if c.table.is_none() => {
+                explicit.iter().flatten().any(|a| a.eq_ignore_ascii_case(&c.column)) && !c.double_quoted
+            }
+            _ => false,
+        };
+        let mut t = t.clone();
+        if !keep {
+            rw.split(&mut t.expr)?;
+        }
+        upper_order.push(t);
+    }
+    if rw.lower.is_empty() {
+        rw.lower.push((Expr::Literal(Literal::Null), None));
+    }
+
+    // The lower query, into an ephemeral table.
+    let lower = SimpleSelect {
+        distinct: false,
+        columns: rw
+            .lower
+            .iter()
+            .map(|(e, alias)| ResultColumn::Expr { expr: e.clone(), alias: alias.clone(), text: String::new() })
+            .collect(),
+        from: core.from.clone(),
+        where_clause: core.where_clause.clone(),
+        group_by: core.group_by.clone(),
+        having: core.having.clone(),
+        windows: vec![],
+    };
+    let id = ctx.b.alloc_cursor();
+    ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
+    ctx.dest.push(Dest::Eph { id });
+    let r = compile_simple_over_scope(ctx, &lower, &[], &None, false);
+    ctx.dest.pop();
+    let (_, decltypes) = r?;
+    let rules = ctx.result_rules.clone();
+    let collation = |i: usize| rules.get(i).and_then(|r| r.1).map(|(c, _)| c).unwrap_or_default();
+
+    let plan = WindowPlan {
+        groups: rw
+            .groups
+            .iter()
+            .map(|g| {
+                let keys = g.partition.iter().map(|&c| (c, false, None)).chain(g.order.iter().copied());
+                let mut key = SortKey::default();
+                for (c, desc, nulls) in keys {
+                    key.collations.push(collation(c));
+                    key.desc.push(desc);
+                    key.nulls_first.push(nulls.map(|n| n == ast::NullsOrder::First));
+                }
+                let calls = g
+                    .calls
+                    .iter()
+                    .map(|c| {
+                        let bound = |(b, col): &(FrameBound, Option<usize>)| match b {
+                            FrameBound::UnboundedPreceding => Bound::UnboundedPreceding,
+                            FrameBound::Preceding(_) => Bound::Preceding(col.expect("an offset column")),
+                            FrameBound::CurrentRow => Bound::CurrentRow,
+                            FrameBound::Following(_) => Bound::Following(col.expect("an offset column")),
+                            FrameBound::UnboundedFollowing => Bound::UnboundedFollowing,
+                        };
+                        let func = match &c.func {
+                            WindowFunc::Aggregate(f, _) => {
+                                WindowFunc::Aggregate(f.clone(), c.args.first().map(|&a| collation(a)).unwrap_or_default())
+                            }
+                            f => f.clone(),
+                        };
+                        WindowCall {
+                            func,
+                            args: c.args.clone(),
+                            filter: c.filter,
+                            frame: Frame { units: c.units, start: bound(&c.start), end: bound(&c.end) },
+                            out: c.out,
+                        }
+                    })
+                    .collect();
+                WindowGroup {
+                    partition: g.partition.clone(),
+                    order: g.order.iter().map(|o| o.0).collect(),
+                    key,
+                    calls,
+                }
+            })
+            .collect(),
+    };
+    ctx.b.emit(Insn::Window { id, plan: Arc::new(plan) });
+
+    // The upper query reads the extended rows in place of the FROM tables.
+    let width = rw.lower.len();
+    let mut names: Vec<String> = (0..width).map(|i| column_name(false, i)).collect();
+    names.extend((0..rw.calls).map(|i| column_name(true, i)));
+    let mut types = decltypes;
+    types.resize(names.len(), None);
+    let mut table = derived_table("", &names, &types);
+    if let Some(t) = Arc::get_mut(&mut table) {
+        for (c, r) in t.columns.iter_mut().zip(&rules) {
+            c.affinity = r.0.unwrap_or(c.affinity);
+            c.collation = r.1.map(|(coll, _)| coll).unwrap_or(c.collation);
+        }
+    }
+    ctx.scope.truncate(level_start);
+    let cursor = ctx.b.alloc_cursor();
+    ctx.scope.push(ScopeTable {
+        table,
+        name: String::new(),
+        cursor,
+        regs: None,
+        eph: Some(id),
+        coroutine: None,
+        nested: None,
+    });
+    ctx.pending_joins = vec![(JoinOperator::Inner, None)];
+    let upper = SimpleSelect {
+        distinct: core.distinct,
+        columns: upper_columns,
+        from: None,
+        where_clause: None,
+        group_by: vec![],
+        having: None,
+        windows: vec![],
+    };
+    let (_, _) = compile_simple_over_scope(ctx, &upper, &upper_order, limit, false)?;
+    let names = cols.iter().map(|c| c.name.clone()).collect();
+    let decltypes = cols.iter().map(|c| c.decltype.clone()).collect();
+    Ok((names, decltypes))
+}
