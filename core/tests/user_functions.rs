@@ -63,6 +63,12 @@ impl Pair {
         self.s.create_aggregate_function(name, n_args, FunctionFlags::SQLITE_UTF8, SqliteAgg(spec)).unwrap();
     }
 
+    /// An aggregate window function: the state is the frame's rows, oldest first.
+    fn window(&self, name: &str, n_args: i32, spec: AggSpec) {
+        self.b.create_window_function(name, n_args, move || Box::new(BriskAgg { spec, rows: Vec::new() })).unwrap();
+        self.s.create_window_function(name, n_args, FunctionFlags::SQLITE_UTF8, SqliteAgg(spec)).unwrap();
+    }
+
     fn collation(&self, name: &str, f: fn(&str, &str) -> Ordering) {
         self.b.create_collation(name, f).unwrap();
         self.s.create_collation(name, f).unwrap();
@@ -156,6 +162,17 @@ impl Aggregate for BriskAgg {
     fn finalize(&mut self) -> brisk::Result<Value> {
         (self.spec.finish)(&self.rows).map_err(brisk::Error::sql)
     }
+
+    fn value(&mut self) -> brisk::Result<Value> {
+        (self.spec.finish)(&self.rows).map_err(brisk::Error::sql)
+    }
+
+    /// A frame's rows leave oldest first.
+    fn inverse(&mut self, args: &[Value]) -> brisk::Result<()> {
+        assert_eq!(self.rows.first().map(Vec::as_slice), Some(args), "inverse of a row not the oldest");
+        self.rows.remove(0);
+        Ok(())
+    }
 }
 
 struct SqliteAgg(AggSpec);
@@ -177,6 +194,19 @@ impl rusqlite::functions::Aggregate<Vec<Vec<Value>>, rusqlite::types::Value> for
         (self.0.finish)(&acc.unwrap_or_default())
             .map(to_sqlite)
             .map_err(|m| rusqlite::Error::UserFunctionError(m.into()))
+    }
+}
+
+impl rusqlite::functions::WindowAggregate<Vec<Vec<Value>>, rusqlite::types::Value> for SqliteAgg {
+    fn value(&self, acc: Option<&mut Vec<Vec<Value>>>) -> rusqlite::Result<rusqlite::types::Value> {
+        (self.0.finish)(acc.map(|a| a.as_slice()).unwrap_or_default())
+            .map(to_sqlite)
+            .map_err(|m| rusqlite::Error::UserFunctionError(m.into()))
+    }
+
+    fn inverse(&self, _: &mut Context<'_>, acc: &mut Vec<Vec<Value>>) -> rusqlite::Result<()> {
+        acc.remove(0);
+        Ok(())
     }
 }
 
@@ -455,6 +485,24 @@ fn aggregates_group_distinct_filter_and_empty_input() {
     p.ok("SELECT b, (SELECT list(c) FROM t AS u WHERE u.b = t.b AND u.a > 1) FROM t GROUP BY b ORDER BY b");
     p.ok("SELECT sumints(x.a + y.a) FROM t AS x JOIN t AS y ON x.a = y.a + 1");
     assert_eq!(p.err("SELECT a FROM t WHERE list(a) > 0"), "misuse of aggregate function list()");
+}
+
+#[test]
+fn window_functions() {
+    let p = Pair::new();
+    p.ok(SETUP);
+    p.window("wlist", -1, LIST);
+    p.window("wsum", 1, SUM_INTS);
+    p.aggregate("plain", 1, SUM_INTS);
+    // Each row's value is the frame's rows: steps add rows, inverses remove the oldest.
+    p.ok("SELECT a, wlist(a) OVER (ORDER BY a ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING) FROM t");
+    p.ok("SELECT a, wsum(a) OVER (ORDER BY a), wlist(a, b) OVER (PARTITION BY b ORDER BY a DESC) FROM t");
+    p.ok("SELECT a, wlist(c) OVER (ORDER BY a ROWS BETWEEN 2 FOLLOWING AND 3 FOLLOWING) FROM t");
+    p.ok("SELECT a, wlist(a) FILTER (WHERE a > 1) OVER (ORDER BY a ROWS 1 PRECEDING) FROM t");
+    p.ok("SELECT a, wsum(a) OVER (ORDER BY a GROUPS BETWEEN CURRENT ROW AND 1 FOLLOWING) FROM t");
+    // A window function is an aggregate without OVER too.
+    p.ok("SELECT wsum(a), wlist(b) FROM t");
+    assert_eq!(p.err("SELECT plain(a) OVER (ORDER BY a) FROM t"), "plain() may not be used as a window function");
 }
 
 #[test]

@@ -139,6 +139,19 @@ fn visit_core(core: &mut SelectCore, f: &mut Visitor<'_>) {
             if let Some(h) = &mut s.having {
                 visit_expr(h, f);
             }
+            s.windows.iter_mut().for_each(|(_, w)| visit_window(w, f));
+        }
+    }
+}
+
+fn visit_window(w: &mut WindowSpec, f: &mut Visitor<'_>) {
+    w.partition_by.iter_mut().for_each(|e| visit_expr(e, f));
+    w.order_by.iter_mut().for_each(|t| visit_expr(&mut t.expr, f));
+    if let Some(frame) = &mut w.frame {
+        for b in std::iter::once(&mut frame.start).chain(frame.end.as_mut()) {
+            if let FrameBound::Preceding(e) | FrameBound::Following(e) = b {
+                visit_expr(e, f);
+            }
         }
     }
 }
@@ -309,6 +322,9 @@ fn visit_expr(e: &mut Expr, f: &mut Visitor<'_>) {
             }
             if let Some(x) = &mut call.filter {
                 visit_expr(x, f);
+            }
+            if let Some(Over::Spec(w)) = &mut call.over {
+                visit_window(w, f);
             }
         }
         Expr::Row(items) => items.iter_mut().for_each(|x| visit_expr(x, f)),

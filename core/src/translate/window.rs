@@ -95,7 +95,6 @@ fn is_window_call(e: &Expr) -> bool {
     matches!(e, Expr::Function(call) if call.over.is_some())
 }
 
-
 /// A column of the derived table the upper query reads: lower query column `i`, or window
 /// function `i`'s value. The names are ones no query can spell.
 fn placeholder(window: bool, i: usize) -> Expr {
@@ -228,7 +227,9 @@ impl Rewriter<'_> {
         let end = frame.end.clone().unwrap_or(FrameBound::CurrentRow);
         check_frame(&frame.start, &end)?;
         let has_offset = |b: &FrameBound| matches!(b, FrameBound::Preceding(_) | FrameBound::Following(_));
-        if frame.units == FrameUnits::Range && (has_offset(&frame.start) || has_offset(&end)) && spec.order_by.len() != 1
+        if frame.units == FrameUnits::Range
+            && (has_offset(&frame.start) || has_offset(&end))
+            && spec.order_by.len() != 1
         {
             return Err(Error::sql("RANGE with offset PRECEDING/FOLLOWING requires one ORDER BY expression"));
         }
@@ -251,7 +252,8 @@ impl Rewriter<'_> {
             Some(g) => g.calls.push(call),
             None => {
                 let partition = spec.partition_by.iter().map(|e| self.column(e.clone(), None)).collect();
-                let order = spec.order_by.iter().map(|t| (self.column(t.expr.clone(), None), t.desc, t.nulls)).collect();
+                let order =
+                    spec.order_by.iter().map(|t| (self.column(t.expr.clone(), None), t.desc, t.nulls)).collect();
                 self.groups.push(GroupSpec { text, partition, order, calls: vec![call] });
             }
         }
@@ -410,9 +412,10 @@ pub fn compile_windowed(
                             FrameBound::UnboundedFollowing => Bound::UnboundedFollowing,
                         };
                         let func = match &c.func {
-                            WindowFunc::Aggregate(f, _) => {
-                                WindowFunc::Aggregate(f.clone(), c.args.first().map(|&a| collation(a)).unwrap_or_default())
-                            }
+                            WindowFunc::Aggregate(f, _) => WindowFunc::Aggregate(
+                                f.clone(),
+                                c.args.first().map(|&a| collation(a)).unwrap_or_default(),
+                            ),
                             f => f.clone(),
                         };
                         WindowCall {
@@ -424,12 +427,7 @@ pub fn compile_windowed(
                         }
                     })
                     .collect();
-                WindowGroup {
-                    partition: g.partition.clone(),
-                    order: g.order.iter().map(|o| o.0).collect(),
-                    key,
-                    calls,
-                }
+                WindowGroup { partition: g.partition.clone(), order: g.order.iter().map(|o| o.0).collect(), key, calls }
             })
             .collect(),
     };

@@ -1278,7 +1278,8 @@ impl Insn {
             }
             EphScan { cursor, id } => (s("OpenDup"), *cursor as i64, *id as i64, 0, s(""), 0, s("")),
             Window { id, plan } => {
-                let names: Vec<String> = plan.groups.iter().flat_map(|g| g.calls.iter().map(|c| c.func.name())).collect();
+                let names: Vec<String> =
+                    plan.groups.iter().flat_map(|g| g.calls.iter().map(|c| c.func.name())).collect();
                 (s("Window"), *id as i64, names.len() as i64, 0, names.join(","), 0, s("window functions"))
             }
             TempView { name, sql } => {

@@ -3,9 +3,10 @@
 //! rows with each window function's value appended.
 //!
 //! Each group of window functions sharing a PARTITION BY and ORDER BY sorts the rows (stably,
-//! so peers keep the order the query produced them in), splits them into partitions and peer
-//! groups, and computes its functions partition by partition. The rows come out in the order of
-//! the first group, as SQLite's do.
+//! so peers keep the order they came in), splits them into partitions and peer groups, and
+//! computes its functions partition by partition. The groups run last to first, each sorting
+//! the order the one after it left, and the rows come out in the first group's order: what
+//! SQLite's nesting of one subquery per window gives.
 //!
 //! Aggregates over a frame keep one running state per partition: rows entering the frame are
 //! stepped, rows leaving it are inverted (SQLite's xInverse), and the state's value is read for
@@ -146,11 +147,13 @@ pub fn compute(plan: &WindowPlan, rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value
     let n = rows.len();
     let calls: usize = plan.groups.iter().map(|g| g.calls.len()).sum();
     let mut values = vec![vec![Value::Null; calls]; n];
-    let mut output_order = None;
-    for g in &plan.groups {
+    // SQLite nests one subquery per window, the first window outermost, and each sorts the
+    // rows the one inside produced with a stable sort: so the last window sorts the query's
+    // rows, each earlier one sorts the previous one's order, and the first one's is the output.
+    let mut perm: Vec<usize> = (0..n).collect();
+    for g in plan.groups.iter().rev() {
         let keys: Vec<Vec<Value>> =
             rows.iter().map(|r| g.partition.iter().chain(&g.order).map(|&c| r[c].clone()).collect()).collect();
-        let mut perm: Vec<usize> = (0..n).collect();
         perm.sort_by(|&a, &b| g.key.compare(&keys[a], &keys[b]));
         let np = g.partition.len();
         let mut start = 0;
@@ -165,12 +168,10 @@ pub fn compute(plan: &WindowPlan, rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value
             }
             start = end;
         }
-        output_order.get_or_insert(perm);
     }
-    let order = output_order.unwrap_or_else(|| (0..n).collect());
     let mut rows: Vec<Option<Vec<Value>>> = rows.into_iter().map(Some).collect();
     let mut values: Vec<Option<Vec<Value>>> = values.into_iter().map(Some).collect();
-    Ok(order
+    Ok(perm
         .into_iter()
         .map(|i| {
             let mut row = rows[i].take().expect("each row once");
@@ -313,7 +314,19 @@ impl<'a> Partition<'a> {
         set: &mut impl FnMut(usize, Value),
     ) -> Result<()> {
         let offsets = self.offsets(&call.frame)?;
-        let mut acc = Accumulator::new(false, collation);
+        // SQLite keeps a sliding min() or max() in an index of the frame's values, where the
+        // latest of equal values wins; from the partition's start it steps as an aggregate,
+        // where the first wins.
+        let sliding_min_max =
+            func.user.is_none() && func.kind.is_min_max() && !matches!(call.frame.start, Bound::UnboundedPreceding);
+        let fresh = || {
+            if sliding_min_max {
+                State::MinMax(std::collections::BTreeSet::new())
+            } else {
+                State::Aggregate(Accumulator::new(false, collation))
+            }
+        };
+        let mut state = fresh();
         // The rows the state holds: [held_start, held_end).
         let (mut held_start, mut held_end) = (0, 0);
         let mut args = Vec::with_capacity(call.args.len());
@@ -334,7 +347,7 @@ impl<'a> Partition<'a> {
                 // Remove the rows that left, when the aggregate can.
                 let mut inverted = true;
                 for r in held_start..s {
-                    if load(r, &mut args) && !acc.inverse(func, &args)? {
+                    if load(r, &mut args) && !state.inverse(func, collation, r, &args)? {
                         inverted = false;
                         break;
                     }
@@ -342,22 +355,25 @@ impl<'a> Partition<'a> {
                 if inverted {
                     held_start = s;
                 } else {
-                    acc = Accumulator::new(false, collation);
+                    state = fresh();
                     (held_start, held_end) = (s, s);
                 }
             } else if s != held_start {
-                acc = Accumulator::new(false, collation);
+                state = fresh();
                 (held_start, held_end) = (s, s);
             }
             while held_end < e {
                 if load(held_end, &mut args) {
-                    acc.step(func, &args)?;
+                    state.step(func, collation, held_end, &args)?;
                 }
                 held_end += 1;
             }
-            set(i, acc.value(func)?);
+            set(i, state.value(func)?);
         }
-        acc.finish(func)
+        match &mut state {
+            State::Aggregate(acc) => acc.finish(func),
+            State::MinMax(_) => Ok(()),
+        }
     }
 
     /// The frame's offsets, read at the partition's first row and checked as SQLite checks
@@ -460,6 +476,77 @@ impl<'a> Partition<'a> {
         } else {
             run.partition_point(|&r| in_order(r) != Ordering::Greater)
         }
+    }
+}
+
+/// A window aggregate's running state.
+enum State {
+    Aggregate(Accumulator),
+    /// A sliding min() or max(): the frame's non-NULL values with the member each came from.
+    MinMax(std::collections::BTreeSet<(Ranked, usize)>),
+}
+
+impl State {
+    fn step(&mut self, func: &AggregateFunc, collation: Collation, member: usize, args: &[Value]) -> Result<()> {
+        match self {
+            State::Aggregate(acc) => acc.step(func, args),
+            State::MinMax(set) => {
+                if !args[0].is_null() {
+                    set.insert((Ranked(args[0].clone(), collation), member));
+                }
+                Ok(())
+            }
+        }
+    }
+
+    /// `Ok(false)`: the state cannot remove a row.
+    fn inverse(&mut self, func: &AggregateFunc, collation: Collation, member: usize, args: &[Value]) -> Result<bool> {
+        match self {
+            State::Aggregate(acc) => acc.inverse(func, args),
+            State::MinMax(set) => {
+                set.remove(&(Ranked(args[0].clone(), collation), member));
+                Ok(true)
+            }
+        }
+    }
+
+    fn value(&mut self, func: &AggregateFunc) -> Result<Value> {
+        match self {
+            State::Aggregate(acc) => acc.value(func),
+            State::MinMax(set) => {
+                // The smallest (or largest) value; of equal ones, the latest member's.
+                let best = if func.kind == crate::functions::aggregate::AggKind::Min {
+                    set.first().map(|(v, _)| v).and_then(|least| set.range(..=(least.clone(), usize::MAX)).next_back())
+                } else {
+                    set.last()
+                };
+                Ok(best.map(|(v, _)| v.0.clone()).unwrap_or(Value::Null))
+            }
+        }
+    }
+}
+
+/// A value ordered by a collation, as SQLite's index of a sliding min() or max() orders them.
+#[derive(Debug, Clone)]
+struct Ranked(Value, Collation);
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.0.compare(&other.0, self.1)
     }
 }
 
