@@ -190,27 +190,58 @@ struct PyAggregate {
     conn_id: usize,
 }
 
+impl PyAggregate {
+    /// The group's instance, made on first use.
+    fn instance<'py>(&mut self, py: Python<'py>) -> brisk::Result<Bound<'py, PyAny>> {
+        if let Some(i) = &self.instance {
+            return Ok(i.bind(py).clone());
+        }
+        let class = self.class.bind(py);
+        let i = class
+            .call0()
+            .map_err(|e| callback_error(py, e, "user-defined aggregate's '__init__' method raised error", class))?;
+        self.instance = Some(i.clone().unbind());
+        Ok(i)
+    }
+
+    /// Calls `step` or `inverse` (`method`) with a row's arguments, as CPython's step and
+    /// inverse callbacks do.
+    fn call_with_row(&mut self, method: &str, args: &[Value]) -> brisk::Result<()> {
+        callback(self.conn_id, |py| {
+            let instance = self.instance(py)?;
+            let class = self.class.bind(py);
+            let m = instance.getattr(method).map_err(|e| {
+                callback_error(py, e, &format!("user-defined aggregate's '{method}' method not defined"), class)
+            })?;
+            py_args(py, args).and_then(|a| m.call1(a)).map_err(|e| {
+                callback_error(py, e, &format!("user-defined aggregate's '{method}' method raised error"), class)
+            })?;
+            Ok(())
+        })
+    }
+}
+
 impl Aggregate for PyAggregate {
     fn step(&mut self, args: &[Value]) -> brisk::Result<()> {
+        self.call_with_row("step", args)
+    }
+
+    fn inverse(&mut self, args: &[Value]) -> brisk::Result<()> {
+        self.call_with_row("inverse", args)
+    }
+
+    fn value(&mut self) -> brisk::Result<Value> {
         callback(self.conn_id, |py| {
+            let instance = self.instance(py)?;
             let class = self.class.bind(py);
-            let instance = match &self.instance {
-                Some(i) => i.bind(py).clone(),
-                None => {
-                    let i = class.call0().map_err(|e| {
-                        callback_error(py, e, "user-defined aggregate's '__init__' method raised error", class)
-                    })?;
-                    self.instance = Some(i.clone().unbind());
-                    i
-                }
-            };
-            let step = instance
-                .getattr("step")
-                .map_err(|e| callback_error(py, e, "user-defined aggregate's 'step' method not defined", class))?;
-            py_args(py, args)
-                .and_then(|a| step.call1(a))
-                .map_err(|e| callback_error(py, e, "user-defined aggregate's 'step' method raised error", class))?;
-            Ok(())
+            instance.call_method0("value").and_then(|r| result_value(&r)).map_err(|e| {
+                let message = if e.is_instance_of::<PyAttributeError>(py) {
+                    "user-defined aggregate's 'value' method not defined"
+                } else {
+                    "user-defined aggregate's 'value' method raised error"
+                };
+                callback_error(py, e, message, class)
+            })
         })
     }
 
@@ -568,6 +599,26 @@ impl NativeConnection {
             Box::new(PyAggregate { class: class.clone(), instance: None, conn_id: id })
         };
         Ok(py.detach(|| conn.create_aggregate(name, n_args, factory)).is_ok())
+    }
+
+    /// Registers aggregate window function `name`, an instance of `class` per partition (or
+    /// group), or removes it when `class` is None. Returns False when the engine refuses the
+    /// name or argument count.
+    fn create_window_function(
+        &self,
+        py: Python<'_>,
+        name: &str,
+        n_args: i32,
+        class: Option<Py<PyAny>>,
+    ) -> PyResult<bool> {
+        let conn = self.get()?;
+        let Some(class) = class else { return Ok(py.detach(|| conn.remove_function(name, n_args)).is_ok()) };
+        let id = self.shared.id();
+        let class = Arc::new(class);
+        let factory = move || -> Box<dyn Aggregate> {
+            Box::new(PyAggregate { class: class.clone(), instance: None, conn_id: id })
+        };
+        Ok(py.detach(|| conn.create_window_function(name, n_args, factory)).is_ok())
     }
 
     /// Registers collation `name` calling `func(a, b)`, or removes it when `func` is None.

@@ -1023,13 +1023,6 @@ def test_pathlike_database(mod, tmp_path):
     assert os.path.exists(tmp_path / "p.db")
 
 
-def test_window_functions_are_not_supported(brisk):
-    # Brisk has no window functions, so there is nothing to register one with.
-    con = brisk.connect(":memory:")
-    with pytest.raises(brisk.NotSupportedError, match="no window functions"):
-        con.create_window_function("w", 1, object)
-
-
 # User-defined functions, aggregates, collations, the progress handler, deserialize.
 
 
@@ -1145,6 +1138,112 @@ class _Sum:
 
     def finalize(self):
         return self.total
+
+
+class _WindowSum:
+    """A window sum that records each call, so the tests see the engine's call sequence."""
+
+    calls = []
+
+    def __init__(self):
+        self.total = 0
+
+    def step(self, v):
+        _WindowSum.calls.append(("step", v))
+        self.total += v
+
+    def inverse(self, v):
+        _WindowSum.calls.append(("inverse", v))
+        self.total -= v
+
+    def value(self):
+        return self.total
+
+    def finalize(self):
+        return self.total
+
+
+def test_create_window_function(mod, con):
+    con.execute("create table t(x, y)")
+    con.executemany("insert into t values(?, ?)", [("a", 4), ("b", 5), ("c", 3), ("d", 8), ("e", 1)])
+    con.create_window_function("sumint", 1, _WindowSum)
+    # CPython's own example: a frame one row either side.
+    q = "select x, sumint(y) over (order by x rows between 1 preceding and 1 following) from t order by x"
+    assert con.execute(q).fetchall() == [("a", 9), ("b", 12), ("c", 16), ("d", 12), ("e", 9)]
+    # The calls the engine makes: steps as rows enter the frame, inverses as they leave.
+    _WindowSum.calls = []
+    con.execute("select sumint(y) over (order by x rows 1 preceding) from t").fetchall()
+    assert _WindowSum.calls == [("step", 4), ("step", 5), ("inverse", 4), ("step", 3), ("inverse", 5),
+                                ("step", 8), ("inverse", 3), ("step", 1)]
+    assert con.execute(
+        "select x, sumint(y) over w, sumint(y) over (w rows unbounded preceding) from t "
+        "window w as (order by y desc) order by x").fetchall() == [
+        ("a", 17, 17), ("b", 13, 13), ("c", 20, 20), ("d", 8, 8), ("e", 21, 21)]
+    assert con.execute("select sumint(y) over (partition by y % 2 order by x), x from t").fetchall() == [
+        (4, "a"), (12, "d"), (5, "b"), (8, "c"), (9, "e")]
+    # Without OVER it is an aggregate, finalize giving the value.
+    assert con.execute("select sumint(y) from t").fetchone() == (21,)
+    # None removes it.
+    con.create_window_function("sumint", 1, None)
+    assert error_of(lambda: con.execute("select sumint(y) over () from t"))[:2] == (
+        "OperationalError", "no such function: sumint")
+    # An aggregate registered without window support may not have OVER.
+    con.create_aggregate("plain", 1, _WindowSum)
+    assert error_of(lambda: con.execute("select plain(y) over () from t"))[:2] == (
+        "OperationalError", "plain() may not be used as a window function")
+
+
+def test_create_window_function_errors(mod, con):
+    con.execute("create table t(v)")
+    con.executemany("insert into t values(?)", [(1,), (2,), (3,)])
+
+    class NoValue:
+        def step(self, v):
+            pass
+
+        def finalize(self):
+            return 1
+
+    class BadValue(_WindowSum):
+        def value(self):
+            raise ValueError
+
+    class BadInverse(_WindowSum):
+        def inverse(self, v):
+            raise ValueError
+
+    class NoInverse:
+        def step(self, v):
+            pass
+
+        def value(self):
+            return 0
+
+    class BadFinalize(_WindowSum):
+        def finalize(self):
+            raise ValueError
+
+    for name, cls in [("novalue", NoValue), ("badvalue", BadValue), ("badinverse", BadInverse),
+                      ("noinverse", NoInverse), ("badfinalize", BadFinalize)]:
+        con.create_window_function(name, 1, cls)
+    assert error_of(lambda: con.execute("select novalue(v) over (order by v) from t").fetchall()) == (
+        "OperationalError", "user-defined aggregate's 'value' method not defined", 1, "SQLITE_ERROR")
+    assert error_of(lambda: con.execute("select badvalue(v) over () from t").fetchall())[:2] == (
+        "OperationalError", "user-defined aggregate's 'value' method raised error")
+    assert error_of(lambda: con.execute("select badinverse(v) over (rows 1 preceding) from t").fetchall())[:2] == (
+        "OperationalError", "user-defined aggregate's 'inverse' method raised error")
+    assert error_of(lambda: con.execute("select noinverse(v) over (rows 1 preceding) from t").fetchall())[:2] == (
+        "OperationalError", "user-defined aggregate's 'inverse' method not defined")
+    # finalize's error is not the statement's when the function runs as a window.
+    assert con.execute("select badfinalize(v) over (rows 1 preceding) from t").fetchall() == [(1,), (3,), (5,)]
+    # Arguments as CPython's argument parser checks them, and SQLite's limits.
+    assert error_of(lambda: con.create_window_function(1, 1, _WindowSum))[:2] == (
+        "TypeError", "create_window_function() argument 1 must be str, not int")
+    assert error_of(lambda: con.create_window_function("w", "1", _WindowSum))[0] == "TypeError"
+    assert error_of(lambda: con.create_window_function("w", 2**40, _WindowSum))[0] == "OverflowError"
+    for name, n in [("x" * 300, 1), ("w", -2)]:
+        assert error_of(lambda: con.create_window_function(name, n, _WindowSum))[:2] == (
+            "ProgrammingError", "bad parameter or other API misuse")
 
 
 def test_create_aggregate(mod, con):

@@ -307,13 +307,12 @@ impl Accumulator {
         }
     }
 
-    /// Ends a window partition: a user aggregate's xFinal runs once, as SQLite runs it, and only
-    /// its error matters.
-    pub fn finish(&mut self, func: &AggregateFunc) -> Result<()> {
+    /// Ends a window partition: a user aggregate's xFinal runs once, as SQLite runs it when it
+    /// frees the state, and what it returns, error or value, is dropped.
+    pub fn finish(&mut self, func: &AggregateFunc) {
         if func.user.is_some() {
-            self.finalize(func)?;
+            let _ = self.finalize(func);
         }
-        Ok(())
     }
 
     pub fn finalize(&mut self, func: &AggregateFunc) -> Result<Value> {

@@ -370,10 +370,10 @@ impl<'a> Partition<'a> {
             }
             set(i, state.value(func)?);
         }
-        match &mut state {
-            State::Aggregate(acc) => acc.finish(func),
-            State::MinMax(_) => Ok(()),
+        if let State::Aggregate(acc) = &mut state {
+            acc.finish(func);
         }
+        Ok(())
     }
 
     /// The frame's offsets, read at the partition's first row and checked as SQLite checks

@@ -548,8 +548,18 @@ class Connection:
             raise OperationalError("Error creating aggregate")
 
     def create_window_function(self, name, num_params, aggregate_class, /):
+        """Registers `aggregate_class` as aggregate window function `name`; None removes it.
+
+        As CPython: an instance per partition (or group, without OVER), made on its first row;
+        `step(*args)` for each row entering the frame, `inverse(*args)` for each leaving it,
+        `value()` for each row's result, and `finalize()` at the end, whose result is the
+        aggregate's without OVER. A name or argument count SQLite refuses is ProgrammingError."""
         self._check()
-        raise NotSupportedError("create_window_function: brisk has no window functions (OVER clauses)")
+        if not isinstance(name, str):
+            raise TypeError(f"create_window_function() argument 1 must be str, not {type(name).__name__}")
+        num_params = _c_int(num_params)
+        if not self._native.create_window_function(name, num_params, aggregate_class):
+            raise ProgrammingError("bad parameter or other API misuse")
 
     def create_collation(self, name, callable, /):
         """Registers `callable(a, b)` (negative, zero, positive) as collation `name`; None removes
