@@ -284,3 +284,24 @@ fn plan_lines_nest_like_sqlite() {
         check_plan(setup, q);
     }
 }
+
+/// A query with window functions: a co-routine per window, the first outermost, each sorting
+/// by its window unless an index gives the order; and GROUP BY's ORDER BY sort where the ORDER BY
+/// is not the GROUP BY.
+#[test]
+fn window_and_group_by_plans_match_sqlite() {
+    let setup = "CREATE TABLE t(a INTEGER PRIMARY KEY, b, c);";
+    for q in [
+        "SELECT a, row_number() OVER (ORDER BY a DESC) FROM t",
+        "SELECT a, row_number() OVER (ORDER BY a) FROM t",
+        "SELECT sum(a) OVER () FROM t",
+        "SELECT a, row_number() OVER (ORDER BY a DESC), rank() OVER (PARTITION BY b ORDER BY c), sum(a) OVER () FROM t ORDER BY c",
+        "SELECT b, sum(c), row_number() OVER (ORDER BY sum(c)) FROM t GROUP BY b ORDER BY 1",
+        "SELECT b, c, sum(a) FROM t GROUP BY b, c ORDER BY 1 DESC, 2",
+        "SELECT b, c, sum(a) FROM t GROUP BY b, c ORDER BY c, b",
+        "SELECT b, sum(a) FROM t GROUP BY b ORDER BY b NULLS LAST",
+        "SELECT b, sum(a) FROM t GROUP BY b ORDER BY 2",
+    ] {
+        check_plan(setup, q);
+    }
+}

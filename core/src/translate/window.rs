@@ -319,6 +319,51 @@ pub fn compile_windowed(
     order_by: &[OrderingTerm],
     limit: &Option<ast::Limit>,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    // EXPLAIN QUERY PLAN shows SQLite's nesting: a co-routine per window, the first outermost,
+    // each reading the one inside it and sorting its rows by its window.
+    let groups = group_count(core, order_by);
+    let first_id = next_subquery_id(ctx);
+    let depth = ctx.plan_parent.len();
+    for j in 0..groups {
+        let line = ctx.plan_line(format!("CO-ROUTINE (subquery-{})", first_id + j));
+        ctx.plan_parent.push(line);
+    }
+    let r = compile_windowed_body(ctx, schema, core, order_by, limit, first_id);
+    ctx.plan_parent.truncate(depth);
+    r
+}
+
+/// The number of distinct windows (PARTITION BY and ORDER BY) the query's window calls use.
+fn group_count(core: &SimpleSelect, order_by: &[OrderingTerm]) -> usize {
+    let mut probe = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
+    let exprs = core.columns.iter().filter_map(|c| match c {
+        ResultColumn::Expr { expr, .. } => Some(expr),
+        _ => None,
+    });
+    for e in exprs.chain(order_by.iter().map(|t| &t.expr)) {
+        // Errors are found again, and reported, when the query is compiled.
+        let _ = probe.split(&mut e.clone());
+    }
+    probe.groups.len().max(1)
+}
+
+/// The number the next `(subquery-N)` of EXPLAIN QUERY PLAN takes: the query itself is 1.
+fn next_subquery_id(ctx: &Ctx) -> usize {
+    let used = ctx.plan_details.iter().filter_map(|(d, _)| {
+        let rest = &d[d.find("(subquery-")? + "(subquery-".len()..];
+        rest[..rest.find(')')?].parse::<usize>().ok()
+    });
+    used.max().unwrap_or(1) + 1
+}
+
+fn compile_windowed_body(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    core: &SimpleSelect,
+    order_by: &[OrderingTerm],
+    limit: &Option<ast::Limit>,
+    first_id: usize,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
     resolve_from_into_scope(ctx, schema, core)?;
     let level_start = *ctx.levels.last().expect("a level");
     let cols = expand_columns(ctx, &core.columns, level_start)?;
@@ -379,11 +424,35 @@ pub fn compile_windowed(
         having: core.having.clone(),
         windows: vec![],
     };
+    // The lower query sorts its rows by the last window (the innermost), so the planner may
+    // read them in that order from an index; each window's sort is stable, so the rows stay
+    // in that order for it.
+    let lower_order: Vec<OrderingTerm> = rw
+        .groups
+        .last()
+        .map(|g| {
+            let keys = g.partition.iter().map(|&c| (c, false, None)).chain(g.order.iter().copied());
+            keys.map(|(c, desc, nulls)| OrderingTerm {
+                expr: Expr::Literal(Literal::Integer(c as i64 + 1)),
+                desc,
+                nulls,
+            })
+            .collect()
+        })
+        .unwrap_or_default();
     let id = ctx.b.alloc_cursor();
     ctx.b.emit(Insn::EphOpen { id, distinct: false, key: Default::default() });
     ctx.dest.push(Dest::Eph { id });
-    let r = compile_simple_over_scope(ctx, &lower, &[], &None, false);
+    let r = compile_simple_over_scope(ctx, &lower, &lower_order, &None, false);
     ctx.dest.pop();
+    for (j, g) in rw.groups.iter().enumerate().rev().skip(1) {
+        ctx.plan_parent.pop();
+        ctx.plan_line(format!("SCAN (subquery-{})", first_id + j + 1));
+        if !g.partition.is_empty() || !g.order.is_empty() {
+            ctx.plan_line("USE TEMP B-TREE FOR ORDER BY".into());
+        }
+    }
+    ctx.plan_parent.pop();
     let (_, decltypes) = r?;
     let rules = ctx.result_rules.clone();
     let collation = |i: usize| rules.get(i).and_then(|r| r.1).map(|(c, _)| c).unwrap_or_default();
@@ -450,7 +519,7 @@ pub fn compile_windowed(
     let cursor = ctx.b.alloc_cursor();
     ctx.scope.push(ScopeTable {
         table,
-        name: String::new(),
+        name: format!("(subquery-{first_id})"),
         cursor,
         regs: None,
         eph: Some(id),
