@@ -24,6 +24,10 @@ fn select_expressions_without_tables() {
         "SELECT abs(-3), length('héllo'), upper('abc'), lower('ABC'), substr('hello', 2, 3), typeof(1.0), coalesce(NULL, 2)",
         "SELECT hex('abc'), quote('it''s'), replace('aaa', 'a', 'b'), trim('  x  '), instr('hello', 'l'), round(2.567, 2)",
         "SELECT max(1, 2, 3), min('a', 'b'), nullif(1, 1), ifnull(NULL, 'd'), iif(1, 'y', 'n'), unicode('A'), char(72, 105)",
+        // round() rounds SQLite's decimal digits half away from zero: 2.25 is 2.3, and 2.675
+        // (just below, in binary) is 2.67.
+        "SELECT round(2.25, 1), round(-2.25, 1), round(23.5625, 3), round(2.675, 2), round(0.125, 2), round(1e300, 2), round(-0.5)",
+        "SELECT round(123456789.123456789, 20), round(0.1 + 0.2, 16), round(4503599627370497.0, 1), round(-1.5), round(2.5)",
     ] {
         check("", q);
     }

@@ -11,8 +11,10 @@
 //!   constants, and aggregate arguments use only the query's own columns.
 //! - Scalar subqueries return at most one well-defined row: an aggregate without GROUP BY, or a
 //!   fully ordered query with LIMIT 1.
-//! - Only SQL listed as working in COMPAT.md is generated (no NATURAL/USING joins, no window or
-//!   date functions).
+//! - Window functions are ones whose values do not depend on how rows that tie in the window's
+//!   order are ordered (see `Gen::window`).
+//! - Only SQL listed as working in COMPAT.md is generated (no NATURAL/USING joins, no date
+//!   functions).
 //!
 //! The generator uses its own small PRNG (splitmix64) rather than proptest: a seed alone must
 //! reproduce a case in the test, in the long-run binary and in a bug report, and the shrinker
@@ -161,6 +163,15 @@ pub enum Expr {
         args: Vec<Expr>,
     },
     CountStar,
+    /// `func(args) OVER (PARTITION BY ... ORDER BY ... frame)`: only functions and frames whose
+    /// values do not depend on how rows that tie in the window's order are ordered.
+    Window {
+        func: &'static str,
+        args: Vec<Expr>,
+        partition: Vec<Expr>,
+        order: Vec<(Expr, &'static str)>,
+        frame: &'static str,
+    },
 }
 
 const AGGREGATES: [&str; 7] = ["count", "sum", "total", "avg", "min", "max", "group_concat"];
@@ -204,6 +215,20 @@ impl Expr {
                 format!("{name}({}{})", if *distinct { "DISTINCT " } else { "" }, join_exprs(args))
             }
             Expr::CountStar => "count(*)".to_string(),
+            Expr::Window { func, args, partition, order, frame } => {
+                let mut spec = Vec::new();
+                if !partition.is_empty() {
+                    spec.push(format!("PARTITION BY {}", join_exprs(partition)));
+                }
+                if !order.is_empty() {
+                    let terms: Vec<String> = order.iter().map(|(e, how)| format!("{}{how}", e.render())).collect();
+                    spec.push(format!("ORDER BY {}", terms.join(", ")));
+                }
+                if !frame.is_empty() {
+                    spec.push(frame.to_string());
+                }
+                format!("{func}({}) OVER ({})", join_exprs(args), spec.join(" "))
+            }
         }
     }
 
@@ -235,6 +260,9 @@ impl Expr {
                 v
             }
             Expr::Func { args, .. } | Expr::Row(args) => args.iter_mut().collect(),
+            Expr::Window { args, partition, order, .. } => {
+                args.iter_mut().chain(partition.iter_mut()).chain(order.iter_mut().map(|(e, _)| e)).collect()
+            }
         }
     }
 
@@ -266,7 +294,12 @@ impl Expr {
     fn is_constant(&self) -> bool {
         match self {
             Expr::Lit(_) => true,
-            Expr::Col(_) | Expr::CountStar | Expr::InSelect { .. } | Expr::Exists { .. } | Expr::Scalar(_) => false,
+            Expr::Col(_)
+            | Expr::CountStar
+            | Expr::InSelect { .. }
+            | Expr::Exists { .. }
+            | Expr::Scalar(_)
+            | Expr::Window { .. } => false,
             Expr::Func { .. } if self.is_aggregate_call() => false,
             _ => self.clone().children_mut().iter().all(|c| c.is_constant()),
         }
@@ -396,7 +429,7 @@ pub enum Stmt {
         table: String,
         rowids_defined: bool,
     },
-    Query(Select),
+    Query(Box<Select>),
 }
 
 impl Stmt {
@@ -612,7 +645,7 @@ impl Gen {
                 stmts.push(st);
             } else {
                 let q = g.select(Shape::Top, &[], 0);
-                stmts.push(Stmt::Query(q));
+                stmts.push(Stmt::Query(Box::new(q)));
             }
         }
         Case { seed, stmts }
@@ -749,7 +782,12 @@ impl Gen {
             Shape::Part(n) | Shape::RowScalar(n) | Shape::RowIn(n) => n,
             _ => 1,
         };
-        let cols: Vec<Expr> = (0..n_cols).map(|_| self.expr(&ctx, 3)).collect();
+        let mut cols: Vec<Expr> = (0..n_cols).map(|_| self.expr(&ctx, 3)).collect();
+        if matches!(shape, Shape::Top | Shape::Part(_)) && !from.is_empty() && self.rng.chance(20) {
+            let i = self.rng.below(cols.len());
+            let w = self.window(&ctx);
+            cols[i] = if self.rng.chance(70) { w } else { Expr::Binary(cols[i].clone().boxed(), "+", w.boxed()) };
+        }
         // An aggregate query without GROUP BY whose result columns hold no aggregate.
         let bare_having = group_by.is_empty() && !cols.iter().any(Expr::contains_aggregate);
         let having_ok = !(known_gaps::HAVING_WITHOUT_AGGREGATE_RESULT && bare_having);
@@ -924,6 +962,62 @@ impl Gen {
                 Expr::Exists { not: !known_gaps::NOT_EXISTS && self.rng.chance(30), sel: sel.into() }
             }
             _ => self.leaf(ctx),
+        }
+    }
+
+    /// A window function call whose values are defined whatever order rows that tie in its
+    /// window come in: the ranking functions that treat peers alike, and aggregates over frames
+    /// of whole peer groups (RANGE and GROUPS), with min and max over `quote()` (so no two
+    /// different values compare equal) and sums rounded (so the order of additions does not
+    /// show).
+    fn window(&mut self, ctx: &Ctx) -> Expr {
+        let key = |g: &mut Gen| {
+            let e = g.leaf(ctx);
+            match g.rng.below(6) {
+                0 => Expr::Collate(e.boxed(), "NOCASE"),
+                1 => Expr::Func { name: "typeof", distinct: false, args: vec![e] },
+                _ => e,
+            }
+        };
+        let partition = (0..*self.rng.pick(&[0, 0, 1, 1, 2])).map(|_| key(self)).collect();
+        let order: Vec<(Expr, &'static str)> = (0..*self.rng.pick(&[0, 1, 1, 1, 2]))
+            .map(|_| (key(self), self.rng.pick_str(&["", " DESC", " NULLS LAST", " DESC NULLS FIRST"])))
+            .collect();
+        let mut frames = vec!["", "RANGE BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING", "RANGE CURRENT ROW"];
+        if !order.is_empty() {
+            frames.extend([
+                "RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING",
+                "GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING",
+                "GROUPS BETWEEN CURRENT ROW AND 2 FOLLOWING",
+                "GROUPS 2 PRECEDING",
+            ]);
+        }
+        if order.len() == 1 {
+            frames
+                .extend(["RANGE BETWEEN 2 PRECEDING AND 1 FOLLOWING", "RANGE BETWEEN 0.5 FOLLOWING AND 10 FOLLOWING"]);
+        }
+        let frame = self.rng.pick_str(&frames);
+        let arg = |g: &mut Gen| if g.rng.chance(60) { g.leaf(ctx) } else { g.expr(ctx, 1) };
+        let window = |func, args| Expr::Window { func, args, partition, order, frame };
+        match self.rng.below(9) {
+            0 => window(self.rng.pick_str(&["rank", "dense_rank", "percent_rank", "cume_dist"]), vec![]),
+            1 => window("count", vec![]),
+            2 | 3 => {
+                let a = arg(self);
+                window("count", vec![a])
+            }
+            4 | 5 => {
+                let a = arg(self);
+                window(
+                    self.rng.pick_str(&["min", "max"]),
+                    vec![Expr::Func { name: "quote", distinct: false, args: vec![a] }],
+                )
+            }
+            _ => {
+                let a = arg(self);
+                let w = window(self.rng.pick_str(&["total", "avg"]), vec![a]);
+                Expr::Func { name: "round", distinct: false, args: vec![w, Expr::Lit("3".into())] }
+            }
         }
     }
 
@@ -1350,7 +1444,7 @@ fn case_shrinks(case: &Case) -> Vec<Case> {
         if let Stmt::Query(q) = st {
             for q2 in select_shrinks(q).into_iter().filter(avoids_known_gaps) {
                 let mut c = case.clone();
-                c.stmts[i] = Stmt::Query(q2);
+                c.stmts[i] = Stmt::Query(Box::new(q2));
                 out.push(c);
             }
         }

@@ -396,12 +396,17 @@ fn round(_: &FuncContext, a: &[Value]) -> Result<Value> {
     }
     let digits = a.get(1).map(to_i64).unwrap_or(0).clamp(0, 30);
     let x = to_f64(&a[0]);
+    // Beyond 2^52 a double has no fraction to round.
+    if !(-4503599627370496.0..=4503599627370496.0).contains(&x) {
+        return Ok(Value::Real(x));
+    }
     if digits == 0 {
         let r = if x < 0.0 { -((-x) + 0.5).floor() } else { (x + 0.5).floor() };
         return Ok(Value::Real(r));
     }
-    // SQLite formats with %.*f and reads the result back.
-    let s = format!("{:.*}", digits as usize, x);
+    // SQLite formats with %!.*f, its own decimal conversion, which rounds the decimal digits
+    // half away from zero (2.25 is 2.3), and reads the result back.
+    let s = super::printf::format("%!.*f", &[Value::Integer(digits), Value::Real(x)]);
     Ok(Value::Real(s.parse().unwrap_or(x)))
 }
 

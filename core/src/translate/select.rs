@@ -1820,7 +1820,7 @@ fn reorder_inner_joins(
 
 /// A copy of `core` whose WHERE, GROUP BY and HAVING have result aliases replaced by the
 /// aliased expressions, where a name matches no column in scope.
-fn with_aliases_resolved(ctx: &Ctx, core: &ast::SimpleSelect) -> Result<ast::SimpleSelect> {
+pub(super) fn with_aliases_resolved(ctx: &Ctx, core: &ast::SimpleSelect) -> Result<ast::SimpleSelect> {
     let aliases: Vec<(String, Expr)> = core
         .columns
         .iter()

@@ -12,7 +12,9 @@
 use std::sync::Arc;
 
 use super::expr::{Ctx, Dest, ScopeTable};
-use super::select::{compile_simple_over_scope, derived_table, expand_columns, resolve_from_into_scope};
+use super::select::{
+    compile_simple_over_scope, derived_table, expand_columns, resolve_from_into_scope, with_aliases_resolved,
+};
 use crate::error::{Error, Result};
 use crate::functions::{self, FunctionLookup};
 use crate::parser::ast::{
@@ -91,6 +93,25 @@ fn contains_window(e: &Expr) -> bool {
     found
 }
 
+/// Whether `e` calls an aggregate outside any window call's arguments and window.
+fn aggregate_outside_windows(e: &Expr) -> bool {
+    if let Expr::Function(call) = e {
+        if call.over.is_some() {
+            return false;
+        }
+        let argc = match &call.args {
+            FunctionArgs::Star => 0,
+            FunctionArgs::List(a) => a.len(),
+        };
+        if matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_)) {
+            return true;
+        }
+    }
+    let mut found = false;
+    children!(e, &mut |c: &Expr| found = found || aggregate_outside_windows(c), iter);
+    found
+}
+
 fn is_window_call(e: &Expr) -> bool {
     matches!(e, Expr::Function(call) if call.over.is_some())
 }
@@ -111,60 +132,89 @@ fn column_name(window: bool, i: usize) -> String {
     format!("\u{1}{}{i}", if window { 'w' } else { 'c' })
 }
 
-/// A window function call with its window resolved.
+/// A window function call with its window resolved. Its expressions become lower query
+/// columns once every call is known ([`Rewriter::assign_columns`]).
 struct CallSpec {
     func: WindowFunc,
-    args: Vec<usize>,
-    filter: Option<usize>,
+    args: Vec<Expr>,
+    filter: Option<Expr>,
     units: FrameUnits,
-    start: (FrameBound, Option<usize>),
-    end: (FrameBound, Option<usize>),
+    start: FrameBound,
+    end: FrameBound,
     out: usize,
+    /// Lower query columns of the arguments, FILTER, and frame offsets.
+    arg_cols: Vec<usize>,
+    filter_col: Option<usize>,
+    start_col: Option<usize>,
+    end_col: Option<usize>,
 }
 
 /// Window functions that share PARTITION BY and ORDER BY.
 struct GroupSpec {
     /// The window's text, which identifies it.
     text: String,
+    partition_by: Vec<Expr>,
+    order_by: Vec<OrderingTerm>,
+    calls: Vec<CallSpec>,
+    /// Lower query columns of PARTITION BY, and of ORDER BY with its direction and NULLS.
     partition: Vec<usize>,
     order: Vec<(usize, bool, Option<ast::NullsOrder>)>,
-    calls: Vec<CallSpec>,
 }
 
 struct Rewriter<'a> {
     named: &'a [(String, WindowSpec)],
-    /// The lower query's result columns, with the alias a whole result column had.
-    lower: Vec<(Expr, Option<String>)>,
+    /// The lower query's result columns, with their text (which identifies them).
+    lower: Vec<(Expr, String)>,
     groups: Vec<GroupSpec>,
     calls: usize,
 }
 
 impl Rewriter<'_> {
-    /// The lower query's column computing `e`.
-    fn column(&mut self, e: Expr, alias: Option<String>) -> usize {
-        if alias.is_none() {
-            if let Some(i) = self.lower.iter().position(|(x, a)| a.is_none() && *x == e) {
+    /// The lower query's column computing `e` (one column per distinct expression; each `?`
+    /// is a parameter of its own, so an expression with one gets its own column).
+    fn column(&mut self, e: Expr) -> usize {
+        let text = e.to_string();
+        if !text.contains('?') {
+            if let Some(i) = self.lower.iter().position(|(_, t)| *t == text) {
                 return i;
             }
         }
-        self.lower.push((e, alias));
+        self.lower.push((e, text));
         self.lower.len() - 1
     }
 
-    /// Rewrites `e` for the upper query: window calls become their values' columns, and the
-    /// largest parts without one become lower query columns.
+    /// Rewrites `e` for the upper query, as SQLite's selectWindowRewriteExprCb does: window
+    /// calls become their values' columns; column references, aggregate calls and subqueries
+    /// become lower query columns; literals, parameters and the operators and functions around
+    /// them stay.
     fn split(&mut self, e: &mut Expr) -> Result<()> {
-        if !contains_window(e) {
-            let i = self.column(std::mem::replace(e, Expr::Literal(Literal::Null)), None);
-            *e = placeholder(false, i);
-            return Ok(());
-        }
-        if let Expr::Function(call) = e {
-            if call.over.is_some() {
+        let lower = match e {
+            Expr::Function(call) if call.over.is_some() => {
                 let k = self.window_call(call)?;
                 *e = placeholder(true, k);
                 return Ok(());
             }
+            Expr::Function(call) => {
+                let argc = match &call.args {
+                    FunctionArgs::Star => 0,
+                    FunctionArgs::List(a) => a.len(),
+                };
+                matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_))
+            }
+            Expr::Column(_)
+            | Expr::Subquery(_)
+            | Expr::Exists { .. }
+            | Expr::In { target: ast::InTarget::Select(_) | ast::InTarget::Table(_), .. } => true,
+            // A row value compared with a row subquery goes down whole with it.
+            Expr::Binary { left, right, .. } if matches!(**left, Expr::Row(_)) || matches!(**right, Expr::Row(_)) => {
+                !(contains_window(left) || contains_window(right))
+            }
+            _ => false,
+        };
+        if lower {
+            let i = self.column(std::mem::replace(e, Expr::Literal(Literal::Null)));
+            *e = placeholder(false, i);
+            return Ok(());
         }
         let mut r = Ok(());
         children!(
@@ -178,6 +228,32 @@ impl Rewriter<'_> {
             mut
         );
         r
+    }
+
+    /// Gives each window's PARTITION BY and ORDER BY terms, then its calls' arguments and
+    /// FILTERs (the calls in reverse, as SQLite's window list holds them), lower query
+    /// columns after those of the result columns and ORDER BY: SQLite's order, which decides
+    /// the order of aggregates in the lower query and so which row lends a GROUP BY query its
+    /// bare columns.
+    fn assign_columns(&mut self) {
+        let mut groups = std::mem::take(&mut self.groups);
+        for g in &mut groups {
+            g.partition = g.partition_by.iter().map(|e| self.column(e.clone())).collect();
+            g.order = g.order_by.iter().map(|t| (self.column(t.expr.clone()), t.desc, t.nulls)).collect();
+            for c in g.calls.iter_mut().rev() {
+                c.arg_cols = c.args.iter().map(|a| self.column(a.clone())).collect();
+                c.filter_col = c.filter.as_ref().map(|f| self.column(f.clone()));
+            }
+        }
+        for c in groups.iter_mut().flat_map(|g| g.calls.iter_mut()) {
+            let mut offset = |b: &FrameBound| match b {
+                FrameBound::Preceding(e) | FrameBound::Following(e) => Some(self.column((**e).clone())),
+                _ => None,
+            };
+            c.start_col = offset(&c.start);
+            c.end_col = offset(&c.end);
+        }
+        self.groups = groups;
     }
 
     /// Resolves a window function call and its window, returning its value's number.
@@ -235,27 +311,31 @@ impl Rewriter<'_> {
         }
 
         let text = format!("{}", WindowSpec { frame: None, ..spec.clone() });
-        let args = args.iter().map(|a| self.column(a.clone(), None)).collect();
-        let filter = call.filter.as_ref().map(|f| self.column((**f).clone(), None));
-        let mut bound = |b: FrameBound| match b {
-            FrameBound::Preceding(ref e) | FrameBound::Following(ref e) => {
-                let col = self.column((**e).clone(), None);
-                (b, Some(col))
-            }
-            b => (b, None),
-        };
-        let (start, end) = (bound(frame.start), bound(end));
         let out = self.calls;
         self.calls += 1;
-        let call = CallSpec { func, args, filter, units: frame.units, start, end, out };
+        let call = CallSpec {
+            func,
+            args: args.to_vec(),
+            filter: call.filter.as_ref().map(|f| (**f).clone()),
+            units: frame.units,
+            start: frame.start,
+            end,
+            out,
+            arg_cols: vec![],
+            filter_col: None,
+            start_col: None,
+            end_col: None,
+        };
         match self.groups.iter_mut().find(|g| g.text == text) {
             Some(g) => g.calls.push(call),
-            None => {
-                let partition = spec.partition_by.iter().map(|e| self.column(e.clone(), None)).collect();
-                let order =
-                    spec.order_by.iter().map(|t| (self.column(t.expr.clone(), None), t.desc, t.nulls)).collect();
-                self.groups.push(GroupSpec { text, partition, order, calls: vec![call] });
-            }
+            None => self.groups.push(GroupSpec {
+                text,
+                partition_by: spec.partition_by,
+                order_by: spec.order_by,
+                calls: vec![call],
+                partition: vec![],
+                order: vec![],
+            }),
         }
         Ok(out)
     }
@@ -368,35 +448,33 @@ fn compile_windowed_body(
     let level_start = *ctx.levels.last().expect("a level");
     let cols = expand_columns(ctx, &core.columns, level_start)?;
     let mut rw = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
+    // SQLite requires an aggregate outside the window calls for HAVING without GROUP BY.
+    if core.group_by.is_empty() && core.having.is_some() && !cols.iter().any(|c| aggregate_outside_windows(&c.expr)) {
+        return Err(Error::sql("HAVING clause on a non-aggregate query"));
+    }
 
     // The upper query's result columns keep the names the original ones have.
-    let explicit: Vec<Option<&String>> = core
-        .columns
-        .iter()
-        .flat_map(|c| match c {
-            ResultColumn::Expr { alias, .. } => vec![alias.as_ref()],
-            _ => vec![],
-        })
-        .collect();
-    let whole_columns = core.columns.iter().all(|c| matches!(c, ResultColumn::Expr { .. }));
     let mut upper_columns = Vec::with_capacity(cols.len());
-    for (i, c) in cols.iter().enumerate() {
+    for c in &cols {
         let mut e = c.expr.clone();
-        if contains_window(&e) {
-            rw.split(&mut e)?;
-        } else {
-            // A whole column keeps its alias below, where GROUP BY and HAVING may name it.
-            let alias = if whole_columns { explicit.get(i).copied().flatten().cloned() } else { None };
-            e = placeholder(false, rw.column(e, alias));
-        }
+        rw.split(&mut e)?;
         upper_columns.push(ResultColumn::Expr { expr: e, alias: Some(c.name.clone()), text: c.name.clone() });
     }
+    let aliases: Vec<&String> = core
+        .columns
+        .iter()
+        .filter_map(|c| match c {
+            ResultColumn::Expr { alias, .. } => alias.as_ref(),
+            _ => None,
+        })
+        .collect();
     let mut upper_order = Vec::with_capacity(order_by.len());
     for t in order_by {
+        // Column numbers and result aliases name the upper query's columns, as before.
         let keep = match &t.expr {
             Expr::Literal(Literal::Integer(_)) => true,
-            Expr::Column(c) if c.table.is_none() => {
-                explicit.iter().flatten().any(|a| a.eq_ignore_ascii_case(&c.column)) && !c.double_quoted
+            Expr::Column(c) if c.table.is_none() && !c.double_quoted => {
+                aliases.iter().any(|a| a.eq_ignore_ascii_case(&c.column))
             }
             _ => false,
         };
@@ -406,9 +484,13 @@ fn compile_windowed_body(
         }
         upper_order.push(t);
     }
+    rw.assign_columns();
     if rw.lower.is_empty() {
-        rw.lower.push((Expr::Literal(Literal::Null), None));
+        rw.lower.push((Expr::Literal(Literal::Null), String::new()));
     }
+    // Result aliases in WHERE, GROUP BY and HAVING stand for their expressions (a window call
+    // brought there is then "misuse of window function").
+    let core = &with_aliases_resolved(ctx, core)?;
 
     // The lower query, into an ephemeral table.
     let lower = SimpleSelect {
@@ -416,7 +498,7 @@ fn compile_windowed_body(
         columns: rw
             .lower
             .iter()
-            .map(|(e, alias)| ResultColumn::Expr { expr: e.clone(), alias: alias.clone(), text: String::new() })
+            .map(|(e, _)| ResultColumn::Expr { expr: e.clone(), alias: None, text: String::new() })
             .collect(),
         from: core.from.clone(),
         where_clause: core.where_clause.clone(),
@@ -473,7 +555,7 @@ fn compile_windowed_body(
                     .calls
                     .iter()
                     .map(|c| {
-                        let bound = |(b, col): &(FrameBound, Option<usize>)| match b {
+                        let bound = |b: &FrameBound, col: Option<usize>| match b {
                             FrameBound::UnboundedPreceding => Bound::UnboundedPreceding,
                             FrameBound::Preceding(_) => Bound::Preceding(col.expect("an offset column")),
                             FrameBound::CurrentRow => Bound::CurrentRow,
@@ -483,15 +565,19 @@ fn compile_windowed_body(
                         let func = match &c.func {
                             WindowFunc::Aggregate(f, _) => WindowFunc::Aggregate(
                                 f.clone(),
-                                c.args.first().map(|&a| collation(a)).unwrap_or_default(),
+                                c.arg_cols.first().map(|&a| collation(a)).unwrap_or_default(),
                             ),
                             f => f.clone(),
                         };
                         WindowCall {
                             func,
-                            args: c.args.clone(),
-                            filter: c.filter,
-                            frame: Frame { units: c.units, start: bound(&c.start), end: bound(&c.end) },
+                            args: c.arg_cols.clone(),
+                            filter: c.filter_col,
+                            frame: Frame {
+                                units: c.units,
+                                start: bound(&c.start, c.start_col),
+                                end: bound(&c.end, c.end_col),
+                            },
                             out: c.out,
                         }
                     })
