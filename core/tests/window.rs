@@ -125,6 +125,12 @@ fn windows_with_the_rest_of_the_query() {
         "SELECT * FROM (SELECT b, sum(a) OVER (PARTITION BY b) s FROM t) WHERE s > 10 ORDER BY 1, 2",
         "SELECT a, row_number() OVER (ORDER BY a) FROM t WHERE a < 3 UNION ALL SELECT grp, rank() OVER (ORDER BY v) FROM g",
         "SELECT a, (SELECT count(*) FROM g WHERE g.grp = t.a) AS n, sum(a) OVER (ORDER BY a) FROM t",
+        // The lower query lists columns and aggregates as SQLite's rewrite does, which decides
+        // the row a GROUP BY query's bare columns come from (here: not min(1)'s row).
+        "SELECT min(max(NULL)) OVER (ORDER BY NULL RANGE CURRENT ROW), c - min(1) FROM g
+            JOIN (SELECT 10.0 AS c UNION ALL SELECT 10) GROUP BY c COLLATE NOCASE, c",
+        "SELECT ((grp, v) = (SELECT 1, 5)), count(*) OVER (PARTITION BY grp) FROM g",
+        "SELECT count(*) OVER (PARTITION BY total(1)), count(*) FROM g HAVING 1",
         // Named windows and inheritance.
         "SELECT a, sum(a) OVER w, count(*) OVER w FROM t WINDOW w AS (PARTITION BY b ORDER BY a)",
         "SELECT a, sum(a) OVER (w ORDER BY a DESC) FROM t WINDOW w AS (PARTITION BY b)",
@@ -169,6 +175,9 @@ fn window_errors() {
             "SELECT no_such_fn(a) OVER () FROM t",
             "SELECT sum(a, b) OVER () FROM t",
             "UPDATE t SET c = row_number() OVER ()",
+            // An aggregate only inside a window is not enough for HAVING without GROUP BY.
+            "SELECT cume_dist() OVER (PARTITION BY total(1)) FROM t HAVING 1",
+            "SELECT a, row_number() OVER () AS rn FROM t WHERE rn > 1",
         ],
     );
 }

@@ -112,6 +112,18 @@ fn aggregate_outside_windows(e: &Expr) -> bool {
     found
 }
 
+/// Whether `e` names result alias `alias` where no column of that name is in scope.
+fn names_alias(ctx: &Ctx, e: &Expr, alias: &str) -> bool {
+    if let Expr::Column(c) = e {
+        return c.table.is_none()
+            && c.column.eq_ignore_ascii_case(alias)
+            && super::expr::resolve_column(ctx, c).ok().flatten().is_none();
+    }
+    let mut found = false;
+    children!(e, &mut |c: &Expr| found = found || names_alias(ctx, c, alias), iter);
+    found
+}
+
 fn is_window_call(e: &Expr) -> bool {
     matches!(e, Expr::Function(call) if call.over.is_some())
 }
@@ -488,8 +500,16 @@ fn compile_windowed_body(
     if rw.lower.is_empty() {
         rw.lower.push((Expr::Literal(Literal::Null), String::new()));
     }
-    // Result aliases in WHERE, GROUP BY and HAVING stand for their expressions (a window call
-    // brought there is then "misuse of window function").
+    // Result aliases in WHERE, GROUP BY and HAVING stand for their expressions; one that
+    // stands for a window call is an error.
+    for c in &core.columns {
+        if let ResultColumn::Expr { expr, alias: Some(alias), .. } = c {
+            let clauses = core.where_clause.iter().chain(&core.group_by).chain(core.having.iter());
+            if contains_window(expr) && clauses.into_iter().any(|e| names_alias(ctx, e, alias)) {
+                return Err(Error::sql(format!("misuse of aliased window function {alias}")));
+            }
+        }
+    }
     let core = &with_aliases_resolved(ctx, core)?;
 
     // The lower query, into an ephemeral table.
