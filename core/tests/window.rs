@@ -100,6 +100,24 @@ fn range_and_groups_frames() {
 }
 
 #[test]
+fn frames_with_exclude() {
+    check_ordered(&[
+        "SELECT a, c, sum(a) OVER (ORDER BY c GROUPS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW) FROM t",
+        "SELECT a, b, sum(a) OVER (ORDER BY b ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE GROUP),
+            sum(a) OVER (ORDER BY b RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE TIES) FROM t",
+        "SELECT a, group_concat(a) OVER (ORDER BY b RANGE UNBOUNDED PRECEDING EXCLUDE CURRENT ROW) FROM t",
+        "SELECT a, first_value(a) OVER (ORDER BY b RANGE UNBOUNDED PRECEDING EXCLUDE CURRENT ROW),
+            last_value(a) OVER (ORDER BY b ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE GROUP),
+            nth_value(a, 2) OVER (ORDER BY b GROUPS UNBOUNDED PRECEDING EXCLUDE TIES) FROM t",
+        "SELECT a, min(a) OVER (ORDER BY b ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW),
+            max(e) OVER (ORDER BY b RANGE CURRENT ROW EXCLUDE NO OTHERS), count(*) OVER (w ROWS 2 PRECEDING EXCLUDE TIES)
+            FROM t WINDOW w AS (ORDER BY b)",
+        "SELECT a, sum(a) OVER w FROM t WINDOW w AS (PARTITION BY b ROWS BETWEEN 1 PRECEDING AND 1 FOLLOWING EXCLUDE CURRENT ROW)",
+        "SELECT grp, v, sum(v) FILTER (WHERE v > 1) OVER (ORDER BY v RANGE BETWEEN 2 PRECEDING AND 2 FOLLOWING EXCLUDE TIES) FROM g",
+    ]);
+}
+
+#[test]
 fn windows_with_the_rest_of_the_query() {
     check_ordered(&[
         // Aggregate queries: windows over the groups.

@@ -813,13 +813,27 @@ pub struct WindowSpec {
     pub frame: Option<Frame>,
 }
 
-/// `ROWS|RANGE|GROUPS start` or `... BETWEEN start AND end` (no EXCLUDE: see COMPAT notes).
+/// `ROWS|RANGE|GROUPS start` or `... BETWEEN start AND end`, `[EXCLUDE ...]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Frame {
     pub units: FrameUnits,
     pub start: FrameBound,
     /// None for the one-bound form, which means `AND CURRENT ROW`.
     pub end: Option<FrameBound>,
+    pub exclude: FrameExclude,
+}
+
+/// A frame's `EXCLUDE` clause: which rows near the current one leave the frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FrameExclude {
+    /// `EXCLUDE NO OTHERS`, or no clause.
+    #[default]
+    NoOthers,
+    CurrentRow,
+    /// The current row's peers, the row included.
+    Group,
+    /// The current row's peers, the row kept.
+    Ties,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1291,9 +1291,32 @@ impl<'c, 'a> Conv<'c, 'a> {
     }
 
     fn window_spec(&mut self, s: sp::WindowSpec) -> PResult<WindowSpec> {
+        // An EXCLUDE clause comes as a window name (see `exclude_rewrites`).
+        let mut base = s.window_name.map(|n| (n.value, n.span));
+        let mut exclude = FrameExclude::NoOthers;
+        if let Some((name, span)) = &base {
+            if let Some(rest) = name.strip_prefix(super::EXCLUDE_PREFIX) {
+                let (kind, base_name) = rest.split_once(':').unwrap_or((rest, ""));
+                exclude = match kind {
+                    "CURRENT ROW" => FrameExclude::CurrentRow,
+                    "GROUP" => FrameExclude::Group,
+                    "TIES" => FrameExclude::Ties,
+                    _ => FrameExclude::NoOthers,
+                };
+                if s.window_frame.is_none() {
+                    // EXCLUDE belongs to a frame: without one it is SQLite's syntax error.
+                    return Err(match super::lexer::offset_of(span.start).and_then(|o| self.cx.index_at(o)) {
+                        Some(i) => self.cx.near_index(i),
+                        None => ParseError::new("near \"EXCLUDE\": syntax error", None),
+                    });
+                }
+                base = (!base_name.is_empty()).then(|| (base_name.to_string(), *span));
+            }
+        }
         let frame = match s.window_frame {
             None => None,
             Some(f) => Some(Frame {
+                exclude,
                 units: match f.units {
                     sp::WindowFrameUnits::Rows => FrameUnits::Rows,
                     sp::WindowFrameUnits::Range => FrameUnits::Range,
@@ -1307,7 +1330,7 @@ impl<'c, 'a> Conv<'c, 'a> {
             }),
         };
         Ok(WindowSpec {
-            base: s.window_name.map(|n| n.value),
+            base: base.map(|(n, _)| n),
             partition_by: self.exprs(s.partition_by)?,
             order_by: self.ordering_terms(s.order_by)?,
             frame,

@@ -279,6 +279,12 @@ impl Display for WindowSpec {
                 None => write!(f, "{sep}{units} {}", fr.start)?,
                 Some(e) => write!(f, "{sep}{units} BETWEEN {} AND {e}", fr.start)?,
             }
+            match fr.exclude {
+                FrameExclude::NoOthers => {}
+                FrameExclude::CurrentRow => f.write_str(" EXCLUDE CURRENT ROW")?,
+                FrameExclude::Group => f.write_str(" EXCLUDE GROUP")?,
+                FrameExclude::Ties => f.write_str(" EXCLUDE TIES")?,
+            }
         }
         Ok(())
     }

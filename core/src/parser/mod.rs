@@ -41,8 +41,9 @@
 //!   type names in upper case.
 //!
 //! Known gaps, each an error rather than a wrong tree (listed as `!gap` in `testdata/syntax.sql`):
-//! `GLOB`/`REGEXP`/`MATCH ... ESCAPE`; window frame
-//! `EXCLUDE`; more than one upsert `ON CONFLICT` clause; `CREATE VIRTUAL TABLE`. Nesting is
+//! `GLOB`/`REGEXP`/`MATCH ... ESCAPE`; more than one upsert `ON CONFLICT` clause;
+//! `CREATE VIRTUAL TABLE`. A window frame's `EXCLUDE`, which sqlparser lacks, reaches it as a
+//! window name (`exclude_rewrites`). Nesting is
 //! bounded below SQLite 3.54's limits (about 145 levels of parentheses or calls, 50 of
 //! subqueries) so that parsing never overflows a 2 MiB thread stack, even unoptimized.
 
@@ -60,7 +61,7 @@ use std::ops::Range;
 
 use sqlparser::keywords::Keyword;
 use sqlparser::parser::{Parser, ParserError};
-use sqlparser::tokenizer::{Token, TokenWithSpan, Whitespace};
+use sqlparser::tokenizer::{Span, Token, TokenWithSpan, Whitespace};
 
 pub use ast::*;
 pub use lexer::is_complete;
@@ -241,6 +242,24 @@ impl Ctx<'_> {
 
     /// `near "X": syntax error` for the token starting at `offset`.
     pub fn near(&self, offset: usize) -> ParseError {
+        if let Some(i) = self.index_at(offset).filter(|&i| self.word(i).as_deref() == Some("EXCLUDE")) {
+            // A frame's EXCLUDE clause that `exclude_rewrites` did not take: SQLite's grammar
+            // fails at the first word that does not continue it.
+            let expect: &[&str] = match self.word(i + 1).as_deref() {
+                Some("NO") => &["OTHERS"],
+                Some("CURRENT") => &["ROW"],
+                Some("GROUP" | "TIES") => &[],
+                _ => return self.near_index(i + 1),
+            };
+            let mut at = i + 2;
+            for w in expect {
+                if self.word(at).as_deref() != Some(w) {
+                    return self.near_index(at);
+                }
+                at += 1;
+            }
+            return self.near_index(at);
+        }
         if self.index_at(offset).is_some_and(|i| self.natural_join_constraint(i)) {
             // sqlparser stops at the ON or USING; SQLite parses it and then refuses the join
             // (sqlite3ProcessJoin), with no offset.
@@ -250,6 +269,19 @@ impl Ctx<'_> {
             Some(t) => ParseError::new(format!("near \"{}\": syntax error", t.text(self.sql)), Some(offset)),
             None if offset >= self.end => self.at_end(),
             None => ParseError::new("syntax error", Some(offset)),
+        }
+    }
+
+    /// Token `i` as an upper-case word, if it is one.
+    fn word(&self, i: usize) -> Option<String> {
+        self.toks.get(i).filter(|t| t.kind == Kind::Word).map(|t| t.text(self.sql).to_ascii_uppercase())
+    }
+
+    /// `near "X": syntax error` for token `i`, or the statement's end.
+    pub fn near_index(&self, i: usize) -> ParseError {
+        match self.toks.get(i) {
+            Some(t) => ParseError::new(format!("near \"{}\": syntax error", t.text(self.sql)), Some(t.start)),
+            None => self.at_end(),
         }
     }
 
@@ -385,6 +417,85 @@ const NOT_ALIAS: &[&str] = &[
 /// holds only when the group starts its FROM clause (or group) and has no alias of its own.
 /// sqlparser keeps the inner alias always, and refuses two, so otherwise the inner alias is
 /// skipped.
+/// What [`exclude_rewrites`] puts at a token's place.
+enum ExcludeRewrite {
+    /// The window's name for sqlparser: [`EXCLUDE_PREFIX`], the EXCLUDE words, `:`, and the
+    /// base window's name, if any; with the index of the EXCLUDE token, whose place it takes
+    /// in error messages.
+    Name(String, usize),
+    /// The token at this index (the window's tokens move one place right).
+    Shift(usize),
+    /// Nothing (a whitespace token, which the parser skips).
+    Skip,
+}
+
+/// How the window name sqlparser is given carries a frame's EXCLUDE clause to the converter.
+pub(crate) const EXCLUDE_PREFIX: &str = "\u{1}exclude:";
+
+/// SQLite's frame `EXCLUDE NO OTHERS | CURRENT ROW | GROUP | TIES`, which sqlparser does not
+/// parse. In `(... EXCLUDE x)`, closing a window, the EXCLUDE words become a window name at
+/// the start of the window (`("\u{1}exclude:TIES:base" ...)`, after the base window's name if
+/// there is one), which sqlparser takes as `OVER (base ...)` and the converter reads back. The
+/// tokens keep their count, so the rest still line up with `toks`.
+fn exclude_rewrites(toks: &[RawToken], sql: &str) -> std::collections::HashMap<usize, ExcludeRewrite> {
+    let mut out = std::collections::HashMap::new();
+    let word = |i: usize| toks.get(i).filter(|t| t.kind == Kind::Word).map(|t| t.text(sql).to_ascii_uppercase());
+    for i in 0..toks.len() {
+        if word(i).as_deref() != Some("EXCLUDE") {
+            continue;
+        }
+        let kind_len = match (word(i + 1).as_deref(), word(i + 2).as_deref()) {
+            (Some("NO"), Some("OTHERS")) | (Some("CURRENT"), Some("ROW")) => 2,
+            (Some("GROUP" | "TIES"), _) => 1,
+            _ => continue,
+        };
+        let close = i + 1 + kind_len;
+        if toks.get(close).map(|t| t.kind) != Some(Kind::Punct(lexer::Punct::RParen)) {
+            continue;
+        }
+        // The window's opening parenthesis.
+        let mut depth = 0usize;
+        let mut open = None;
+        for j in (0..i).rev() {
+            match toks[j].kind {
+                Kind::Punct(lexer::Punct::RParen) => depth += 1,
+                Kind::Punct(lexer::Punct::LParen) if depth == 0 => {
+                    open = Some(j);
+                    break;
+                }
+                Kind::Punct(lexer::Punct::LParen) => depth -= 1,
+                _ => {}
+            }
+        }
+        // `(EXCLUDE ...`: SQLite reads EXCLUDE as a window's name, and fails after it.
+        let Some(open) = open.filter(|&o| o + 1 < i) else { continue };
+        let kind: Vec<String> = (i + 1..close).filter_map(word).collect();
+        let mut name = format!("{EXCLUDE_PREFIX}{}:", kind.join(" "));
+        let first = open + 1;
+        let base = match toks[first].kind {
+            Kind::QuotedId(_) => true,
+            Kind::Word => !matches!(word(first).as_deref(), Some("PARTITION" | "ORDER" | "ROWS" | "RANGE" | "GROUPS")),
+            _ => false,
+        };
+        if base {
+            match lexer::to_sqlparser(&toks[first], sql).map(|t| t.token) {
+                Ok(Token::Word(w)) => name.push_str(&w.value),
+                _ => continue,
+            }
+            out.insert(first, ExcludeRewrite::Name(name, i));
+        } else {
+            out.insert(first, ExcludeRewrite::Name(name, i));
+            for j in first + 1..=i {
+                out.insert(j, ExcludeRewrite::Shift(j - 1));
+            }
+        }
+        for j in i + usize::from(!base)..close {
+            out.insert(j, ExcludeRewrite::Skip);
+        }
+    }
+    out
+}
+
 fn join_rewrites(toks: &[RawToken], sql: &str) -> Vec<Option<JoinRewrite>> {
     #[derive(Clone, Copy)]
     struct Frame {
@@ -467,7 +578,28 @@ fn parse_statement(sql: &str, toks: &[RawToken], st: StatementTokens, source: u3
     let mut sp_tokens = Vec::with_capacity(toks.len());
     let mut illegal = None;
     let rewrites = join_rewrites(toks, sql);
+    let excludes = exclude_rewrites(toks, sql);
     for (i, t) in toks.iter().enumerate() {
+        if let Some(r) = excludes.get(&i) {
+            match r {
+                ExcludeRewrite::Name(name, at) => {
+                    let span = lexer::to_sqlparser(&toks[*at], sql).map(|t| t.span).unwrap_or(Span::empty());
+                    sp_tokens.push(TokenWithSpan::new(Token::make_word(name, Some('"')), span));
+                }
+                ExcludeRewrite::Shift(j) => match lexer::to_sqlparser(&toks[*j], sql) {
+                    Ok(tok) => sp_tokens.push(tok),
+                    Err(()) => {
+                        illegal = Some(toks[*j]);
+                        break;
+                    }
+                },
+                ExcludeRewrite::Skip => {
+                    let span = lexer::to_sqlparser(t, sql).map(|t| t.span).unwrap_or(Span::empty());
+                    sp_tokens.push(TokenWithSpan::new(Token::Whitespace(Whitespace::Space), span));
+                }
+            }
+            continue;
+        }
         match lexer::to_sqlparser(t, sql) {
             // The token stays (as another one), so `toks` still line up with sqlparser's tokens.
             Ok(tok) => match rewrites.get(i).copied().flatten() {

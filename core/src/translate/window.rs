@@ -153,6 +153,7 @@ struct CallSpec {
     units: FrameUnits,
     start: FrameBound,
     end: FrameBound,
+    exclude: ast::FrameExclude,
     out: usize,
     /// Lower query columns of the arguments, FILTER, and frame offsets.
     arg_cols: Vec<usize>,
@@ -311,6 +312,7 @@ impl Rewriter<'_> {
             units: FrameUnits::Range,
             start: FrameBound::UnboundedPreceding,
             end: Some(FrameBound::CurrentRow),
+            exclude: Default::default(),
         });
         let end = frame.end.clone().unwrap_or(FrameBound::CurrentRow);
         check_frame(&frame.start, &end)?;
@@ -332,6 +334,7 @@ impl Rewriter<'_> {
             units: frame.units,
             start: frame.start,
             end,
+            exclude: frame.exclude,
             out,
             arg_cols: vec![],
             filter_col: None,
@@ -597,6 +600,7 @@ fn compile_windowed_body(
                                 units: c.units,
                                 start: bound(&c.start, c.start_col),
                                 end: bound(&c.end, c.end_col),
+                                exclude: c.exclude,
                             },
                             out: c.out,
                         }

@@ -22,7 +22,7 @@ use super::ops::{apply_affinity, arith, to_i64, truth, Affinity, ArithOp};
 use crate::error::{Error, Result};
 use crate::functions::aggregate::Accumulator;
 use crate::functions::AggregateFunc;
-use crate::parser::ast::FrameUnits;
+use crate::parser::ast::{FrameExclude, FrameUnits};
 use crate::value::{Collation, Value};
 
 /// What `Insn::Window` computes.
@@ -129,6 +129,7 @@ pub struct Frame {
     pub units: FrameUnits,
     pub start: Bound,
     pub end: Bound,
+    pub exclude: FrameExclude,
 }
 
 /// A frame bound; an offset is the input column holding its value.
@@ -284,17 +285,16 @@ impl<'a> Partition<'a> {
             WindowFunc::FirstValue | WindowFunc::LastValue | WindowFunc::NthValue => {
                 let offsets = self.offsets(&call.frame)?;
                 for i in 0..m {
-                    let (s, e) = self.frame(&call.frame, &offsets, i);
+                    let mut rows = self.frame_members(&call.frame, &offsets, i);
                     let at = match call.func {
-                        WindowFunc::FirstValue => (s < e).then_some(s),
-                        WindowFunc::LastValue => (s < e).then(|| e - 1),
+                        WindowFunc::FirstValue => rows.next(),
+                        WindowFunc::LastValue => rows.last(),
                         _ => {
                             let nth = match apply_affinity(self.arg(call, 1, i).clone(), Affinity::Numeric) {
                                 Value::Integer(k) if k > 0 => k as u64,
                                 _ => return Err(Error::sql("second argument to nth_value must be a positive integer")),
                             };
-                            let at = s as u64 + nth - 1;
-                            (at < e as u64).then_some(at as usize)
+                            rows.nth(usize::try_from(nth - 1).unwrap_or(usize::MAX))
                         }
                     };
                     set(i, at.map(|r| self.arg(call, 0, r).clone()).unwrap_or(Value::Null));
@@ -327,20 +327,28 @@ impl<'a> Partition<'a> {
             }
         };
         let mut state = fresh();
+        if call.frame.exclude != FrameExclude::NoOthers {
+            // With rows excluded the frame has a hole: each row's value is computed afresh over
+            // its frame (SQLite's windowFullScan).
+            let mut args = Vec::with_capacity(call.args.len());
+            for i in 0..self.len() {
+                let mut state = fresh();
+                for r in self.frame_members(&call.frame, &offsets, i) {
+                    if self.load(call, r, &mut args) {
+                        state.step(func, collation, r, &args)?;
+                    }
+                }
+                set(i, state.value(func)?);
+                if let State::Aggregate(acc) = &mut state {
+                    acc.finish(func);
+                }
+            }
+            return Ok(());
+        }
         // The rows the state holds: [held_start, held_end).
         let (mut held_start, mut held_end) = (0, 0);
         let mut args = Vec::with_capacity(call.args.len());
-        let load = |r: usize, args: &mut Vec<Value>| -> bool {
-            let row = &self.rows[self.members[r]];
-            if let Some(f) = call.filter {
-                if truth(&row[f]) != Some(true) {
-                    return false;
-                }
-            }
-            args.clear();
-            args.extend(call.args.iter().map(|&c| row[c].clone()));
-            true
-        };
+        let load = |r: usize, args: &mut Vec<Value>| self.load(call, r, args);
         for i in 0..self.len() {
             let (s, e) = self.frame(&call.frame, &offsets, i);
             if s > held_start && s < held_end {
@@ -374,6 +382,38 @@ impl<'a> Partition<'a> {
             acc.finish(func);
         }
         Ok(())
+    }
+
+    /// Loads member `r`'s arguments of `call` into `args`; false when its FILTER rejects it.
+    fn load(&self, call: &WindowCall, r: usize, args: &mut Vec<Value>) -> bool {
+        let row = &self.rows[self.members[r]];
+        if let Some(f) = call.filter {
+            if truth(&row[f]) != Some(true) {
+                return false;
+            }
+        }
+        args.clear();
+        args.extend(call.args.iter().map(|&c| row[c].clone()));
+        true
+    }
+
+    /// The members in member `i`'s frame, in order, without those its EXCLUDE clause removes.
+    fn frame_members<'s>(
+        &'s self,
+        frame: &Frame,
+        offsets: &(Value, Value),
+        i: usize,
+    ) -> impl Iterator<Item = usize> + 's {
+        let (s, e) = self.frame(frame, offsets, i);
+        let g = self.peer_group[i];
+        let peers = self.group_starts[g]..self.group_starts[g + 1];
+        let exclude = frame.exclude;
+        (s..e).filter(move |&r| match exclude {
+            FrameExclude::NoOthers => true,
+            FrameExclude::CurrentRow => r != i,
+            FrameExclude::Group => !peers.contains(&r),
+            FrameExclude::Ties => r == i || !peers.contains(&r),
+        })
     }
 
     /// The frame's offsets, read at the partition's first row and checked as SQLite checks
