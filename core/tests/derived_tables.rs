@@ -47,3 +47,20 @@ fn derived_tables_in_joins_and_subqueries() {
         check(T, q);
     }
 }
+
+/// A subquery's column whose expression has no affinity (a literal, EXISTS, arithmetic) is not
+/// a BLOB column: compared with a TEXT operand it takes TEXT affinity, as SQLite's
+/// SQLITE_AFF_NONE does.
+#[test]
+fn columns_without_affinity_compare_as_sqlite() {
+    for q in [
+        "SELECT CAST(0 AS TEXT) >= x FROM (SELECT EXISTS(SELECT 1) AS x)",
+        "SELECT CAST(0 AS TEXT) >= x, x = '1', x < '1' FROM (SELECT 1 AS x)",
+        "SELECT x = '2', b = x FROM (SELECT a + 1 AS x, b FROM t)",
+        "WITH c(x) AS (SELECT 1) SELECT x = '1', CAST(x AS TEXT) = x FROM c",
+        "SELECT x = '1' FROM (SELECT a AS x FROM t)",
+        "SELECT CAST(1 / 3 AS TEXT) BETWEEN EXISTS(SELECT 1) AND 2, count(*) OVER () FROM t",
+    ] {
+        check(T, q);
+    }
+}

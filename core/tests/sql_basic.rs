@@ -28,9 +28,18 @@ fn select_expressions_without_tables() {
         // (just below, in binary) is 2.67.
         "SELECT round(2.25, 1), round(-2.25, 1), round(23.5625, 3), round(2.675, 2), round(0.125, 2), round(1e300, 2), round(-0.5)",
         "SELECT round(123456789.123456789, 20), round(0.1 + 0.2, 16), round(4503599627370497.0, 1), round(-1.5), round(2.5)",
+        // min(), max() and nullif() compare with their first argument's collation that has one.
+        "SELECT nullif('A' COLLATE NOCASE, 'a'), min('b', 'B' COLLATE NOCASE), max('a' COLLATE NOCASE, 'A', 'b'), min(0.0, 0), max(0, 0.0)",
     ] {
         check("", q);
     }
+}
+
+#[test]
+fn scalar_functions_use_column_collations() {
+    let setup =
+        "CREATE TABLE c(x TEXT COLLATE NOCASE, y TEXT); INSERT INTO c VALUES ('ABC', 'abc'), ('b', 'B'), (NULL, 'q');";
+    check(setup, "SELECT nullif(x, 'abc'), nullif(y, x), min(x, 'a'), max(y, x), min(y, x COLLATE RTRIM) FROM c");
 }
 
 #[test]

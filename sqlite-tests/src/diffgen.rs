@@ -43,9 +43,10 @@ pub mod known_gaps {
     /// Reals reach text everywhere, so this switch does not avoid a construct: it compares texts
     /// that read as reals after rounding both to 15 digits, a deliberate, named loosening.
     pub const REAL_TEXT_DIGITS: bool = true;
-    /// Gap 3: ties in scalar min()/max(). SQLite's min() returns the last of equal arguments
-    /// (`min(0.0, 0)` is 0), Brisk the first (0.0). No multi-argument min/max is generated.
-    pub const MIN_MAX_TIES: bool = true;
+    /// Gap 3 (closed): ties in scalar min()/max(), which SQLite breaks by its own rule
+    /// (`min(0.0, 0)` is 0) under the first argument's collation. Multi-argument min/max are
+    /// generated.
+    pub const MIN_MAX_TIES: bool = false;
     /// Gap 4: `substr(1, -9223372036854775808, '-3')` panics in Brisk (add overflow in
     /// substr's window). substr's start and length are small integers.
     pub const SUBSTR_OVERFLOW: bool = true;

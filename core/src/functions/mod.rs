@@ -20,6 +20,8 @@ pub struct FuncContext {
     pub last_insert_rowid: i64,
     pub changes: i64,
     pub total_changes: i64,
+    /// The collation min(), max() and nullif() compare with (SQLite's OP_CollSeq).
+    pub collation: crate::value::Collation,
 }
 
 pub type ScalarImpl = fn(&FuncContext, &[Value]) -> Result<Value>;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use super::{math, FuncContext, FunctionLookup, ScalarFunc, ScalarImpl};
 use crate::error::{Error, Result};
-use crate::value::{format_real, Collation, Value};
+use crate::value::{format_real, Value};
 use crate::vdbe::ops::{real_to_i64, to_f64, to_i64, to_numeric, to_text};
 
 /// SQLite's version that Brisk is compatible with, as `sqlite_version()` reports it.
@@ -279,14 +279,14 @@ fn rtrim(_: &FuncContext, a: &[Value]) -> Result<Value> {
     trim_impl(a, false, true)
 }
 
-fn minmax(a: &[Value], want_max: bool) -> Result<Value> {
+fn minmax(ctx: &FuncContext, a: &[Value], want_max: bool) -> Result<Value> {
     if a.iter().any(|v| v.is_null()) {
         return Ok(Value::Null);
     }
     let mut best = &a[0];
     for v in &a[1..] {
         // As SQLite's minmaxFunc: min() moves to a later equal argument, max() keeps the first.
-        let o = v.compare(best, Collation::Binary);
+        let o = v.compare(best, ctx.collation);
         if (want_max && o.is_gt()) || (!want_max && o.is_le()) {
             best = v;
         }
@@ -294,16 +294,16 @@ fn minmax(a: &[Value], want_max: bool) -> Result<Value> {
     Ok(best.clone())
 }
 
-fn max(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    minmax(a, true)
+fn max(ctx: &FuncContext, a: &[Value]) -> Result<Value> {
+    minmax(ctx, a, true)
 }
 
-fn min(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    minmax(a, false)
+fn min(ctx: &FuncContext, a: &[Value]) -> Result<Value> {
+    minmax(ctx, a, false)
 }
 
-fn nullif(_: &FuncContext, a: &[Value]) -> Result<Value> {
-    Ok(if a[0].compare(&a[1], Collation::Binary).is_eq() { Value::Null } else { a[0].clone() })
+fn nullif(ctx: &FuncContext, a: &[Value]) -> Result<Value> {
+    Ok(if a[0].compare(&a[1], ctx.collation).is_eq() { Value::Null } else { a[0].clone() })
 }
 
 /// quote(): the value as an SQL literal.

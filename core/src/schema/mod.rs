@@ -35,6 +35,9 @@ pub struct Column {
     /// `NOT NULL ON CONFLICT ...`: how a NULL is resolved when the statement names no
     /// algorithm (None: ABORT).
     pub not_null_conflict: Option<ConflictResolution>,
+    /// A subquery's column whose expression has no affinity (a literal, an arithmetic result,
+    /// EXISTS): comparisons treat it as SQLite's SQLITE_AFF_NONE, not as a BLOB column.
+    pub no_affinity: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -155,6 +158,7 @@ pub fn schema_table() -> Table {
         collation: Collation::Binary,
         primary_key: false,
         not_null_conflict: None,
+        no_affinity: false,
     };
     Table {
         name: "sqlite_schema".into(),
@@ -444,6 +448,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
             collation: Collation::Binary,
             primary_key: false,
             not_null_conflict: None,
+            no_affinity: false,
         };
         for c in &def.constraints {
             match &c.kind {

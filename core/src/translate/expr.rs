@@ -635,7 +635,10 @@ pub fn expr_affinity(ctx: &Ctx, e: &Expr) -> Affinity {
 pub fn declared_affinity(ctx: &Ctx, e: &Expr) -> Option<Affinity> {
     match e {
         Expr::Column(c) => match resolve(ctx, c) {
-            Ok(Some(Resolved::Column { scope, column })) => Some(ctx.scope[scope].table.columns[column].affinity),
+            Ok(Some(Resolved::Column { scope, column })) => {
+                let c = &ctx.scope[scope].table.columns[column];
+                (!c.no_affinity).then_some(c.affinity)
+            }
             Ok(Some(Resolved::Rowid { .. })) => Some(Affinity::Integer),
             _ => None,
         },
@@ -908,7 +911,8 @@ fn expr_to_reg_depth(ctx: &mut Ctx, e: &Expr, dest: usize, depth: usize) -> Resu
             // The connection's own like() or glob() replaces the operator's, as in SQLite.
             match functions::lookup(name, argc) {
                 FunctionLookup::Scalar(func) => {
-                    ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc });
+                    let collation = Collation::Binary;
+                    ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc, collation });
                 }
                 FunctionLookup::UserScalar(func) => {
                     check_deterministic(ctx, &func, None)?;
@@ -1507,7 +1511,18 @@ fn function_call(ctx: &mut Ctx, call: &ast::FunctionCall, dest: usize, d: usize)
             for (i, a) in args.iter().enumerate() {
                 expr_to_reg_depth(ctx, a, first + i, d)?;
             }
-            ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc: args.len() });
+            // min(), max() and nullif() compare with the first argument's collation that has
+            // one (SQLite's SQLITE_FUNC_NEEDCOLL).
+            let mut collation = Collation::Binary;
+            if matches!(func.name, "min" | "max" | "nullif") {
+                for a in args {
+                    if let Some((c, _)) = expr_collation(ctx, a)? {
+                        collation = c;
+                        break;
+                    }
+                }
+            }
+            ctx.b.emit(Insn::Function { const_mask: 0, first_arg: first, dest, func, argc: args.len(), collation });
             Ok(())
         }
         FunctionLookup::WrongArgCount => {

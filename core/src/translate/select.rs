@@ -300,6 +300,7 @@ fn add_derived(
     if let Some(t) = Arc::get_mut(&mut table) {
         for (c, aff) in t.columns.iter_mut().zip(affinities) {
             c.affinity = aff.unwrap_or(c.affinity);
+            c.no_affinity = aff.is_none();
         }
     }
     let cursor = ctx.b.alloc_cursor();
@@ -1432,6 +1433,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
             collation: Default::default(),
             primary_key: false,
             not_null_conflict: None,
+            no_affinity: false,
         })
         .collect();
     Arc::new(Table {

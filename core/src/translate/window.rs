@@ -620,9 +620,12 @@ fn compile_windowed_body(
     types.resize(names.len(), None);
     let mut table = derived_table("", &names, &types);
     if let Some(t) = Arc::get_mut(&mut table) {
-        for (c, r) in t.columns.iter_mut().zip(&rules) {
-            c.affinity = r.0.unwrap_or(c.affinity);
-            c.collation = r.1.map(|(coll, _)| coll).unwrap_or(c.collation);
+        for (i, c) in t.columns.iter_mut().enumerate() {
+            // Window values, and expressions without affinity, have none.
+            let r = rules.get(i).filter(|_| i < width);
+            c.affinity = r.and_then(|r| r.0).unwrap_or(c.affinity);
+            c.no_affinity = r.and_then(|r| r.0).is_none();
+            c.collation = r.and_then(|r| r.1).map(|(coll, _)| coll).unwrap_or(c.collation);
         }
     }
     ctx.scope.truncate(level_start);

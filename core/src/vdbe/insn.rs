@@ -403,6 +403,8 @@ pub enum Insn {
         dest: usize,
         func: ScalarFunc,
         argc: usize,
+        /// What min(), max() and nullif() compare with.
+        collation: Collation,
     },
     /// r[dest] = a user function of r[first_arg..first_arg+argc] (a function call of its own,
     /// so the built-ins' `Function` stays a plain fn pointer call).
@@ -745,7 +747,7 @@ impl Insn {
     pub fn collations(&self, mut f: impl FnMut(Collation)) {
         use Insn::*;
         match self {
-            Compare { collation, .. } => f(*collation),
+            Compare { collation, .. } | Function { collation, .. } => f(*collation),
             // An aggregate compares its argument only for DISTINCT and in min() and max()
             // (SQLite's OP_CollSeq and the DISTINCT index).
             AggStep { collation, distinct, func, .. } if *distinct || func.kind.is_min_max() => f(*collation),
@@ -1101,7 +1103,7 @@ impl Insn {
             Is { lhs, rhs, dest, negate } => {
                 (s(if *negate { "IsNot" } else { "Is" }), *lhs as i64, *rhs as i64, *dest as i64, s(""), 0, s(""))
             }
-            Function { const_mask, first_arg, dest, func, argc } => (
+            Function { const_mask, first_arg, dest, func, argc, .. } => (
                 s("Function"),
                 *const_mask as i64,
                 *first_arg as i64,

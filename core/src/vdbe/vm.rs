@@ -482,7 +482,12 @@ impl Vm {
     }
 
     fn func_context(&self, db: &DbState) -> FuncContext {
-        FuncContext { last_insert_rowid: db.last_insert_rowid, changes: db.changes, total_changes: db.total_changes }
+        FuncContext {
+            last_insert_rowid: db.last_insert_rowid,
+            changes: db.changes,
+            total_changes: db.total_changes,
+            collation: Collation::Binary,
+        }
     }
 
     fn run(&mut self, db: &mut DbState) -> Result<StepResult> {
@@ -1049,8 +1054,8 @@ impl Vm {
                     self.regs[*dest] = Value::Integer((eq != *negate) as i64);
                     self.pc += 1;
                 }
-                Insn::Function { first_arg, dest, func, argc, .. } => {
-                    let ctx = self.func_context(db);
+                Insn::Function { first_arg, dest, func, argc, collation, .. } => {
+                    let ctx = FuncContext { collation: *collation, ..self.func_context(db) };
                     let v = (func.func)(&ctx, &self.regs[*first_arg..first_arg + argc])?;
                     if let Value::Text(s) = &v {
                         if s.len() > crate::limits::MAX_LENGTH_BYTES {
