@@ -6,6 +6,8 @@
 //!   the whole prepared `SELECT ... WHERE id = ?` on both engines (the closest SQLite operation).
 //! - `vm/scan_expr`: VM dispatch over a 10,000-row in-memory table (column, arithmetic, aggregate
 //!   step, next), both engines.
+//! - `window/10000`: window functions (running sum, sliding average, rank) over 10,000 rows, all
+//!   rows fetched, both engines.
 //! - `prepare/join3`: parsing and planning a three-table join, both engines.
 //!
 //! `cargo bench -p brisk-perf` runs them all; `cargo bench -p brisk-perf -- prepare` one group.
@@ -191,6 +193,41 @@ fn vm_dispatch(c: &mut Criterion) {
     g.finish();
 }
 
+/// Window functions over 10,000 rows in 7 partitions: a running sum, a sliding average (steps
+/// and inverses) and a rank, all rows fetched.
+fn window(c: &mut Criterion) {
+    let setup = "CREATE TABLE n(x INTEGER, k INTEGER); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000) INSERT INTO n SELECT x, x % 7 FROM c;";
+    let sql = "SELECT x, sum(x) OVER (PARTITION BY k ORDER BY x), avg(x) OVER (ORDER BY x ROWS BETWEEN 5 PRECEDING AND 5 FOLLOWING), rank() OVER (ORDER BY k) FROM n";
+    let mut g = c.benchmark_group("window/10000");
+    let bconn = brisk::Connection::open_in_memory().expect("brisk memory");
+    bconn.execute_batch(setup).expect("brisk setup");
+    let mut bstmt = bconn.prepare(sql).expect("brisk prepare");
+    g.bench_function("brisk", |b| {
+        b.iter(|| {
+            bstmt.reset();
+            let mut n = 0;
+            while bstmt.step().expect("step") == StepResult::Row {
+                n += 1;
+            }
+            black_box(n)
+        })
+    });
+    let sconn = rusqlite::Connection::open_in_memory().expect("sqlite memory");
+    sconn.execute_batch(setup).expect("sqlite setup");
+    let mut sstmt = sconn.prepare(sql).expect("sqlite prepare");
+    g.bench_function("sqlite", |b| {
+        b.iter(|| {
+            let mut rows = sstmt.query([]).expect("query");
+            let mut n = 0;
+            while rows.next().expect("row").is_some() {
+                n += 1;
+            }
+            black_box(n)
+        })
+    });
+    g.finish();
+}
+
 fn prepare(c: &mut Criterion) {
     let mut g = c.benchmark_group("prepare/join3");
     let bconn = brisk::Connection::open_in_memory().expect("brisk memory");
@@ -202,5 +239,5 @@ fn prepare(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, varint, record, btree_and_point_select, vm_dispatch, prepare);
+criterion_group!(benches, varint, record, btree_and_point_select, vm_dispatch, window, prepare);
 criterion_main!(benches);
