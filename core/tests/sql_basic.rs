@@ -35,6 +35,15 @@ fn select_expressions_without_tables() {
     }
 }
 
+/// A sum that reaches infinity: the compensation term is dropped once it overflows, as in
+/// SQLite, so the sum is infinite rather than NaN (NULL).
+#[test]
+fn sums_reaching_infinity() {
+    let setup = "CREATE TABLE r(x); INSERT INTO r VALUES (1e308), (1e308), (1.5), (-1e308);";
+    check(setup, "SELECT sum(x), total(x), avg(x), sum(x) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM r");
+    check(setup, "SELECT avg(x) OVER (), total(x) OVER (ORDER BY rowid) FROM r");
+}
+
 #[test]
 fn scalar_functions_use_column_collations() {
     let setup =

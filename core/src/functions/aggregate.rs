@@ -315,6 +315,16 @@ impl Accumulator {
         }
     }
 
+    /// The Kahan-Babuska-Neumaier sum, without the compensation once that overflowed (an
+    /// infinite value summed): SQLite's `if( !sqlite3IsOverflow(rErr) ) r += rErr`.
+    fn compensated_sum(&self) -> f64 {
+        if self.real_err.is_finite() {
+            self.real_sum + self.real_err
+        } else {
+            self.real_sum
+        }
+    }
+
     pub fn finalize(&mut self, func: &AggregateFunc) -> Result<Value> {
         if let Some(agg) = &func.user {
             if self.user_result.is_none() {
@@ -331,7 +341,7 @@ impl Accumulator {
                 if self.count == 0 {
                     Value::Null
                 } else if self.saw_real {
-                    Value::Real(self.real_sum + self.real_err)
+                    Value::Real(self.compensated_sum())
                 } else if self.overflow {
                     return Err(Error::sql("integer overflow"));
                 } else {
@@ -340,7 +350,7 @@ impl Accumulator {
             }
             AggKind::Total => {
                 if self.saw_real || self.overflow {
-                    Value::Real(self.real_sum + self.real_err)
+                    Value::Real(self.compensated_sum())
                 } else {
                     Value::Real(self.int_sum as f64)
                 }
@@ -349,11 +359,7 @@ impl Accumulator {
                 if self.count == 0 {
                     Value::Null
                 } else {
-                    let sum = if self.saw_real || self.overflow {
-                        self.real_sum + self.real_err
-                    } else {
-                        self.int_sum as f64
-                    };
+                    let sum = if self.saw_real || self.overflow { self.compensated_sum() } else { self.int_sum as f64 };
                     Value::Real(sum / self.count as f64)
                 }
             }
