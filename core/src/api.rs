@@ -696,4 +696,22 @@ mod tests {
             .unwrap();
         assert_eq!(rows, vec![vec![Value::Integer(5050)]]);
     }
+
+    /// A window computed in one instruction still stops when interrupted: this one would
+    /// step a billion rows (a frame with EXCLUDE is summed afresh for each of 50,000 rows).
+    #[test]
+    fn interrupt_stops_a_long_window_computation() {
+        let conn = Connection::open_in_memory().unwrap();
+        let sql = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 50000)
+            SELECT sum(x) OVER (ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING EXCLUDE CURRENT ROW) FROM c";
+        let mut stmt = conn.prepare(sql).unwrap();
+        let flag = conn.interrupt_handle();
+        let stopper = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            flag.store(true, std::sync::atomic::Ordering::Relaxed);
+        });
+        let err = stmt.step().unwrap_err();
+        stopper.join().unwrap();
+        assert!(matches!(err, Error::Interrupt), "{err:?}");
+    }
 }

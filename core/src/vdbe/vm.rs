@@ -1371,7 +1371,7 @@ impl Vm {
                 Insn::Window { id, plan } => {
                     let t = self.eph(*id)?;
                     let rows = std::mem::take(&mut t.bag);
-                    t.bag = super::window::compute(plan, rows)?;
+                    t.bag = super::window::compute(plan, rows, &|| db.is_interrupted())?;
                     self.pc += 1;
                 }
                 Insn::EphConvert { id, distinct } => {

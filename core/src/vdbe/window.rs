@@ -144,7 +144,7 @@ pub enum Bound {
 
 /// Computes the plan's functions over `rows`: the rows in output order, each extended by one
 /// value per window function call.
-pub fn compute(plan: &WindowPlan, rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value>>> {
+pub fn compute(plan: &WindowPlan, rows: Vec<Vec<Value>>, interrupted: &dyn Fn() -> bool) -> Result<Vec<Vec<Value>>> {
     let n = rows.len();
     let calls: usize = plan.groups.iter().map(|g| g.calls.len()).sum();
     let mut values = vec![vec![Value::Null; calls]; n];
@@ -163,8 +163,9 @@ pub fn compute(plan: &WindowPlan, rows: Vec<Vec<Value>>) -> Result<Vec<Vec<Value
             while end < n && equal_columns(&g.key, &keys[perm[start]], &keys[perm[end]], 0..np) {
                 end += 1;
             }
-            let part = Partition::new(g, &rows, &keys, &perm[start..end]);
+            let part = Partition::new(g, &rows, &keys, &perm[start..end], interrupted);
             for call in &g.calls {
+                part.check_interrupt(0)?;
                 part.compute(call, &mut values)?;
             }
             start = end;
@@ -199,10 +200,18 @@ struct Partition<'a> {
     peer_group: Vec<usize>,
     /// Where each peer group starts, then the partition's length.
     group_starts: Vec<usize>,
+    /// Whether the statement was interrupted (checked every so many rows).
+    interrupted: &'a dyn Fn() -> bool,
 }
 
 impl<'a> Partition<'a> {
-    fn new(group: &'a WindowGroup, rows: &'a [Vec<Value>], keys: &'a [Vec<Value>], members: &'a [usize]) -> Self {
+    fn new(
+        group: &'a WindowGroup,
+        rows: &'a [Vec<Value>],
+        keys: &'a [Vec<Value>],
+        members: &'a [usize],
+        interrupted: &'a dyn Fn() -> bool,
+    ) -> Self {
         let np = group.partition.len();
         let width = np + group.order.len();
         let mut peer_group = vec![0; members.len()];
@@ -214,11 +223,20 @@ impl<'a> Partition<'a> {
             peer_group[i] = group_starts.len() - 1;
         }
         group_starts.push(members.len());
-        Partition { group, rows, keys, members, peer_group, group_starts }
+        Partition { group, rows, keys, members, peer_group, group_starts, interrupted }
     }
 
     fn len(&self) -> usize {
         self.members.len()
+    }
+
+    /// Fails with SQLITE_INTERRUPT when the statement was interrupted; looks every 64th
+    /// member `i`, as a long partition is one instruction.
+    fn check_interrupt(&self, i: usize) -> Result<()> {
+        if i % 64 == 0 && (self.interrupted)() {
+            return Err(Error::Interrupt);
+        }
+        Ok(())
     }
 
     /// Argument `a` of the call at member `i`.
@@ -332,6 +350,10 @@ impl<'a> Partition<'a> {
             // its frame (SQLite's windowFullScan).
             let mut args = Vec::with_capacity(call.args.len());
             for i in 0..self.len() {
+                // Each row scans its whole frame: look every row.
+                if (self.interrupted)() {
+                    return Err(Error::Interrupt);
+                }
                 let mut state = fresh();
                 for r in self.frame_members(&call.frame, &offsets, i) {
                     if self.load(call, r, &mut args) {
@@ -350,6 +372,7 @@ impl<'a> Partition<'a> {
         let mut args = Vec::with_capacity(call.args.len());
         let load = |r: usize, args: &mut Vec<Value>| self.load(call, r, args);
         for i in 0..self.len() {
+            self.check_interrupt(i)?;
             let (s, e) = self.frame(&call.frame, &offsets, i);
             if s > held_start && s < held_end {
                 // Remove the rows that left, when the aggregate can.
