@@ -233,7 +233,7 @@ impl<'a> Partition<'a> {
     /// Fails with SQLITE_INTERRUPT when the statement was interrupted; looks every 64th
     /// member `i`, as a long partition is one instruction.
     fn check_interrupt(&self, i: usize) -> Result<()> {
-        if i % 64 == 0 && (self.interrupted)() {
+        if i.is_multiple_of(64) && (self.interrupted)() {
             return Err(Error::Interrupt);
         }
         Ok(())
