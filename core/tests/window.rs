@@ -149,6 +149,10 @@ fn windows_with_the_rest_of_the_query() {
             JOIN (SELECT 10.0 AS c UNION ALL SELECT 10) GROUP BY c COLLATE NOCASE, c",
         "SELECT ((grp, v) = (SELECT 1, 5)), count(*) OVER (PARTITION BY grp) FROM g",
         "SELECT count(*) OVER (PARTITION BY total(1)), count(*) FROM g HAVING 1",
+        // Window values and subqueries have no collation: a comparison takes the column's.
+        "SELECT a, e, row_number() OVER (ORDER BY a) > e, e < lag(e) OVER (ORDER BY a) FROM t",
+        "SELECT a, (SELECT b FROM t AS u WHERE u.a = t.a) > e, count(*) OVER () FROM t ORDER BY a",
+        "SELECT a, CAST(a AS TEXT) >= EXISTS(SELECT 1), sum(a) OVER () FROM t ORDER BY a",
         // Named windows and inheritance.
         "SELECT a, sum(a) OVER w, count(*) OVER w FROM t WINDOW w AS (PARTITION BY b ORDER BY a)",
         "SELECT a, sum(a) OVER (w ORDER BY a DESC) FROM t WINDOW w AS (PARTITION BY b)",

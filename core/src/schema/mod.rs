@@ -38,6 +38,9 @@ pub struct Column {
     /// A subquery's column whose expression has no affinity (a literal, an arithmetic result,
     /// EXISTS): comparisons treat it as SQLite's SQLITE_AFF_NONE, not as a BLOB column.
     pub no_affinity: bool,
+    /// No collation either (a window function's value, or a subquery that SQLite evaluates
+    /// above its window functions): a comparison takes the other operand's.
+    pub no_collation: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -159,6 +162,7 @@ pub fn schema_table() -> Table {
         primary_key: false,
         not_null_conflict: None,
         no_affinity: false,
+        no_collation: false,
     };
     Table {
         name: "sqlite_schema".into(),
@@ -449,6 +453,7 @@ pub fn table_from_ast(ct: &ast::CreateTable, root: i64, sql: String) -> Result<T
             primary_key: false,
             not_null_conflict: None,
             no_affinity: false,
+            no_collation: false,
         };
         for c in &def.constraints {
             match &c.kind {

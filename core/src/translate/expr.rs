@@ -658,7 +658,10 @@ pub fn expr_collation(ctx: &Ctx, e: &Expr) -> Result<Option<(Collation, bool)>> 
         // code generator needs the collating sequence (`SELECT 'a' COLLATE nosuch` works).
         Expr::Collate { collation, .. } => Some((Collation::declared(collation), true)),
         Expr::Column(c) => match resolve(ctx, c)? {
-            Some(Resolved::Column { scope, column }) => Some((ctx.scope[scope].table.columns[column].collation, false)),
+            Some(Resolved::Column { scope, column }) => {
+                let c = &ctx.scope[scope].table.columns[column];
+                (!c.no_collation).then_some((c.collation, false))
+            }
             _ => None,
         },
         Expr::Unary { op: UnaryOp::Plus, expr } | Expr::Cast { expr, .. } => expr_collation(ctx, expr)?,

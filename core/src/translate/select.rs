@@ -1434,6 +1434,7 @@ pub fn derived_table(name: &str, names: &[String], decltypes: &[Option<String>])
             primary_key: false,
             not_null_conflict: None,
             no_affinity: false,
+            no_collation: false,
         })
         .collect();
     Arc::new(Table {

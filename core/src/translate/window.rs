@@ -626,6 +626,12 @@ fn compile_windowed_body(
             c.affinity = r.and_then(|r| r.0).unwrap_or(c.affinity);
             c.no_affinity = r.and_then(|r| r.0).is_none();
             c.collation = r.and_then(|r| r.1).map(|(coll, _)| coll).unwrap_or(c.collation);
+            // SQLite leaves subqueries and window calls above the rewrite, where they have no
+            // collation of their own.
+            c.no_collation = match rw.lower.get(i) {
+                Some((e, _)) => matches!(e, Expr::Subquery(_) | Expr::Exists { .. } | Expr::In { .. }),
+                None => true,
+            };
         }
     }
     ctx.scope.truncate(level_start);
