@@ -172,12 +172,20 @@ fn btree_and_point_select(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// An in-memory database on each engine, both set up with `setup`.
+fn in_memory(setup: &str) -> (brisk::Connection, rusqlite::Connection) {
+    let bconn = brisk::Connection::open_in_memory().expect("brisk memory");
+    bconn.execute_batch(setup).expect("brisk setup");
+    let sconn = rusqlite::Connection::open_in_memory().expect("sqlite memory");
+    sconn.execute_batch(setup).expect("sqlite setup");
+    (bconn, sconn)
+}
+
 fn vm_dispatch(c: &mut Criterion) {
     let setup = "CREATE TABLE n(x INTEGER); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000) INSERT INTO n SELECT x FROM c;";
     let sql = "SELECT sum(x * 2 + 1), max(x % 7), count(*) FROM n WHERE x > 10";
     let mut g = c.benchmark_group("vm/scan_expr_10000");
-    let bconn = brisk::Connection::open_in_memory().expect("brisk memory");
-    bconn.execute_batch(setup).expect("brisk setup");
+    let (bconn, sconn) = in_memory(setup);
     let mut bstmt = bconn.prepare(sql).expect("brisk prepare");
     g.bench_function("brisk", |b| {
         b.iter(|| {
@@ -186,8 +194,6 @@ fn vm_dispatch(c: &mut Criterion) {
             black_box(bstmt.row()[0].clone())
         })
     });
-    let sconn = rusqlite::Connection::open_in_memory().expect("sqlite memory");
-    sconn.execute_batch(setup).expect("sqlite setup");
     let mut sstmt = sconn.prepare(sql).expect("sqlite prepare");
     g.bench_function("sqlite", |b| b.iter(|| black_box(sstmt.query_row([], |r| r.get::<_, i64>(0)).expect("row"))));
     g.finish();
@@ -199,8 +205,7 @@ fn window(c: &mut Criterion) {
     let setup = "CREATE TABLE n(x INTEGER, k INTEGER); WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 10000) INSERT INTO n SELECT x, x % 7 FROM c;";
     let sql = "SELECT x, sum(x) OVER (PARTITION BY k ORDER BY x), avg(x) OVER (ORDER BY x ROWS BETWEEN 5 PRECEDING AND 5 FOLLOWING), rank() OVER (ORDER BY k) FROM n";
     let mut g = c.benchmark_group("window/10000");
-    let bconn = brisk::Connection::open_in_memory().expect("brisk memory");
-    bconn.execute_batch(setup).expect("brisk setup");
+    let (bconn, sconn) = in_memory(setup);
     let mut bstmt = bconn.prepare(sql).expect("brisk prepare");
     g.bench_function("brisk", |b| {
         b.iter(|| {
@@ -212,8 +217,6 @@ fn window(c: &mut Criterion) {
             black_box(n)
         })
     });
-    let sconn = rusqlite::Connection::open_in_memory().expect("sqlite memory");
-    sconn.execute_batch(setup).expect("sqlite setup");
     let mut sstmt = sconn.prepare(sql).expect("sqlite prepare");
     g.bench_function("sqlite", |b| {
         b.iter(|| {
