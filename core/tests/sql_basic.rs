@@ -28,6 +28,8 @@ fn select_expressions_without_tables() {
         // (just below, in binary) is 2.67.
         "SELECT round(2.25, 1), round(-2.25, 1), round(23.5625, 3), round(2.675, 2), round(0.125, 2), round(1e300, 2), round(-0.5)",
         "SELECT round(123456789.123456789, 20), round(0.1 + 0.2, 16), round(4503599627370497.0, 1), round(-1.5), round(2.5)",
+        // `x AND 0` is the literal 0 to SQLite's parser: x is never evaluated.
+        "SELECT abs(-9223372036854775807 - 1) AND 0, 0 AND abs(-9223372036854775807 - 1), 1 AND 0, (2 AND 0) + 1",
         // min(), max() and nullif() compare with their first argument's collation that has one.
         "SELECT nullif('A' COLLATE NOCASE, 'a'), min('b', 'B' COLLATE NOCASE), max('a' COLLATE NOCASE, 'A', 'b'), min(0.0, 0), max(0, 0.0)",
     ] {
@@ -42,6 +44,14 @@ fn sums_reaching_infinity() {
     let setup = "CREATE TABLE r(x); INSERT INTO r VALUES (1e308), (1e308), (1.5), (-1e308);";
     check(setup, "SELECT sum(x), total(x), avg(x), sum(x) OVER (ORDER BY rowid ROWS 1 PRECEDING) FROM r");
     check(setup, "SELECT avg(x) OVER (), total(x) OVER (ORDER BY rowid) FROM r");
+}
+
+/// `x AND 0` in ORDER BY is column number 0, out of range, as in SQLite.
+#[test]
+fn and_zero_is_a_constant() {
+    check(T, "SELECT a FROM t ORDER BY (a AND 0)");
+    check(T, "SELECT a FROM t ORDER BY (a AND 1)");
+    check(T, "SELECT nosuch AND 0 FROM t");
 }
 
 #[test]

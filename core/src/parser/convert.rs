@@ -982,7 +982,14 @@ impl<'c, 'a> Conv<'c, 'a> {
                 Some(op) => Expr::Like { op, not: false, expr: Box::new(acc), pattern: right, escape: None },
                 None => {
                     let op = binary_op(op).ok_or_else(|| self.reject(span))?;
-                    Expr::Binary { op, left: Box::new(acc), right }
+                    let zero = |e: &Expr| matches!(e, Expr::Literal(Literal::Integer(0)));
+                    if op == BinaryOp::And && (zero(&acc) || zero(&right)) {
+                        // SQLite's parser (sqlite3ExprAnd) replaces `x AND 0` by the integer 0,
+                        // unevaluated: in ORDER BY it is then a column number.
+                        Expr::Literal(Literal::Integer(0))
+                    } else {
+                        Expr::Binary { op, left: Box::new(acc), right }
+                    }
                 }
             };
         }
