@@ -1348,10 +1348,26 @@ impl<'c, 'a> Conv<'c, 'a> {
         Ok(match b {
             sp::WindowFrameBound::CurrentRow => FrameBound::CurrentRow,
             sp::WindowFrameBound::Preceding(None) => FrameBound::UnboundedPreceding,
-            sp::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(self.bexpr(e)?),
+            sp::WindowFrameBound::Preceding(Some(e)) => FrameBound::Preceding(self.frame_offset(e)?),
             sp::WindowFrameBound::Following(None) => FrameBound::UnboundedFollowing,
-            sp::WindowFrameBound::Following(Some(e)) => FrameBound::Following(self.bexpr(e)?),
+            sp::WindowFrameBound::Following(Some(e)) => FrameBound::Following(self.frame_offset(e)?),
         })
+    }
+
+    /// A frame offset. sqlparser reads one that starts with a string (`'1' PRECEDING`) as an
+    /// INTERVAL; with no units that is just its value.
+    fn frame_offset(&mut self, e: Box<sp::Expr>) -> PResult<Box<Expr>> {
+        match *e {
+            sp::Expr::Interval(iv)
+                if iv.leading_field.is_none()
+                    && iv.last_field.is_none()
+                    && iv.leading_precision.is_none()
+                    && iv.fractional_seconds_precision.is_none() =>
+            {
+                self.bexpr(iv.value)
+            }
+            e => self.bexpr(Box::new(e)),
+        }
     }
 
     /// Splits an index key `expr [COLLATE name]` into the expression and its collation.
