@@ -129,6 +129,7 @@ fn windows_with_the_rest_of_the_query() {
         // Outer ORDER BY, LIMIT, DISTINCT and expressions around window calls.
         "SELECT row_number() OVER (ORDER BY a) AS rn, a FROM t ORDER BY rn DESC LIMIT 3",
         "SELECT a FROM t ORDER BY row_number() OVER (ORDER BY c DESC), a",
+        "SELECT e AS k, rank() OVER (ORDER BY a) AS r FROM t ORDER BY k COLLATE BINARY, 2 COLLATE NOCASE DESC",
         "SELECT a, 100 - rank() OVER (ORDER BY b) * 2 AS x FROM t ORDER BY x, a",
         "SELECT a, CASE WHEN row_number() OVER (PARTITION BY b ORDER BY a) = 1 THEN 'first' ELSE b END FROM t ORDER BY 1",
         "SELECT DISTINCT b, count(*) OVER (PARTITION BY b) FROM t ORDER BY 1",

@@ -485,8 +485,13 @@ fn compile_windowed_body(
         .collect();
     let mut upper_order = Vec::with_capacity(order_by.len());
     for t in order_by {
-        // Column numbers and result aliases name the upper query's columns, as before.
-        let keep = match &t.expr {
+        // Column numbers and result aliases (under a COLLATE too) name the upper query's
+        // columns, as before.
+        let term = match &t.expr {
+            Expr::Collate { expr, .. } => expr,
+            e => e,
+        };
+        let keep = match term {
             Expr::Literal(Literal::Integer(_)) => true,
             Expr::Column(c) if c.table.is_none() && !c.double_quoted => {
                 aliases.iter().any(|a| a.eq_ignore_ascii_case(&c.column))
