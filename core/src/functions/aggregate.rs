@@ -71,7 +71,7 @@ pub struct Accumulator {
     best: Option<Value>,
     text: String,
     /// DISTINCT aggregates: the values seen so far, ordered by `collation`.
-    seen: Option<std::collections::BTreeSet<SeenValue>>,
+    seen: Option<std::collections::BTreeSet<Collated>>,
     /// The argument's collation: DISTINCT and min()/max() compare with it.
     collation: Collation,
     /// Whether the last step of a min() or max() left the best value alone (so the row's bare
@@ -109,25 +109,26 @@ impl AggKind {
     }
 }
 
-/// A value in a DISTINCT aggregate's set, ordered by the argument's collation.
+/// A value ordered by a collation: a DISTINCT aggregate's set of values seen, and a sliding
+/// window min() or max()'s set of the frame's values.
 #[derive(Debug, Clone)]
-struct SeenValue(Value, Collation);
+pub(crate) struct Collated(pub Value, pub Collation);
 
-impl PartialEq for SeenValue {
+impl PartialEq for Collated {
     fn eq(&self, other: &Self) -> bool {
         self.cmp(other).is_eq()
     }
 }
 
-impl Eq for SeenValue {}
+impl Eq for Collated {}
 
-impl PartialOrd for SeenValue {
+impl PartialOrd for Collated {
     fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for SeenValue {
+impl Ord for Collated {
     fn cmp(&self, other: &Self) -> std::cmp::Ordering {
         self.0.compare(&other.0, self.1)
     }
@@ -146,7 +147,7 @@ impl Accumulator {
             // DISTINCT passes each value once, NULL included, as SQLite's ephemeral index of
             // the values seen does (records compare NULL equal to NULL).
             if let (Some(seen), Some(v)) = (&mut self.seen, args.first()) {
-                if !seen.insert(SeenValue(v.clone(), self.collation)) {
+                if !seen.insert(Collated(v.clone(), self.collation)) {
                     return Ok(());
                 }
             }
@@ -158,7 +159,7 @@ impl Accumulator {
         }
         let v = &args[0];
         if let Some(seen) = &mut self.seen {
-            if !v.is_null() && !seen.insert(SeenValue(v.clone(), self.collation)) {
+            if !v.is_null() && !seen.insert(Collated(v.clone(), self.collation)) {
                 return Ok(());
             }
         }

@@ -796,6 +796,16 @@ pub enum FunctionArgs {
     List(Vec<Expr>),
 }
 
+impl FunctionArgs {
+    /// The number of arguments a function lookup sees (`f(*)` has none).
+    pub fn count(&self) -> usize {
+        match self {
+            FunctionArgs::Star => 0,
+            FunctionArgs::List(a) => a.len(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Over {
     /// `OVER name`

@@ -332,10 +332,7 @@ pub fn collect_bare_columns(e: &Expr, out: &mut Vec<ast::ColumnRef>) {
         }
         Expr::Column(c) if !out.contains(c) => out.push(c.clone()),
         Expr::Function(call) => {
-            let argc = match &call.args {
-                ast::FunctionArgs::Star => 0,
-                ast::FunctionArgs::List(a) => a.len(),
-            };
+            let argc = call.args.count();
             if call.over.is_none() && matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_)) {
                 return;
             }
@@ -1602,10 +1599,7 @@ fn cond_jump_depth(ctx: &mut Ctx, e: &Expr, if_false: Label, depth: usize) -> Re
 pub fn collect_aggregates(e: &Expr, out: &mut Vec<ast::FunctionCall>) -> Result<()> {
     match e {
         Expr::Function(call) => {
-            let argc = match &call.args {
-                ast::FunctionArgs::Star => 0,
-                ast::FunctionArgs::List(a) => a.len(),
-            };
+            let argc = call.args.count();
             if call.over.is_none() {
                 if let FunctionLookup::Aggregate(_) = functions::lookup(&call.name, argc) {
                     if let ast::FunctionArgs::List(args) = &call.args {

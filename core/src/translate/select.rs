@@ -1625,10 +1625,7 @@ fn compile_simple_body(
     // An aggregate query without GROUP BY: one output row.
     let mut aggs = Vec::new();
     for call in agg_calls {
-        let argc = match &call.args {
-            ast::FunctionArgs::Star => 0,
-            ast::FunctionArgs::List(a) => a.len(),
-        };
+        let argc = call.args.count();
         let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else {
             unreachable!("collected as aggregate")
         };
@@ -2075,10 +2072,7 @@ fn compile_grouped(ctx: &mut Ctx, joins: &[(JoinOperator, Option<Expr>)], g: Gro
     }
     let mut aggs = Vec::new();
     for call in &g.agg_calls {
-        let argc = match &call.args {
-            ast::FunctionArgs::Star => 0,
-            ast::FunctionArgs::List(a) => a.len(),
-        };
+        let argc = call.args.count();
         let FunctionLookup::Aggregate(func) = functions::lookup(&call.name, argc) else {
             unreachable!("collected as aggregate")
         };

@@ -4,10 +4,10 @@
 //! window function's value to those rows (see `vdbe::window`); and the result columns, DISTINCT,
 //! ORDER BY and LIMIT then run over the extended rows as a query over a derived table.
 //!
-//! Every largest subexpression of a result column or ORDER BY term that holds no window call
-//! becomes a column of the lower query, so aggregates, subqueries and column references are
-//! computed where the FROM tables are in scope; what is left above them (the window calls and
-//! the operators around them) reads the derived table's columns.
+//! Column references, aggregate calls and subqueries in the result columns and ORDER BY become
+//! columns of the lower query, which computes them where the FROM tables are in scope; what is
+//! left above them (the window calls, literals, and the operators and functions around them)
+//! reads the derived table's columns.
 
 use std::sync::Arc;
 
@@ -99,10 +99,7 @@ fn aggregate_outside_windows(e: &Expr) -> bool {
         if call.over.is_some() {
             return false;
         }
-        let argc = match &call.args {
-            FunctionArgs::Star => 0,
-            FunctionArgs::List(a) => a.len(),
-        };
+        let argc = call.args.count();
         if matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_)) {
             return true;
         }
@@ -208,10 +205,7 @@ impl Rewriter<'_> {
                 return Ok(());
             }
             Expr::Function(call) => {
-                let argc = match &call.args {
-                    FunctionArgs::Star => 0,
-                    FunctionArgs::List(a) => a.len(),
-                };
+                let argc = call.args.count();
                 matches!(functions::lookup(&call.name, argc), FunctionLookup::Aggregate(_))
             }
             Expr::Column(_)
@@ -414,66 +408,38 @@ pub fn compile_windowed(
     order_by: &[OrderingTerm],
     limit: &Option<ast::Limit>,
 ) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    // EXPLAIN QUERY PLAN shows SQLite's nesting: a co-routine per window, the first outermost,
-    // each reading the one inside it and sorting its rows by its window.
-    let groups = group_count(core, order_by);
+    // The window calls are resolved first, since EXPLAIN QUERY PLAN nests the FROM clause's
+    // lines under a co-routine per window (the first outermost, each reading the one inside
+    // it and sorting its rows by its window); their errors wait until the FROM clause has
+    // been resolved, as SQLite reports them.
+    let mut rw = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
+    let split = split_written(&mut rw, core, order_by);
     let first_id = next_subquery_id(ctx);
     let depth = ctx.plan_parent.len();
-    for j in 0..groups {
+    for j in 0..rw.groups.len().max(1) {
         let line = ctx.plan_line(format!("CO-ROUTINE (subquery-{})", first_id + j));
         ctx.plan_parent.push(line);
     }
-    let r = compile_windowed_body(ctx, schema, core, order_by, limit, first_id);
+    let r = compile_windowed_body(ctx, schema, core, rw, split, limit, first_id);
     ctx.plan_parent.truncate(depth);
     r
 }
 
-/// The number of distinct windows (PARTITION BY and ORDER BY) the query's window calls use.
-fn group_count(core: &SimpleSelect, order_by: &[OrderingTerm]) -> usize {
-    let mut probe = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
-    let exprs = core.columns.iter().filter_map(|c| match c {
-        ResultColumn::Expr { expr, .. } => Some(expr),
-        _ => None,
-    });
-    for e in exprs.chain(order_by.iter().map(|t| &t.expr)) {
-        // Errors are found again, and reported, when the query is compiled.
-        let _ = probe.split(&mut e.clone());
-    }
-    probe.groups.len().max(1)
-}
+/// The upper query's forms of the result columns as written (`None` for `*` and `t.*`, which
+/// hold no window calls) and of the ORDER BY terms.
+type Written = (Vec<Option<Expr>>, Vec<OrderingTerm>);
 
-/// The number the next `(subquery-N)` of EXPLAIN QUERY PLAN takes: the query itself is 1.
-fn next_subquery_id(ctx: &Ctx) -> usize {
-    let used = ctx.plan_details.iter().filter_map(|(d, _)| {
-        let rest = &d[d.find("(subquery-")? + "(subquery-".len()..];
-        rest[..rest.find(')')?].parse::<usize>().ok()
-    });
-    used.max().unwrap_or(1) + 1
-}
-
-fn compile_windowed_body(
-    ctx: &mut Ctx,
-    schema: &Schema,
-    core: &SimpleSelect,
-    order_by: &[OrderingTerm],
-    limit: &Option<ast::Limit>,
-    first_id: usize,
-) -> Result<(Vec<String>, Vec<Option<String>>)> {
-    resolve_from_into_scope(ctx, schema, core)?;
-    let level_start = *ctx.levels.last().expect("a level");
-    let cols = expand_columns(ctx, &core.columns, level_start)?;
-    let mut rw = Rewriter { named: &core.windows, lower: Vec::new(), groups: Vec::new(), calls: 0 };
-    // SQLite requires an aggregate outside the window calls for HAVING without GROUP BY.
-    if core.group_by.is_empty() && core.having.is_some() && !cols.iter().any(|c| aggregate_outside_windows(&c.expr)) {
-        return Err(Error::sql("HAVING clause on a non-aggregate query"));
-    }
-
-    // The upper query's result columns keep the names the original ones have.
-    let mut upper_columns = Vec::with_capacity(cols.len());
-    for c in &cols {
-        let mut e = c.expr.clone();
-        rw.split(&mut e)?;
-        upper_columns.push(ResultColumn::Expr { expr: e, alias: Some(c.name.clone()), text: c.name.clone() });
+fn split_written(rw: &mut Rewriter<'_>, core: &SimpleSelect, order_by: &[OrderingTerm]) -> Result<Written> {
+    let mut columns = Vec::with_capacity(core.columns.len());
+    for c in &core.columns {
+        columns.push(match c {
+            ResultColumn::Expr { expr, .. } => {
+                let mut e = expr.clone();
+                rw.split(&mut e)?;
+                Some(e)
+            }
+            _ => None,
+        });
     }
     let aliases: Vec<&String> = core
         .columns
@@ -503,6 +469,52 @@ fn compile_windowed_body(
             rw.split(&mut t.expr)?;
         }
         upper_order.push(t);
+    }
+    Ok((columns, upper_order))
+}
+
+/// The number the next `(subquery-N)` of EXPLAIN QUERY PLAN takes: the query itself is 1.
+fn next_subquery_id(ctx: &Ctx) -> usize {
+    let used = ctx.plan_details.iter().filter_map(|(d, _)| {
+        let rest = &d[d.find("(subquery-")? + "(subquery-".len()..];
+        rest[..rest.find(')')?].parse::<usize>().ok()
+    });
+    used.max().unwrap_or(1) + 1
+}
+
+fn compile_windowed_body(
+    ctx: &mut Ctx,
+    schema: &Schema,
+    core: &SimpleSelect,
+    mut rw: Rewriter<'_>,
+    split: Result<Written>,
+    limit: &Option<ast::Limit>,
+    first_id: usize,
+) -> Result<(Vec<String>, Vec<Option<String>>)> {
+    resolve_from_into_scope(ctx, schema, core)?;
+    let (written, upper_order) = split?;
+    let level_start = *ctx.levels.last().expect("a level");
+    // The upper query's result columns keep the names the original ones have; `*` and `t.*`
+    // expand to column references, which the lower query computes.
+    let mut cols = Vec::with_capacity(core.columns.len());
+    let mut upper_columns = Vec::with_capacity(core.columns.len());
+    for (rc, upper) in core.columns.iter().zip(written) {
+        for c in expand_columns(ctx, std::slice::from_ref(rc), level_start)? {
+            let e = match &upper {
+                Some(e) => e.clone(),
+                None => {
+                    let mut e = c.expr.clone();
+                    rw.split(&mut e)?;
+                    e
+                }
+            };
+            upper_columns.push(ResultColumn::Expr { expr: e, alias: Some(c.name.clone()), text: c.name.clone() });
+            cols.push(c);
+        }
+    }
+    // SQLite requires an aggregate outside the window calls for HAVING without GROUP BY.
+    if core.group_by.is_empty() && core.having.is_some() && !cols.iter().any(|c| aggregate_outside_windows(&c.expr)) {
+        return Err(Error::sql("HAVING clause on a non-aggregate query"));
     }
     rw.assign_columns();
     if rw.lower.is_empty() {

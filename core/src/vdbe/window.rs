@@ -20,7 +20,7 @@ use std::cmp::Ordering;
 use super::insn::SortKey;
 use super::ops::{apply_affinity, arith, to_i64, truth, Affinity, ArithOp};
 use crate::error::{Error, Result};
-use crate::functions::aggregate::Accumulator;
+use crate::functions::aggregate::{Accumulator, Collated};
 use crate::functions::AggregateFunc;
 use crate::parser::ast::{FrameExclude, FrameUnits};
 use crate::value::{Collation, Value};
@@ -546,7 +546,7 @@ impl<'a> Partition<'a> {
 enum State {
     Aggregate(Accumulator),
     /// A sliding min() or max(): the frame's non-NULL values with the member each came from.
-    MinMax(std::collections::BTreeSet<(Ranked, usize)>),
+    MinMax(std::collections::BTreeSet<(Collated, usize)>),
 }
 
 impl State {
@@ -555,7 +555,7 @@ impl State {
             State::Aggregate(acc) => acc.step(func, args),
             State::MinMax(set) => {
                 if !args[0].is_null() {
-                    set.insert((Ranked(args[0].clone(), collation), member));
+                    set.insert((Collated(args[0].clone(), collation), member));
                 }
                 Ok(())
             }
@@ -567,7 +567,7 @@ impl State {
         match self {
             State::Aggregate(acc) => acc.inverse(func, args),
             State::MinMax(set) => {
-                set.remove(&(Ranked(args[0].clone(), collation), member));
+                set.remove(&(Collated(args[0].clone(), collation), member));
                 Ok(true)
             }
         }
@@ -586,30 +586,6 @@ impl State {
                 Ok(best.map(|(v, _)| v.0.clone()).unwrap_or(Value::Null))
             }
         }
-    }
-}
-
-/// A value ordered by a collation, as SQLite's index of a sliding min() or max() orders them.
-#[derive(Debug, Clone)]
-struct Ranked(Value, Collation);
-
-impl PartialEq for Ranked {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Ranked {}
-
-impl PartialOrd for Ranked {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Ranked {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.0.compare(&other.0, self.1)
     }
 }
 
