@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod error;
+mod error_names;
 pub mod fp;
 pub mod functions;
 pub mod io;
@@ -19,4 +20,5 @@ pub mod vdbe;
 
 pub use api::{Aggregate, Connection, Database, OpenOptions, Row, Statement, StepResult};
 pub use error::{Error, Result, ResultCode};
+pub use error_names::result_code_name;
 pub use value::Value;

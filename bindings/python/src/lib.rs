@@ -22,7 +22,6 @@
 //!   `NativeConnection::statement`, hands out idle statements only); its mutex only guards
 //!   against misuse from two threads of a `check_same_thread=False` connection.
 
-mod codes;
 mod cursor;
 
 use std::cell::RefCell;
@@ -64,7 +63,7 @@ fn raise_code(py: Python<'_>, code: i32, message: String) -> PyErr {
         _ => DatabaseError::new_err(message),
     };
     let value = err.value(py);
-    let name = codes::error_name(code).unwrap_or("unknown error code");
+    let name = brisk::result_code_name(code).unwrap_or("unknown error code");
     // Setting attributes on a fresh exception instance cannot fail short of memory exhaustion;
     // the exception is still worth raising without them.
     let _ = value.setattr("sqlite_errorcode", code);

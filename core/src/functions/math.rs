@@ -11,7 +11,8 @@
 //!   `ln(B) <= 0` (3.40 checks the base's type twice and never the value's: any number works).
 //!
 //! The C library computes each function: asinh, acosh and atanh are called through FFI because
-//! Rust's versions are not glibc's and may differ in the last bit.
+//! Rust's versions are not glibc's and may differ in the last bit. WebAssembly has no C
+//! library; there the `libm` crate computes those three.
 
 use super::FuncContext;
 use crate::error::Result;
@@ -67,7 +68,8 @@ fn rounding(a: &[Value], f: fn(f64) -> f64) -> Result<Value> {
     })
 }
 
-mod libm {
+#[cfg(not(target_arch = "wasm32"))]
+mod cmath {
     extern "C" {
         pub fn asinh(x: f64) -> f64;
         pub fn acosh(x: f64) -> f64;
@@ -75,20 +77,27 @@ mod libm {
     }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn c_asinh(x: f64) -> f64 {
     // SAFETY: a pure C math function of one double, with no pointers or global state.
-    unsafe { libm::asinh(x) }
+    unsafe { cmath::asinh(x) }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn c_acosh(x: f64) -> f64 {
     // SAFETY: as for asinh.
-    unsafe { libm::acosh(x) }
+    unsafe { cmath::acosh(x) }
 }
 
+#[cfg(not(target_arch = "wasm32"))]
 fn c_atanh(x: f64) -> f64 {
     // SAFETY: as for asinh.
-    unsafe { libm::atanh(x) }
+    unsafe { cmath::atanh(x) }
 }
+
+// WebAssembly has no C library: the `libm` crate, a port of musl's, computes these there.
+#[cfg(target_arch = "wasm32")]
+use libm::{acosh as c_acosh, asinh as c_asinh, atanh as c_atanh};
 
 pub fn acos(_: &FuncContext, a: &[Value]) -> Result<Value> {
     math1(a, f64::acos)

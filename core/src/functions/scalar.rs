@@ -333,15 +333,30 @@ fn quote(_: &FuncContext, a: &[Value]) -> Result<Value> {
     Ok(text(quote_value(&a[0])))
 }
 
+thread_local! {
+    /// The state of random() and randomblob() (splitmix64), seeded from the clock.
+    static RANDOM_STATE: std::cell::Cell<u64> = std::cell::Cell::new(clock_seed() ^ 0x9E37_79B9_7F4A_7C15);
+}
+
+#[cfg(not(all(target_arch = "wasm32", target_os = "unknown")))]
+fn clock_seed() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+}
+
+/// wasm32-unknown-unknown has no clock in `std` (asking panics): the embedder seeds with
+/// [`seed_random`] from the host's randomness.
+#[cfg(all(target_arch = "wasm32", target_os = "unknown"))]
+fn clock_seed() -> u64 {
+    0
+}
+
+/// Reseeds this thread's random() and randomblob() (SQLite seeds from the OS's randomness).
+pub fn seed_random(seed: u64) {
+    RANDOM_STATE.with(|s| s.set(seed ^ 0x9E37_79B9_7F4A_7C15));
+}
+
 fn next_random() -> u64 {
-    use std::cell::Cell;
-    thread_local! {
-        static STATE: Cell<u64> = Cell::new({
-            let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0);
-            t ^ 0x9E37_79B9_7F4A_7C15
-        });
-    }
-    STATE.with(|s| {
+    RANDOM_STATE.with(|s| {
         let mut x = s.get().wrapping_add(0x9E37_79B9_7F4A_7C15);
         s.set(x);
         x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -23,6 +23,9 @@
 //! - `uring.rs` — [`UringIo`] (Linux): io_uring, batched submission, completes in `run_once`.
 //! - `sync.rs` — [`SyncIo`]: blocking `pread`/`pwrite`, completes at submission.
 //! - `memory.rs` — [`MemoryIo`]: named byte vectors, completes at submission.
+//! - `handles.rs` — [`HandleIo`]: synchronous handles the embedder opened and registered by path
+//!   (the browser's OPFS access handles, opened asynchronously before the database), completes at
+//!   submission.
 //! - `simulated.rs` — [`SimIo`]: seeded simulated disk with volatile/durable images, power loss and
 //!   injected failures, completes one request per `run_once`; for crash tests.
 //! - `lock.rs` — SQLite's lock state machine (`unixLock`/`posixUnlock`) shared by every backend;
@@ -32,6 +35,7 @@ use std::sync::{Arc, Mutex};
 
 use crate::error::{Error, Result};
 
+pub mod handles;
 mod lock;
 pub mod memory;
 pub mod simulated;
@@ -46,6 +50,7 @@ mod contract_tests;
 #[cfg(all(test, unix))]
 mod interop_tests;
 
+pub use handles::{HandleIo, SyncHandle};
 pub use memory::MemoryIo;
 pub use simulated::{SimIo, SimOp};
 pub use sync::SyncIo;
@@ -124,7 +129,8 @@ pub trait Io: Send + Sync {
     /// Processes submitted requests. Blocks until at least one request completes when any is in
     /// flight; returns at once when none is.
     fn run_once(&self) -> Result<()>;
-    /// The backend's name as `brisk --io` spells it: "uring", "sync", "memory" or "simulated".
+    /// The backend's name as `brisk --io` spells it: "uring", "sync", "memory" or "simulated"
+    /// ("handles" for [`HandleIo`], which the shell does not offer).
     fn name(&self) -> &'static str;
     /// Whether a sync of one file also makes its directory entry durable is the backend's concern;
     /// this syncs the directory holding `path` (after creating or deleting a journal). Default: no-op.

@@ -906,6 +906,8 @@ impl<'c, 'a> Conv<'c, 'a> {
         }
     }
 
+    // Takes sqlparser's boxes as its tree holds them.
+    #[allow(clippy::boxed_local)]
     fn bexpr(&mut self, e: Box<sp::Expr>) -> PResult<Box<Expr>> {
         Ok(Box::new(self.expr(*e)?))
     }
@@ -1356,6 +1358,7 @@ impl<'c, 'a> Conv<'c, 'a> {
 
     /// A frame offset. sqlparser reads one that starts with a string (`'1' PRECEDING`) as an
     /// INTERVAL; with no units that is just its value.
+    #[allow(clippy::boxed_local)]
     fn frame_offset(&mut self, e: Box<sp::Expr>) -> PResult<Box<Expr>> {
         match *e {
             sp::Expr::Interval(iv)

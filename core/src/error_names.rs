@@ -1,5 +1,5 @@
-//! The names of SQLite's result codes, primary and extended, as `sqlite3.h` spells them: the
-//! `sqlite_errorname` of an exception (CPython's `pysqlite_error_name`).
+//! The names of SQLite's result codes, primary and extended, as `sqlite3.h` spells them: what
+//! the bindings show (Python's `sqlite_errorname`, the `code` of a JavaScript error).
 
 const NAMES: &[(i32, &str)] = &[
     (1, "SQLITE_ERROR"),
@@ -105,6 +105,6 @@ const NAMES: &[(i32, &str)] = &[
 ];
 
 /// The name of result code `code`, or None for a code SQLite does not define.
-pub fn error_name(code: i32) -> Option<&'static str> {
+pub fn result_code_name(code: i32) -> Option<&'static str> {
     NAMES.iter().find(|(c, _)| *c == code).map(|(_, n)| *n)
 }
