@@ -36,5 +36,8 @@ cargo test --workspace --all-targets
 # The Python module: a virtual environment with maturin and pytest, the extension built and
 # installed, and its tests run against both the standard sqlite3 module and brisk.
 bash bindings/python/test.sh
+# The WebAssembly build: the wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Debian's
+# chromium and the Node test packages when missing; then its Node, TypeScript and browser tests.
+bash bindings/wasm/test.sh
 # The latency benchmark's smoke test: every workload on both engines, small sizes (under a minute).
 cargo run --release -p brisk-perf -- --quick --out "${CARGO_TARGET_DIR:-target}/perf-quick" > /dev/null

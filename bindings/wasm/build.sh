@@ -14,7 +14,14 @@ case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
 (cd "$root" && cargo build -p brisk-wasm --target wasm32-unknown-unknown --profile wasm)
 wasm="$target_dir/wasm32-unknown-unknown/wasm/brisk_wasm.wasm"
 rm -rf "$here/pkg-node" "$here/www/pkg"
-wasm-bindgen --target nodejs --out-dir "$here/pkg-node" "$wasm"
-wasm-bindgen --target web --out-dir "$here/www/pkg" "$wasm"
+# Without the name section (function names, a fifth of the file): a panic's message reaches
+# console.error through the panic hook (src/lib.rs) all the same.
+wasm-bindgen --target nodejs --remove-name-section --out-dir "$here/pkg-node" "$wasm"
+wasm-bindgen --target web --remove-name-section --out-dir "$here/www/pkg" "$wasm"
+# wasm-bindgen declares an Option argument of a constructor as required (`T | null`); the
+# argument of `new Database()` is optional. tests/types checks the result with tsc.
+for d in "$here/pkg-node/brisk_wasm.d.ts" "$here/www/pkg/brisk_wasm.d.ts"; do
+    sed -i 's/constructor(bytes: Uint8Array | ArrayBuffer | null);/constructor(bytes?: Uint8Array | ArrayBuffer | null);/' "$d"
+done
 cp "$here/js/worker.js" "$here/js/client.js" "$here/js/client.d.ts" "$here/www/pkg/"
 echo "built: $(stat -c %s "$here/www/pkg/brisk_wasm_bg.wasm") bytes of WebAssembly in www/pkg/brisk_wasm_bg.wasm"

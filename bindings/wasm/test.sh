@@ -5,8 +5,8 @@
 #   five minutes, skipped when that version is on PATH);
 # - Debian's chromium, for the browser test (apt-get, skipped when /usr/bin/chromium exists);
 # - the Node packages in package-lock.json (npm ci: playwright-core, which drives that chromium
-#   and downloads no browser).
-# Then tests/node (the JS API under Node) and tests/browser (the playground page and OPFS in
+#   and downloads no browser; typescript).
+# Then tests/types (tsc --strict over code that uses the generated declarations), tests/node (the JS API under Node) and tests/browser (the playground page and OPFS in
 # headless Chromium; its screenshot goes to test-artifacts/).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -34,5 +34,6 @@ fi
 npm ci --silent --no-audit --no-fund
 
 bash build.sh
-node --test tests/node/
+node_modules/.bin/tsc -p tests/types
+node --test --test-reporter=spec tests/node/
 node tests/browser/playground.mjs

@@ -270,6 +270,24 @@ fn dml_plans_match_sqlite() {
     }
 }
 
+/// A SELECT without FROM scans one constant row; a VALUES clause of several rows is a scan of it.
+#[test]
+fn constant_rows_match_sqlite() {
+    let setup = "CREATE TABLE t(a, b);";
+    for q in [
+        "SELECT 1",
+        "SELECT count(*)",
+        "SELECT 1 WHERE 0",
+        "SELECT (SELECT 1)",
+        "SELECT a FROM t WHERE a = (SELECT 2)",
+        "VALUES (1)",
+        "VALUES (1), (2)",
+        "SELECT a, b FROM t UNION ALL SELECT 1, 2",
+    ] {
+        check_plan(setup, q);
+    }
+}
+
 /// Subqueries, compound members and materialized FROM subqueries nest their lines under their
 /// own, as SQLite's plan tree does.
 #[test]

@@ -21,11 +21,15 @@ function statement(sql, use) {
 
 const ops = {
   async open({ persistent, bytes } = {}) {
-    if (db) {
+    // The new database first: if it cannot open, the current one stays. Reopening the same
+    // persistent name must release its files before they can be opened again.
+    if (db && persistent && db.name === persistent) {
       db.close();
       db = null;
     }
-    db = persistent ? await Database.openPersistent(persistent) : new Database(bytes ?? null);
+    const next = persistent ? await Database.openPersistent(persistent) : new Database(bytes ?? null);
+    if (db) db.close();
+    db = next;
     return { name: db.name };
   },
   exec: ({ sql }) => db.exec(sql),

@@ -42,6 +42,22 @@ export interface ExecResult { columns: string[]; values: SqlValue[][]; }
 export interface FunctionOptions { varargs?: boolean; deterministic?: boolean; }
 /** Errors thrown for SQLite's failures. */
 export interface SqliteError extends Error { name: "SqliteError"; code: string; errcode: number; offset?: number; }
+/** What `Database.fromHandles` reads and writes through: OPFS's FileSystemSyncAccessHandle, or an object with its methods. */
+export interface SyncAccessHandle {
+  read(buffer: Uint8Array, options: { at: number }): number;
+  write(buffer: Uint8Array, options: { at: number }): number;
+  flush(): void;
+  truncate(size: number): void;
+  getSize(): number;
+  close(): void;
+}
+/** Parameters are optional: without them, a statement runs with the values bound before. */
+export interface Statement {
+  get(): Row | undefined;
+  all(): Row[];
+  run(): RunResult;
+  iterate(): IterableIterator<Row>;
+}
 "#;
 
 /// What a `Database` and its statements share: the connection until `close`, and the OPFS
@@ -57,12 +73,22 @@ impl Shared {
     }
 }
 
-fn seed_random_once() {
-    thread_local!(static SEEDED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
-    if !SEEDED.with(|s| s.replace(true)) {
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = console, js_name = error)]
+    fn console_error(message: &str);
+}
+
+/// Once per module: seeds random() from `Math.random()` (wasm32 has no clock or OS randomness in
+/// `std`), and sends a panic's message to `console.error` before the trap, which alone would say
+/// only "unreachable".
+fn init_once() {
+    thread_local!(static DONE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) });
+    if !DONE.with(|s| s.replace(true)) {
         let hi = (js_sys::Math::random() * 4_294_967_296.0) as u64;
         let lo = (js_sys::Math::random() * 4_294_967_296.0) as u64;
         brisk::functions::scalar::seed_random(hi << 32 | lo);
+        std::panic::set_hook(Box::new(|info| console_error(&format!("brisk: {info}"))));
     }
 }
 
@@ -80,7 +106,7 @@ impl Database {
     pub fn new(
         #[wasm_bindgen(unchecked_param_type = "Uint8Array | ArrayBuffer | null")] bytes: JsValue,
     ) -> Result<Database, JsValue> {
-        seed_random_once();
+        init_once();
         let conn = Connection::open_in_memory().map_err(|e| sqlite_error(&e, None))?;
         if !(bytes.is_undefined() || bytes.is_null()) {
             let Value::Blob(image) = from_js(&bytes)? else {
@@ -96,7 +122,7 @@ impl Database {
     /// exclusive, so another tab or worker cannot open the same database until `close`.
     #[wasm_bindgen(js_name = openPersistent)]
     pub async fn open_persistent(name: String) -> Result<Database, JsValue> {
-        seed_random_once();
+        init_once();
         let (db, journal) = opfs::open_handles(&name).await?;
         Database::from_handles(name, db, journal)
     }
@@ -107,7 +133,7 @@ impl Database {
     /// closes both handles.
     #[wasm_bindgen(js_name = fromHandles)]
     pub fn from_handles(name: String, db: SyncAccessHandle, journal: SyncAccessHandle) -> Result<Database, JsValue> {
-        seed_random_once();
+        init_once();
         let io = HandleIo::new();
         let journal_path = format!("{name}-journal");
         let register = |path: &str, h: &SyncAccessHandle| -> Result<(), JsValue> {
@@ -206,10 +232,11 @@ impl Database {
     pub fn function(
         &self,
         name: &str,
-        func: Function,
-        #[wasm_bindgen(unchecked_param_type = "FunctionOptions")] options: JsValue,
+        #[wasm_bindgen(unchecked_param_type = "(...args: SqlValue[]) => BindValue")] func: Function,
+        #[wasm_bindgen(unchecked_optional_param_type = "FunctionOptions")] options: Option<JsValue>,
     ) -> Result<(), JsValue> {
         let conn = self.shared.conn()?;
+        let options = options.unwrap_or(JsValue::UNDEFINED);
         let flag = |key: &str| -> bool {
             options.is_object() && Reflect::get(&options, &key.into()).map(|v| v.is_truthy()).unwrap_or(false)
         };
@@ -300,8 +327,8 @@ impl Statement {
 
     /// Rows come as arrays of values (`raw()` or `raw(true)`) or as objects keyed by column
     /// name (the default, and `raw(false)`).
-    pub fn raw(&self, #[wasm_bindgen(unchecked_param_type = "boolean | undefined")] toggle: JsValue) {
-        self.inner.borrow_mut().raw = toggle.is_undefined() || toggle.is_truthy();
+    pub fn raw(&self, toggle: Option<bool>) {
+        self.inner.borrow_mut().raw = toggle.unwrap_or(true);
     }
 
     /// The result columns: name and declared type.

@@ -23,7 +23,7 @@ use crate::convert::{error_with_code, js_error_name, js_message};
 #[wasm_bindgen]
 extern "C" {
     /// A `FileSystemSyncAccessHandle`, or any object with its methods.
-    #[wasm_bindgen(typescript_type = "FileSystemSyncAccessHandle")]
+    #[wasm_bindgen(typescript_type = "SyncAccessHandle")]
     #[derive(Clone)]
     pub type SyncAccessHandle;
     #[wasm_bindgen(method, catch)]

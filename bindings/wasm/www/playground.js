@@ -413,6 +413,8 @@ async function switchTo(options, info) {
   const previous = current;
   try {
     await db.reopen(options);
+    // A file's bytes are only read when used: make sure they are a database now.
+    await db.get('SELECT count(*) FROM sqlite_schema');
   } catch (e) {
     showError(e);
     // The worker closed its database before trying the new one: reopen what was open (an

@@ -100,7 +100,8 @@ pub(super) fn emit_loops_ordered(
     let n = ctx.scope.len();
     let base = *ctx.levels.last().expect("a level");
     if n == base {
-        // SELECT without FROM: one row.
+        // SELECT without FROM: one row (sqlite3WhereBegin's plan line for no tables).
+        ctx.plan_line("SCAN CONSTANT ROW".into());
         let skip = ctx.b.new_label();
         for t in &where_terms {
             cond_jump(ctx, t, skip)?;

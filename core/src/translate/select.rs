@@ -2303,6 +2303,12 @@ fn compile_values(
         return Err(Error::sql("LIMIT or ORDER BY on VALUES is not supported yet"));
     }
     let n = rows.first().map(|r| r.len()).unwrap_or(0);
+    // SQLite 3.54's plan lines: one row is a SELECT without FROM, more a VALUES clause.
+    ctx.plan_line(if rows.len() == 1 {
+        "SCAN CONSTANT ROW".into()
+    } else {
+        format!("SCAN {}-ROW VALUES CLAUSE", rows.len())
+    });
     let first = ctx.b.alloc_registers(n);
     for row in rows {
         if row.len() != n {

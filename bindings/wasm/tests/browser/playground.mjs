@@ -6,7 +6,8 @@
 //
 // Serves www/ on 127.0.0.1 (no COOP/COEP headers: the design needs none), drives Debian's
 // chromium with playwright-core in a fresh profile (so OPFS survives a reload within the test),
-// and leaves a screenshot in test-artifacts/playground.png. Exits non-zero on failure.
+// and leaves screenshots in test-artifacts/ (playground.png with results, playground-error.png,
+// playground-plan.png). Exits non-zero on failure.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -253,6 +254,10 @@ async function main() {
     page.on('console', (m) => {
       if (m.type() === 'error') console.error(`console error: ${m.text()}`);
     });
+    page.on('response', (res) => {
+      if (res.status() >= 400) console.error(`HTTP ${res.status()} for ${res.url()}`);
+    });
+    page.on('requestfailed', (req) => console.error(`request failed: ${req.url()}: ${req.failure()?.errorText}`));
 
     // 1. The page opens playground.db from OPFS.
     await page.goto(url);
@@ -303,7 +308,15 @@ async function main() {
     assert.equal([...caret].indexOf('^'), at.column - 1, `the caret is under column ${at.column}:\n${shownContext}`);
     assert.equal(await page.$eval('#sql', (e) => e.selectionStart), want.offset, "the editor's selection moves to the error");
     assert.equal(r.tables.length, 0);
+    await page.screenshot({ path: path.join(artifacts, 'playground-error.png') });
     summary.push(`syntax error: "${want.message}" at line ${at.line}, column ${at.column}`);
+
+    // "no such column" has a position too.
+    const noColumnSql = 'SELECT 1;\nSELECT id, nosuch FROM items;';
+    const noColumn = sqliteError(refDb, noColumnSql);
+    r = await run(page, noColumnSql);
+    assert.ok(r.error?.text.includes(noColumn.message), `#error shows ${noColumn.message}: ${r.error?.text}`);
+    if (noColumn.offset !== undefined) assert.equal(Number(r.error.offset), noColumn.offset);
 
     // An error without a position in the script ("no such table"), as sqlite3 words it.
     const missing = sqliteError(refDb, 'SELECT * FROM nosuch');
@@ -319,6 +332,7 @@ async function main() {
     await page.$eval('#sql', (e) => e.setSelectionRange(3, 3)); // now in the first
     tree = await planTree(page);
     assertPlan(tree, sqlitePlan(refDb, scanQuery), scanQuery);
+    await page.screenshot({ path: path.join(artifacts, 'playground-plan.png') });
     const indexQuery = "SELECT id FROM items WHERE name = 'apple'";
     await page.fill('#sql', indexQuery);
     tree = await planTree(page);
@@ -364,7 +378,18 @@ async function main() {
     assert.equal(sqlite3([downloaded, "SELECT name FROM sqlite_schema WHERE type = 'index'"]).stdout.trim(), 'items_name');
     summary.push(`download: ${fs.statSync(downloaded).size} bytes, integrity ok, rows match`);
 
-    // 8. Open a database file that sqlite3 made.
+    // 8. A file that is not a database: the error shows and playground.db is open again.
+    const notDb = path.join(tmp, 'broken.db');
+    fs.writeFileSync(notDb, Buffer.concat([Buffer.from('SQLite format 3\0'), Buffer.alloc(4080, 7)]));
+    await page.setInputFiles('#open-file', notDb);
+    await idle(page);
+    const notDbError = await errorShown(page);
+    assert.ok(notDbError?.text.includes('SQLITE_NOTADB'), `opening broken.db: ${notDbError?.text}`);
+    assert.equal(await page.textContent('#db-name'), 'playground.db');
+    r = await run(page, 'SELECT count(*) FROM items');
+    assert.deepEqual(r.tables[0]?.rows, [['4']]);
+
+    // Open a database file that sqlite3 made.
     const fixture = path.join(tmp, 'shop.sqlite');
     sqlite3([fixture, `
       CREATE TABLE customer(id INTEGER PRIMARY KEY, name TEXT NOT NULL, city TEXT);
