@@ -65,10 +65,16 @@ export interface Statement {
 struct Shared {
     conn: RefCell<Option<Connection>>,
     handles: RefCell<Vec<SyncAccessHandle>>,
+    /// Set while one of the connection's JavaScript functions runs: the connection is in the
+    /// middle of a statement then, and using it from the function is refused.
+    in_function: Rc<std::cell::Cell<bool>>,
 }
 
 impl Shared {
     fn conn(&self) -> Result<Connection, JsValue> {
+        if self.in_function.get() {
+            return Err(js_sys::TypeError::new("This database connection is busy executing a query").into());
+        }
         self.conn.borrow().clone().ok_or_else(|| js_sys::TypeError::new("The database connection is not open").into())
     }
 }
@@ -154,7 +160,9 @@ impl Database {
     }
 
     fn wrap(conn: Connection, handles: Vec<SyncAccessHandle>, name: String) -> Database {
-        Database { shared: Rc::new(Shared { conn: RefCell::new(Some(conn)), handles: RefCell::new(handles) }), name }
+        let shared =
+            Shared { conn: RefCell::new(Some(conn)), handles: RefCell::new(handles), in_function: Rc::default() };
+        Database { shared: Rc::new(shared), name }
     }
 
     /// The database's name: `:memory:` or the persistent name.
@@ -216,8 +224,14 @@ impl Database {
             }
         }
         let columns = stmt.column_names().iter().map(|c| JsValue::from_str(c)).collect();
-        let inner =
-            StmtInner { shared: self.shared.clone(), stmt: Some(stmt), columns, raw: false, sql: sql.to_string() };
+        let inner = StmtInner {
+            shared: self.shared.clone(),
+            stmt: Some(stmt),
+            columns,
+            raw: false,
+            sql: sql.to_string(),
+            generation: 0,
+        };
         Ok(Statement { inner: Rc::new(RefCell::new(inner)) })
     }
 
@@ -241,17 +255,21 @@ impl Database {
             options.is_object() && Reflect::get(&options, &key.into()).map(|v| v.is_truthy()).unwrap_or(false)
         };
         let n_args = if flag("varargs") { -1 } else { func.length() as i32 };
-        let js = JsFunction(func);
+        let js = JsFunction { func, busy: self.shared.in_function.clone() };
         conn.create_function(name, n_args, flag("deterministic"), move |args| js.call(args))
             .map_err(|e| sqlite_error(&e, None))
     }
 
     /// Closes the database: statements fail from now on, and a persistent database's files are
     /// released for others to open.
-    pub fn close(&self) {
+    pub fn close(&self) -> Result<(), JsValue> {
+        if self.shared.in_function.get() {
+            return Err(js_sys::TypeError::new("This database connection is busy executing a query").into());
+        }
         self.shared.conn.borrow_mut().take();
         let handles = std::mem::take(&mut *self.shared.handles.borrow_mut());
         opfs::close_all(&handles);
+        Ok(())
     }
 
     /// Rows changed by the most recent INSERT, UPDATE or DELETE.
@@ -268,8 +286,13 @@ impl Database {
 }
 
 /// A JavaScript function called from SQL. The wasm32 target has one thread, so the engine's
-/// `Send + Sync` bound on functions holds for it.
-struct JsFunction(Function);
+/// `Send + Sync` bound on functions holds for it. While it runs, its connection refuses calls
+/// (the engine holds the connection for the statement in progress).
+struct JsFunction {
+    func: Function,
+    /// The connection's `in_function` flag, set while `func` runs.
+    busy: Rc<std::cell::Cell<bool>>,
+}
 
 // SAFETY: wasm32-unknown-unknown without the `atomics` feature runs on one thread; the function
 // is never touched from another. The crate refuses to build with threads (below).
@@ -282,7 +305,10 @@ compile_error!("brisk-wasm holds JavaScript objects in engine callbacks and need
 impl JsFunction {
     fn call(&self, args: &[Value]) -> brisk::Result<Value> {
         let js_args: Array = args.iter().map(to_js).collect();
-        let result = self.0.apply(&JsValue::NULL, &js_args).map_err(|e| Error::sql(convert::js_message(&e)))?;
+        let outer = self.busy.replace(true);
+        let result = self.func.apply(&JsValue::NULL, &js_args);
+        self.busy.set(outer);
+        let result = result.map_err(|e| Error::sql(convert::js_message(&e)))?;
         from_js(&result).map_err(|e| Error::sql(convert::js_message(&e)))
     }
 }
@@ -309,6 +335,8 @@ struct StmtInner {
     columns: Vec<JsValue>,
     raw: bool,
     sql: String,
+    /// Counts the runs started (and finalization): an iterator belongs to one run.
+    generation: u64,
 }
 
 #[wasm_bindgen]
@@ -327,14 +355,15 @@ impl Statement {
 
     /// Rows come as arrays of values (`raw()` or `raw(true)`) or as objects keyed by column
     /// name (the default, and `raw(false)`).
-    pub fn raw(&self, toggle: Option<bool>) {
-        self.inner.borrow_mut().raw = toggle.unwrap_or(true);
+    pub fn raw(&self, toggle: Option<bool>) -> Result<(), JsValue> {
+        self.state()?.raw = toggle.unwrap_or(true);
+        Ok(())
     }
 
     /// The result columns: name and declared type.
     #[wasm_bindgen(unchecked_return_type = "ColumnInfo[]")]
     pub fn columns(&self) -> Result<Array, JsValue> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.state()?;
         let names = inner.columns.clone();
         let stmt = inner.live()?;
         let out = Array::new();
@@ -350,7 +379,8 @@ impl Statement {
     /// Rewinds the statement and binds `params` in place of any earlier bindings.
     pub fn bind(&self, #[wasm_bindgen(unchecked_param_type = "BindParams")] params: JsValue) -> Result<(), JsValue> {
         let params = Params::from_js(&params)?;
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.state()?;
+        inner.generation += 1;
         let stmt = inner.live()?;
         stmt.reset();
         stmt.clear_bindings();
@@ -360,13 +390,13 @@ impl Statement {
     /// Advances to the next row: `true` when there is one (read it with `row()`), `false` at
     /// the end, after which the next `step` starts the statement again.
     pub fn step(&self) -> Result<bool, JsValue> {
-        self.inner.borrow_mut().step()
+        self.state()?.step()
     }
 
     /// The current row, after `step()` returned `true`.
     #[wasm_bindgen(unchecked_return_type = "Row")]
     pub fn row(&self) -> Result<JsValue, JsValue> {
-        self.inner.borrow_mut().row()
+        self.state()?.row()
     }
 
     /// Runs the statement with `params` and returns its first row, or `undefined` when it has none.
@@ -375,7 +405,7 @@ impl Statement {
         &self,
         #[wasm_bindgen(unchecked_param_type = "BindParams")] params: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.state()?;
         inner.start(&params)?;
         let row = if inner.step()? { inner.row()? } else { JsValue::UNDEFINED };
         inner.live()?.reset();
@@ -385,7 +415,7 @@ impl Statement {
     /// Runs the statement with `params` and returns every row.
     #[wasm_bindgen(unchecked_return_type = "Row[]")]
     pub fn all(&self, #[wasm_bindgen(unchecked_param_type = "BindParams")] params: JsValue) -> Result<Array, JsValue> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.state()?;
         inner.start(&params)?;
         let rows = Array::new();
         while inner.step()? {
@@ -398,7 +428,7 @@ impl Statement {
     /// inserted rowid.
     #[wasm_bindgen(unchecked_return_type = "RunResult")]
     pub fn run(&self, #[wasm_bindgen(unchecked_param_type = "BindParams")] params: JsValue) -> Result<Object, JsValue> {
-        let mut inner = self.inner.borrow_mut();
+        let mut inner = self.state()?;
         inner.start(&params)?;
         while inner.step()? {}
         let conn = inner.shared.conn()?;
@@ -415,16 +445,33 @@ impl Statement {
         &self,
         #[wasm_bindgen(unchecked_param_type = "BindParams")] params: JsValue,
     ) -> Result<JsValue, JsValue> {
-        self.inner.borrow_mut().start(&params)?;
-        let it = RowIterator { inner: self.inner.clone(), done: false };
+        let generation = {
+            let mut inner = self.state()?;
+            inner.start(&params)?;
+            inner.generation
+        };
+        let it = RowIterator { inner: self.inner.clone(), generation, done: false };
         let value: JsValue = it.into();
         Reflect::set(&value, &js_sys::Symbol::iterator(), &return_this())?;
         Ok(value)
     }
 
     /// Releases the statement; using it afterwards is an error.
-    pub fn finalize(&self) {
-        self.inner.borrow_mut().stmt = None;
+    pub fn finalize(&self) -> Result<(), JsValue> {
+        let mut inner = self.state()?;
+        inner.stmt = None;
+        inner.generation += 1;
+        Ok(())
+    }
+}
+
+impl Statement {
+    /// The statement's state; refused while a call on it is in progress (a JavaScript function
+    /// called by the statement's own step cannot reach it: its connection refuses first).
+    fn state(&self) -> Result<std::cell::RefMut<'_, StmtInner>, JsValue> {
+        self.inner
+            .try_borrow_mut()
+            .map_err(|_| js_sys::TypeError::new("This statement is busy executing a query").into())
     }
 }
 
@@ -437,6 +484,7 @@ impl StmtInner {
     /// Rewinds and, when `params` holds any, binds them.
     fn start(&mut self, params: &JsValue) -> Result<(), JsValue> {
         let params = Params::from_js(params)?;
+        self.generation += 1;
         let stmt = self.live()?;
         stmt.reset();
         if !matches!(params, Params::None) {
@@ -524,6 +572,8 @@ fn return_this() -> Function {
 #[wasm_bindgen]
 pub struct RowIterator {
     inner: Rc<RefCell<StmtInner>>,
+    /// The statement's run this iterator reads; once the statement runs again, it ends.
+    generation: u64,
     done: bool,
 }
 
@@ -536,7 +586,17 @@ impl RowIterator {
         let result = Object::new();
         let mut value = JsValue::UNDEFINED;
         if !self.done {
-            let mut inner = self.inner.borrow_mut();
+            let mut inner = self
+                .inner
+                .try_borrow_mut()
+                .map_err(|_| js_sys::TypeError::new("This statement is busy executing a query"))?;
+            if inner.generation != self.generation {
+                self.done = true;
+                return Err(js_sys::TypeError::new(
+                    "The statement was run again while an iteration of it was in progress",
+                )
+                .into());
+            }
             match inner.step() {
                 Ok(true) => value = inner.row()?,
                 Ok(false) => self.done = true,
@@ -556,8 +616,12 @@ impl RowIterator {
     pub fn return_(&mut self) -> Object {
         if !self.done {
             self.done = true;
-            if let Some(s) = self.inner.borrow_mut().stmt.as_mut() {
-                s.reset();
+            if let Ok(mut inner) = self.inner.try_borrow_mut() {
+                if inner.generation == self.generation {
+                    if let Some(s) = inner.stmt.as_mut() {
+                        s.reset();
+                    }
+                }
             }
         }
         let result = Object::new();

@@ -73,6 +73,14 @@ test('prepare: get, all, run, iterate, columns, raw, finalize', () => {
   assert.deepEqual(seen, [1, 2]);
   assert.deepEqual([...select.iterate(2)].map((r) => r.b), ['two', 'three']);
 
+  // Running the statement again ends an iteration in progress, with an error rather than rows
+  // from the new run; finalizing does too.
+  const it = select.iterate(1);
+  assert.equal(it.next().value.a, 1);
+  assert.equal(select.all(3).length, 1);
+  assert.throws(() => it.next(), { name: 'TypeError', message: 'The statement was run again while an iteration of it was in progress' });
+  assert.deepEqual(it.next(), { value: undefined, done: true });
+
   // bind, then step and row.
   select.bind([2]);
   assert.equal(select.step(), true);
@@ -220,6 +228,24 @@ test('JavaScript functions', () => {
   // Deterministic functions may be used in an index expression.
   db.exec("CREATE TABLE t(b BLOB); CREATE INDEX t_len ON t(js_len(b)); INSERT INTO t VALUES (x'0102'), (x'010203')");
   assert.deepEqual(db.prepare('SELECT hex(b) AS h FROM t WHERE js_len(b) = 3').all(), [{ h: '010203' }]);
+});
+
+test('a function cannot use its own connection mid-statement, but may use another', () => {
+  const db = new Database();
+  const other = new Database();
+  other.exec('CREATE TABLE k(v); INSERT INTO k VALUES (41)');
+  db.function('own', () => db.prepare('SELECT 1 AS x').get().x);
+  db.function('closes', () => db.close());
+  db.function('other', () => other.prepare('SELECT v + 1 AS v FROM k').get().v);
+  for (const sql of ['SELECT own()', 'SELECT closes()']) {
+    assert.throws(() => db.prepare(sql).get(), {
+      name: 'SqliteError',
+      message: 'This database connection is busy executing a query',
+    });
+  }
+  assert.equal(db.open, true);
+  assert.deepEqual(db.prepare('SELECT other() AS v').get(), { v: 42 });
+  assert.deepEqual(db.prepare('SELECT 1 AS x').get(), { x: 1 });
 });
 
 test('random() is random', () => {
