@@ -491,6 +491,32 @@ async function main() {
     assert.equal(api.reopenedCount, 3);
     summary.push('worker API: persistence across close/reopen, SQLITE_BUSY for a second open, error code/errcode/offset');
 
+    // 11. On the main thread: an in-memory Database directly, no Worker; OPFS's synchronous
+    // handles exist only in a Worker, so a persistent open here is refused with a reason.
+    const main = await page.evaluate(async () => {
+      const { default: init, Database } = await import('./pkg/brisk_wasm.js');
+      await init();
+      const db = new Database();
+      db.exec("CREATE TABLE t(x); INSERT INTO t VALUES (1), (2.5), ('three'), (x'04'), (NULL)");
+      const rows = db.prepare('SELECT quote(x) AS q FROM t ORDER BY rowid').all().map((r) => r.q);
+      const copy = new Database(db.export());
+      const copied = copy.prepare('SELECT count(*) AS n FROM t').get().n;
+      let persistent;
+      try {
+        await Database.openPersistent('main-thread.db');
+        persistent = 'opened';
+      } catch (e) {
+        persistent = { name: e.name, code: e.code, message: e.message };
+      }
+      return { rows, copied, persistent };
+    });
+    const mainWant = sqlite3([':memory:', "CREATE TABLE t(x); INSERT INTO t VALUES (1), (2.5), ('three'), (x'04'), (NULL); SELECT quote(x) FROM t ORDER BY rowid"]);
+    assert.deepEqual(main.rows, mainWant.stdout.trim().split('\n'));
+    assert.equal(main.copied, 5);
+    assert.equal(main.persistent.code, 'SQLITE_CANTOPEN', JSON.stringify(main.persistent));
+    assert.match(main.persistent.message, /dedicated Worker/);
+    summary.push('main thread: in-memory Database, export and reopen; persistent open refused outside a Worker');
+
     assert.deepEqual(pageErrors, [], 'no uncaught page errors');
   } finally {
     await context?.close().catch((e) => console.error(`closing the browser: ${e}`));
