@@ -562,6 +562,24 @@ impl Nav<'_> {
     fn lower_bound(&mut self, level: &Level, probe: &Probe<'_>, strict: bool) -> Result<IoPoll<(usize, bool)>> {
         let (mut lo, mut hi) = (0, level.info.ncell);
         let mut eq_at_hi = false;
+        if let Probe::Rowid(r) = probe {
+            // A table seek reads only the cells' rowids: one read lock on the page for the
+            // whole search rather than one per comparison.
+            let data = level.page.read();
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                let off = level.info.cell_offset(&data, mid, &self.geo)?;
+                let ord = cell_rowid(&data, off, self.geo.usable, level.info.page_type)?.cmp(r);
+                let satisfied = if strict { ord == Ordering::Greater } else { ord != Ordering::Less };
+                if satisfied {
+                    hi = mid;
+                    eq_at_hi = ord == Ordering::Equal;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            return Ok(IoPoll::Ready((lo, eq_at_hi && lo < level.info.ncell)));
+        }
         while lo < hi {
             let mid = (lo + hi) / 2;
             let ord = ready!(self.compare_cell(level, mid, probe)?);
