@@ -21,7 +21,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::lock::{self, acquire, InodeLock, NoOsLocks};
+use super::lock::{acquire, InodeLock, LocalLock};
 use super::{codes, Completion, File, Io, LockLevel, OpenOptions};
 use crate::error::{Error, Result};
 
@@ -93,7 +93,7 @@ impl Io for HandleIo {
                 *exists = true;
             }
         }
-        Ok(Arc::new(HandleFile { slot, level: Mutex::new(LockLevel::None), read_only: options.read_only }))
+        Ok(Arc::new(HandleFile { slot, level: LocalLock::new(), read_only: options.read_only }))
     }
 
     fn delete(&self, path: &str) -> Result<()> {
@@ -134,7 +134,7 @@ fn as_ioerr(e: Error, code: i32) -> Error {
 /// One open file: its own lock level over the shared slot.
 struct HandleFile {
     slot: Arc<Slot>,
-    level: Mutex<LockLevel>,
+    level: LocalLock,
     read_only: bool,
 }
 
@@ -173,25 +173,22 @@ impl File for HandleFile {
     }
 
     fn lock(&self, level: LockLevel) -> Result<bool> {
-        let mut mine = acquire(&self.level);
-        lock::lock(&mut mine, &mut acquire(&self.slot.lock), level, &NoOsLocks)
+        self.level.lock(&self.slot.lock, level)
     }
 
     fn unlock(&self, level: LockLevel) -> Result<()> {
-        let mut mine = acquire(&self.level);
-        lock::unlock(&mut mine, &mut acquire(&self.slot.lock), level, &NoOsLocks)
+        self.level.unlock(&self.slot.lock, level)
     }
 
     fn check_reserved_lock(&self) -> Result<bool> {
-        lock::check_reserved(&acquire(&self.slot.lock), &NoOsLocks)
+        LocalLock::check_reserved(&self.slot.lock)
     }
 }
 
 impl Drop for HandleFile {
     fn drop(&mut self) {
         // A handle closed while locked releases its locks, as closing a database file does.
-        let mut mine = acquire(&self.level);
-        let _ = lock::unlock(&mut mine, &mut acquire(&self.slot.lock), LockLevel::None, &NoOsLocks);
+        self.level.release(&self.slot.lock);
     }
 }
 

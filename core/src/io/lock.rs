@@ -79,6 +79,36 @@ impl Default for InodeLock {
     }
 }
 
+/// One handle's lock level on a file that only this process can lock (the in-memory and
+/// registered-handle backends): `File`'s lock calls over the file's shared `InodeLock`.
+#[derive(Debug)]
+pub(crate) struct LocalLock {
+    level: Mutex<LockLevel>,
+}
+
+impl LocalLock {
+    pub fn new() -> LocalLock {
+        LocalLock { level: Mutex::new(LockLevel::None) }
+    }
+
+    pub fn lock(&self, inode: &Mutex<InodeLock>, want: LockLevel) -> Result<bool> {
+        lock(&mut acquire(&self.level), &mut acquire(inode), want, &NoOsLocks)
+    }
+
+    pub fn unlock(&self, inode: &Mutex<InodeLock>, want: LockLevel) -> Result<()> {
+        unlock(&mut acquire(&self.level), &mut acquire(inode), want, &NoOsLocks)
+    }
+
+    pub fn check_reserved(inode: &Mutex<InodeLock>) -> Result<bool> {
+        check_reserved(&acquire(inode), &NoOsLocks)
+    }
+
+    /// Releases every lock, as closing a handle does.
+    pub fn release(&self, inode: &Mutex<InodeLock>) {
+        let _ = self.unlock(inode, LockLevel::None);
+    }
+}
+
 fn unlock_failed(what: &str) -> Error {
     Error::io(codes::IOERR_UNLOCK, format!("could not release the {what} lock"))
 }

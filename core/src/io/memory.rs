@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use super::lock::{self, acquire, InodeLock, NoOsLocks};
+use super::lock::{acquire, InodeLock, LocalLock};
 use super::{Completion, File, Io, LockLevel, OpenOptions};
 use crate::error::{Error, Result};
 
@@ -83,7 +83,7 @@ impl Io for MemoryIo {
             }
             None => return Err(Error::CantOpen(format!("{path}: no such file"))),
         };
-        Ok(Arc::new(MemFile { node, level: Mutex::new(LockLevel::None), read_only: options.read_only }))
+        Ok(Arc::new(MemFile { node, level: LocalLock::new(), read_only: options.read_only }))
     }
 
     fn delete(&self, path: &str) -> Result<()> {
@@ -109,7 +109,7 @@ impl Io for MemoryIo {
 #[derive(Debug)]
 struct MemFile {
     node: Arc<MemNode>,
-    level: Mutex<LockLevel>,
+    level: LocalLock,
     read_only: bool,
 }
 
@@ -145,25 +145,22 @@ impl File for MemFile {
     }
 
     fn lock(&self, level: LockLevel) -> Result<bool> {
-        let mut mine = acquire(&self.level);
-        lock::lock(&mut mine, &mut acquire(&self.node.lock), level, &NoOsLocks)
+        self.level.lock(&self.node.lock, level)
     }
 
     fn unlock(&self, level: LockLevel) -> Result<()> {
-        let mut mine = acquire(&self.level);
-        lock::unlock(&mut mine, &mut acquire(&self.node.lock), level, &NoOsLocks)
+        self.level.unlock(&self.node.lock, level)
     }
 
     fn check_reserved_lock(&self) -> Result<bool> {
-        lock::check_reserved(&acquire(&self.node.lock), &NoOsLocks)
+        LocalLock::check_reserved(&self.node.lock)
     }
 }
 
 impl Drop for MemFile {
     fn drop(&mut self) {
         // A handle closed while locked releases its locks, as closing a database file does.
-        let mut mine = acquire(&self.level);
-        let _ = lock::unlock(&mut mine, &mut acquire(&self.node.lock), LockLevel::None, &NoOsLocks);
+        self.level.release(&self.node.lock);
     }
 }
 

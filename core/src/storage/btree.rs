@@ -560,38 +560,18 @@ impl Nav<'_> {
     /// The first cell of `level` at or after the probe (`strict`: after it), and whether that
     /// cell compares equal.
     fn lower_bound(&mut self, level: &Level, probe: &Probe<'_>, strict: bool) -> Result<IoPoll<(usize, bool)>> {
-        let (mut lo, mut hi) = (0, level.info.ncell);
-        let mut eq_at_hi = false;
+        let n = level.info.ncell;
         if let Probe::Rowid(r) = probe {
             // A table seek reads only the cells' rowids: one read lock on the page for the
             // whole search rather than one per comparison.
             let data = level.page.read();
-            while lo < hi {
-                let mid = (lo + hi) / 2;
-                let off = level.info.cell_offset(&data, mid, &self.geo)?;
-                let ord = cell_rowid(&data, off, self.geo.usable, level.info.page_type)?.cmp(r);
-                let satisfied = if strict { ord == Ordering::Greater } else { ord != Ordering::Less };
-                if satisfied {
-                    hi = mid;
-                    eq_at_hi = ord == Ordering::Equal;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            return Ok(IoPoll::Ready((lo, eq_at_hi && lo < level.info.ncell)));
+            let geo = &self.geo;
+            return bisect(n, strict, |mid| {
+                let off = level.info.cell_offset(&data, mid, geo)?;
+                Ok(IoPoll::Ready(cell_rowid(&data, off, geo.usable, level.info.page_type)?.cmp(r)))
+            });
         }
-        while lo < hi {
-            let mid = (lo + hi) / 2;
-            let ord = ready!(self.compare_cell(level, mid, probe)?);
-            let satisfied = if strict { ord == Ordering::Greater } else { ord != Ordering::Less };
-            if satisfied {
-                hi = mid;
-                eq_at_hi = ord == Ordering::Equal;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        Ok(IoPoll::Ready((lo, eq_at_hi && lo < level.info.ncell)))
+        bisect(n, strict, |mid| self.compare_cell(level, mid, probe))
     }
 
     /// Descends to the first position at or after the probe (`strict`: after it), which may be
@@ -1467,4 +1447,27 @@ pub fn max_rowid(pager: &mut Pager, root: PageNumber) -> Result<Option<i64>> {
     } else {
         Ok(None)
     }
+}
+
+/// The first of `n` sorted entries at or after a probe (`strict`: after it), given each entry's
+/// ordering against the probe, and whether that entry compares equal.
+fn bisect(
+    n: usize,
+    strict: bool,
+    mut cmp: impl FnMut(usize) -> Result<IoPoll<Ordering>>,
+) -> Result<IoPoll<(usize, bool)>> {
+    let (mut lo, mut hi) = (0, n);
+    let mut eq_at_hi = false;
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        let ord = ready!(cmp(mid)?);
+        let satisfied = if strict { ord == Ordering::Greater } else { ord != Ordering::Less };
+        if satisfied {
+            hi = mid;
+            eq_at_hi = ord == Ordering::Equal;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    Ok(IoPoll::Ready((lo, eq_at_hi && lo < n)))
 }
