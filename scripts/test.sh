@@ -39,5 +39,8 @@ bash bindings/python/test.sh
 # The WebAssembly build: the wasm32 target, wasm-bindgen-cli at Cargo.lock's version, Debian's
 # chromium and the Node test packages when missing; then its Node, TypeScript and browser tests.
 bash bindings/wasm/test.sh
+# Each fuzz target for a short while (fuzz/run.sh: cargo-fuzz, installed when missing; nightly
+# with AddressSanitizer where installed, else stable without a sanitizer). Longer runs: TESTING.md.
+bash fuzz/run.sh 20
 # The latency benchmark's smoke test: every workload on both engines, small sizes (under a minute).
 cargo run --release -p brisk-perf -- --quick --out "${CARGO_TARGET_DIR:-target}/perf-quick" > /dev/null

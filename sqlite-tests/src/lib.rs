@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use brisk::{Connection, Value};
 
 pub mod diffgen;
+pub mod fuzzing;
 pub mod slt;
 
 /// A fresh, empty directory under the system temp dir, unique per call.

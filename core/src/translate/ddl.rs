@@ -30,7 +30,7 @@ fn name_taken(schema: &Schema, name: &str, pos: ast::SrcPos) -> Error {
 }
 
 fn reserved_name(name: &str) -> bool {
-    name.len() >= 7 && name[..7].eq_ignore_ascii_case("sqlite_")
+    name.len() >= 7 && name.as_bytes()[..7].eq_ignore_ascii_case(b"sqlite_")
 }
 
 /// Appends one sqlite_schema row; `root` is a register holding the root page (or None for 0).

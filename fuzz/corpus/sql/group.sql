@@ -1,0 +1,1 @@
+CREATE TABLE t(a, b); CREATE INDEX ta ON t(a); INSERT INTO t VALUES (1,2),(3,4),(1,5); SELECT a, count(*), group_concat(b) FROM t GROUP BY a HAVING count(*) > 0;

@@ -1,0 +1,1 @@
+CREATE TABLE t(x UNIQUE, y CHECK (y > 0)); INSERT INTO t VALUES (1, 1); INSERT INTO t VALUES (1, 2); INSERT OR REPLACE INTO t VALUES (1, 3); UPDATE t SET y = -1; BEGIN; DELETE FROM t; ROLLBACK; SELECT * FROM t; SELECT printf('%5.2f|%s', 3.14159, 'x'), substr('hello', 2, 3), hex(randomblob(4)) IS NOT NULL, typeof(1e308 * 10), CAST('12abc' AS INTEGER), 'a' || x'62' || 3;

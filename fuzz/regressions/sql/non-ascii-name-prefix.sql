@@ -1,0 +1,1 @@
+CREATE TABLE t(a); CREATE INDEX taéééé ON t(a); CREATE TABLE éééé(x); SELECT name FROM sqlite_schema;
