@@ -11,6 +11,7 @@
 # fuzz_regressions` replays it from then on.
 #
 # For hours on end: `bash fuzz/run.sh 3600 sql` (one target), or FUZZ_JOBS=2 for two processes.
+# FUZZ_STABLE=1 uses stable even where nightly is installed; FUZZ_SEED sets libFuzzer's seed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
@@ -22,7 +23,7 @@ targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(sql db_file record btree differential)
 
 command -v cargo-fuzz >/dev/null 2>&1 || cargo install --quiet cargo-fuzz
-if rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
+if [ "${FUZZ_STABLE:-0}" != 1 ] && rustup toolchain list 2>/dev/null | grep -q '^nightly'; then
     toolchain=(+nightly)
     sanitizer=()
 else
