@@ -142,7 +142,14 @@ impl Connection {
         } else {
             None
         };
-        let program = match translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()]) {
+        let mut compiled = translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()]);
+        // As SQLite's schemaIsValid: a statement that does not compile against the schema read
+        // earlier may compile against the one on disk now (another connection's DDL, a table
+        // it created or dropped): when the schema cookie moved, read the schema again and retry.
+        if compiled.is_err() && load_error.is_none() && db.schema_is_stale() {
+            compiled = translate::compile(&db.schema, &parsed.stmt, &sql[parsed.span.clone()]);
+        }
+        let program = match compiled {
             Ok(p) => p,
             // An error's offset is kept only when it points into this statement's text, not
             // into a view's or trigger's stored SQL (sqlite3_error_offset is then -1).

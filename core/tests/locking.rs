@@ -67,3 +67,37 @@ fn refused_write_inside_begin_releases_its_lock() {
     };
     assert_eq!(rows, vec![1, 3]);
 }
+
+/// Another connection's DDL: a statement that does not compile against the schema a
+/// connection read earlier is compiled again against the schema on disk (SQLite's
+/// schemaIsValid), so a table created or dropped elsewhere is seen at once.
+#[test]
+fn prepare_sees_another_connections_ddl() {
+    const STEPS: [(char, &str); 6] = [
+        ('b', "SELECT count(*) FROM sqlite_schema"),
+        ('a', "CREATE TABLE t(x)"),
+        ('b', "INSERT INTO t VALUES (1)"),
+        ('a', "DROP TABLE t; CREATE TABLE u(y)"),
+        ('b', "INSERT INTO u VALUES (2)"),
+        ('b', "INSERT INTO t VALUES (3)"),
+    ];
+    let path = temp_path("ddl-brisk.db");
+    let (a, b) = (Connection::open(&path).unwrap(), Connection::open(&path).unwrap());
+    let brisk: Vec<Result<(), String>> = STEPS
+        .iter()
+        .map(|(who, sql)| (if *who == 'a' { &a } else { &b }).execute_batch(sql).map_err(|e| e.to_string()))
+        .collect();
+    let path = temp_path("ddl-sqlite.db");
+    let (a, b) = (rusqlite::Connection::open(&path).unwrap(), rusqlite::Connection::open(&path).unwrap());
+    let sqlite: Vec<Result<(), String>> = STEPS
+        .iter()
+        .map(|(who, sql)| {
+            (if *who == 'a' { &a } else { &b }).execute_batch(sql).map_err(|e| match e {
+                rusqlite::Error::SqliteFailure(_, Some(m)) => m,
+                other => other.to_string(),
+            })
+        })
+        .collect();
+    assert_eq!(brisk, sqlite);
+    assert_eq!(sqlite.last(), Some(&Err("no such table: t".to_string())));
+}

@@ -8,6 +8,7 @@ use brisk::{Connection, Value};
 
 pub mod diffgen;
 pub mod fuzzing;
+pub mod sim;
 pub mod slt;
 
 /// A fresh, empty directory under the system temp dir, unique per call.

@@ -81,6 +81,27 @@ impl DbState {
         Ok(())
     }
 
+    /// Whether the schema on disk is newer than the one in memory; if so, reads it (SQLite's
+    /// schemaIsValid, when a statement fails to prepare). Only outside a statement: a running
+    /// one keeps the schema it was compiled against.
+    pub fn schema_is_stale(&mut self) -> bool {
+        if self.active_statements > 0 {
+            return false;
+        }
+        let started = self.pager.state() == crate::storage::pager::PagerState::Open;
+        if started && self.pager.begin_read().is_err() {
+            return false;
+        }
+        let stale = match self.pager.header_u32(crate::storage::header::OFFSET_SCHEMA_COOKIE) {
+            Ok(cookie) => cookie != self.schema.cookie && self.reload_schema().is_ok(),
+            Err(_) => false,
+        };
+        if started {
+            self.pager.end_read();
+        }
+        stale
+    }
+
     /// After a rollback the in-memory schema may describe tables that no longer exist: reload
     /// it when the cookie on disk disagrees.
     pub fn schema_dirty_check(&mut self) {
