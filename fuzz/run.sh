@@ -11,7 +11,8 @@
 # fuzz_regressions` replays it from then on.
 #
 # For hours on end: `bash fuzz/run.sh 3600 sql` (one target), or FUZZ_JOBS=2 for two processes.
-# FUZZ_STABLE=1 uses stable even where nightly is installed; FUZZ_SEED sets libFuzzer's seed.
+# FUZZ_STABLE=1 uses stable even where nightly is installed; FUZZ_SEED sets libFuzzer's seed;
+# FUZZ_RUNS caps the number of inputs.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
@@ -37,6 +38,10 @@ work="${FUZZ_WORK:-$(mktemp -d /tmp/brisk-fuzz-XXXX)}"
 parallel=()
 if [ "${FUZZ_JOBS:-1}" -gt 1 ]; then
     parallel=(-jobs="$FUZZ_JOBS" -workers="$FUZZ_JOBS")
+fi
+# FUZZ_RUNS caps the inputs tried (the seed corpus is run first): a bounded, repeatable run.
+if [ -n "${FUZZ_RUNS:-}" ]; then
+    parallel+=(-runs="$FUZZ_RUNS")
 fi
 for t in "${targets[@]}"; do
     mkdir -p "$work/$t"

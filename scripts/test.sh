@@ -41,6 +41,10 @@ bash bindings/python/test.sh
 bash bindings/wasm/test.sh
 # Each fuzz target for a short while (fuzz/run.sh: cargo-fuzz, installed when missing; nightly
 # with AddressSanitizer where installed, else stable without a sanitizer). Longer runs: TESTING.md.
-bash fuzz/run.sh 20
+bash fuzz/run.sh 20 sql db_file record btree
+# The differential target only over its seed corpus here: fresh generator seeds can land in a
+# difference COMPAT.md already lists, which would fail CI at random; the generator's fixed seeds
+# run in tests/differential.rs, and long differential fuzzing is on demand (TESTING.md).
+FUZZ_RUNS=8 bash fuzz/run.sh 20 differential
 # The latency benchmark's smoke test: every workload on both engines, small sizes (under a minute).
 cargo run --release -p brisk-perf -- --quick --out "${CARGO_TARGET_DIR:-target}/perf-quick" > /dev/null
