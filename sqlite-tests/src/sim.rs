@@ -102,10 +102,7 @@ impl Sim {
                 self.report.busy += 1;
                 Ok(false)
             }
-            Err(e) if self.armed => {
-                let _ = e;
-                Ok(false)
-            }
+            Err(_) if self.armed => Ok(false),
             Err(e) => Err(self.fail(step, format!("connection {c}: {sql}: {e}"))),
         }
     }
@@ -124,8 +121,8 @@ impl Sim {
                 return Ok(ok);
             }
             let sql = format!("CREATE TABLE {t}(id INTEGER PRIMARY KEY, v TEXT, w BLOB); CREATE INDEX {t}_v ON {t}(v)");
-            // Two statements: run them as one batch (a transaction's worth in autocommit mode
-            // would be two; the model treats the pair as one step, so use a transaction when none is open).
+            // Two statements, one step of the model: in a transaction of their own when the
+            // connection has none open.
             let own = self.txn.as_ref().is_some_and(|(owner, _)| *owner == c);
             let batch = if own { sql } else { format!("BEGIN IMMEDIATE; {sql}; COMMIT") };
             return match self.conns[c].execute_batch(&batch) {
