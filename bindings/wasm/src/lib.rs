@@ -71,6 +71,17 @@ struct Shared {
 }
 
 impl Shared {
+    /// Fails as `conn` does, without taking a handle to the connection.
+    fn ensure_open(&self) -> Result<(), JsValue> {
+        if self.in_function.get() {
+            return Err(js_sys::TypeError::new("This database connection is busy executing a query").into());
+        }
+        if self.conn.borrow().is_none() {
+            return Err(js_sys::TypeError::new("The database connection is not open").into());
+        }
+        Ok(())
+    }
+
     fn conn(&self) -> Result<Connection, JsValue> {
         if self.in_function.get() {
             return Err(js_sys::TypeError::new("This database connection is busy executing a query").into());
@@ -217,11 +228,9 @@ impl Database {
             Ok(None) => return Err(js_sys::RangeError::new("The supplied SQL string contains no statements").into()),
             Err(e) => return Err(sqlite_error(&e, Some((sql, 0)))),
         };
-        match conn.compile_first(&sql[tail..]) {
-            Ok(None) => {}
-            Ok(Some(_)) | Err(_) => {
-                return Err(js_sys::RangeError::new("The supplied SQL string contains more than one statement").into());
-            }
+        // A second statement is an error; finding one needs only the parser.
+        if brisk::parser::parse_script(&sql[tail..]).next().is_some() {
+            return Err(js_sys::RangeError::new("The supplied SQL string contains more than one statement").into());
         }
         let columns = stmt.column_names().iter().map(|c| JsValue::from_str(c)).collect();
         let inner = StmtInner {
@@ -477,8 +486,8 @@ impl Statement {
 
 impl StmtInner {
     fn live(&mut self) -> Result<&mut brisk::Statement, JsValue> {
-        self.shared.conn()?;
-        self.stmt.as_mut().ok_or_else(|| js_sys::TypeError::new("This statement has been finalized").into())
+        self.shared.ensure_open()?;
+        self.stmt.as_mut().ok_or_else(finalized)
     }
 
     /// Rewinds and, when `params` holds any, binds them.
@@ -495,11 +504,9 @@ impl StmtInner {
     }
 
     fn step(&mut self) -> Result<bool, JsValue> {
-        let stmt = self.stmt.as_mut();
-        let stmt = match (self.shared.conn(), stmt) {
-            (Ok(_), Some(stmt)) => stmt,
-            _ => return self.live().map(|_| false),
-        };
+        self.shared.ensure_open()?;
+        // The statement field alone, so that the SQL stays readable for an error.
+        let stmt = self.stmt.as_mut().ok_or_else(finalized)?;
         match stmt.step() {
             Ok(StepResult::Row) => Ok(true),
             Ok(_) => {
@@ -526,6 +533,10 @@ impl StmtInner {
         }
         Ok(obj.into())
     }
+}
+
+fn finalized() -> JsValue {
+    js_sys::TypeError::new("This statement has been finalized").into()
 }
 
 fn bind(stmt: &mut brisk::Statement, params: Params) -> Result<(), JsValue> {

@@ -51,8 +51,12 @@ extern "C" {
 /// The largest offset a JavaScript number addresses exactly.
 const MAX_OFFSET: u64 = (1 << 53) - 1;
 
-/// One handle as the engine's `SyncHandle`.
-pub struct OpfsFile(SyncAccessHandle);
+/// One handle as the engine's `SyncHandle`, with the `{ at }` options object its reads and
+/// writes reuse (one object per file, not one per page).
+pub struct OpfsFile {
+    handle: SyncAccessHandle,
+    options: Object,
+}
 
 // SAFETY: wasm32-unknown-unknown without the `atomics` feature runs on one thread, so the handle
 // is never used from another (lib.rs refuses to build with threads).
@@ -61,19 +65,18 @@ unsafe impl Sync for OpfsFile {}
 
 impl OpfsFile {
     pub fn new(handle: SyncAccessHandle) -> OpfsFile {
-        OpfsFile(handle)
+        OpfsFile { handle, options: Object::new() }
     }
-}
 
-/// `{ at: offset }`, the options of `read` and `write`.
-fn at(offset: u64) -> brisk::Result<Object> {
-    if offset > MAX_OFFSET {
-        return Err(Error::Full);
+    /// The options of `read` and `write`, set to `{ at: offset }`.
+    fn at(&self, offset: u64) -> brisk::Result<&Object> {
+        if offset > MAX_OFFSET {
+            return Err(Error::Full);
+        }
+        // Setting a property on a plain object cannot fail.
+        let _ = Reflect::set(&self.options, &"at".into(), &JsValue::from_f64(offset as f64));
+        Ok(&self.options)
     }
-    let options = Object::new();
-    // Setting a property on a fresh plain object cannot fail.
-    let _ = Reflect::set(&options, &"at".into(), &JsValue::from_f64(offset as f64));
-    Ok(options)
 }
 
 /// A thrown value as the engine's error: a full quota is a full disk, anything else an I/O error.
@@ -86,12 +89,12 @@ fn io_error(e: JsValue, code: i32) -> Error {
 
 impl brisk::io::SyncHandle for OpfsFile {
     fn read_at(&self, offset: u64, buf: &mut [u8]) -> brisk::Result<usize> {
-        let n = self.0.read(buf, &at(offset)?).map_err(|e| io_error(e, codes::IOERR_READ))?;
+        let n = self.handle.read(buf, self.at(offset)?).map_err(|e| io_error(e, codes::IOERR_READ))?;
         Ok((n as usize).min(buf.len()))
     }
 
     fn write_at(&self, offset: u64, data: &[u8]) -> brisk::Result<()> {
-        let n = self.0.write(data, &at(offset)?).map_err(|e| io_error(e, codes::IOERR_WRITE))?;
+        let n = self.handle.write(data, self.at(offset)?).map_err(|e| io_error(e, codes::IOERR_WRITE))?;
         if (n as usize) < data.len() {
             // OPFS writes everything or throws; a short write means the storage ran out.
             return Err(Error::Full);
@@ -100,18 +103,18 @@ impl brisk::io::SyncHandle for OpfsFile {
     }
 
     fn flush(&self) -> brisk::Result<()> {
-        self.0.flush().map_err(|e| io_error(e, codes::IOERR_FSYNC))
+        self.handle.flush().map_err(|e| io_error(e, codes::IOERR_FSYNC))
     }
 
     fn truncate(&self, len: u64) -> brisk::Result<()> {
         if len > MAX_OFFSET {
             return Err(Error::Full);
         }
-        self.0.truncate(len as f64).map_err(|e| io_error(e, codes::IOERR_TRUNCATE))
+        self.handle.truncate(len as f64).map_err(|e| io_error(e, codes::IOERR_TRUNCATE))
     }
 
     fn size(&self) -> brisk::Result<u64> {
-        let n = self.0.get_size().map_err(|e| io_error(e, codes::IOERR_FSTAT))?;
+        let n = self.handle.get_size().map_err(|e| io_error(e, codes::IOERR_FSTAT))?;
         Ok(n as u64)
     }
 }

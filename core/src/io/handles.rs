@@ -69,11 +69,6 @@ impl HandleIo {
         Ok(())
     }
 
-    /// Every registered path with its handle, for the embedder to close them.
-    pub fn handles(&self) -> Vec<(String, Arc<dyn SyncHandle>)> {
-        acquire(&self.files).iter().map(|(path, slot)| (path.clone(), slot.handle.clone())).collect()
-    }
-
     fn slot(&self, path: &str) -> Option<Arc<Slot>> {
         acquire(&self.files).get(path).cloned()
     }
